@@ -1,0 +1,30 @@
+// Type-aware lint rules for the whole repository (src, tests, examples, scripts).
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'bench/results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // Numbers and booleans in template strings read fine in messages and logs.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/transports/**', '@platformatic/kafka'], message: 'src/core never imports a transport' }] }],
+    },
+  },
+  {
+    // Only src/core is barred from transports; elsewhere the restriction is lifted.
+    ignores: ['src/core/**'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['eslint.config.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+)

@@ -1,0 +1,73 @@
+/**
+ * Every error kafka-ipc can raise, in one table: a stable code, the HTTP-like status a caller sees,
+ * whether retrying the same operation can succeed, and a one-line summary for docs/errors.md.
+ *
+ * A test checks docs/errors.md against this table, so a code cannot be added, renamed or removed
+ * without the documentation following.
+ *
+ * @example
+ * ```ts
+ * import { errorCatalogue } from 'kafka-ipc'
+ * errorCatalogue.KIPC_JAVA_MISSING.status // 500
+ * ```
+ */
+export const errorCatalogue = {
+  KIPC_INVALID_ARGUMENT: {
+    status: 400,
+    retryable: false,
+    summary: 'An option or argument passed to kafka-ipc is missing or malformed.',
+  },
+  KIPC_JAVA_MISSING: {
+    status: 500,
+    retryable: false,
+    summary: 'Java 17 or newer is needed to run a local Kafka broker and none was found.',
+  },
+  KIPC_MAVEN_MISSING: {
+    status: 500,
+    retryable: false,
+    summary: 'Maven is needed to fetch the Kafka broker jars the first time and was not found.',
+  },
+  KIPC_KAFKA_DOWNLOAD_FAILED: {
+    status: 502,
+    retryable: true,
+    summary: 'Fetching the Apache Kafka broker jars from Maven Central failed.',
+  },
+  KIPC_PORT_IN_USE: {
+    status: 409,
+    retryable: false,
+    summary: 'A port the local Kafka broker needs is already taken by another process.',
+  },
+  KIPC_LOCAL_KAFKA_START_FAILED: {
+    status: 500,
+    retryable: false,
+    summary: 'A local Kafka node exited or did not become ready in time; its log file is named.',
+  },
+  KIPC_LOCAL_KAFKA_CONFLICT: {
+    status: 409,
+    retryable: false,
+    summary: 'The data folder holds a cluster of another shape (node count or Kafka version).',
+  },
+  KIPC_LOCAL_KAFKA_NOT_RUNNING: {
+    status: 404,
+    retryable: false,
+    summary: 'No local Kafka cluster is running from the given data folder.',
+  },
+  KIPC_UNKNOWN_NODE: {
+    status: 404,
+    retryable: false,
+    summary: 'A node id was given that the local cluster does not have.',
+  },
+} as const satisfies Record<string, ErrorSpec>
+
+/** What the catalogue records for each code. */
+export interface ErrorSpec {
+  /** HTTP-like status a caller sees for this error. */
+  readonly status: number
+  /** True when the same operation may succeed if tried again later. */
+  readonly retryable: boolean
+  /** One sentence for docs/errors.md. */
+  readonly summary: string
+}
+
+/** A code from {@link errorCatalogue}. */
+export type ErrorCode = keyof typeof errorCatalogue

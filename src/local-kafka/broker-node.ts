@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process'
+import { mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
+import { renderLog4jProperties, renderServerProperties, type NodePaths, nodePaths } from './broker-config.ts'
+import type { ClusterLayout, NodeLayout } from './cluster-layout.ts'
+import type { KafkaDistribution } from './kafka-distribution.ts'
+import { lastLines, runCommand } from './run-command.ts'
+import type { JavaRuntime } from './toolchain.ts'
+
+/** What a node needs to run: the JVM, the jars and memory limits. */
+export interface NodeRuntime {
+  readonly java: JavaRuntime
+  readonly distribution: KafkaDistribution
+  readonly heapMb: number
+  /** Keep the JVM running after this Node.js process exits (the CLI's `kafka start`). */
+  readonly detached: boolean
+}
+
+/**
+ * Writes a node's configuration and formats its KRaft storage unless already formatted.
+ * Formatting is skipped on restart, which keeps the node's data.
+ */
+export async function prepareNode(dataDir: string, layout: ClusterLayout, node: NodeLayout, runtime: NodeRuntime): Promise<NodePaths> {
+  const paths = nodePaths(dataDir, node.id)
+  await mkdir(join(paths.root, 'logs'), { recursive: true })
+  await writeFile(paths.serverProperties, renderServerProperties(layout, node, paths))
+  await writeFile(paths.log4jProperties, renderLog4jProperties(paths))
+  const formatted = await stat(join(paths.logDir, 'meta.properties')).then(() => true, () => false)
+  if (formatted) return paths
+  const result = await runCommand(runtime.java.executable, [
+    ...jvmArgs(paths, 128, runtime.distribution.classpath),
+    'kafka.tools.StorageTool',
+    'format',
+    '--cluster-id',
+    layout.clusterId,
+    '--config',
+    paths.serverProperties,
+  ])
+  if (result.exitCode !== 0) {
+    throw new KafkaIpcError('KIPC_LOCAL_KAFKA_START_FAILED', `Formatting storage of Kafka node ${node.id} failed:\n${lastLines(result.output, 15)}`, {
+      details: { node: node.id },
+    })
+  }
+  return paths
+}
+
+function jvmArgs(paths: NodePaths, heapMb: number, classpath: string): string[] {
+  return [
+    `-Xmx${heapMb}m`,
+    '-Xms64m',
+    // Kafka's own launch script flags: short GC pauses keep produce/fetch latency low.
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${paths.log4jProperties}`,
+    `-Dkafka.logs.dir=${join(paths.root, 'logs')}`,
+    '-cp',
+    classpath,
+  ]
+}
+
+/**
+ * Starts the broker JVM of a prepared node, its stdout and stderr going to logs/stdout.log.
+ * Returns the pid; the caller waits for readiness.
+ */
+export async function spawnNode(paths: NodePaths, runtime: NodeRuntime): Promise<{ pid: number; exited: Promise<number | null> }> {
+  const out = await open(paths.stdoutLog, 'a')
+  try {
+    const args = [...jvmArgs(paths, runtime.heapMb, runtime.distribution.classpath), 'kafka.Kafka', paths.serverProperties]
+    const child = spawn(runtime.java.executable, args, { detached: runtime.detached, stdio: ['ignore', out.fd, out.fd] })
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('exit', (code, signal) => {
+        resolve(signal === null ? code : null)
+      })
+      child.once('error', () => {
+        resolve(null)
+      })
+    })
+    if (child.pid === undefined) {
+      throw new KafkaIpcError('KIPC_LOCAL_KAFKA_START_FAILED', `Could not start ${runtime.java.executable} for Kafka node ${paths.root}.`)
+    }
+    if (runtime.detached) child.unref()
+    return { pid: child.pid, exited }
+  } finally {
+    await out.close()
+  }
+}
+
+/**
+ * Removes the `.lock` files Kafka leaves in its log folders. Only called once the node's process
+ * is gone, so no live broker loses its lock.
+ */
+export async function removeStaleLocks(paths: NodePaths): Promise<void> {
+  const entries: string[] = await readdir(paths.logDir).catch(() => [])
+  if (entries.includes('.lock')) await rm(join(paths.logDir, '.lock'), { force: true })
+}

@@ -1,0 +1,347 @@
+import { rmSync } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
+import { nodePaths } from './broker-config.ts'
+import { prepareNode, removeStaleLocks, spawnNode, type NodeRuntime } from './broker-node.ts'
+import { readLayout, readRunning, removeRunning, writeLayout, writeRunning } from './cluster-files.ts'
+import { bootstrapOf, type ClusterLayout, newClusterId, type NodeLayout } from './cluster-layout.ts'
+import { onProcessExit } from './exit-cleanup.ts'
+import { defaultKafkaVersion, ensureKafkaDistribution } from './kafka-distribution.ts'
+import { freePorts, isPortFree } from './ports.ts'
+import { isOurProcess, residentBytes, terminate } from './processes.ts'
+import { waitForBrokers } from './readiness.ts'
+import { findJava } from './toolchain.ts'
+
+/** How to start a local cluster. Every field is optional. */
+export interface LocalKafkaOptions {
+  /** Number of nodes (each a broker and a KRaft controller). Default 1; 3 gives RF 3, min ISR 2. */
+  readonly nodes?: number
+  /** Port of the first broker; node i listens on port + i − 1. Default: free ports. */
+  readonly port?: number
+  /** Folder for data, config and logs; reused across starts. Default: a temporary folder removed by stop(). */
+  readonly dataDir?: string
+  /** Apache Kafka release to run. Default {@link defaultKafkaVersion}. */
+  readonly kafkaVersion?: string
+  /** Maximum JVM heap per node in MiB. Default 512. */
+  readonly heapMb?: number
+  /** Keep the nodes running after this process exits (as `kafka-ipc kafka start` does). Default false. */
+  readonly detached?: boolean
+  /** How long to wait for readiness. Default 120 s. */
+  readonly readyTimeoutMs?: number
+  /** Folder for the broker jars. Default: see cacheDir(). */
+  readonly cacheDir?: string
+  /** Progress lines (downloading, starting). Default: silent. */
+  readonly log?: (line: string) => void
+}
+
+/** One node as `status()` reports it. */
+export interface LocalKafkaNodeStatus {
+  readonly id: number
+  readonly address: string
+  readonly pid: number | undefined
+  readonly running: boolean
+  readonly residentBytes: number | undefined
+  readonly logFile: string
+}
+
+interface LiveNode {
+  pid: number
+  exited: Promise<number | null> | undefined
+}
+
+/**
+ * A real Apache Kafka cluster on loopback, run from the Maven Central jars with the local Java —
+ * no Docker. For integration tests and local development.
+ *
+ * @example
+ * ```ts
+ * import { LocalKafka } from 'kafka-ipc/local-kafka'
+ * await using kafka = await LocalKafka.start({ nodes: 3 })
+ * console.log(kafka.bootstrap) // 127.0.0.1:40001,127.0.0.1:40002,127.0.0.1:40003
+ * await kafka.killNode(2)      // SIGKILL, as a crash would
+ * await kafka.restartNode(2)   // back, and serving, when this resolves
+ * ```
+ */
+export class LocalKafka {
+  readonly #dataDir: string
+  readonly #layout: ClusterLayout
+  readonly #runtime: NodeRuntime | undefined
+  readonly #ownsDataDir: boolean
+  readonly #readyTimeoutMs: number
+  readonly #live = new Map<number, LiveNode>()
+  #readyInMs = 0
+  #unregisterExit: (() => void) | undefined
+
+  private constructor(dataDir: string, layout: ClusterLayout, runtime: NodeRuntime | undefined, ownsDataDir: boolean, readyTimeoutMs: number) {
+    this.#dataDir = dataDir
+    this.#layout = layout
+    this.#runtime = runtime
+    this.#ownsDataDir = ownsDataDir
+    this.#readyTimeoutMs = readyTimeoutMs
+  }
+
+  /** Starts the cluster (formatting storage on first use) and resolves once every node serves metadata. */
+  static async start(options: LocalKafkaOptions = {}): Promise<LocalKafka> {
+    const began = performance.now()
+    const size = options.nodes ?? 1
+    if (!Number.isInteger(size) || size < 1 || size > 9) {
+      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `nodes must be an integer from 1 to 9, got ${String(options.nodes)}.`)
+    }
+    if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 1 || options.port + size - 1 > 65535)) {
+      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `port must be an integer from 1 to ${65536 - size}, got ${String(options.port)}.`)
+    }
+    const ownsDataDir = options.dataDir === undefined
+    const dataDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'kafka-ipc-')) : resolve(options.dataDir)
+    await mkdir(dataDir, { recursive: true })
+    const [java, distribution] = await Promise.all([
+      findJava(),
+      ensureKafkaDistribution({
+        version: options.kafkaVersion ?? defaultKafkaVersion,
+        ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+        ...(options.log === undefined ? {} : { log: options.log }),
+      }),
+    ])
+    const running = await LocalKafka.attach(dataDir)
+    if (running !== undefined) {
+      throw new KafkaIpcError('KIPC_LOCAL_KAFKA_CONFLICT', `A local Kafka is already running from ${dataDir} at ${running.bootstrap}; stop it first.`, {
+        details: { dataDir, bootstrap: running.bootstrap },
+      })
+    }
+    const layout = await resolveLayout(dataDir, size, options.port, distribution.version)
+    await assertPortsFree(layout)
+    await writeLayout(dataDir, layout)
+    const runtime: NodeRuntime = { java, distribution, heapMb: options.heapMb ?? 512, detached: options.detached ?? false }
+    const kafka = new LocalKafka(dataDir, layout, runtime, ownsDataDir, options.readyTimeoutMs ?? 120_000)
+    options.log?.(`Starting ${size} Kafka ${distribution.version} node(s) in ${dataDir}…`)
+    try {
+      await Promise.all(layout.nodes.map((node) => kafka.#launch(node)))
+      await kafka.#waitReady(layout.nodes.map((node) => node.id))
+    } catch (error) {
+      await kafka.stop()
+      throw error
+    }
+    kafka.#readyInMs = Math.round(performance.now() - began)
+    return kafka
+  }
+
+  /**
+   * Attaches to a cluster started from `dataDir` by another process (the CLI's `kafka start`), or
+   * returns undefined when none runs there. An attached cluster can report status and be stopped;
+   * it cannot restart nodes.
+   */
+  static async attach(dataDir: string): Promise<LocalKafka | undefined> {
+    const folder = resolve(dataDir)
+    const [layout, running] = await Promise.all([readLayout(folder), readRunning(folder)])
+    if (layout === undefined || running === undefined) return undefined
+    const kafka = new LocalKafka(folder, layout, undefined, false, 0)
+    for (const node of layout.nodes) {
+      const pid = running.pids[String(node.id)]
+      if (pid !== undefined && (await isOurProcess(pid, nodePaths(folder, node.id).serverProperties))) {
+        kafka.#live.set(node.id, { pid, exited: undefined })
+      }
+    }
+    if (kafka.#live.size > 0) return kafka
+    // Every recorded node is gone (a crash or a reboot): clear the stale lock.
+    await removeRunning(folder)
+    return undefined
+  }
+
+  /** Bootstrap address for clients: `host:port` of every broker, comma separated. */
+  get bootstrap(): string {
+    return bootstrapOf(this.#layout)
+  }
+
+  /** Broker addresses as a list, the form most Kafka clients take. */
+  get brokers(): string[] {
+    return this.bootstrap.split(',')
+  }
+
+  /** Node ids, 1 to the cluster size. */
+  get nodeIds(): number[] {
+    return this.#layout.nodes.map((node) => node.id)
+  }
+
+  /** The folder holding data, config and logs. */
+  get dataDir(): string {
+    return this.#dataDir
+  }
+
+  /** Milliseconds start() took until every node was ready; 0 for an attached cluster. */
+  get readyInMs(): number {
+    return this.#readyInMs
+  }
+
+  /** The Apache Kafka release this cluster runs. */
+  get kafkaVersion(): string {
+    return this.#layout.kafkaVersion
+  }
+
+  /** Pid, liveness and resident memory of every node. */
+  async status(): Promise<LocalKafkaNodeStatus[]> {
+    return Promise.all(
+      this.#layout.nodes.map(async (node) => {
+        const pid = this.#live.get(node.id)?.pid
+        const paths = nodePaths(this.#dataDir, node.id)
+        const running = pid !== undefined && (await isOurProcess(pid, paths.serverProperties))
+        return {
+          id: node.id,
+          address: `${this.#layout.host}:${node.brokerPort}`,
+          pid,
+          running,
+          residentBytes: running ? await residentBytes(pid) : undefined,
+          logFile: paths.serverLog,
+        }
+      }),
+    )
+  }
+
+  /** Kills node `id` with SIGKILL, as a crash or an OOM kill would, and waits until it is gone. */
+  async killNode(id: number): Promise<void> {
+    await this.#signalNode(id, 'SIGKILL')
+  }
+
+  /** Stops node `id` gracefully (SIGTERM; SIGKILL after 30 s) and waits until it is gone. */
+  async stopNode(id: number): Promise<void> {
+    await this.#signalNode(id, 'SIGTERM')
+  }
+
+  /**
+   * Starts node `id` again on its old data and ports, and resolves once the cluster reports it
+   * alive. Stops it first if it still runs.
+   */
+  async restartNode(id: number): Promise<void> {
+    const node = this.#node(id)
+    if (this.#live.has(id)) await this.stopNode(id)
+    await this.#launch(node)
+    await this.#waitReady([id])
+    await this.#saveRunning()
+  }
+
+  /**
+   * Stops every node (SIGTERM, then SIGKILL after 30 s) and removes the lock file; a temporary
+   * data folder is deleted. Safe to call twice.
+   */
+  async stop(): Promise<void> {
+    await Promise.all([...this.#live.keys()].map((id) => this.stopNode(id)))
+    await removeRunning(this.#dataDir)
+    this.#unregisterExit?.()
+    this.#unregisterExit = undefined
+    if (this.#ownsDataDir) await rm(this.#dataDir, { recursive: true, force: true })
+  }
+
+  /** `await using kafka = await LocalKafka.start()` stops the cluster at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop()
+  }
+
+  #node(id: number): NodeLayout {
+    const node = this.#layout.nodes.find((candidate) => candidate.id === id)
+    if (node === undefined) {
+      throw new KafkaIpcError('KIPC_UNKNOWN_NODE', `This local cluster has nodes ${this.nodeIds.join(', ')}; there is no node ${id}.`, { details: { node: id } })
+    }
+    return node
+  }
+
+  async #signalNode(id: number, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    this.#node(id)
+    const live = this.#live.get(id)
+    if (live === undefined) return
+    await terminate(live.pid, signal)
+    await live.exited
+    this.#live.delete(id)
+    await removeStaleLocks(nodePaths(this.#dataDir, id))
+    await this.#saveRunning()
+  }
+
+  async #launch(node: NodeLayout): Promise<void> {
+    const runtime = this.#runtime
+    if (runtime === undefined) {
+      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', 'A cluster attached from another process cannot start nodes; stop it and start it again.')
+    }
+    const paths = await prepareNode(this.#dataDir, this.#layout, node, runtime)
+    const { pid, exited } = await spawnNode(paths, runtime)
+    this.#live.set(node.id, { pid, exited })
+    if (!runtime.detached) this.#unregisterExit ??= onProcessExit(() => this.#killAllNow())
+    await this.#saveRunning()
+  }
+
+  async #waitReady(ids: readonly number[]): Promise<void> {
+    for (const id of ids) {
+      const node = this.#node(id)
+      const live = this.#live.get(id)
+      let exitCode: number | null | undefined
+      const abort = (live?.exited ?? new Promise<never>(() => undefined)).then((code) => {
+        exitCode = code
+      })
+      const address = `${this.#layout.host}:${node.brokerPort}`
+      const ready = await waitForBrokers({ address, expectedIds: ids, timeoutMs: this.#readyTimeoutMs, abort })
+      if (ready) continue
+      const logFile = nodePaths(this.#dataDir, id).serverLog
+      const why = exitCode === undefined ? `was not ready after ${this.#readyTimeoutMs} ms` : `exited with code ${String(exitCode)}`
+      throw new KafkaIpcError('KIPC_LOCAL_KAFKA_START_FAILED', `Kafka node ${id} (${address}) ${why}; see ${logFile} and ${nodePaths(this.#dataDir, id).stdoutLog}.`, {
+        details: { node: id, logFile },
+      })
+    }
+  }
+
+  async #saveRunning(): Promise<void> {
+    const pids: Record<string, number> = {}
+    for (const [id, live] of this.#live) pids[String(id)] = live.pid
+    await writeRunning(this.#dataDir, { pids, startedAt: new Date().toISOString() })
+  }
+
+  /** At process exit nothing async can run: kill the JVMs and drop a temporary folder synchronously. */
+  #killAllNow(): void {
+    for (const live of this.#live.values()) {
+      try {
+        process.kill(live.pid, 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    }
+    this.#live.clear()
+    if (this.#ownsDataDir) rmSync(this.#dataDir, { recursive: true, force: true })
+  }
+}
+
+/** Reuses the layout saved in `dataDir` when it fits the request, otherwise makes a new one. */
+async function resolveLayout(dataDir: string, size: number, port: number | undefined, kafkaVersion: string): Promise<ClusterLayout> {
+  const host = '127.0.0.1'
+  const saved = await readLayout(dataDir)
+  if (saved !== undefined) {
+    if (saved.nodes.length !== size) {
+      throw new KafkaIpcError(
+        'KIPC_LOCAL_KAFKA_CONFLICT',
+        `${dataDir} holds a ${saved.nodes.length}-node cluster but ${size} node(s) were asked for; use another data folder or delete this one.`,
+        { details: { dataDir } },
+      )
+    }
+    if (port === undefined || saved.nodes[0]?.brokerPort === port) return { ...saved, kafkaVersion }
+    throw new KafkaIpcError(
+      'KIPC_LOCAL_KAFKA_CONFLICT',
+      `${dataDir} holds a cluster on port ${String(saved.nodes[0]?.brokerPort)} but port ${port} was asked for; omit the port, use another data folder, or delete this one.`,
+      { details: { dataDir } },
+    )
+  }
+  const free = await freePorts(host, port === undefined ? 2 * size : size)
+  const nodes = Array.from({ length: size }, (_, index) => ({
+    id: index + 1,
+    brokerPort: port === undefined ? (free[index] ?? 0) : port + index,
+    controllerPort: port === undefined ? (free[size + index] ?? 0) : (free[index] ?? 0),
+  }))
+  return { clusterId: newClusterId(), kafkaVersion, host, nodes }
+}
+
+async function assertPortsFree(layout: ClusterLayout): Promise<void> {
+  for (const node of layout.nodes) {
+    for (const port of [node.brokerPort, node.controllerPort]) {
+      if (!(await isPortFree(layout.host, port))) {
+        throw new KafkaIpcError('KIPC_PORT_IN_USE', `Port ${port} on ${layout.host} is already in use; pick another port (--port) or stop what listens there.`, {
+          details: { port },
+        })
+      }
+    }
+  }
+}

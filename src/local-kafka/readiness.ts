@@ -1,0 +1,54 @@
+import { Admin } from '@platformatic/kafka'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/**
+ * Asks one broker for cluster metadata and returns the ids of the brokers it reports as alive,
+ * or undefined when it does not answer. Kafka lists only registered, unfenced brokers, so a node
+ * appears here once it can serve clients.
+ */
+export async function liveBrokerIds(address: string, timeoutMs = 2_000): Promise<Set<number> | undefined> {
+  const admin = new Admin({
+    clientId: 'kafka-ipc-local-kafka',
+    bootstrapBrokers: [address],
+    retries: 0,
+    timeout: timeoutMs,
+    connectTimeout: timeoutMs,
+  })
+  try {
+    const metadata = await admin.metadata({ topics: [], forceUpdate: true })
+    return new Set(metadata.brokers.keys())
+  } catch {
+    return undefined
+  } finally {
+    await admin.close().catch(() => undefined)
+  }
+}
+
+/** What to wait for and how long. */
+export interface WaitForBrokersOptions {
+  /** Broker listener to ask, `host:port`. */
+  readonly address: string
+  /** Broker ids that must be reported alive. */
+  readonly expectedIds: readonly number[]
+  readonly timeoutMs: number
+  /** Settles when a node process exits, so waiting stops early with its exit code. */
+  readonly abort: Promise<unknown>
+}
+
+/**
+ * Polls until `address` reports every expected broker alive. Resolves true when ready, false on
+ * timeout; rejects with the value of `abort` when a node dies first.
+ */
+export async function waitForBrokers(options: WaitForBrokersOptions): Promise<boolean> {
+  const deadline = Date.now() + options.timeoutMs
+  let aborted = false
+  const abortWatch = options.abort.then(() => {
+    aborted = true
+  })
+  while (Date.now() < deadline && !aborted) {
+    const ids = await liveBrokerIds(options.address)
+    if (ids !== undefined && options.expectedIds.every((id) => ids.has(id))) return true
+    await Promise.race([sleep(100), abortWatch])
+  }
+  return false
+}
