@@ -45,12 +45,7 @@ export const errorCatalogue = {
   KIPC_LOCAL_KAFKA_CONFLICT: {
     status: 409,
     retryable: false,
-    summary: 'The data folder holds a cluster of another shape (node count or Kafka version).',
-  },
-  KIPC_LOCAL_KAFKA_NOT_RUNNING: {
-    status: 404,
-    retryable: false,
-    summary: 'No local Kafka cluster is running from the given data folder.',
+    summary: 'The data folder is in use by a running cluster, or holds one of another shape (node count, port).',
   },
   KIPC_UNKNOWN_NODE: {
     status: 404,

@@ -1,5 +1,5 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import { cacheDir } from './cache-dir.ts'
 import { lastLines, runCommand } from './run-command.ts'
@@ -15,8 +15,13 @@ export const defaultKafkaVersion = '4.2.1'
 export interface KafkaDistribution {
   readonly version: string
   readonly libsDir: string
-  /** The classpath argument: every jar in libsDir. */
+  /**
+   * The classpath argument: every jar in libsDir, sorted and listed one by one (not `libs/*`) so
+   * it is identical on every start — class-data archives require the exact classpath they were made with.
+   */
   readonly classpath: string
+  /** Folder for files derived from this release (class-data archives). */
+  readonly home: string
 }
 
 /** How to fetch a distribution and where to report progress. */
@@ -40,8 +45,7 @@ export async function ensureKafkaDistribution(options: DistributionOptions = {})
   }
   const home = join(options.cacheDir ?? cacheDir(options.env), `kafka-${version}`)
   const libsDir = join(home, 'libs')
-  const distribution = { version, libsDir, classpath: join(libsDir, '*') }
-  if (await isComplete(libsDir)) return distribution
+  if (await isComplete(libsDir)) return describe(version, home, libsDir)
 
   const env = options.env ?? process.env
   const maven = await findMaven(env)
@@ -60,7 +64,12 @@ export async function ensureKafkaDistribution(options: DistributionOptions = {})
   } finally {
     await rm(staging, { recursive: true, force: true })
   }
-  return distribution
+  return describe(version, home, libsDir)
+}
+
+async function describe(version: string, home: string, libsDir: string): Promise<KafkaDistribution> {
+  const jars = (await readdir(libsDir)).filter((name) => name.endsWith('.jar')).sort()
+  return { version, home, libsDir, classpath: jars.map((jar) => join(libsDir, jar)).join(delimiter) }
 }
 
 const completeMarker = '.complete'

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import { nodePaths } from './broker-config.ts'
+import { classDataFlags } from './class-data-archive.ts'
 import { prepareNode, removeStaleLocks, spawnNode, type NodeRuntime } from './broker-node.ts'
 import { readLayout, readRunning, removeRunning, writeLayout, writeRunning } from './cluster-files.ts'
 import { bootstrapOf, type ClusterLayout, newClusterId, type NodeLayout } from './cluster-layout.ts'
@@ -94,32 +95,35 @@ export class LocalKafka {
     }
     const ownsDataDir = options.dataDir === undefined
     const dataDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'kafka-ipc-')) : resolve(options.dataDir)
-    await mkdir(dataDir, { recursive: true })
-    const [java, distribution] = await Promise.all([
-      findJava(),
-      ensureKafkaDistribution({
+    let kafka: LocalKafka | undefined
+    try {
+      await mkdir(dataDir, { recursive: true })
+      // Java first: without it, downloading the broker would be wasted.
+      const java = await findJava()
+      const distribution = await ensureKafkaDistribution({
         version: options.kafkaVersion ?? defaultKafkaVersion,
         ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
         ...(options.log === undefined ? {} : { log: options.log }),
-      }),
-    ])
-    const running = await LocalKafka.attach(dataDir)
-    if (running !== undefined) {
-      throw new KafkaIpcError('KIPC_LOCAL_KAFKA_CONFLICT', `A local Kafka is already running from ${dataDir} at ${running.bootstrap}; stop it first.`, {
-        details: { dataDir, bootstrap: running.bootstrap },
       })
-    }
-    const layout = await resolveLayout(dataDir, size, options.port, distribution.version)
-    await assertPortsFree(layout)
-    await writeLayout(dataDir, layout)
-    const runtime: NodeRuntime = { java, distribution, heapMb: options.heapMb ?? 512, detached: options.detached ?? false }
-    const kafka = new LocalKafka(dataDir, layout, runtime, ownsDataDir, options.readyTimeoutMs ?? 120_000)
-    options.log?.(`Starting ${size} Kafka ${distribution.version} node(s) in ${dataDir}…`)
-    try {
-      await Promise.all(layout.nodes.map((node) => kafka.#launch(node)))
+      const running = await LocalKafka.attach(dataDir)
+      if (running !== undefined) {
+        throw new KafkaIpcError('KIPC_LOCAL_KAFKA_CONFLICT', `A local Kafka is already running from ${dataDir} at ${running.bootstrap}; stop it first.`, {
+          details: { dataDir, bootstrap: running.bootstrap },
+        })
+      }
+      const layout = await resolveLayout(dataDir, size, options.port, distribution.version)
+      await assertPortsFree(layout)
+      await writeLayout(dataDir, layout)
+      const baseRuntime: NodeRuntime = { java, distribution, heapMb: options.heapMb ?? 512, detached: options.detached ?? false, jvmOptions: [] }
+      const runtime: NodeRuntime = { ...baseRuntime, jvmOptions: await classDataFlags(baseRuntime, options.log) }
+      kafka = new LocalKafka(dataDir, layout, runtime, ownsDataDir, options.readyTimeoutMs ?? 120_000)
+      options.log?.(`Starting ${size} Kafka ${distribution.version} node(s) in ${dataDir}…`)
+      const starting = kafka
+      await Promise.all(layout.nodes.map((node) => starting.#launch(node)))
       await kafka.#waitReady(layout.nodes.map((node) => node.id))
     } catch (error) {
-      await kafka.stop()
+      await kafka?.stop()
+      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true })
       throw error
     }
     kafka.#readyInMs = Math.round(performance.now() - began)
@@ -146,6 +150,11 @@ export class LocalKafka {
     // Every recorded node is gone (a crash or a reboot): clear the stale lock.
     await removeRunning(folder)
     return undefined
+  }
+
+  /** True when `dataDir` already holds a cluster made by an earlier start (running or not). */
+  static async hasLayout(dataDir: string): Promise<boolean> {
+    return (await readLayout(resolve(dataDir))) !== undefined
   }
 
   /** Bootstrap address for clients: `host:port` of every broker, comma separated. */
@@ -263,7 +272,11 @@ export class LocalKafka {
     const paths = await prepareNode(this.#dataDir, this.#layout, node, runtime)
     const { pid, exited } = await spawnNode(paths, runtime)
     this.#live.set(node.id, { pid, exited })
-    if (!runtime.detached) this.#unregisterExit ??= onProcessExit(() => this.#killAllNow())
+    if (!runtime.detached) {
+      this.#unregisterExit ??= onProcessExit(() => {
+        this.#killAllNow()
+      })
+    }
     await this.#saveRunning()
   }
 

@@ -41,11 +41,11 @@ export interface WaitForBrokersOptions {
  */
 export async function waitForBrokers(options: WaitForBrokersOptions): Promise<boolean> {
   const deadline = Date.now() + options.timeoutMs
-  let aborted = false
+  const state = { aborted: false }
   const abortWatch = options.abort.then(() => {
-    aborted = true
+    state.aborted = true
   })
-  while (Date.now() < deadline && !aborted) {
+  while (Date.now() < deadline && !state.aborted) {
     const ids = await liveBrokerIds(options.address)
     if (ids !== undefined && options.expectedIds.every((id) => ids.has(id))) return true
     await Promise.race([sleep(100), abortWatch])

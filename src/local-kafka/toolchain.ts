@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import { runCommand } from './run-command.ts'
@@ -6,6 +7,8 @@ import { runCommand } from './run-command.ts'
 export interface JavaRuntime {
   readonly executable: string
   readonly majorVersion: number
+  /** Short hash of the exact runtime build: class-data archives are only valid for the JVM that made them. */
+  readonly fingerprint: string
 }
 
 const minimumJava = 17
@@ -38,7 +41,8 @@ export async function findJava(env: NodeJS.ProcessEnv = process.env): Promise<Ja
       { details: { executable, majorVersion } },
     )
   }
-  return { executable, majorVersion }
+  const fingerprint = createHash('sha256').update(executable).update(result.output).digest('hex').slice(0, 12)
+  return { executable, majorVersion, fingerprint }
 }
 
 /**

@@ -1,0 +1,129 @@
+import { parseArgs } from 'node:util'
+import { join } from 'node:path'
+import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
+import { cacheDir } from '../local-kafka/cache-dir.ts'
+import { LocalKafka } from '../local-kafka/local-kafka.ts'
+import { liveBrokerIds } from '../local-kafka/readiness.ts'
+
+/** Text the CLI writes: `out` for results, `err` for progress and problems. */
+export interface CliOutput {
+  readonly out: (line: string) => void
+  readonly err: (line: string) => void
+}
+
+export const kafkaUsage = `Usage: kafka-ipc kafka <command> [options]
+
+Runs a real Apache Kafka on this machine from the Maven Central jars (Java 17+ and Maven needed; no Docker).
+
+Commands:
+  start    Start a cluster in the background and wait until it serves clients
+  status   Show each node's pid, memory and whether the cluster answers
+  stop     Stop the cluster; no process and no lock file stay behind
+
+Options:
+  --nodes N        Nodes in the cluster (start; default 1). 3 gives replication factor 3, min.insync.replicas 2
+  --port N         Port of the first broker; node i uses N+i-1 (start; default 9092)
+  --data DIR       Folder for data, config and logs (default ${join(cacheDir(), 'local-kafka')})
+  --kafka-version  Apache Kafka release to run (start; default 4.2.1)
+  --json           Print status as JSON
+  -h, --help       Show this help`
+
+const defaultPort = 9092
+
+/** `kafka-ipc kafka …`: returns the process exit code. */
+export async function runKafkaCommand(argv: readonly string[], io: CliOutput): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      nodes: { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      'kafka-version': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  const [command, ...extra] = positionals
+  if (values.help || command === undefined) {
+    io.out(kafkaUsage)
+    return command === undefined && !values.help ? 2 : 0
+  }
+  if (extra.length > 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Unexpected argument "${extra.join(' ')}". See kafka-ipc kafka --help.`)
+  const dataDir = values.data ?? join(cacheDir(), 'local-kafka')
+  switch (command) {
+    case 'start':
+      return start(dataDir, values, io)
+    case 'status':
+      return status(dataDir, values.json, io)
+    case 'stop':
+      return stop(dataDir, io)
+    default:
+      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Unknown command "kafka ${command}". Commands: start, status, stop.`)
+  }
+}
+
+async function start(dataDir: string, values: { nodes?: string | undefined; port?: string | undefined; 'kafka-version'?: string | undefined }, io: CliOutput): Promise<number> {
+  const running = await LocalKafka.attach(dataDir)
+  if (running !== undefined) {
+    io.err(`Kafka is already running from ${dataDir}.`)
+    io.out(running.bootstrap)
+    return 0
+  }
+  const nodes = parseInteger('--nodes', values.nodes) ?? 1
+  const explicitPort = parseInteger('--port', values.port)
+  const kafkaVersion = values['kafka-version']
+  const kafka = await LocalKafka.start({
+    nodes,
+    dataDir,
+    detached: true,
+    log: io.err,
+    // A fresh folder gets the conventional port; an existing one keeps the ports it was made with.
+    ...(explicitPort !== undefined ? { port: explicitPort } : (await LocalKafka.hasLayout(dataDir)) ? {} : { port: defaultPort }),
+    ...(kafkaVersion === undefined ? {} : { kafkaVersion }),
+  })
+  io.err(`Kafka ${kafka.kafkaVersion} ready in ${kafka.readyInMs} ms with ${nodes} node(s); data and logs in ${dataDir}.`)
+  io.err(`Use it with: export KAFKA_BROKERS=${kafka.bootstrap}`)
+  io.out(kafka.bootstrap)
+  return 0
+}
+
+async function status(dataDir: string, json: boolean, io: CliOutput): Promise<number> {
+  const kafka = await LocalKafka.attach(dataDir)
+  if (kafka === undefined) {
+    if (json) io.out(JSON.stringify({ running: false, dataDir }))
+    else io.out(`No local Kafka is running from ${dataDir}.`)
+    return 3
+  }
+  const nodes = await kafka.status()
+  const answering = await Promise.all(nodes.map(async (node) => (node.running ? (await liveBrokerIds(node.address)) !== undefined : false)))
+  if (json) {
+    io.out(JSON.stringify({ running: true, dataDir, bootstrap: kafka.bootstrap, kafkaVersion: kafka.kafkaVersion, nodes: nodes.map((node, index) => ({ ...node, serving: answering[index] })) }, null, 2))
+    return 0
+  }
+  io.out(`Kafka ${kafka.kafkaVersion} at ${kafka.bootstrap} (data: ${dataDir})`)
+  io.out(['node', 'address'.padEnd(21), 'pid'.padStart(8), 'state'.padEnd(11), 'RSS MiB'.padStart(8)].join('  '))
+  nodes.forEach((node, index) => {
+    const state = !node.running ? 'down' : answering[index] === true ? 'serving' : 'starting'
+    const rss = node.residentBytes === undefined ? '-' : (node.residentBytes / 2 ** 20).toFixed(0)
+    io.out([String(node.id).padEnd(4), node.address.padEnd(21), String(node.pid ?? '-').padStart(8), state.padEnd(11), rss.padStart(8)].join('  '))
+  })
+  return 0
+}
+
+async function stop(dataDir: string, io: CliOutput): Promise<number> {
+  const kafka = await LocalKafka.attach(dataDir)
+  if (kafka === undefined) {
+    io.err(`No local Kafka is running from ${dataDir}; nothing to stop.`)
+    return 0
+  }
+  await kafka.stop()
+  io.err(`Stopped the local Kafka at ${kafka.bootstrap}.`)
+  return 0
+}
+
+function parseInteger(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `${flag} takes a whole number, got "${value}".`)
+  return Number(value)
+}
