@@ -7,10 +7,10 @@ import { nodePaths } from './broker-config.ts'
 import { classDataFlags } from './class-data-archive.ts'
 import { prepareNode, removeStaleLocks, spawnNode, type NodeRuntime } from './broker-node.ts'
 import { readLayout, readRunning, removeRunning, writeLayout, writeRunning } from './cluster-files.ts'
-import { bootstrapOf, type ClusterLayout, newClusterId, type NodeLayout } from './cluster-layout.ts'
+import { assertPortsFree, resolveLayout } from './layout-planning.ts'
+import { bootstrapOf, type ClusterLayout, type NodeLayout } from './cluster-layout.ts'
 import { onProcessExit } from './exit-cleanup.ts'
 import { defaultKafkaVersion, ensureKafkaDistribution } from './kafka-distribution.ts'
-import { freePorts, isPortFree } from './ports.ts'
 import { isOurProcess, residentBytes, terminate } from './processes.ts'
 import { waitForBrokers } from './readiness.ts'
 import { findJava } from './toolchain.ts'
@@ -316,45 +316,5 @@ export class LocalKafka {
     }
     this.#live.clear()
     if (this.#ownsDataDir) rmSync(this.#dataDir, { recursive: true, force: true })
-  }
-}
-
-/** Reuses the layout saved in `dataDir` when it fits the request, otherwise makes a new one. */
-async function resolveLayout(dataDir: string, size: number, port: number | undefined, kafkaVersion: string): Promise<ClusterLayout> {
-  const host = '127.0.0.1'
-  const saved = await readLayout(dataDir)
-  if (saved !== undefined) {
-    if (saved.nodes.length !== size) {
-      throw new KafkaIpcError(
-        'KIPC_LOCAL_KAFKA_CONFLICT',
-        `${dataDir} holds a ${saved.nodes.length}-node cluster but ${size} node(s) were asked for; use another data folder or delete this one.`,
-        { details: { dataDir } },
-      )
-    }
-    if (port === undefined || saved.nodes[0]?.brokerPort === port) return { ...saved, kafkaVersion }
-    throw new KafkaIpcError(
-      'KIPC_LOCAL_KAFKA_CONFLICT',
-      `${dataDir} holds a cluster on port ${String(saved.nodes[0]?.brokerPort)} but port ${port} was asked for; omit the port, use another data folder, or delete this one.`,
-      { details: { dataDir } },
-    )
-  }
-  const free = await freePorts(host, port === undefined ? 2 * size : size)
-  const nodes = Array.from({ length: size }, (_, index) => ({
-    id: index + 1,
-    brokerPort: port === undefined ? (free[index] ?? 0) : port + index,
-    controllerPort: port === undefined ? (free[size + index] ?? 0) : (free[index] ?? 0),
-  }))
-  return { clusterId: newClusterId(), kafkaVersion, host, nodes }
-}
-
-async function assertPortsFree(layout: ClusterLayout): Promise<void> {
-  for (const node of layout.nodes) {
-    for (const port of [node.brokerPort, node.controllerPort]) {
-      if (!(await isPortFree(layout.host, port))) {
-        throw new KafkaIpcError('KIPC_PORT_IN_USE', `Port ${port} on ${layout.host} is already in use; pick another port (--port) or stop what listens there.`, {
-          details: { port },
-        })
-      }
-    }
   }
 }
