@@ -1,10 +1,43 @@
 /**
- * kafka-ipc: HTTP-shaped service-to-service calls over Apache Kafka.
+ * kafka-ipc: HTTP-shaped service-to-service calls over Apache Kafka — events, request-reply,
+ * streams and gathers, typed by shared contracts.
  *
  * @example
  * ```ts
- * import { KafkaIpcError, errorCatalogue } from 'kafka-ipc'
+ * import { createService, createClient, route } from 'kafka-ipc'
+ * import { z } from 'zod'
+ *
+ * const quote = route('pricing', 'POST /quotes', { body: z.object({ to: z.string() }), reply: z.object({ price: z.number() }) })
+ * const app = createService({ name: 'pricing' }).handle(quote, async (req) => ({ price: 120 }))
+ * await app.listen()
+ * const { price } = await createClient({ name: 'booking' }).call(quote, { body: { to: 'JFK' } })
  * ```
  */
+export { createClient, createService, type CreateOptions } from './create.ts'
+export { Client, type CallArgs, type ClientOptions, type ClientStats, type GatherAnswer, type GatherArgs, type GatherResult } from './core/client.ts'
+export { Service, type ServiceOptions, type ServiceStats } from './core/service.ts'
+export {
+  event,
+  gather,
+  route,
+  stream,
+  type AnyContract,
+  type EventContract,
+  type GatherContract,
+  type HttpMethod,
+  type PathParams,
+  type RouteContract,
+  type RouteSpec,
+  type StreamContract,
+} from './core/contracts.ts'
+export type { EventContext, EventHandler, GatherHandler, HandlerContext, IncomingEvent, IncomingRequest, RouteHandler, StreamHandler } from './core/handler-types.ts'
+export type { CallOptions } from './core/pending-calls.ts'
+export { RemoteStream } from './core/remote-stream.ts'
+export { typed, type InferIn, type InferOut, type Schema } from './core/schema.ts'
+export { defaultPolicy, definePolicy, loadPolicy, topicNames, type Policy, type PolicyInput } from './core/policy.ts'
+export { jsonCodec, type Codec } from './core/codec.ts'
+export { protocolVersion, wireHeader, type MessageKind } from './core/wire.ts'
+export type { IncomingMessage, Inbox, InboxOptions, OutgoingMessage, Subscription, SubscribeOptions, TopicSpec, Transport } from './core/transport.ts'
 export { errorCatalogue, type ErrorCode, type ErrorSpec } from './core/error-catalogue.ts'
-export { KafkaIpcError, isKafkaIpcError, type KafkaIpcErrorOptions } from './core/kafka-ipc-error.ts'
+export { KafkaIpcError, RemoteError, isKafkaIpcError, type AnyErrorCode, type KafkaIpcErrorOptions } from './core/kafka-ipc-error.ts'
+export { kafkaTransport, type KafkaTransportOptions, type KafkaTuning } from './transports/kafka/kafka-transport.ts'

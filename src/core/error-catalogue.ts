@@ -17,6 +17,66 @@ export const errorCatalogue = {
     retryable: false,
     summary: 'An option or argument passed to kafka-ipc is missing or malformed.',
   },
+  KIPC_BAD_REQUEST: {
+    status: 400,
+    retryable: false,
+    summary: 'The request body, or a header, failed validation against the contract.',
+  },
+  KIPC_NOT_FOUND: {
+    status: 404,
+    retryable: false,
+    summary: 'The service has no route for this method and path.',
+  },
+  KIPC_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    retryable: false,
+    summary: 'A message body is larger than the policy allows (maxMessageBytes).',
+  },
+  KIPC_CANCELLED: {
+    status: 499,
+    retryable: false,
+    summary: 'The caller cancelled the call (an AbortSignal, or leaving a stream early).',
+  },
+  KIPC_HANDLER_ERROR: {
+    status: 500,
+    retryable: false,
+    summary: 'The remote handler threw an error that carried no code of its own.',
+  },
+  KIPC_INVALID_REPLY: {
+    status: 502,
+    retryable: false,
+    summary: 'The reply, or a stream item, failed validation against the contract.',
+  },
+  KIPC_PROTOCOL_ERROR: {
+    status: 502,
+    retryable: false,
+    summary: 'A message broke the wire protocol (unknown version, missing or malformed header, undecodable body).',
+  },
+  KIPC_UNAVAILABLE: {
+    status: 503,
+    retryable: true,
+    summary: 'The service or client is not listening yet, or is shutting down.',
+  },
+  KIPC_TIMEOUT: {
+    status: 504,
+    retryable: true,
+    summary: 'No reply (or no end of the stream) arrived before the deadline.',
+  },
+  KIPC_TOPIC_MISSING: {
+    status: 500,
+    retryable: false,
+    summary: 'A topic the service needs does not exist and the policy forbids creating topics.',
+  },
+  KIPC_TRANSPORT_ERROR: {
+    status: 503,
+    retryable: true,
+    summary: 'The broker could not be reached or refused an operation.',
+  },
+  KIPC_INVALID_POLICY: {
+    status: 500,
+    retryable: false,
+    summary: 'The policy (code, config file or environment) has a missing or malformed setting.',
+  },
   KIPC_JAVA_MISSING: {
     status: 500,
     retryable: false,

@@ -1,0 +1,379 @@
+import { type EventContract, fillPath, type GatherContract, type PathParams, type RouteContract, type StreamContract } from './contracts.ts'
+import { KafkaIpcError, type RemoteError } from './kafka-ipc-error.ts'
+import { buildMessage, inboxTarget, remoteError } from './messages.ts'
+import { type Answer, type CallOptions, PendingCalls } from './pending-calls.ts'
+import { defaultPolicy, type Policy, topicNames } from './policy.ts'
+import { RemoteStream } from './remote-stream.ts'
+import { type InferIn, type InferOut, type Schema, validate } from './schema.ts'
+import type { IncomingMessage, Inbox, OutgoingMessage, Transport } from './transport.ts'
+import { checkOutgoingHeaders, type Envelope, newMessageId, readEnvelope } from './wire.ts'
+
+/** How to build a client. */
+export interface ClientOptions {
+  /** This service's name: names its inbox, and tells responders who calls. */
+  readonly name: string
+  readonly transport: Transport
+  readonly policy?: Policy
+  /** Distinguishes instances of one service; random by default. */
+  readonly instanceId?: string
+  /** Failures with no caller to tell: a lost broker connection, a malformed message. */
+  readonly onError?: (error: unknown) => void
+  /** Close the transport with the client. */
+  readonly ownsTransport?: boolean
+}
+
+type BodyArg<S> = S extends Schema ? { readonly body: InferIn<S> } : { readonly body?: unknown }
+type ParamsArg<Path extends string> = keyof PathParams<Path> extends never ? { readonly params?: undefined } : { readonly params: PathParams<Path> }
+
+/** Options of {@link Client.call}: the body (typed by the contract), path parameters, and call options. */
+export type CallArgs<C extends RouteContract | StreamContract> = CallOptions & BodyArg<C['body']> & ParamsArg<C['path']>
+
+/** Options of {@link Client.gather}: the body, and whose answers to wait for. */
+export type GatherArgs<C extends GatherContract> = CallOptions &
+  BodyArg<C['body']> & {
+    /** Stop waiting after this many answers, or once these services answered. Default: wait until the deadline. */
+    readonly expect?: number | readonly string[]
+  }
+
+/** The fields of a request every call kind shares, before contract typing. */
+interface RequestArgs extends CallOptions {
+  readonly body?: unknown
+  readonly params?: Readonly<Record<string, string>> | undefined
+}
+
+/** One service's answer to a gather. */
+export type GatherAnswer<Reply> = { readonly service: string; readonly ok: true; readonly reply: Reply } | { readonly service: string; readonly ok: false; readonly error: RemoteError }
+
+/** What a gather collected. */
+export interface GatherResult<Reply> {
+  readonly answers: readonly GatherAnswer<Reply>[]
+  /** True when the deadline came before the expected answers. */
+  readonly partial: boolean
+  /** Expected services that did not answer (when `expect` named them). */
+  readonly missing: readonly string[]
+}
+
+/** Counters for monitoring. */
+export interface ClientStats {
+  readonly pending: number
+  readonly lateAnswers: number
+  readonly malformedMessages: number
+  readonly timeouts: number
+}
+
+/**
+ * Calls other services: request-reply (`call`), streams (`stream`), events (`emit`) and gathers
+ * (`gather`). Answers come to this instance's private inbox, read without a consumer group, so a
+ * rebalance can never send them elsewhere; the inbox is positioned before the first request goes.
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ name: 'booking' })
+ * const { price } = await client.call(quote, { body: { from: 'WAW', to: 'JFK' }, timeout: 2_000 })
+ * for await (const fare of client.stream(search, { body: { from: 'WAW' } })) console.log(fare)
+ * await client.emit(booked, { id: 'B1' })
+ * ```
+ */
+export class Client {
+  readonly name: string
+  readonly instanceId: string
+  readonly policy: Policy
+  readonly #transport: Transport
+  readonly #pending = new PendingCalls()
+  readonly #ensured = new Map<string, Promise<void>>()
+  readonly #onError: (error: unknown) => void
+  readonly #ownsTransport: boolean
+  #inbox: Inbox | undefined
+  #opening: Promise<Inbox> | undefined
+  #closed = false
+  /** Set by a Service sharing this inbox: cancel messages for its running streams. */
+  onCancel: ((envelope: Envelope) => void) | undefined
+
+  constructor(options: ClientOptions) {
+    this.name = options.name
+    this.instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 10)
+    this.policy = options.policy ?? defaultPolicy
+    this.#transport = options.transport
+    this.#onError = options.onError ?? (() => undefined)
+    this.#ownsTransport = options.ownsTransport ?? false
+  }
+
+  /** Opens the inbox. Calls do it themselves; await it to pay the cost up front. */
+  async ready(): Promise<void> {
+    await this.#openInbox()
+  }
+
+  /** This instance's inbox address (`topic:partition`), once ready. */
+  get address(): string | undefined {
+    return this.#inbox?.address
+  }
+
+  /** Sends a request and resolves with the reply, or rejects with a typed error. */
+  async call<C extends RouteContract>(contract: C, args: CallArgs<C>): Promise<InferOut<C['reply']>> {
+    const { message, id, timeout } = await this.#request(contract, args as RequestArgs)
+    return new Promise((resolve, reject) => {
+      const release = this.#track(id, args.signal, timeout, (error) => {
+        reject(error)
+      }, `${contract.service} to ${contract.method} ${contract.path}`)
+      this.#pending.add(id, {
+        target: contract.service,
+        receive: (answer) => {
+          release()
+          if (answer.kind === 'reply') {
+            ;(validate(this.policy.validateReplies ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `reply from ${contract.service}`) as Promise<InferOut<C['reply']>>).then(resolve, reject)
+          } else if (answer.kind === 'error') {
+            reject(remoteError(answer.service ?? contract.service, answer.status, answer.body))
+          } else {
+            reject(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `${contract.service} answered ${contract.method} ${contract.path} with a stream ${answer.kind}; is it a route on both sides?`))
+          }
+        },
+      })
+      this.#transport.send([message]).catch((error: unknown) => {
+        release()
+        reject(transportError(error))
+      })
+    })
+  }
+
+  /**
+   * Opens a stream: iterate the result to send the request and receive the items in order.
+   * `break` (or an aborted signal) tells the responder to stop.
+   */
+  stream<C extends StreamContract>(contract: C, args: CallArgs<C>): RemoteStream<InferOut<C['item']>> {
+    let id = ''
+    let release = (): void => undefined
+    const remote: RemoteStream<InferOut<C['item']>> = new RemoteStream({
+      service: contract.service,
+      start: async (self) => {
+        const request = await this.#request(contract, args as RequestArgs)
+        id = request.id
+        release = this.#track(id, args.signal, request.timeout, (error) => {
+          self.fail(error, true)
+        }, `${contract.service} to finish ${contract.method} ${contract.path}`)
+        this.#pending.add(id, { target: contract.service, receive: (answer) => {
+          self.receive(answer)
+        } })
+        await this.#transport.send([request.message]).catch((error: unknown) => {
+          throw transportError(error)
+        })
+      },
+      cancel: (responder) => {
+        if (responder === undefined) return
+        const target = inboxTarget(responder)
+        const cancel = buildMessage(target, 'cancel', { correlation: id, service: this.name }, undefined, this.policy.codec, this.policy.maxMessageBytes)
+        this.#transport.send([cancel]).catch(this.#onError)
+      },
+      release: () => {
+        release()
+      },
+      validateItem: (body) => validate(this.policy.validateReplies ? contract.item : undefined, body, 'KIPC_INVALID_REPLY', `stream item from ${contract.service}`) as Promise<InferOut<C['item']>>,
+    })
+    return remote
+  }
+
+  /** Publishes an event; resolves once the broker has it (acks=all). */
+  async emit<C extends EventContract>(contract: C, body: InferIn<C['body']>, options: { readonly key?: string; readonly headers?: Readonly<Record<string, string>> } = {}): Promise<void> {
+    this.#assertOpen()
+    const topic = topicNames.event(this.policy, contract.name)
+    await this.#ensureTopic(topic, this.policy.retentionMs.events)
+    const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`), this.policy.codec, this.policy.maxMessageBytes, checkOutgoingHeaders(options.headers))
+    await this.#transport.send([message]).catch((error: unknown) => {
+      throw transportError(error)
+    })
+  }
+
+  /** Asks every service that answers `contract` and collects their answers until `expect` is met or the deadline. */
+  async gather<C extends GatherContract>(contract: C, args: GatherArgs<C>): Promise<GatherResult<InferOut<C['reply']>>> {
+    await this.#openInbox()
+    const topic = topicNames.gather(this.policy, contract.name)
+    await this.#ensureTopic(topic, this.policy.retentionMs.requests)
+    const timeout = args.timeout ?? this.policy.timeoutMs
+    const id = newMessageId()
+    const message = buildMessage(
+      { topic, key: args.key },
+      'request',
+      { replyTo: this.#inbox?.address, deadline: Date.now() + timeout, method: 'POST', path: `/${contract.name}`, service: this.name },
+      args.body,
+      this.policy.codec,
+      this.policy.maxMessageBytes,
+      checkOutgoingHeaders(args.headers),
+      id,
+    )
+    const expect = args.expect
+    const answers: GatherAnswer<InferOut<C['reply']>>[] = []
+    const settled: Promise<unknown>[] = []
+    const complete = (): boolean =>
+      typeof expect === 'number' ? answers.length >= expect : expect === undefined ? false : expect.every((name) => answers.some((answer) => answer.service === name))
+    return new Promise((resolve, reject) => {
+      const finish = (partial: boolean): void => {
+        release()
+        void Promise.all(settled).then(() => {
+          const missing = Array.isArray(expect) ? expect.filter((name: string) => !answers.some((answer) => answer.service === name)) : []
+          resolve({ answers: [...answers], partial, missing })
+        })
+      }
+      const release = this.#track(id, args.signal, timeout, (error) => {
+        if (isTimeout(error)) finish(!complete() && expect !== undefined)
+        else reject(error)
+      }, `gather ${contract.name}`)
+      this.#pending.add(id, {
+        target: contract.name,
+        receive: (answer) => {
+          const service = answer.service ?? 'unknown'
+          const taking = this.#gatherAnswer(contract, service, answer).then((result) => {
+            answers.push(result)
+            if (complete()) finish(false)
+          })
+          settled.push(taking)
+        },
+      })
+      this.#transport.send([message]).catch((error: unknown) => {
+        release()
+        reject(transportError(error))
+      })
+    })
+  }
+
+  /** Counters for monitoring. */
+  stats(): ClientStats {
+    return { pending: this.#pending.size, ...this.#pending.counters }
+  }
+
+  /** Fails pending calls with KIPC_UNAVAILABLE, closes and deletes the inbox. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#pending.failAll(new Error(`${this.name} is shutting down.`))
+    const inbox = await this.#opening?.catch(() => undefined)
+    await inbox?.close(true)
+    if (this.#ownsTransport) await this.#transport.close()
+  }
+
+  async #gatherAnswer<C extends GatherContract>(contract: C, service: string, answer: Answer): Promise<GatherAnswer<InferOut<C['reply']>>> {
+    if (answer.kind === 'error') return { service, ok: false, error: remoteError(service, answer.status, answer.body) }
+    try {
+      const reply = (await validate(this.policy.validateReplies ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `gather answer from ${service}`)) as InferOut<C['reply']>
+      return { service, ok: true, reply }
+    } catch (error) {
+      return { service, ok: false, error: remoteError(service, 502, { code: 'KIPC_INVALID_REPLY', message: (error as Error).message }) }
+    }
+  }
+
+  async #request(contract: RouteContract | StreamContract, args: RequestArgs): Promise<{ message: OutgoingMessage; id: string; timeout: number }> {
+    this.#assertOpen()
+    if (args.signal?.aborted === true) throw cancelled(contract.service)
+    await this.#openInbox()
+    const topic = topicNames.requests(this.policy, contract.service)
+    await this.#ensureTopic(topic, this.policy.retentionMs.requests)
+    const timeout = args.timeout ?? this.policy.timeoutMs
+    const id = newMessageId()
+    const message = buildMessage(
+      { topic, key: args.key },
+      'request',
+      { replyTo: this.#inbox?.address, deadline: Date.now() + timeout, method: contract.method, path: fillPath(contract.path, args.params), service: this.name },
+      args.body,
+      this.policy.codec,
+      this.policy.maxMessageBytes,
+      checkOutgoingHeaders(args.headers),
+      id,
+    )
+    return { message, id, timeout }
+  }
+
+  /** Arms the deadline and the abort signal for a pending call; returns its release function. */
+  #track(id: string, signal: AbortSignal | undefined, timeout: number, fail: (error: Error) => void, waitingFor: string): () => void {
+    let released = false
+    const release = (): void => {
+      if (released) return
+      released = true
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      this.#pending.delete(id)
+    }
+    const timer = setTimeout(() => {
+      release()
+      this.#pending.counters.timeouts++
+      fail(new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${timeout} ms waiting for ${waitingFor}.`, { details: { timeoutMs: timeout } }))
+    }, timeout)
+    const onAbort = (): void => {
+      release()
+      fail(cancelled(waitingFor))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    return release
+  }
+
+  #openInbox(): Promise<Inbox> {
+    this.#assertOpen()
+    this.#opening ??= this.#transport
+      .openInbox({
+        topic: topicNames.inbox(this.policy, this.name, this.instanceId),
+        retentionMs: this.policy.retentionMs.inbox,
+        create: this.policy.autoCreateTopics,
+        onMessage: (message) => {
+          this.#onInbox(message)
+        },
+        onError: this.#onError,
+      })
+      .then((inbox) => {
+        this.#inbox = inbox
+        return inbox
+      })
+    return this.#opening
+  }
+
+  #ensureTopic(topic: string, retentionMs: number): Promise<void> {
+    let ensured = this.#ensured.get(topic)
+    if (ensured === undefined) {
+      ensured = this.#transport.ensureTopics([{ name: topic, partitions: this.policy.partitions, replication: this.policy.replication, retentionMs }], this.policy.autoCreateTopics)
+      ensured.catch(() => this.#ensured.delete(topic))
+      this.#ensured.set(topic, ensured)
+    }
+    return ensured
+  }
+
+  #onInbox(message: IncomingMessage): void {
+    let envelope: Envelope
+    try {
+      envelope = readEnvelope(message.headers)
+      if (message.value.byteLength > this.policy.maxMessageBytes) throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', 'inbox message too large')
+    } catch (error) {
+      this.#pending.counters.malformedMessages++
+      this.#onError(error)
+      return
+    }
+    if (envelope.kind === 'cancel') {
+      this.onCancel?.(envelope)
+      return
+    }
+    if (envelope.kind !== 'reply' && envelope.kind !== 'item' && envelope.kind !== 'end' && envelope.kind !== 'error') {
+      this.#pending.counters.malformedMessages++
+      return
+    }
+    let body: unknown
+    try {
+      body = this.policy.codec.decode(message.value)
+    } catch (error) {
+      this.#pending.deliver(envelope.correlation, { kind: 'error', body: { code: 'KIPC_PROTOCOL_ERROR', message: (error as Error).message }, status: 502, service: envelope.service, seq: undefined, replyTo: undefined })
+      return
+    }
+    this.#pending.deliver(envelope.correlation, { kind: envelope.kind, body, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo })
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new KafkaIpcError('KIPC_UNAVAILABLE', `${this.name} is closed.`)
+  }
+}
+
+function cancelled(what: string): KafkaIpcError {
+  return new KafkaIpcError('KIPC_CANCELLED', `The call to ${what} was cancelled.`)
+}
+
+function isTimeout(error: Error): boolean {
+  return error instanceof KafkaIpcError && error.code === 'KIPC_TIMEOUT'
+}
+
+function transportError(error: unknown): KafkaIpcError {
+  if (error instanceof KafkaIpcError) return error
+  return new KafkaIpcError('KIPC_TRANSPORT_ERROR', `The broker refused the message: ${(error as Error).message}`, { cause: error })
+}

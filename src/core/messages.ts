@@ -1,0 +1,94 @@
+import type { Codec } from './codec.ts'
+import { KafkaIpcError, RemoteError } from './kafka-ipc-error.ts'
+import type { OutgoingMessage } from './transport.ts'
+import { type MessageKind, newMessageId, parseAddress, protocolVersion, type WireHeaders, wireHeader } from './wire.ts'
+
+/** The fields every outgoing envelope may carry besides version, kind and id. */
+export interface EnvelopeFields {
+  readonly correlation?: string | undefined
+  readonly replyTo?: string | undefined
+  readonly deadline?: number | undefined
+  readonly method?: string | undefined
+  readonly path?: string | undefined
+  readonly status?: number | undefined
+  readonly service?: string | undefined
+  readonly seq?: number | undefined
+}
+
+/**
+ * Builds one outgoing record: envelope headers over the application's headers, the encoded
+ * body, and the size check the policy demands.
+ */
+export function buildMessage(
+  target: { readonly topic: string; readonly partition?: number; readonly key?: string | undefined },
+  kind: MessageKind,
+  fields: EnvelopeFields,
+  body: unknown,
+  codec: Codec,
+  maxBytes: number,
+  headers?: WireHeaders,
+  id: string = newMessageId(),
+): OutgoingMessage {
+  const all: WireHeaders = Object.create(null) as WireHeaders
+  if (headers !== undefined) Object.assign(all, headers)
+  all[wireHeader.version] = protocolVersion
+  all[wireHeader.kind] = kind
+  all[wireHeader.id] = id
+  all[wireHeader.contentType] = codec.contentType
+  if (fields.correlation !== undefined) all[wireHeader.correlation] = fields.correlation
+  if (fields.replyTo !== undefined) all[wireHeader.replyTo] = fields.replyTo
+  if (fields.deadline !== undefined) all[wireHeader.deadline] = String(fields.deadline)
+  if (fields.method !== undefined) all[wireHeader.method] = fields.method
+  if (fields.path !== undefined) all[wireHeader.path] = fields.path
+  if (fields.status !== undefined) all[wireHeader.status] = String(fields.status)
+  if (fields.service !== undefined) all[wireHeader.service] = fields.service
+  if (fields.seq !== undefined) all[wireHeader.seq] = String(fields.seq)
+  const value = codec.encode(body)
+  if (value.byteLength > maxBytes) {
+    throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `The ${kind} body is ${value.byteLength} bytes; the policy allows ${maxBytes} (maxMessageBytes).`, {
+      details: { bytes: value.byteLength, limit: maxBytes },
+    })
+  }
+  return {
+    topic: target.topic,
+    ...(target.partition === undefined ? {} : { partition: target.partition }),
+    ...(target.key === undefined ? {} : { key: target.key }),
+    headers: all,
+    value,
+  }
+}
+
+/** Where a message addressed to an inbox goes: `topic:partition` → topic and partition. */
+export function inboxTarget(address: string): { topic: string; partition: number } {
+  const target = parseAddress(address)
+  if (target === undefined) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Malformed inbox address ${JSON.stringify(address.slice(0, 80))}.`)
+  return target
+}
+
+/** The body of an error message. */
+export interface ErrorBody {
+  readonly code: string
+  readonly message: string
+  readonly retryable: boolean
+  readonly stack?: string
+}
+
+/** An error as it travels: catalogue or application code, message, and the stack only if exposed. */
+export function errorBody(error: unknown, exposeStack: boolean): { status: number; body: ErrorBody } {
+  if (error instanceof KafkaIpcError) {
+    return { status: error.status, body: { code: error.code, message: error.message, retryable: error.retryable, ...(exposeStack && error.stack !== undefined ? { stack: error.stack } : {}) } }
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  const stack = error instanceof Error ? error.stack : undefined
+  return { status: 500, body: { code: 'KIPC_HANDLER_ERROR', message, retryable: false, ...(exposeStack && stack !== undefined ? { stack } : {}) } }
+}
+
+/** Rebuilds a received error message as a {@link RemoteError}, defensively: the body is untrusted. */
+export function remoteError(service: string, status: number | undefined, body: unknown): RemoteError {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}
+  const code = typeof fields['code'] === 'string' ? fields['code'].slice(0, 100) : 'KIPC_HANDLER_ERROR'
+  const message = typeof fields['message'] === 'string' ? fields['message'].slice(0, 10_000) : 'The remote handler failed.'
+  const retryable = fields['retryable'] === true
+  const stack = typeof fields['stack'] === 'string' ? fields['stack'].slice(0, 50_000) : undefined
+  return new RemoteError(service, code, message, { status: status ?? 500, retryable, ...(stack === undefined ? {} : { remoteStack: stack }) })
+}

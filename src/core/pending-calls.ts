@@ -1,0 +1,81 @@
+import type { Schema } from './schema.ts'
+
+/**
+ * Calls awaiting answers in this instance's inbox, by request id. Each entry knows how to take
+ * an answer and how to give up; the table only routes and counts.
+ */
+export interface PendingEntry {
+  /** The service (or gather name) asked, for errors. */
+  readonly target: string
+  /** An answer for this entry arrived: reply, item, end or error. */
+  receive(answer: Answer): void
+}
+
+/** An answer read from the inbox, decoded but not yet validated. */
+export interface Answer {
+  readonly kind: 'reply' | 'item' | 'end' | 'error'
+  readonly body: unknown
+  readonly status: number | undefined
+  readonly service: string | undefined
+  readonly seq: number | undefined
+  /** The responder's inbox, carried by stream items so a cancel reaches the right instance. */
+  readonly replyTo: string | undefined
+}
+
+/** Counters a client exposes through stats(). */
+export interface CallCounters {
+  /** Answers that arrived after their call had timed out, been cancelled, or completed. */
+  lateAnswers: number
+  /** Inbox messages that broke the protocol and were dropped. */
+  malformedMessages: number
+  timeouts: number
+}
+
+export class PendingCalls {
+  readonly #entries = new Map<string, PendingEntry>()
+  readonly counters: CallCounters = { lateAnswers: 0, malformedMessages: 0, timeouts: 0 }
+
+  get size(): number {
+    return this.#entries.size
+  }
+
+  add(id: string, entry: PendingEntry): void {
+    this.#entries.set(id, entry)
+  }
+
+  delete(id: string): void {
+    this.#entries.delete(id)
+  }
+
+  /** Hands an answer to its call; counts it as late when the call is gone. */
+  deliver(correlation: string | undefined, answer: Answer): void {
+    const entry = correlation === undefined ? undefined : this.#entries.get(correlation)
+    if (entry === undefined) {
+      this.counters.lateAnswers++
+      return
+    }
+    entry.receive(answer)
+  }
+
+  /** Ends every pending call with `error` (shutdown). */
+  failAll(error: Error): void {
+    const entries = [...this.#entries.values()]
+    this.#entries.clear()
+    for (const entry of entries) entry.receive({ kind: 'error', body: { code: 'KIPC_UNAVAILABLE', message: error.message, retryable: true }, status: 503, service: entry.target, seq: undefined, replyTo: undefined })
+  }
+}
+
+/** Options shared by every kind of call. */
+export interface CallOptions {
+  /** Milliseconds until the deadline; defaults to the policy's timeoutMs. */
+  readonly timeout?: number
+  /** Headers for the handler (lowercase tokens; `kipc-*` is reserved). */
+  readonly headers?: Readonly<Record<string, string>>
+  /** Ordering key: requests with the same key are handled one at a time, in order. */
+  readonly key?: string
+  /** Cancels the call: it rejects with KIPC_CANCELLED (a stream's responder is told to stop). */
+  readonly signal?: AbortSignal
+}
+
+/** A schema to check answers with, or none when the policy turns reply validation off. */
+export type AnswerSchema = Schema | undefined

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs'
+import { type Codec, jsonCodec } from './codec.ts'
+import { checkName } from './contracts.ts'
+import { KafkaIpcError } from './kafka-ipc-error.ts'
+
+/**
+ * Every decision about the broker, made once for a whole fleet of services: topic names,
+ * partitions, replication, retention, codec, timeouts, limits. Services and clients built with
+ * the same policy interoperate; nothing else about Kafka needs to be known.
+ */
+export interface Policy {
+  /** First segment of every topic and group name. */
+  readonly prefix: string
+  /** Partitions of request, event and gather topics: the most instances that share one service's work. */
+  readonly partitions: number
+  /** Replication factor of new topics; -1 lets the broker decide. */
+  readonly replication: number
+  /** How long records are kept, per kind of topic, in ms. */
+  readonly retentionMs: { readonly requests: number; readonly events: number; readonly inbox: number }
+  /** Default deadline of a call, stream or gather, in ms from sending. */
+  readonly timeoutMs: number
+  /** Create missing topics; when false a missing topic is a KIPC_TOPIC_MISSING error. */
+  readonly autoCreateTopics: boolean
+  /** Largest body accepted or sent, in bytes. */
+  readonly maxMessageBytes: number
+  /** Send handlers' stack traces to callers (development only). */
+  readonly exposeErrorStack: boolean
+  /** Check replies and stream items against the contract, on both sides. */
+  readonly validateReplies: boolean
+  /** Records one subscription may process at once. */
+  readonly maxInFlight: number
+  /** Where a service subscribing to an event for the first time starts. */
+  readonly eventsStartFrom: 'earliest' | 'latest'
+  readonly codec: Codec
+}
+
+/** The defaults: safe for production, fast on a laptop. */
+export const defaultPolicy: Policy = Object.freeze({
+  prefix: 'kipc',
+  partitions: 6,
+  replication: -1,
+  retentionMs: Object.freeze({ requests: 3_600_000, events: 7 * 24 * 3_600_000, inbox: 600_000 }),
+  timeoutMs: 5_000,
+  autoCreateTopics: true,
+  maxMessageBytes: 1_048_576,
+  exposeErrorStack: false,
+  validateReplies: true,
+  maxInFlight: 256,
+  eventsStartFrom: 'earliest',
+  codec: jsonCodec,
+})
+
+/** Settings that may be given in code, a config file or the environment. */
+export type PolicyInput = Partial<Omit<Policy, 'retentionMs'>> & { readonly retentionMs?: Partial<Policy['retentionMs']> }
+
+/**
+ * A complete, checked, frozen policy from partial settings over the defaults.
+ *
+ * @example
+ * ```ts
+ * const policy = definePolicy({ prefix: 'airline', partitions: 12, timeoutMs: 2_000 })
+ * ```
+ */
+export function definePolicy(input: PolicyInput = {}): Policy {
+  const policy: Policy = {
+    ...defaultPolicy,
+    ...input,
+    retentionMs: Object.freeze({ ...defaultPolicy.retentionMs, ...input.retentionMs }),
+  }
+  checkName('Policy prefix', policy.prefix)
+  positiveInteger('partitions', policy.partitions)
+  if (policy.replication !== -1) positiveInteger('replication', policy.replication)
+  positiveInteger('timeoutMs', policy.timeoutMs)
+  positiveInteger('maxMessageBytes', policy.maxMessageBytes)
+  positiveInteger('maxInFlight', policy.maxInFlight)
+  for (const [kind, ms] of Object.entries(policy.retentionMs)) positiveInteger(`retentionMs.${kind}`, ms)
+  if (policy.eventsStartFrom !== 'earliest' && policy.eventsStartFrom !== 'latest') invalid(`eventsStartFrom must be "earliest" or "latest"`)
+  return Object.freeze(policy)
+}
+
+/**
+ * The policy from a JSON config file and the environment, over `base`. The file is
+ * `options.file`, else $KAFKA_IPC_CONFIG; environment variables override it:
+ * KIPC_PREFIX, KIPC_PARTITIONS, KIPC_REPLICATION, KIPC_TIMEOUT_MS, KIPC_AUTO_CREATE_TOPICS,
+ * KIPC_MAX_MESSAGE_BYTES, KIPC_EXPOSE_ERROR_STACK, KIPC_VALIDATE_REPLIES, KIPC_MAX_IN_FLIGHT,
+ * KIPC_EVENTS_START_FROM.
+ *
+ * @example
+ * ```ts
+ * // kafka-ipc.json: { "prefix": "airline", "timeoutMs": 2000 }
+ * const policy = loadPolicy({ file: 'kafka-ipc.json' })
+ * ```
+ */
+export function loadPolicy(options: { readonly file?: string; readonly env?: NodeJS.ProcessEnv; readonly base?: PolicyInput } = {}): Policy {
+  const env = options.env ?? process.env
+  const file = options.file ?? env['KAFKA_IPC_CONFIG']
+  const fromFile = file === undefined || file === '' ? {} : readConfigFile(file)
+  const fromEnv: Record<string, unknown> = {}
+  const text = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name])
+  const number = (name: string): number | undefined => {
+    const value = text(name)
+    if (value === undefined) return undefined
+    if (!/^-?\d+$/.test(value)) invalid(`${name} must be an integer, got ${JSON.stringify(value)}`)
+    return Number(value)
+  }
+  const flag = (name: string): boolean | undefined => {
+    const value = text(name)
+    if (value === undefined) return undefined
+    if (value !== 'true' && value !== 'false') invalid(`${name} must be true or false, got ${JSON.stringify(value)}`)
+    return value === 'true'
+  }
+  const settings: [string, unknown][] = [
+    ['prefix', text('KIPC_PREFIX')],
+    ['partitions', number('KIPC_PARTITIONS')],
+    ['replication', number('KIPC_REPLICATION')],
+    ['timeoutMs', number('KIPC_TIMEOUT_MS')],
+    ['autoCreateTopics', flag('KIPC_AUTO_CREATE_TOPICS')],
+    ['maxMessageBytes', number('KIPC_MAX_MESSAGE_BYTES')],
+    ['exposeErrorStack', flag('KIPC_EXPOSE_ERROR_STACK')],
+    ['validateReplies', flag('KIPC_VALIDATE_REPLIES')],
+    ['maxInFlight', number('KIPC_MAX_IN_FLIGHT')],
+    ['eventsStartFrom', text('KIPC_EVENTS_START_FROM')],
+  ]
+  for (const [key, value] of settings) if (value !== undefined) fromEnv[key] = value
+  return definePolicy({ ...options.base, ...fromFile, ...(fromEnv as PolicyInput) })
+}
+
+const fileKeys = new Set(['prefix', 'partitions', 'replication', 'retentionMs', 'timeoutMs', 'autoCreateTopics', 'maxMessageBytes', 'exposeErrorStack', 'validateReplies', 'maxInFlight', 'eventsStartFrom'])
+
+function readConfigFile(file: string): PolicyInput {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new KafkaIpcError('KIPC_INVALID_POLICY', `Cannot read the kafka-ipc config file ${file}: ${(error as Error).message}`, { cause: error })
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) invalid(`${file} must hold a JSON object`)
+  for (const key of Object.keys(parsed)) if (!fileKeys.has(key)) invalid(`${file} has an unknown setting "${key}" (known: ${[...fileKeys].join(', ')})`)
+  return parsed as PolicyInput
+}
+
+function positiveInteger(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) invalid(`${name} must be a positive integer, got ${JSON.stringify(value)}`)
+}
+
+function invalid(message: string): never {
+  throw new KafkaIpcError('KIPC_INVALID_POLICY', `Invalid kafka-ipc policy: ${message}.`)
+}
+
+/** Topic and group names, all derived from the policy in one place. */
+export const topicNames = {
+  requests: (policy: Policy, service: string): string => `${policy.prefix}.${service}.requests`,
+  event: (policy: Policy, name: string): string => `${policy.prefix}.event.${name}`,
+  gather: (policy: Policy, name: string): string => `${policy.prefix}.gather.${name}`,
+  inbox: (policy: Policy, service: string, instance: string): string => `${policy.prefix}.inbox.${service}.${instance}`,
+  group: (policy: Policy, service: string): string => `${policy.prefix}.${service}`,
+  /** Replies may only go to inboxes: a request cannot make a service write to any other topic. */
+  isInbox: (policy: Policy, topic: string): boolean => topic.startsWith(`${policy.prefix}.inbox.`),
+}

@@ -1,0 +1,162 @@
+import type { Client } from './client.ts'
+import type { GatherContract, RouteContract, StreamContract } from './contracts.ts'
+import type { HandlerContext, IncomingRequest } from './handler-types.ts'
+import { KafkaIpcError } from './kafka-ipc-error.ts'
+import { buildMessage, type EnvelopeFields, errorBody, inboxTarget } from './messages.ts'
+import { type Policy, topicNames } from './policy.ts'
+import { type Schema, validate } from './schema.ts'
+import type { IncomingMessage, Transport } from './transport.ts'
+import { type Envelope, userHeaders } from './wire.ts'
+
+/** A registered request handler, whatever its kind. */
+export type Registered =
+  | { readonly kind: 'route'; readonly contract: RouteContract; readonly handler: (request: IncomingRequest, context: HandlerContext) => unknown }
+  | { readonly kind: 'stream'; readonly contract: StreamContract; readonly handler: (request: IncomingRequest, context: HandlerContext) => AsyncIterable<unknown> }
+  | { readonly kind: 'gather'; readonly contract: GatherContract; readonly handler: (request: IncomingRequest, context: HandlerContext) => unknown }
+
+/** Counters a service exposes through stats(). */
+export interface ResponderCounters {
+  handled: number
+  failed: number
+  /** Requests whose deadline had passed when they arrived: dropped unprocessed. */
+  expired: number
+  /** Requests naming a reply target that is not an inbox of this policy: dropped. */
+  rejectedReplyTargets: number
+  malformed: number
+  cancelled: number
+}
+
+/** What the responder needs from its service. */
+export interface ResponderDeps {
+  readonly service: string
+  readonly policy: Policy
+  readonly transport: Transport
+  readonly client: Client
+  readonly counters: ResponderCounters
+  readonly onError: (error: unknown) => void
+  /** Running requests by id, so a cancel message can abort them. */
+  readonly running: Map<string, AbortController>
+  /** Aborts every handler when the service closes. */
+  readonly shutdown: AbortSignal
+}
+
+/**
+ * Answers one request record: checks the envelope and deadline, finds the handler, validates the
+ * body, runs the handler under an AbortSignal, and sends the reply, the stream items or the error
+ * to the caller's inbox — never anywhere else.
+ */
+export async function respond(deps: ResponderDeps, envelope: Envelope, message: IncomingMessage, found: { registered: Registered; params: Record<string, string> } | undefined): Promise<void> {
+  const { policy, counters } = deps
+  if (envelope.deadline !== undefined && envelope.deadline <= Date.now()) {
+    counters.expired++
+    return
+  }
+  const replyTo = envelope.replyTo
+  const target = replyTo === undefined ? undefined : safeTarget(policy, replyTo)
+  if (target === undefined) {
+    counters.rejectedReplyTargets++
+    deps.onError(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Dropped request ${envelope.id}: reply target ${JSON.stringify(replyTo ?? null)} is not an inbox of prefix ${policy.prefix}.`))
+    return
+  }
+  const send = (kind: 'reply' | 'item' | 'end' | 'error', fields: EnvelopeFields, body: unknown): Promise<void> =>
+    deps.transport.send([buildMessage(target, kind, { correlation: envelope.id, service: deps.service, ...fields }, body, policy.codec, policy.maxMessageBytes)])
+  const sendError = async (error: unknown): Promise<void> => {
+    counters.failed++
+    const { status, body } = errorBody(error, policy.exposeErrorStack)
+    await send('error', { status }, body)
+  }
+  if (found === undefined) {
+    await sendError(new KafkaIpcError('KIPC_NOT_FOUND', `${deps.service} has no route ${envelope.method ?? '?'} ${envelope.path ?? '?'}.`))
+    return
+  }
+  const { registered, params } = found
+  const controller = new AbortController()
+  const deadline = envelope.deadline ?? Date.now() + policy.timeoutMs
+  const timer = setTimeout(() => {
+    controller.abort(new KafkaIpcError('KIPC_TIMEOUT', 'The deadline passed.'))
+  }, Math.max(0, deadline - Date.now()))
+  const onShutdown = (): void => {
+    controller.abort(new KafkaIpcError('KIPC_UNAVAILABLE', `${deps.service} is shutting down.`))
+  }
+  deps.shutdown.addEventListener('abort', onShutdown, { once: true })
+  deps.running.set(envelope.id, controller)
+  try {
+    if (message.value.byteLength > policy.maxMessageBytes) throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `The request body is ${message.value.byteLength} bytes; the policy allows ${policy.maxMessageBytes}.`)
+    let raw: unknown
+    try {
+      raw = policy.codec.decode(message.value)
+    } catch (error) {
+      throw new KafkaIpcError('KIPC_BAD_REQUEST', 'The request body could not be decoded.', { cause: error })
+    }
+    const body = await validate(registered.contract.body as Schema | undefined, raw, 'KIPC_BAD_REQUEST', 'request body')
+    const request: IncomingRequest = { id: envelope.id, method: envelope.method ?? 'POST', path: envelope.path ?? '/', params, headers: userHeaders(message.headers), body, key: message.key }
+    const context: HandlerContext = { signal: controller.signal, deadline, caller: envelope.service, status: 200 }
+    if (registered.kind === 'stream') {
+      await streamItems(deps, registered, request, context, send)
+    } else {
+      const result = await registered.handler(request, context)
+      const replySchema = registered.contract.reply as Schema | undefined
+      const reply = await validate(policy.validateReplies ? replySchema : undefined, result, 'KIPC_INVALID_REPLY', 'reply')
+      if (controller.signal.aborted) return
+      await send('reply', { status: context.status }, reply)
+    }
+    counters.handled++
+  } catch (error) {
+    // A cancelled or expired call has nobody waiting: answering would only be a late reply.
+    if (controller.signal.aborted) {
+      counters.cancelled++
+      return
+    }
+    await sendError(error).catch(deps.onError)
+  } finally {
+    clearTimeout(timer)
+    deps.shutdown.removeEventListener('abort', onShutdown)
+    deps.running.delete(envelope.id)
+  }
+}
+
+/**
+ * Sends a generator's items in order, each carrying this instance's inbox so the caller's cancel
+ * comes back here; then the end marker. A cancel or the deadline closes the generator (its
+ * `finally` runs) and nothing more is sent.
+ */
+async function streamItems(
+  deps: ResponderDeps,
+  registered: Extract<Registered, { kind: 'stream' }>,
+  request: IncomingRequest,
+  context: HandlerContext,
+  send: (kind: 'item' | 'end', fields: EnvelopeFields, body: unknown) => Promise<void>,
+): Promise<void> {
+  const replyTo = deps.client.address
+  const itemSchema = deps.policy.validateReplies ? (registered.contract.item as Schema | undefined) : undefined
+  const iterator = registered.handler(request, context)[Symbol.asyncIterator]()
+  const stop = (): void => {
+    void iterator.return?.()
+  }
+  context.signal.addEventListener('abort', stop, { once: true })
+  let seq = 0
+  try {
+    for (;;) {
+      const next = await iterator.next()
+      if (context.signal.aborted) throw context.signal.reason
+      if (next.done === true) break
+      const item = await validate(itemSchema, next.value, 'KIPC_INVALID_REPLY', 'stream item')
+      await send('item', { seq: seq++, status: context.status, replyTo }, item)
+    }
+    await send('end', { seq, status: context.status }, undefined)
+  } catch (error) {
+    await iterator.return?.()
+    throw error
+  } finally {
+    context.signal.removeEventListener('abort', stop)
+  }
+}
+
+function safeTarget(policy: Policy, address: string): { topic: string; partition: number } | undefined {
+  try {
+    const target = inboxTarget(address)
+    return topicNames.isInbox(policy, target.topic) ? target : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,221 @@
+import { Client, type ClientOptions } from './client.ts'
+import type { AnyContract, EventContract, GatherContract, RouteContract, StreamContract } from './contracts.ts'
+import type { EventHandler, GatherHandler, RouteHandler, StreamHandler } from './handler-types.ts'
+import { KafkaIpcError } from './kafka-ipc-error.ts'
+import { type Registered, respond, type ResponderCounters, type ResponderDeps } from './responder.ts'
+import { Router } from './router.ts'
+import { topicNames } from './policy.ts'
+import { validate, type Schema } from './schema.ts'
+import type { IncomingMessage, Subscription, TopicSpec } from './transport.ts'
+import { readEnvelope, userHeaders } from './wire.ts'
+
+/** How to build a service: a client's options (a service calls others too). */
+export type ServiceOptions = ClientOptions
+
+/** Counters for monitoring. */
+export interface ServiceStats extends ResponderCounters {
+  readonly eventsHandled: number
+  readonly eventsFailed: number
+  readonly running: number
+}
+
+/**
+ * A service: handles its routes and streams, answers gathers, subscribes to events — and, being a
+ * client too, calls other services. Instances of one service form one consumer group and share
+ * the work; start as many as there are partitions.
+ *
+ * @example
+ * ```ts
+ * const app = createService({ name: 'pricing' })
+ * app.handle(quote, async (req) => ({ price: 120 }))
+ * app.on(booked, async (event) => console.log('booked', event.body.id))
+ * await app.listen()
+ * ```
+ */
+export class Service {
+  readonly client: Client
+  readonly #router = new Router<Registered>()
+  readonly #gathers = new Map<string, Registered>()
+  readonly #events = new Map<string, { contract: EventContract; handler: EventHandler<EventContract> }>()
+  readonly #subscriptions: Subscription[] = []
+  readonly #running = new Map<string, AbortController>()
+  readonly #shutdown = new AbortController()
+  readonly #counters: ResponderCounters = { handled: 0, failed: 0, expired: 0, rejectedReplyTargets: 0, malformed: 0, cancelled: 0 }
+  readonly #eventCounters = { eventsHandled: 0, eventsFailed: 0 }
+  readonly #options: ServiceOptions
+  readonly #onError: (error: unknown) => void
+  #state: 'new' | 'listening' | 'closed' = 'new'
+
+  constructor(options: ServiceOptions) {
+    this.#options = options
+    this.#onError = options.onError ?? (() => undefined)
+    this.client = new Client({ ...options, ownsTransport: false })
+    this.client.onCancel = (envelope) => {
+      const controller = envelope.correlation === undefined ? undefined : this.#running.get(envelope.correlation)
+      controller?.abort(new KafkaIpcError('KIPC_CANCELLED', 'The caller cancelled.'))
+    }
+  }
+
+  get name(): string {
+    return this.client.name
+  }
+
+  /** Registers the handler of a route, a stream or a gather. */
+  handle<C extends RouteContract>(contract: C, handler: RouteHandler<C>): this
+  handle<C extends StreamContract>(contract: C, handler: StreamHandler<C>): this
+  handle<C extends GatherContract>(contract: C, handler: GatherHandler<C>): this
+  handle(contract: RouteContract | StreamContract | GatherContract, handler: (...args: never[]) => unknown): this {
+    this.#assertNew(contract)
+    const registered = { kind: contract.kind, contract, handler } as Registered
+    if (contract.kind === 'gather') {
+      if (this.#gathers.has(contract.name)) throw duplicate(`gather ${contract.name}`)
+      this.#gathers.set(contract.name, registered)
+      return this
+    }
+    if (contract.service !== this.name) {
+      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `${contract.method} ${contract.path} belongs to service ${contract.service}; this service is ${this.name}.`)
+    }
+    if (this.#router.has(contract.method, contract.path)) throw duplicate(`${contract.method} ${contract.path}`)
+    this.#router.add(contract.method, contract.path, registered)
+    return this
+  }
+
+  /** Subscribes to an event: every instance group of this service receives each event once. */
+  on<C extends EventContract>(contract: C, handler: EventHandler<C>): this {
+    this.#assertNew(contract)
+    if (this.#events.has(contract.name)) throw duplicate(`event ${contract.name}`)
+    this.#events.set(contract.name, { contract, handler: handler as EventHandler<EventContract> })
+    return this
+  }
+
+  /**
+   * Creates the topics the policy calls for, opens the inbox, and joins the consumer groups.
+   * Resolves once consuming has started: a request sent after this is answered.
+   */
+  async listen(): Promise<void> {
+    if (this.#state !== 'new') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `${this.name} is already ${this.#state}.`)
+    this.#state = 'listening'
+    const { policy } = this.client
+    const transport = this.#options.transport
+    const requestTopics = [...(this.#hasRoutes() ? [topicNames.requests(policy, this.name)] : []), ...[...this.#gathers.keys()].map((name) => topicNames.gather(policy, name))]
+    const eventTopics = [...this.#events.keys()].map((name) => topicNames.event(policy, name))
+    const spec = (name: string, retentionMs: number): TopicSpec => ({ name, partitions: policy.partitions, replication: policy.replication, retentionMs })
+    await transport.ensureTopics([...requestTopics.map((name) => spec(name, policy.retentionMs.requests)), ...eventTopics.map((name) => spec(name, policy.retentionMs.events))], policy.autoCreateTopics)
+    await this.client.ready()
+    const deps: ResponderDeps = { service: this.name, policy, transport, client: this.client, counters: this.#counters, onError: this.#onError, running: this.#running, shutdown: this.#shutdown.signal }
+    if (requestTopics.length > 0) {
+      this.#subscriptions.push(
+        await transport.subscribe({
+          group: topicNames.group(policy, this.name),
+          topics: requestTopics,
+          startFrom: 'earliest',
+          maxInFlight: policy.maxInFlight,
+          onMessage: (message) => this.#onRequest(deps, message),
+          onError: this.#onError,
+        }),
+      )
+    }
+    if (eventTopics.length > 0) {
+      this.#subscriptions.push(
+        await transport.subscribe({
+          group: `${topicNames.group(policy, this.name)}.events`,
+          topics: eventTopics,
+          startFrom: policy.eventsStartFrom,
+          maxInFlight: policy.maxInFlight,
+          onMessage: (message) => this.#onEvent(message),
+          onError: this.#onError,
+        }),
+      )
+    }
+  }
+
+  /**
+   * Graceful shutdown: leaves the consumer groups after the records in flight finish (so their
+   * offsets are committed), then aborts what still runs and closes the inbox.
+   */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return
+    this.#state = 'closed'
+    await Promise.all(this.#subscriptions.splice(0).map((subscription) => subscription.close()))
+    this.#shutdown.abort()
+    await this.client.close()
+    if (this.#options.ownsTransport === true) await this.#options.transport.close()
+  }
+
+  /** Counters for monitoring. */
+  stats(): ServiceStats {
+    return { ...this.#counters, ...this.#eventCounters, running: this.#running.size }
+  }
+
+  /** Calls another service's route (see {@link Client.call}). */
+  get call(): Client['call'] {
+    return this.client.call.bind(this.client)
+  }
+
+  /** Opens a stream from another service (see {@link Client.stream}). */
+  get stream(): Client['stream'] {
+    return this.client.stream.bind(this.client)
+  }
+
+  /** Publishes an event (see {@link Client.emit}). */
+  get emit(): Client['emit'] {
+    return this.client.emit.bind(this.client)
+  }
+
+  /** Asks every service answering a gather (see {@link Client.gather}). */
+  get gather(): Client['gather'] {
+    return this.client.gather.bind(this.client)
+  }
+
+  async #onRequest(deps: ResponderDeps, message: IncomingMessage): Promise<void> {
+    let envelope
+    try {
+      envelope = readEnvelope(message.headers)
+    } catch (error) {
+      this.#counters.malformed++
+      this.#onError(error)
+      return
+    }
+    if (envelope.kind !== 'request') {
+      this.#counters.malformed++
+      return
+    }
+    const gatherName = message.topic.startsWith(`${this.client.policy.prefix}.gather.`) ? message.topic.slice(`${this.client.policy.prefix}.gather.`.length) : undefined
+    const gathered = gatherName === undefined ? undefined : this.#gathers.get(gatherName)
+    const routed = gathered === undefined ? this.#router.match(envelope.method ?? '', envelope.path ?? '') : undefined
+    const found = gathered !== undefined ? { registered: gathered, params: {} } : routed === undefined ? undefined : { registered: routed.value, params: routed.params }
+    await respond(deps, envelope, message, found)
+  }
+
+  async #onEvent(message: IncomingMessage): Promise<void> {
+    const { policy } = this.client
+    const name = message.topic.slice(`${policy.prefix}.event.`.length)
+    const subscription = this.#events.get(name)
+    try {
+      const envelope = readEnvelope(message.headers)
+      if (subscription === undefined || envelope.kind !== 'event') throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} on event topic ${message.topic}.`)
+      if (message.value.byteLength > policy.maxMessageBytes) throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `Event ${name} is ${message.value.byteLength} bytes; the policy allows ${policy.maxMessageBytes}.`)
+      const body = await validate(subscription.contract.body as Schema | undefined, policy.codec.decode(message.value), 'KIPC_BAD_REQUEST', `event ${name}`)
+      await subscription.handler(
+        { id: envelope.id, name, headers: userHeaders(message.headers), body, key: message.key, source: envelope.service },
+        { signal: this.#shutdown.signal, topic: message.topic, partition: message.partition, offset: message.offset },
+      )
+      this.#eventCounters.eventsHandled++
+    } catch (error) {
+      this.#eventCounters.eventsFailed++
+      this.#onError(error)
+    }
+  }
+
+  #hasRoutes(): boolean {
+    return this.#router.size > 0
+  }
+
+  #assertNew(contract: AnyContract): void {
+    if (this.#state !== 'new') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Register ${contract.kind} handlers before listen().`)
+  }
+}
+
+function duplicate(what: string): KafkaIpcError {
+  return new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A handler for ${what} is already registered.`)
+}

@@ -1,0 +1,106 @@
+import { KafkaIpcError } from './kafka-ipc-error.ts'
+import type { WireHeaders } from './wire.ts'
+
+/**
+ * The port between kafka-ipc's core and a message broker. The core speaks only this interface;
+ * `kafka-ipc` implements it on Apache Kafka and `kafka-ipc/memory` in process. A transport moves
+ * records and manages topics; it knows nothing of routes, replies or streams.
+ */
+export interface Transport {
+  /** A short name for logs and errors: `kafka`, `memory`. */
+  readonly name: string
+  /** Creates the topics that are missing (`create`), or fails with KIPC_TOPIC_MISSING naming the first missing one. */
+  ensureTopics(topics: readonly TopicSpec[], create: boolean): Promise<void>
+  /** Deletes topics; missing ones are ignored. */
+  deleteTopics(names: readonly string[]): Promise<void>
+  /** Resolves once the broker has durably accepted every message (Kafka: acks=all). */
+  send(messages: readonly OutgoingMessage[]): Promise<void>
+  /**
+   * Joins consumer group `group` on `topics` and resolves once consuming has started. Records of
+   * one key in one partition are handed over one at a time, in order; records of other keys
+   * concurrently, up to `maxInFlight`. A record counts as consumed when its handler settles.
+   */
+  subscribe(options: SubscribeOptions): Promise<Subscription>
+  /**
+   * Opens a private inbox: a partition this instance alone reads, without a consumer group, from
+   * its end as of this call. Resolves once positioned, so nothing sent afterwards is missed.
+   */
+  openInbox(options: InboxOptions): Promise<Inbox>
+  /** Releases connections. Subscriptions and inboxes must be closed first. */
+  close(): Promise<void>
+}
+
+/** A topic the core needs, with the policy's settings. */
+export interface TopicSpec {
+  readonly name: string
+  readonly partitions: number
+  /** Replication factor; -1 lets the broker decide (default.replication.factor). */
+  readonly replication: number
+  readonly retentionMs: number
+}
+
+/** A record to send. */
+export interface OutgoingMessage {
+  readonly topic: string
+  /** Explicit partition (replies to an inbox); otherwise the key decides. */
+  readonly partition?: number
+  readonly key?: string
+  readonly headers: WireHeaders
+  readonly value: Uint8Array
+}
+
+/** A record received. Headers are decoded to strings in a prototype-free object. */
+export interface IncomingMessage {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  readonly key: string | undefined
+  readonly headers: WireHeaders
+  readonly value: Uint8Array
+  readonly timestamp: number
+}
+
+/** How to subscribe. */
+export interface SubscribeOptions {
+  readonly group: string
+  readonly topics: readonly string[]
+  /** Where a group with no committed position starts. */
+  readonly startFrom: 'earliest' | 'latest'
+  readonly maxInFlight: number
+  readonly onMessage: (message: IncomingMessage) => Promise<void>
+  /** Failures the subscription cannot hand to a message, such as a lost broker connection. */
+  readonly onError: (error: unknown) => void
+}
+
+/** A live subscription. */
+export interface Subscription {
+  /** Stops taking new records, waits for those in flight, commits, and leaves the group. */
+  close(): Promise<void>
+}
+
+/** How to open an inbox. */
+export interface InboxOptions {
+  readonly topic: string
+  readonly retentionMs: number
+  /** Create the inbox topic if missing (policy autoCreateTopics). */
+  readonly create: boolean
+  readonly onMessage: (message: IncomingMessage) => void
+  readonly onError: (error: unknown) => void
+}
+
+/** A private inbox. */
+export interface Inbox {
+  /** `topic:partition`, the value of kipc-reply-to. */
+  readonly address: string
+  /** Stops reading; `deleteTopic` also deletes the inbox topic (a graceful shutdown does). */
+  close(deleteTopic: boolean): Promise<void>
+}
+
+/** The error every transport gives for a missing topic when the policy does not create topics. */
+export function topicMissing(name: string): KafkaIpcError {
+  return new KafkaIpcError(
+    'KIPC_TOPIC_MISSING',
+    `Topic ${name} does not exist and the policy does not create topics (autoCreateTopics: false). Create it, or enable autoCreateTopics.`,
+    { details: { topic: name } },
+  )
+}

@@ -1,0 +1,44 @@
+import { Client, type ClientOptions } from './core/client.ts'
+import { loadPolicy } from './core/policy.ts'
+import { Service } from './core/service.ts'
+import type { Transport } from './core/transport.ts'
+import { kafkaTransport } from './transports/kafka/kafka-transport.ts'
+
+/** Options of {@link createService} and {@link createClient}: only the name is required. */
+export type CreateOptions = Omit<ClientOptions, 'transport' | 'ownsTransport'> & {
+  /** Default: Kafka at $KAFKA_BROKERS. Use `memoryTransport()` from `kafka-ipc/memory` in unit tests. */
+  readonly transport?: Transport
+}
+
+/**
+ * A service on the fleet's policy (from $KAFKA_IPC_CONFIG and KIPC_* variables unless given)
+ * and Kafka at $KAFKA_BROKERS (unless a transport is given).
+ *
+ * @example
+ * ```ts
+ * import { createService } from 'kafka-ipc'
+ * const app = createService({ name: 'pricing' })
+ * app.handle(quote, async (req) => ({ price: 120 }))
+ * await app.listen()
+ * ```
+ */
+export function createService(options: CreateOptions): Service {
+  const ownsTransport = options.transport === undefined
+  return new Service({ ...options, policy: options.policy ?? loadPolicy(), transport: options.transport ?? kafkaTransport(), ownsTransport })
+}
+
+/**
+ * A client for a process that only calls (a gateway, a script, a test).
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'kafka-ipc'
+ * const client = createClient({ name: 'booking' })
+ * const reply = await client.call(quote, { body: { from: 'WAW', to: 'JFK' } })
+ * await client.close()
+ * ```
+ */
+export function createClient(options: CreateOptions): Client {
+  const ownsTransport = options.transport === undefined
+  return new Client({ ...options, policy: options.policy ?? loadPolicy(), transport: options.transport ?? kafkaTransport(), ownsTransport })
+}

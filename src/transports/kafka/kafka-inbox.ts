@@ -1,0 +1,98 @@
+import { Consumer } from '@platformatic/kafka'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Inbox, InboxOptions } from '../../core/transport.ts'
+import { formatAddress } from '../../core/wire.ts'
+import type { KafkaConnection } from './kafka-transport.ts'
+import { decodeHeaders, rawDeserializers } from './records.ts'
+
+const controlBatch = 0x20
+
+/**
+ * A private inbox on Kafka: partition 0 of a topic this instance alone reads, with plain Fetch
+ * requests and **no consumer group** — no join, no heartbeats, no rebalance that could hand
+ * replies to another instance. It starts at the partition's end as of opening and resolves only
+ * once that position is known, so a reply to the first request cannot be missed.
+ *
+ * A dedicated connection carries the long-poll fetch, so it never delays produce requests.
+ */
+export async function openKafkaInbox(connection: KafkaConnection, options: InboxOptions): Promise<Inbox> {
+  await connection.transport.ensureTopics([{ name: options.topic, partitions: 1, replication: connection.inboxReplication, retentionMs: options.retentionMs }], options.create)
+  const consumer = new Consumer({
+    ...connection.base,
+    clientId: `${connection.base.clientId}-inbox`,
+    // Never joined: Fetch and ListOffsets need no group, but the client wants a name.
+    groupId: `${options.topic}-no-group`,
+    deserializers: rawDeserializers,
+    maxWaitTime: connection.tuning.maxWaitTime,
+    minBytes: 1,
+  })
+  const topic = options.topic
+  const located = await locate(consumer, topic)
+  let position = (await consumer.listOffsets({ topics: [topic] })).get(topic)?.[0] ?? 0n
+  let { topicId, leader } = located
+  const controller = new AbortController()
+  const loop = (async () => {
+    while (!controller.signal.aborted) {
+      try {
+        const response = await consumer.fetch({
+          node: leader,
+          topics: [{ topicId, partitions: [{ partition: 0, fetchOffset: position, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: connection.tuning.inboxMaxBytes }] }],
+          maxWaitTime: connection.tuning.maxWaitTime,
+          minBytes: 1,
+          maxBytes: connection.tuning.inboxMaxBytes,
+        })
+        for (const topicResponse of response.responses) {
+          for (const partition of topicResponse.partitions) {
+            if (partition.errorCode !== 0) throw new Error(`inbox fetch error code ${partition.errorCode}`)
+            for (const batch of partition.records ?? []) {
+              const last = batch.firstOffset + BigInt(batch.lastOffsetDelta)
+              if ((batch.attributes & controlBatch) === 0) {
+                for (const record of batch.records) {
+                  const offset = batch.firstOffset + BigInt(record.offsetDelta)
+                  if (offset < position) continue
+                  options.onMessage({
+                    topic,
+                    partition: 0,
+                    offset,
+                    key: record.key === null || record.key.length === 0 ? undefined : record.key.toString('utf8'),
+                    headers: decodeHeaders(record.headers),
+                    value: record.value ?? new Uint8Array(0),
+                    timestamp: Number(batch.firstTimestamp + record.timestampDelta),
+                  })
+                }
+              }
+              if (last + 1n > position) position = last + 1n
+            }
+          }
+        }
+      } catch (error) {
+        if (controller.signal.aborted) return
+        options.onError(error)
+        // Leadership may have moved or the connection dropped: look the partition up again.
+        await sleep(200)
+        try {
+          ;({ topicId, leader } = await locate(consumer, topic))
+        } catch (lookupError) {
+          options.onError(lookupError)
+        }
+      }
+    }
+  })()
+  return {
+    address: formatAddress(topic, 0),
+    async close(deleteTopic) {
+      controller.abort()
+      await consumer.close(true).catch(options.onError)
+      await loop
+      if (deleteTopic) await connection.transport.deleteTopics([topic]).catch(options.onError)
+    },
+  }
+}
+
+async function locate(consumer: Pick<Consumer, 'metadata'>, topic: string): Promise<{ topicId: string; leader: number }> {
+  const metadata = await consumer.metadata({ topics: [topic], forceUpdate: true })
+  const described = metadata.topics.get(topic)
+  const leader = described?.partitions[0]?.leader
+  if (described === undefined || leader === undefined || leader < 0) throw new Error(`inbox topic ${topic} has no leader yet`)
+  return { topicId: described.id, leader }
+}

@@ -1,0 +1,61 @@
+import { Consumer, type Message } from '@platformatic/kafka'
+import type { IncomingMessage, Subscription, SubscribeOptions } from '../../core/transport.ts'
+import { OrderedDispatcher } from '../ordered-dispatcher.ts'
+import type { KafkaConnection } from './kafka-transport.ts'
+import { rawDeserializers, toIncoming } from './records.ts'
+
+type RawMessage = Message<Buffer | undefined, Buffer | undefined, Buffer | undefined, Buffer | undefined>
+
+interface Delivery extends IncomingMessage {
+  readonly raw: RawMessage
+}
+
+/**
+ * A consumer group member on Kafka. Records go through the {@link OrderedDispatcher} (per-key
+ * order, bounded concurrency); the stream pauses while the dispatcher is full. Offsets are
+ * committed only past records whose handler finished, through the consumer's coalescing commit,
+ * so a crash replays unfinished work instead of losing it.
+ */
+export async function subscribeKafka(connection: KafkaConnection, options: SubscribeOptions): Promise<Subscription> {
+  const consumer = new Consumer({
+    ...connection.base,
+    clientId: `${connection.base.clientId}-${options.group}`,
+    groupId: options.group,
+    deserializers: rawDeserializers,
+    autocommit: false,
+    // Long polls return as soon as a record arrives; the wait only bounds idle fetches.
+    maxWaitTime: connection.tuning.maxWaitTime,
+    minBytes: 1,
+    sessionTimeout: connection.tuning.sessionTimeout,
+    heartbeatInterval: connection.tuning.heartbeatInterval,
+    rebalanceTimeout: connection.tuning.sessionTimeout,
+  })
+  const dispatcher = new OrderedDispatcher<Delivery>(
+    options.maxInFlight,
+    (delivery) => options.onMessage(delivery),
+    (delivery) => {
+      const committing = delivery.raw.commit()
+      // A commit can fail after a rebalance took the partition away: the new owner re-reads from
+      // the last committed offset (at-least-once), so there is nothing to do but report it.
+      if (committing instanceof Promise) committing.catch(options.onError)
+    },
+  )
+  consumer.on('consumer:heartbeat:error', options.onError)
+  const stream = await consumer.consume({ topics: [...options.topics], mode: 'committed', fallbackMode: options.startFrom, autocommit: false })
+  stream.on('error', options.onError)
+  stream.on('data', (raw: RawMessage) => {
+    const pushed = dispatcher.push({ ...toIncoming(raw), raw })
+    if (dispatcher.inFlight >= options.maxInFlight) {
+      stream.pause()
+      void pushed.then(() => stream.resume())
+    }
+  })
+  return {
+    async close() {
+      stream.pause()
+      await dispatcher.drain()
+      await stream.close().catch(options.onError)
+      await consumer.close(true).catch(options.onError)
+    },
+  }
+}

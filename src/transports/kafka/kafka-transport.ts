@@ -1,0 +1,146 @@
+import { Admin, Producer } from '@platformatic/kafka'
+import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
+import { type Inbox, type InboxOptions, type OutgoingMessage, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
+import { openKafkaInbox } from './kafka-inbox.ts'
+import { subscribeKafka } from './kafka-subscription.ts'
+import { producerSerializers } from './records.ts'
+
+/** How to reach Kafka. Everything else comes from the policy. */
+export interface KafkaTransportOptions {
+  /** Bootstrap brokers; default: $KAFKA_BROKERS, else 127.0.0.1:9092. */
+  readonly brokers?: readonly string[] | string
+  /** Client id prefix seen in broker logs and quotas. Default 'kafka-ipc'. */
+  readonly clientId?: string
+  /** Low-level timings; the defaults favour latency. */
+  readonly tuning?: Partial<KafkaTuning>
+}
+
+/** Timings of the Kafka clients underneath. */
+export interface KafkaTuning {
+  /** Longest a fetch waits for data when there is none (ms). Data is returned at once either way. */
+  readonly maxWaitTime: number
+  readonly sessionTimeout: number
+  readonly heartbeatInterval: number
+  readonly inboxMaxBytes: number
+}
+
+/** What the subscription and inbox helpers share with the transport. */
+export interface KafkaConnection {
+  readonly base: { readonly clientId: string; readonly bootstrapBrokers: string[] }
+  readonly tuning: KafkaTuning
+  readonly transport: Transport
+  readonly inboxReplication: number
+}
+
+const defaultTuning: KafkaTuning = { maxWaitTime: 500, sessionTimeout: 10_000, heartbeatInterval: 500, inboxMaxBytes: 8 * 1024 * 1024 }
+
+/**
+ * The {@link Transport} on Apache Kafka (3.5+, 4.x) through @platformatic/kafka: an idempotent
+ * producer with acks=all, a consumer group per service subscription, and group-less inboxes.
+ *
+ * @example
+ * ```ts
+ * import { createService, kafkaTransport } from 'kafka-ipc'
+ * const app = createService({ name: 'pricing', transport: kafkaTransport({ brokers: ['kafka-1:9092'] }) })
+ * ```
+ */
+export function kafkaTransport(options: KafkaTransportOptions = {}): Transport {
+  return new KafkaTransport(options)
+}
+
+class KafkaTransport implements Transport {
+  readonly name = 'kafka'
+  readonly #connection: KafkaConnection
+  #admin: Admin | undefined
+  #producer: Producer<string, Uint8Array, string, string> | undefined
+
+  constructor(options: KafkaTransportOptions) {
+    const brokers = typeof options.brokers === 'string' ? options.brokers.split(',') : (options.brokers ?? (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','))
+    const bootstrapBrokers = brokers.map((broker) => broker.trim()).filter((broker) => broker !== '')
+    if (bootstrapBrokers.length === 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', 'kafkaTransport needs at least one broker address (host:port).')
+    this.#connection = { base: { clientId: options.clientId ?? 'kafka-ipc', bootstrapBrokers }, tuning: { ...defaultTuning, ...options.tuning }, transport: this, inboxReplication: -1 }
+  }
+
+  async ensureTopics(topics: readonly TopicSpec[], create: boolean): Promise<void> {
+    if (topics.length === 0) return
+    const admin = this.#adminClient()
+    const existing = new Set(await wrap(admin.listTopics()))
+    const missing = topics.filter((topic) => !existing.has(topic.name))
+    if (missing.length === 0) return
+    if (!create) throw topicMissing(missing[0]?.name ?? '')
+    for (const topic of missing) {
+      await wrap(
+        admin.createTopics({
+          topics: [topic.name],
+          partitions: topic.partitions,
+          replicas: topic.replication,
+          configs: [{ name: 'retention.ms', value: String(topic.retentionMs) }],
+        }),
+      ).catch((error: unknown) => {
+        // Another instance created it first: fine.
+        if (!/already exists/i.test(String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) throw error
+      })
+    }
+  }
+
+  async deleteTopics(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return
+    await wrap(this.#adminClient().deleteTopics({ topics: [...names] })).catch((error: unknown) => {
+      if (!/unknown topic/i.test(String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) throw error
+    })
+  }
+
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    this.#producer ??= new Producer({
+      ...this.#connection.base,
+      clientId: `${this.#connection.base.clientId}-producer`,
+      serializers: producerSerializers,
+      acks: -1,
+      idempotent: true,
+      retries: 10,
+      retryDelay: 100,
+    })
+    await wrap(
+      this.#producer.send({
+        messages: messages.map((message) => ({
+          topic: message.topic,
+          ...(message.partition === undefined ? {} : { partition: message.partition }),
+          ...(message.key === undefined ? {} : { key: message.key }),
+          value: message.value,
+          headers: message.headers,
+        })),
+      }),
+    )
+  }
+
+  subscribe(options: SubscribeOptions): Promise<Subscription> {
+    return subscribeKafka(this.#connection, options)
+  }
+
+  openInbox(options: InboxOptions): Promise<Inbox> {
+    return openKafkaInbox(this.#connection, options)
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.#producer?.close(), this.#admin?.close()])
+    this.#producer = undefined
+    this.#admin = undefined
+  }
+
+  #adminClient(): Admin {
+    this.#admin ??= new Admin({ ...this.#connection.base, clientId: `${this.#connection.base.clientId}-admin` })
+    return this.#admin
+  }
+}
+
+/** Turns the client's errors into KIPC_TRANSPORT_ERROR, keeping the original as the cause. */
+async function wrap<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation
+  } catch (error) {
+    if (error instanceof KafkaIpcError) throw error
+    const message = error instanceof Error ? error.message : String(error)
+    const nested = (error as { errors?: { message?: string }[] }).errors?.map((inner) => inner.message).filter(Boolean).join('; ')
+    throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka: ${message}${nested === undefined || nested === '' ? '' : ` (${nested})`}`, { cause: error })
+  }
+}
