@@ -110,7 +110,7 @@ export class Client {
 
   /** Sends a request and resolves with the reply, or rejects with a typed error. */
   async call<C extends RouteContract>(contract: C, args: CallArgs<C>): Promise<InferOut<C['reply']>> {
-    const { message, id, timeout } = await this.#request(contract, args as RequestArgs)
+    const { message, id, timeout } = await this.#request(contract, args)
     return new Promise((resolve, reject) => {
       const release = this.#track(id, args.signal, timeout, (error) => {
         reject(error)
@@ -145,7 +145,7 @@ export class Client {
     const remote: RemoteStream<InferOut<C['item']>> = new RemoteStream({
       service: contract.service,
       start: async (self) => {
-        const request = await this.#request(contract, args as RequestArgs)
+        const request = await this.#request(contract, args)
         id = request.id
         release = this.#track(id, args.signal, request.timeout, (error) => {
           self.fail(error, true)

@@ -11,7 +11,8 @@ export type PathParams<Path extends string> = Path extends `${string}:${infer Pa
   ? { [K in Param]: string } & PathParams<`/${Rest}`>
   : Path extends `${string}:${infer Param}`
     ? { [K in Param]: string }
-    : Record<never, never>
+    : // eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type -- no parameters: an empty object is exactly the type
+      Record<never, never>
 
 type MethodOf<Spec extends string> = Spec extends `${infer M extends HttpMethod} ${string}` ? M : never
 type PathOf<Spec extends string> = Spec extends `${HttpMethod} ${infer P}` ? P : never

@@ -74,7 +74,9 @@ export function definePolicy(input: PolicyInput = {}): Policy {
   positiveInteger('maxMessageBytes', policy.maxMessageBytes)
   positiveInteger('maxInFlight', policy.maxInFlight)
   for (const [kind, ms] of Object.entries(policy.retentionMs)) positiveInteger(`retentionMs.${kind}`, ms)
-  if (policy.eventsStartFrom !== 'earliest' && policy.eventsStartFrom !== 'latest') invalid(`eventsStartFrom must be "earliest" or "latest"`)
+  // Config files and the environment are untyped: check what the type cannot promise.
+  const startFrom: string = policy.eventsStartFrom
+  if (startFrom !== 'earliest' && startFrom !== 'latest') invalid(`eventsStartFrom must be "earliest" or "latest"`)
   return Object.freeze(policy)
 }
 
@@ -136,7 +138,7 @@ function readConfigFile(file: string): PolicyInput {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) invalid(`${file} must hold a JSON object`)
   for (const key of Object.keys(parsed)) if (!fileKeys.has(key)) invalid(`${file} has an unknown setting "${key}" (known: ${[...fileKeys].join(', ')})`)
-  return parsed as PolicyInput
+  return parsed
 }
 
 function positiveInteger(name: string, value: unknown): void {

@@ -4,7 +4,7 @@ import type { HandlerContext, IncomingRequest } from './handler-types.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { buildMessage, type EnvelopeFields, errorBody, inboxTarget } from './messages.ts'
 import { type Policy, topicNames } from './policy.ts'
-import { type Schema, validate } from './schema.ts'
+import { validate } from './schema.ts'
 import type { IncomingMessage, Transport } from './transport.ts'
 import { type Envelope, userHeaders } from './wire.ts'
 
@@ -88,14 +88,14 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
     } catch (error) {
       throw new KafkaIpcError('KIPC_BAD_REQUEST', 'The request body could not be decoded.', { cause: error })
     }
-    const body = await validate(registered.contract.body as Schema | undefined, raw, 'KIPC_BAD_REQUEST', 'request body')
+    const body = await validate(registered.contract.body, raw, 'KIPC_BAD_REQUEST', 'request body')
     const request: IncomingRequest = { id: envelope.id, method: envelope.method ?? 'POST', path: envelope.path ?? '/', params, headers: userHeaders(message.headers), body, key: message.key }
     const context: HandlerContext = { signal: controller.signal, deadline, caller: envelope.service, status: 200 }
     if (registered.kind === 'stream') {
       await streamItems(deps, registered, request, context, send)
     } else {
       const result = await registered.handler(request, context)
-      const replySchema = registered.contract.reply as Schema | undefined
+      const replySchema = registered.contract.reply
       const reply = await validate(policy.validateReplies ? replySchema : undefined, result, 'KIPC_INVALID_REPLY', 'reply')
       if (controller.signal.aborted) return
       await send('reply', { status: context.status }, reply)
@@ -128,7 +128,7 @@ async function streamItems(
   send: (kind: 'item' | 'end', fields: EnvelopeFields, body: unknown) => Promise<void>,
 ): Promise<void> {
   const replyTo = deps.client.address
-  const itemSchema = deps.policy.validateReplies ? (registered.contract.item as Schema | undefined) : undefined
+  const itemSchema = deps.policy.validateReplies ? (registered.contract.item) : undefined
   const iterator = registered.handler(request, context)[Symbol.asyncIterator]()
   const stop = (): void => {
     void iterator.return?.()

@@ -5,7 +5,7 @@ import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { type Registered, respond, type ResponderCounters, type ResponderDeps } from './responder.ts'
 import { Router } from './router.ts'
 import { topicNames } from './policy.ts'
-import { validate, type Schema } from './schema.ts'
+import { validate } from './schema.ts'
 import type { IncomingMessage, Subscription, TopicSpec } from './transport.ts'
 import { readEnvelope, userHeaders } from './wire.ts'
 
@@ -84,7 +84,7 @@ export class Service {
   on<C extends EventContract>(contract: C, handler: EventHandler<C>): this {
     this.#assertNew(contract)
     if (this.#events.has(contract.name)) throw duplicate(`event ${contract.name}`)
-    this.#events.set(contract.name, { contract, handler: handler as EventHandler<EventContract> })
+    this.#events.set(contract.name, { contract, handler: handler })
     return this
   }
 
@@ -195,7 +195,7 @@ export class Service {
       const envelope = readEnvelope(message.headers)
       if (subscription === undefined || envelope.kind !== 'event') throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} on event topic ${message.topic}.`)
       if (message.value.byteLength > policy.maxMessageBytes) throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `Event ${name} is ${message.value.byteLength} bytes; the policy allows ${policy.maxMessageBytes}.`)
-      const body = await validate(subscription.contract.body as Schema | undefined, policy.codec.decode(message.value), 'KIPC_BAD_REQUEST', `event ${name}`)
+      const body = await validate(subscription.contract.body, policy.codec.decode(message.value), 'KIPC_BAD_REQUEST', `event ${name}`)
       await subscription.handler(
         { id: envelope.id, name, headers: userHeaders(message.headers), body, key: message.key, source: envelope.service },
         { signal: this.#shutdown.signal, topic: message.topic, partition: message.partition, offset: message.offset },

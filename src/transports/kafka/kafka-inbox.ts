@@ -66,7 +66,8 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
           }
         }
       } catch (error) {
-        if (controller.signal.aborted) return
+        // The flag changes while the fetch awaits; read it through the signal object.
+        if ((controller.signal as { readonly aborted: boolean }).aborted) return
         options.onError(error)
         // Leadership may have moved or the connection dropped: look the partition up again.
         await sleep(200)

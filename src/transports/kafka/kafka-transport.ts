@@ -53,6 +53,7 @@ class KafkaTransport implements Transport {
   readonly #connection: KafkaConnection
   #admin: Admin | undefined
   #producer: Producer<string, Uint8Array, string, string> | undefined
+  #closed = false
 
   constructor(options: KafkaTransportOptions) {
     const brokers = typeof options.brokers === 'string' ? options.brokers.split(',') : (options.brokers ?? (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','))
@@ -76,9 +77,9 @@ class KafkaTransport implements Transport {
           replicas: topic.replication,
           configs: [{ name: 'retention.ms', value: String(topic.retentionMs) }],
         }),
-      ).catch((error: unknown) => {
-        // Another instance created it first: fine.
-        if (!/already exists/i.test(String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) throw error
+      ).catch(async (error: unknown) => {
+        // Another instance may have created it a moment earlier: that is success too.
+        if (!(await wrap(admin.listTopics())).includes(topic.name)) throw error
       })
     }
   }
@@ -86,11 +87,12 @@ class KafkaTransport implements Transport {
   async deleteTopics(names: readonly string[]): Promise<void> {
     if (names.length === 0) return
     await wrap(this.#adminClient().deleteTopics({ topics: [...names] })).catch((error: unknown) => {
-      if (!/unknown topic/i.test(String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) throw error
+      if (!/unknown topic/i.test((error as Error).message + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) throw error
     })
   }
 
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    this.#assertOpen()
     this.#producer ??= new Producer({
       ...this.#connection.base,
       clientId: `${this.#connection.base.clientId}-producer`,
@@ -114,22 +116,31 @@ class KafkaTransport implements Transport {
   }
 
   subscribe(options: SubscribeOptions): Promise<Subscription> {
+    this.#assertOpen()
     return subscribeKafka(this.#connection, options)
   }
 
   openInbox(options: InboxOptions): Promise<Inbox> {
+    this.#assertOpen()
     return openKafkaInbox(this.#connection, options)
   }
 
   async close(): Promise<void> {
+    this.#closed = true
     await Promise.all([this.#producer?.close(), this.#admin?.close()])
     this.#producer = undefined
     this.#admin = undefined
   }
 
   #adminClient(): Admin {
+    this.#assertOpen()
     this.#admin ??= new Admin({ ...this.#connection.base, clientId: `${this.#connection.base.clientId}-admin` })
     return this.#admin
+  }
+
+  /** A closed transport makes no new connections: they would outlive it and keep the process alive. */
+  #assertOpen(): void {
+    if (this.#closed) throw new KafkaIpcError('KIPC_UNAVAILABLE', 'This Kafka transport is closed; close services and clients before their transport.')
   }
 }
 

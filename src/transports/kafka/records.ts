@@ -42,7 +42,7 @@ export function toIncoming(message: Message<Buffer | undefined, Buffer | undefin
     topic: message.topic,
     partition: message.partition,
     offset: message.offset,
-    key: message.key === undefined || message.key === null || message.key.length === 0 ? undefined : message.key.toString('utf8'),
+    key: message.key === undefined || message.key.length === 0 ? undefined : message.key.toString('utf8'),
     headers: decodeHeaders(message.headerEntries),
     value: message.value ?? new Uint8Array(0),
     timestamp: Number(message.timestamp),

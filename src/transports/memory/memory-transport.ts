@@ -69,7 +69,7 @@ class MemoryTransport implements Transport {
         while (!controller.signal.aborted) {
           const records = await broker.read(topic, partition, offset, controller.signal)
           for (const record of records) {
-            if (controller.signal.aborted) return
+            if (isAborted(controller.signal)) return
             await dispatcher.push(record)
             offset = record.offset + 1n
           }
@@ -111,7 +111,7 @@ class MemoryTransport implements Transport {
       while (!controller.signal.aborted) {
         const records = await broker.read(options.topic, 0, offset, controller.signal)
         for (const record of records) {
-          if (controller.signal.aborted) return
+          if (isAborted(controller.signal)) return
           options.onMessage(record)
           offset = record.offset + 1n
         }
@@ -136,4 +136,9 @@ class MemoryTransport implements Transport {
   #assertOpen(): void {
     if (this.#closed) throw new KafkaIpcError('KIPC_UNAVAILABLE', 'This memory transport is closed.')
   }
+}
+
+/** Read through a call: the flag changes while the loop awaits, which type narrowing cannot see. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted
 }
