@@ -37,7 +37,7 @@ export { typed, type InferIn, type InferOut, type Schema } from './core/schema.t
 export { defaultPolicy, definePolicy, loadPolicy, topicNames, type Policy, type PolicyInput } from './core/policy.ts'
 export { jsonCodec, type Codec } from './core/codec.ts'
 export { protocolVersion, wireHeader, type MessageKind } from './core/wire.ts'
-export type { IncomingMessage, Inbox, InboxOptions, OutgoingMessage, Subscription, SubscribeOptions, TopicSpec, Transport } from './core/transport.ts'
+export type { IncomingMessage, Inbox, InboxOptions, OutgoingMessage, Subscription, SubscribeOptions, TopicPartition, TopicSpec, Transport } from './core/transport.ts'
 export { errorCatalogue, type ErrorCode, type ErrorSpec } from './core/error-catalogue.ts'
 export { KafkaIpcError, RemoteError, isKafkaIpcError, type AnyErrorCode, type KafkaIpcErrorOptions } from './core/kafka-ipc-error.ts'
 export { kafkaTransport, type KafkaTransportOptions, type KafkaTuning } from './transports/kafka/kafka-transport.ts'

@@ -6,7 +6,7 @@ import { type Registered, respond, type ResponderCounters, type ResponderDeps } 
 import { Router } from './router.ts'
 import { topicNames } from './policy.ts'
 import { validate } from './schema.ts'
-import type { IncomingMessage, Subscription, TopicSpec } from './transport.ts'
+import type { IncomingMessage, Subscription, TopicPartition, TopicSpec } from './transport.ts'
 import { readEnvelope, userHeaders } from './wire.ts'
 
 /** How to build a service: a client's options (a service calls others too). */
@@ -140,6 +140,14 @@ export class Service {
     this.#shutdown.abort()
     await this.client.close()
     if (this.#options.ownsTransport === true) await this.#options.transport.close()
+  }
+
+  /**
+   * The partitions this instance holds across its subscriptions. Empty while its groups
+   * rebalance; a readiness probe can require it to be non-empty.
+   */
+  assignments(): TopicPartition[] {
+    return this.#subscriptions.flatMap((subscription) => subscription.assignments())
   }
 
   /** Counters for monitoring. */

@@ -72,8 +72,16 @@ export interface SubscribeOptions {
   readonly onError: (error: unknown) => void
 }
 
+/** A partition of a topic. */
+export interface TopicPartition {
+  readonly topic: string
+  readonly partition: number
+}
+
 /** A live subscription. */
 export interface Subscription {
+  /** The partitions this member holds right now (empty while the group rebalances). */
+  assignments(): readonly TopicPartition[]
   /** Stops taking new records, waits for those in flight, commits, and leaves the group. */
   close(): Promise<void>
 }

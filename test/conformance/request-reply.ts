@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isKafkaIpcError, RemoteError } from '../../src/core/kafka-ipc-error.ts'
 import { buildMessage } from '../../src/core/messages.ts'
 import { topicNames } from '../../src/core/policy.ts'
+import type { Service } from '../../src/core/service.ts'
 import { echo, fail, getBooking, missing, slow } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 
@@ -25,7 +26,7 @@ export function requestReplySuite(harness: () => Harness): void {
     })
 
     it('routes every reply to the instance that asked: 3 callers × 3 responders, misrouted = 0', async () => {
-      const { service, client } = kit()
+      const { service, client, policy } = kit()
       const responders = ['r1', 'r2', 'r3'].map((id) => {
         const app = service('echo', { instanceId: id })
         app.handle(echo, async (req) => {
@@ -35,6 +36,7 @@ export function requestReplySuite(harness: () => Harness): void {
         return app
       })
       await Promise.all(responders.map((app) => app.listen()))
+      await waitForSettledGroup(responders, topicNames.requests(policy, 'echo'), policy.partitions)
       const callers = ['c1', 'c2', 'c3'].map((id) => client('caller', { instanceId: id }))
       await Promise.all(callers.map((caller) => caller.ready()))
       const perCaller = 40
@@ -50,7 +52,8 @@ export function requestReplySuite(harness: () => Harness): void {
         }),
       )
       assert.equal(misrouted, 0)
-      assert.equal(responders.reduce((sum, app) => sum + app.stats().handled, 0), 3 * perCaller, 'each request handled once')
+      // A reply can reach its caller before the responder's producer hears the broker's ack.
+      await waitUntil(() => responders.reduce((sum, app) => sum + app.stats().handled, 0) === 3 * perCaller, 'each request is handled once')
       assert.ok(handledBy.size >= 2, `the work is shared (handled by ${[...handledBy].join(', ')})`)
       for (const caller of callers) assert.equal(caller.stats().lateAnswers, 0)
     })
@@ -203,6 +206,18 @@ export function requestReplySuite(harness: () => Harness): void {
       await watch.close(false)
     })
   })
+}
+
+/**
+ * Waits until the instances of one service split `partitions` partitions of `topic` between them
+ * with none left over: the group has settled after its members joined.
+ */
+export async function waitForSettledGroup(apps: readonly Service[], topic: string, partitions: number): Promise<void> {
+  await waitUntil(() => {
+    const held = apps.map((app) => app.assignments().filter((assignment) => assignment.topic === topic).map((assignment) => assignment.partition))
+    const all = held.flat()
+    return held.every((mine) => mine.length > 0) && all.length === partitions && new Set(all).size === partitions
+  }, `the group on ${topic} settles`, 30_000)
 }
 
 /** Polls `condition` every 20 ms for up to 10 s. */

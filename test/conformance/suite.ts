@@ -1,10 +1,18 @@
 // Every transport must pass all of this.
 import { describe } from 'node:test'
+import { eventsSuite } from './events.ts'
+import { gatherSuite } from './gather.ts'
 import type { Harness } from './harness.ts'
+import { policySuite } from './policy.ts'
 import { requestReplySuite } from './request-reply.ts'
+import { streamsSuite } from './streams.ts'
 
 export function runConformance(harness: () => Harness): void {
   describe(`conformance: ${harness().name} transport`, () => {
     requestReplySuite(harness)
+    eventsSuite(harness)
+    streamsSuite(harness)
+    gatherSuite(harness)
+    policySuite(harness)
   })
 }

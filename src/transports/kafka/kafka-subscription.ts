@@ -51,6 +51,7 @@ export async function subscribeKafka(connection: KafkaConnection, options: Subsc
     }
   })
   return {
+    assignments: () => (consumer.assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition }))),
     async close() {
       stream.pause()
       await dispatcher.drain()

@@ -91,6 +91,11 @@ class MemoryTransport implements Transport {
       },
     })
     return Promise.resolve({
+      assignments: () =>
+        [...loops.keys()].map((key) => {
+          const separator = key.lastIndexOf(':')
+          return { topic: key.slice(0, separator), partition: Number(key.slice(separator + 1)) }
+        }),
       async close() {
         broker.leave(options.group, memberId)
         for (const controller of loops.values()) controller.abort()
