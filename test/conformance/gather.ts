@@ -1,6 +1,7 @@
 // Gather: one request, answers from several services, collected until a count or the deadline.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { Service } from '../../src/core/service.ts'
 import { seatHold } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 
@@ -8,7 +9,7 @@ export function gatherSuite(harness: () => Harness): void {
   const kit = useKit(harness)
 
   describe('gather', () => {
-    async function carriers(make: (name: string) => import('../../src/core/service.ts').Service, names: readonly string[]): Promise<void> {
+    async function carriers(make: (name: string) => Service, names: readonly string[]): Promise<void> {
       const apps = names.map((carrier, index) => {
         const app = make(carrier)
         app.handle(seatHold, (req) => {
