@@ -20,7 +20,7 @@ export const errorCatalogue = {
   KIPC_BAD_REQUEST: {
     status: 400,
     retryable: false,
-    summary: 'The request body, or a header, failed validation against the contract.',
+    summary: 'A request or event body failed validation against the contract.',
   },
   KIPC_NOT_FOUND: {
     status: 404,

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs'
 import { type Codec, jsonCodec } from './codec.ts'
-import { checkName } from './contracts.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 
 /**
@@ -67,7 +66,7 @@ export function definePolicy(input: PolicyInput = {}): Policy {
     ...input,
     retentionMs: Object.freeze({ ...defaultPolicy.retentionMs, ...input.retentionMs }),
   }
-  checkName('Policy prefix', policy.prefix)
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}$/.test(policy.prefix)) invalid(`prefix ${JSON.stringify(policy.prefix)} must be letters, digits, '.', '_' or '-' (at most 100)`)
   positiveInteger('partitions', policy.partitions)
   if (policy.replication !== -1) positiveInteger('replication', policy.replication)
   positiveInteger('timeoutMs', policy.timeoutMs)

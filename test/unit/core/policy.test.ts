@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
+import { defaultPolicy, definePolicy, loadPolicy } from '../../../src/core/policy.ts'
+
+describe('policy', () => {
+  it('fills defaults and freezes the result', () => {
+    const policy = definePolicy({ prefix: 'airline', retentionMs: { inbox: 60_000 } })
+    assert.equal(policy.prefix, 'airline')
+    assert.equal(policy.partitions, defaultPolicy.partitions)
+    assert.equal(policy.retentionMs.inbox, 60_000)
+    assert.equal(policy.retentionMs.events, defaultPolicy.retentionMs.events)
+    assert.ok(Object.isFrozen(policy))
+  })
+
+  it('rejects malformed settings with KIPC_INVALID_POLICY naming the setting', () => {
+    for (const [input, pattern] of [
+      [{ partitions: 0 }, /partitions/],
+      [{ replication: 0 }, /replication/],
+      [{ prefix: 'has space' }, /prefix/],
+      [{ timeoutMs: 1.5 }, /timeoutMs/],
+      [{ eventsStartFrom: 'middle' as 'latest' }, /eventsStartFrom/],
+      [{ retentionMs: { requests: -1 } }, /retentionMs.requests/],
+    ] as const) {
+      assert.throws(() => definePolicy(input), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_POLICY') && pattern.test(error.message))
+    }
+  })
+
+  it('reads a config file, then lets environment variables override it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kipc-policy-'))
+    const file = join(dir, 'kafka-ipc.json')
+    await writeFile(file, JSON.stringify({ prefix: 'fromfile', timeoutMs: 1234, partitions: 12 }))
+    const policy = loadPolicy({ env: { KAFKA_IPC_CONFIG: file, KIPC_TIMEOUT_MS: '900', KIPC_AUTO_CREATE_TOPICS: 'false' } })
+    assert.equal(policy.prefix, 'fromfile')
+    assert.equal(policy.partitions, 12)
+    assert.equal(policy.timeoutMs, 900)
+    assert.equal(policy.autoCreateTopics, false)
+  })
+
+  it('explains a bad config file or variable', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kipc-policy-'))
+    const file = join(dir, 'bad.json')
+    await writeFile(file, JSON.stringify({ prefx: 'typo' }))
+    assert.throws(() => loadPolicy({ file, env: {} }), /unknown setting "prefx"/)
+    assert.throws(() => loadPolicy({ file: join(dir, 'missing.json'), env: {} }), /Cannot read the kafka-ipc config file/)
+    assert.throws(() => loadPolicy({ env: { KIPC_PARTITIONS: 'six' } }), /KIPC_PARTITIONS must be an integer/)
+    assert.throws(() => loadPolicy({ env: { KIPC_EXPOSE_ERROR_STACK: 'yes' } }), /must be true or false/)
+  })
+})

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { fillPath, route } from '../../../src/core/contracts.ts'
+import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
+import { Router } from '../../../src/core/router.ts'
+
+describe('router', () => {
+  it('matches methods and paths, extracts decoded parameters, prefers literal segments', () => {
+    const router = new Router<string>()
+    router.add('GET', '/bookings/:id', 'by-id')
+    router.add('GET', '/bookings/latest', 'latest')
+    router.add('POST', '/bookings', 'create')
+    assert.equal(router.match('GET', '/bookings/latest')?.value, 'latest')
+    assert.deepEqual({ ...router.match('GET', '/bookings/B%2042')?.params }, { id: 'B 42' })
+    assert.equal(router.match('POST', '/bookings')?.value, 'create')
+    assert.equal(router.match('DELETE', '/bookings'), undefined)
+    assert.equal(router.match('GET', '/bookings/a/b'), undefined)
+    assert.equal(router.match('GET', '/bookings/%E0%A4%A'), undefined, 'malformed escapes do not match')
+    assert.ok(router.has('GET', '/bookings/:id'))
+  })
+
+  it('fills path parameters for callers and insists on each', () => {
+    assert.equal(fillPath('/bookings/:id/seats/:seat', { id: 'B/1', seat: '12A' }), '/bookings/B%2F1/seats/12A')
+    assert.throws(() => fillPath('/bookings/:id', {}), /needs the parameter "id"/)
+  })
+
+  it('rejects malformed route specs and names when a contract is declared', () => {
+    assert.throws(() => route('pricing', 'FETCH /x' as 'GET /x'), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT'))
+    assert.throws(() => route('pricing', 'GET x' as 'GET /x'), /must look like/)
+    assert.throws(() => route('bad name!', 'GET /x'), /Service name/)
+  })
+})

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { OrderedDispatcher, type Positioned } from '../../../src/transports/ordered-dispatcher.ts'
+
+function record(offset: number, key?: string, partition = 0): Positioned {
+  return { topic: 't', partition, offset: BigInt(offset), key }
+}
+
+describe('OrderedDispatcher', () => {
+  it('runs one key at a time in order, other keys concurrently', async () => {
+    const log: string[] = []
+    let concurrent = 0
+    let maxConcurrent = 0
+    const dispatcher = new OrderedDispatcher<Positioned>(
+      100,
+      async (r) => {
+        concurrent++
+        maxConcurrent = Math.max(maxConcurrent, concurrent)
+        log.push(`start ${r.key ?? '-'}${r.offset}`)
+        await sleep(r.key === 'a' ? 20 : 5)
+        log.push(`end ${r.key ?? '-'}${r.offset}`)
+        concurrent--
+      },
+      () => undefined,
+    )
+    await dispatcher.push(record(0, 'a'))
+    await dispatcher.push(record(1, 'a'))
+    await dispatcher.push(record(2, 'b'))
+    await dispatcher.drain()
+    assert.ok(log.indexOf('end a0') < log.indexOf('start a1'), 'a1 waits for a0')
+    assert.ok(log.indexOf('start b2') < log.indexOf('end a0'), 'b2 does not wait for a')
+    assert.equal(maxConcurrent, 2)
+  })
+
+  it('commits only past the finished prefix of each partition', async () => {
+    const commits: bigint[] = []
+    const release = new Map<bigint, () => void>()
+    const dispatcher = new OrderedDispatcher<Positioned>(
+      100,
+      (r) => new Promise<void>((resolve) => release.set(r.offset, resolve)),
+      (r) => commits.push(r.offset),
+    )
+    for (let offset = 0; offset < 3; offset++) await dispatcher.push(record(offset))
+    release.get(2n)?.()
+    await sleep(1)
+    assert.deepEqual(commits, [], 'offset 2 finished but 0 and 1 did not')
+    release.get(0n)?.()
+    await sleep(1)
+    assert.deepEqual(commits, [0n])
+    release.get(1n)?.()
+    await dispatcher.drain()
+    assert.deepEqual(commits, [0n, 2n], 'the prefix 1..2 commits as one')
+  })
+
+  it('applies backpressure at maxInFlight and keeps consuming after a handler throws', async () => {
+    let running = 0
+    let peak = 0
+    const dispatcher = new OrderedDispatcher<Positioned>(
+      3,
+      async (r) => {
+        running++
+        peak = Math.max(peak, running)
+        await sleep(5)
+        running--
+        if (r.offset === 1n) throw new Error('bad record')
+      },
+      () => undefined,
+    )
+    for (let offset = 0; offset < 12; offset++) await dispatcher.push(record(offset))
+    await dispatcher.drain()
+    assert.equal(peak, 3)
+    assert.equal(dispatcher.inFlight, 0)
+  })
+})
