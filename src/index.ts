@@ -30,7 +30,7 @@ export {
   type RouteSpec,
   type StreamContract,
 } from './core/contracts.ts'
-export type { EventContext, EventHandler, GatherHandler, HandlerContext, IncomingEvent, IncomingRequest, RouteHandler, StreamHandler } from './core/handler-types.ts'
+export type { EventContext, EventHandler, GatherHandler, HandlerContext, HandlerFor, IncomingEvent, IncomingRequest, RouteHandler, StreamHandler } from './core/handler-types.ts'
 export type { CallOptions } from './core/pending-calls.ts'
 export { RemoteStream } from './core/remote-stream.ts'
 export { typed, type InferIn, type InferOut, type Schema } from './core/schema.ts'

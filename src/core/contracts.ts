@@ -146,7 +146,8 @@ export function gather<Body extends Schema | undefined = undefined, Reply extend
 
 /** Fills `:param` segments of a path; values are URI-encoded. Throws when one is missing. */
 export function fillPath(path: string, params: Readonly<Record<string, string>> | undefined): string {
-  return path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => {
+  // A parameter is the whole segment after ':', as PathParams and the Router read it.
+  return path.replace(/:([^/]+)/g, (_, name: string) => {
     const value = params?.[name]
     if (value === undefined) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Path ${path} needs the parameter "${name}".`)
     return encodeURIComponent(value)

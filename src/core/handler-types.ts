@@ -64,5 +64,12 @@ export type StreamHandler<C extends StreamContract> = (
 /** A gather handler: the service's answer to a gather request. */
 export type GatherHandler<C extends GatherContract> = (request: IncomingRequest<BodyOf<C>>, context: HandlerContext) => Promise<InferIn<C['reply']>> | InferIn<C['reply']>
 
+/**
+ * The handler a contract takes. One conditional type rather than overloads: with overloads,
+ * TypeScript fixes a handler's inferred return type on the first overload it tries, which widens
+ * literal replies (`currency: 'EUR'` became `string`).
+ */
+export type HandlerFor<C> = C extends RouteContract ? RouteHandler<C> : C extends StreamContract ? StreamHandler<C> : C extends GatherContract ? GatherHandler<C> : never
+
 /** An event handler. A throw is reported through `onError`; the event still counts as consumed. */
 export type EventHandler<C extends EventContract> = (event: IncomingEvent<BodyOf<C>>, context: EventContext) => Promise<void> | void

@@ -1,6 +1,6 @@
 import { Client, type ClientOptions } from './client.ts'
 import type { AnyContract, EventContract, GatherContract, RouteContract, StreamContract } from './contracts.ts'
-import type { EventHandler, GatherHandler, RouteHandler, StreamHandler } from './handler-types.ts'
+import type { EventHandler, HandlerFor } from './handler-types.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { type Registered, respond, type ResponderCounters, type ResponderDeps } from './responder.ts'
 import { Router } from './router.ts'
@@ -60,11 +60,11 @@ export class Service {
     return this.client.name
   }
 
-  /** Registers the handler of a route, a stream or a gather. */
-  handle<C extends RouteContract>(contract: C, handler: RouteHandler<C>): this
-  handle<C extends StreamContract>(contract: C, handler: StreamHandler<C>): this
-  handle<C extends GatherContract>(contract: C, handler: GatherHandler<C>): this
-  handle(contract: RouteContract | StreamContract | GatherContract, handler: (...args: never[]) => unknown): this {
+  /**
+   * Registers the handler of a route (its return value is the reply), a stream (an async
+   * generator) or a gather (its return value is this service's answer).
+   */
+  handle<C extends RouteContract | StreamContract | GatherContract>(contract: C, handler: HandlerFor<C>): this {
     this.#assertNew(contract)
     const registered = { kind: contract.kind, contract, handler } as Registered
     if (contract.kind === 'gather') {

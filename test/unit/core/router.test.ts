@@ -22,6 +22,11 @@ describe('router', () => {
   it('fills path parameters for callers and insists on each', () => {
     assert.equal(fillPath('/bookings/:id/seats/:seat', { id: 'B/1', seat: '12A' }), '/bookings/B%2F1/seats/12A')
     assert.throws(() => fillPath('/bookings/:id', {}), /needs the parameter "id"/)
+    // A parameter is the whole segment, as the router and the PathParams type read it.
+    assert.equal(fillPath('/b/:booking-id', { 'booking-id': 'X1' }), '/b/X1')
+    const router = new Router<string>()
+    router.add('GET', '/b/:booking-id', 'booking')
+    assert.deepEqual({ ...router.match('GET', '/b/X1')?.params }, { 'booking-id': 'X1' })
   })
 
   it('rejects malformed route specs and names when a contract is declared', () => {
