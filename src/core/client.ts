@@ -1,12 +1,12 @@
-import { type EventContract, fillPath, type GatherContract, type PathParams, type RouteContract, type StreamContract } from './contracts.ts'
+import { checkServiceName, type EventContract, fillPath, type GatherContract, type PathParams, type RouteContract, type StreamContract } from './contracts.ts'
 import { KafkaIpcError, type RemoteError } from './kafka-ipc-error.ts'
-import { buildMessage, inboxTarget, remoteError } from './messages.ts'
+import { buildMessage, remoteError } from './messages.ts'
 import { type Answer, type CallOptions, PendingCalls } from './pending-calls.ts'
 import { defaultPolicy, type Policy, topicNames } from './policy.ts'
 import { RemoteStream } from './remote-stream.ts'
 import { type InferIn, type InferOut, type Schema, validate } from './schema.ts'
 import type { IncomingMessage, Inbox, OutgoingMessage, Transport } from './transport.ts'
-import { checkOutgoingHeaders, type Envelope, newMessageId, readEnvelope } from './wire.ts'
+import { checkOutgoingHeaders, type Envelope, newMessageId, parseAddress, readEnvelope } from './wire.ts'
 
 /** How to build a client. */
 export interface ClientOptions {
@@ -22,7 +22,11 @@ export interface ClientOptions {
   readonly ownsTransport?: boolean
 }
 
-type BodyArg<S> = S extends Schema ? { readonly body: InferIn<S> } : { readonly body?: unknown }
+type BodyArg<S> = S extends Schema ? (undefined extends InferIn<S> ? { readonly body?: InferIn<S> } : { readonly body: InferIn<S> }) : { readonly body?: unknown }
+
+/** The arguments object may be left out when nothing in it is required. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends A` asks "is every property optional"
+type ArgsTuple<A> = {} extends A ? [args?: A] : [args: A]
 type ParamsArg<Path extends string> = keyof PathParams<Path> extends never ? { readonly params?: undefined } : { readonly params: PathParams<Path> }
 
 /** Options of {@link Client.call}: the body (typed by the contract), path parameters, and call options. */
@@ -40,6 +44,16 @@ interface RequestArgs extends CallOptions {
   readonly body?: unknown
   readonly params?: Readonly<Record<string, string>> | undefined
 }
+
+/** Options of {@link Client.emit}. */
+export interface EmitOptions {
+  /** Ordering key: events with the same key reach each subscriber in order. */
+  readonly key?: string
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** The body (left out when the contract's body may be undefined) and options of an emit. */
+export type EmitArgs<C extends EventContract> = undefined extends InferIn<C['body']> ? [body?: InferIn<C['body']>, options?: EmitOptions] : [body: InferIn<C['body']>, options?: EmitOptions]
 
 /** One service's answer to a gather. */
 export type GatherAnswer<Reply> = { readonly service: string; readonly ok: true; readonly reply: Reply } | { readonly service: string; readonly ok: false; readonly error: RemoteError }
@@ -90,8 +104,11 @@ export class Client {
   onCancel: ((envelope: Envelope) => void) | undefined
 
   constructor(options: ClientOptions) {
-    this.name = options.name
+    this.name = checkServiceName(options.name)
     this.instanceId = options.instanceId ?? Math.random().toString(36).slice(2, 10)
+    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(this.instanceId)) {
+      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `instanceId ${JSON.stringify(this.instanceId)} must be 1–64 letters, digits, '_' or '-' (it names the inbox topic).`)
+    }
     this.policy = options.policy ?? defaultPolicy
     this.#transport = options.transport
     this.#onError = options.onError ?? (() => undefined)
@@ -109,7 +126,8 @@ export class Client {
   }
 
   /** Sends a request and resolves with the reply, or rejects with a typed error. */
-  async call<C extends RouteContract>(contract: C, args: CallArgs<C>): Promise<InferOut<C['reply']>> {
+  async call<C extends RouteContract>(contract: C, ...[callArgs]: ArgsTuple<CallArgs<C>>): Promise<InferOut<C['reply']>> {
+    const args: RequestArgs = callArgs ?? {}
     const { message, id, timeout } = await this.#request(contract, args)
     return new Promise((resolve, reject) => {
       const release = this.#track(id, args.signal, timeout, (error) => {
@@ -139,7 +157,8 @@ export class Client {
    * Opens a stream: iterate the result to send the request and receive the items in order.
    * `break` (or an aborted signal) tells the responder to stop.
    */
-  stream<C extends StreamContract>(contract: C, args: CallArgs<C>): RemoteStream<InferOut<C['item']>> {
+  stream<C extends StreamContract>(contract: C, ...[streamArgs]: ArgsTuple<CallArgs<C>>): RemoteStream<InferOut<C['item']>> {
+    const args: RequestArgs = streamArgs ?? {}
     let id = ''
     let release = (): void => undefined
     const remote: RemoteStream<InferOut<C['item']>> = new RemoteStream({
@@ -158,8 +177,9 @@ export class Client {
         })
       },
       cancel: (responder) => {
-        if (responder === undefined) return
-        const target = inboxTarget(responder)
+        const target = responder === undefined ? undefined : parseAddress(responder)
+        // Only ever to an inbox: a misbehaving responder cannot aim our cancel at another topic.
+        if (target === undefined || !topicNames.isInbox(this.policy, target.topic)) return
         const cancel = buildMessage(target, 'cancel', { correlation: id, service: this.name }, undefined, this.policy.codec, this.policy.maxMessageBytes)
         this.#transport.send([cancel]).catch(this.#onError)
       },
@@ -172,7 +192,7 @@ export class Client {
   }
 
   /** Publishes an event; resolves once the broker has it (acks=all). */
-  async emit<C extends EventContract>(contract: C, body: InferIn<C['body']>, options: { readonly key?: string; readonly headers?: Readonly<Record<string, string>> } = {}): Promise<void> {
+  async emit<C extends EventContract>(contract: C, ...[body, options = {}]: EmitArgs<C>): Promise<void> {
     this.#assertOpen()
     const topic = topicNames.event(this.policy, contract.name)
     await this.#ensureTopic(topic, this.policy.retentionMs.events)
@@ -183,11 +203,12 @@ export class Client {
   }
 
   /** Asks every service that answers `contract` and collects their answers until `expect` is met or the deadline. */
-  async gather<C extends GatherContract>(contract: C, args: GatherArgs<C>): Promise<GatherResult<InferOut<C['reply']>>> {
+  async gather<C extends GatherContract>(contract: C, ...[gatherArgs]: ArgsTuple<GatherArgs<C>>): Promise<GatherResult<InferOut<C['reply']>>> {
+    const args: GatherArgs<GatherContract> = gatherArgs ?? {}
     await this.#openInbox()
     const topic = topicNames.gather(this.policy, contract.name)
     await this.#ensureTopic(topic, this.policy.retentionMs.requests)
-    const timeout = args.timeout ?? this.policy.timeoutMs
+    const timeout = checkTimeout(args.timeout ?? this.policy.timeoutMs)
     const id = newMessageId()
     const message = buildMessage(
       { topic, key: args.key },
@@ -265,7 +286,7 @@ export class Client {
     await this.#openInbox()
     const topic = topicNames.requests(this.policy, contract.service)
     await this.#ensureTopic(topic, this.policy.retentionMs.requests)
-    const timeout = args.timeout ?? this.policy.timeoutMs
+    const timeout = checkTimeout(args.timeout ?? this.policy.timeoutMs)
     const id = newMessageId()
     const message = buildMessage(
       { topic, key: args.key },
@@ -376,4 +397,10 @@ function isTimeout(error: Error): boolean {
 function transportError(error: unknown): KafkaIpcError {
   if (error instanceof KafkaIpcError) return error
   return new KafkaIpcError('KIPC_TRANSPORT_ERROR', `The broker refused the message: ${(error as Error).message}`, { cause: error })
+}
+
+/** Timeouts become whole milliseconds on the wire; nonsense is refused before anything is sent. */
+function checkTimeout(timeout: number): number {
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `timeout must be a positive number of milliseconds, got ${String(timeout)}.`)
+  return Math.ceil(timeout)
 }

@@ -60,7 +60,21 @@ export type AnyContract = RouteContract | StreamContract | EventContract | Gathe
 
 const namePattern = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}$/
 
-/** Checks a service, event or gather name: letters, digits, `.`, `_`, `-`; up to 100 characters. */
+const servicePattern = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$/
+const reservedServiceNames = new Set(['event', 'gather', 'inbox'])
+
+/**
+ * Checks a service name: letters, digits, `_`, `-` — no dots, and not `event`, `gather` or
+ * `inbox`, so `<prefix>.<service>.requests` can never be another kind's topic or group name.
+ */
+export function checkServiceName(name: string): string {
+  if (!servicePattern.test(name) || reservedServiceNames.has(name.toLowerCase())) {
+    throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Service name ${JSON.stringify(name)} must be letters, digits, '_' and '-' (no dots, at most 100) and not one of event, gather, inbox.`)
+  }
+  return name
+}
+
+/** Checks an event or gather name: letters, digits, `.`, `_`, `-`; up to 100 characters. */
 export function checkName(what: string, name: string): string {
   if (!namePattern.test(name)) {
     throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `${what} name ${JSON.stringify(name)} must start with a letter or digit and contain only letters, digits, '.', '_' and '-' (at most 100).`)
@@ -94,7 +108,7 @@ export function route<const Spec extends RouteSpec, Body extends Schema | undefi
   schemas: { readonly body?: Body; readonly reply?: Reply } = {},
 ): RouteContract<PathOf<Spec>, Body, Reply> & { readonly method: MethodOf<Spec> } {
   const { method, path } = parseSpec(spec)
-  return Object.freeze({ kind: 'route', service: checkName('Service', service), method, path, body: schemas.body, reply: schemas.reply }) as RouteContract<PathOf<Spec>, Body, Reply> & {
+  return Object.freeze({ kind: 'route', service: checkServiceName(service), method, path, body: schemas.body, reply: schemas.reply }) as RouteContract<PathOf<Spec>, Body, Reply> & {
     readonly method: MethodOf<Spec>
   }
 }
@@ -113,7 +127,7 @@ export function stream<const Spec extends RouteSpec, Body extends Schema | undef
   schemas: { readonly body?: Body; readonly item?: Item } = {},
 ): StreamContract<PathOf<Spec>, Body, Item> {
   const { method, path } = parseSpec(spec)
-  return Object.freeze({ kind: 'stream', service: checkName('Service', service), method, path, body: schemas.body, item: schemas.item }) as StreamContract<PathOf<Spec>, Body, Item>
+  return Object.freeze({ kind: 'stream', service: checkServiceName(service), method, path, body: schemas.body, item: schemas.item }) as StreamContract<PathOf<Spec>, Body, Item>
 }
 
 /**

@@ -29,8 +29,8 @@ export function buildMessage(
   headers?: WireHeaders,
   id: string = newMessageId(),
 ): OutgoingMessage {
+  // Envelope first: a reader that stops at its header limit still sees the envelope.
   const all: WireHeaders = Object.create(null) as WireHeaders
-  if (headers !== undefined) Object.assign(all, headers)
   all[wireHeader.version] = protocolVersion
   all[wireHeader.kind] = kind
   all[wireHeader.id] = id
@@ -43,6 +43,7 @@ export function buildMessage(
   if (fields.status !== undefined) all[wireHeader.status] = String(fields.status)
   if (fields.service !== undefined) all[wireHeader.service] = fields.service
   if (fields.seq !== undefined) all[wireHeader.seq] = String(fields.seq)
+  if (headers !== undefined) for (const [name, value] of Object.entries(headers)) if (!(name in all)) all[name] = value
   const value = codec.encode(body)
   if (value.byteLength > maxBytes) {
     throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `The ${kind} body is ${value.byteLength} bytes; the policy allows ${maxBytes} (maxMessageBytes).`, {

@@ -41,7 +41,8 @@ export const defaultPolicy: Policy = Object.freeze({
   retentionMs: Object.freeze({ requests: 3_600_000, events: 7 * 24 * 3_600_000, inbox: 600_000 }),
   timeoutMs: 5_000,
   autoCreateTopics: true,
-  maxMessageBytes: 1_048_576,
+  // Under the broker's default message.max.bytes (1 MiB + 12), leaving room for headers.
+  maxMessageBytes: 1_000_000,
   exposeErrorStack: false,
   validateReplies: true,
   maxInFlight: 256,

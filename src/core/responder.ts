@@ -98,7 +98,7 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
       const replySchema = registered.contract.reply
       const reply = await validate(policy.validateReplies ? replySchema : undefined, result, 'KIPC_INVALID_REPLY', 'reply')
       if (controller.signal.aborted) return
-      await send('reply', { status: context.status }, reply)
+      await send('reply', { status: checkStatus(context.status) }, reply)
     }
     counters.handled++
   } catch (error) {
@@ -141,9 +141,9 @@ async function streamItems(
       if (context.signal.aborted) throw context.signal.reason
       if (next.done === true) break
       const item = await validate(itemSchema, next.value, 'KIPC_INVALID_REPLY', 'stream item')
-      await send('item', { seq: seq++, status: context.status, replyTo }, item)
+      await send('item', { seq: seq++, status: checkStatus(context.status), replyTo }, item)
     }
-    await send('end', { seq, status: context.status }, undefined)
+    await send('end', { seq, status: checkStatus(context.status) }, undefined)
   } catch (error) {
     await iterator.return?.()
     throw error
@@ -159,4 +159,10 @@ function safeTarget(policy: Policy, address: string): { topic: string; partition
   } catch {
     return undefined
   }
+}
+
+/** A handler's `ctx.status` must be an HTTP status; anything else is the handler's bug. */
+function checkStatus(status: number): number {
+  if (!Number.isInteger(status) || status < 100 || status > 599) throw new KafkaIpcError('KIPC_HANDLER_ERROR', `The handler set ctx.status to ${String(status)}; a status is an integer from 100 to 599.`)
+  return status
 }

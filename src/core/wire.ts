@@ -31,8 +31,11 @@ const kinds = new Set<string>(['event', 'request', 'reply', 'item', 'end', 'erro
 /** Headers as the transports hand them over: a prototype-free map of strings. */
 export type WireHeaders = Record<string, string>
 
-/** Limits on untrusted header input. */
-export const headerLimits = { maxCount: 64, maxNameLength: 128, maxValueLength: 8192 } as const
+/**
+ * Limits on headers, in bytes. `maxCount` is the application's headers; readers keep up to
+ * `maxCount + envelopeAllowance` so the envelope always fits beside them.
+ */
+export const headerLimits = { maxCount: 64, envelopeAllowance: 16, maxNameLength: 128, maxValueLength: 8192 } as const
 
 /** The envelope of a received message, checked. */
 export interface Envelope {
@@ -121,8 +124,8 @@ export function checkOutgoingHeaders(headers: Readonly<Record<string, string>> |
       throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header name ${JSON.stringify(rawName.slice(0, 40))} is not a valid token.`)
     }
     if (name.startsWith('kipc-')) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} is reserved for the kafka-ipc envelope.`)
-    if (typeof value !== 'string' || value.length > headerLimits.maxValueLength) {
-      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} must be a string of at most ${headerLimits.maxValueLength} characters.`)
+    if (typeof value !== 'string' || Buffer.byteLength(value) > headerLimits.maxValueLength) {
+      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} must be a string of at most ${headerLimits.maxValueLength} bytes (UTF-8).`)
     }
     result[name] = value
   }

@@ -189,6 +189,32 @@ export function requestReplySuite(harness: () => Harness): void {
       assert.match(error.remoteStack ?? '', /Seat 12A is taken/)
     })
 
+    it('carries the maximum 64 application headers and the ordering key to the handler', async () => {
+      const { service, client } = kit()
+      const app = service('echo')
+      const seen: { headers: Readonly<Record<string, string>>; key: string | undefined }[] = []
+      app.handle(echo, (req) => {
+        seen.push({ headers: req.headers, key: req.key })
+        return { ...req.body, responder: 'r' }
+      })
+      await app.listen()
+      const headers = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`x-h${i}`, `v${i}`]))
+      await client('caller').call(echo, { body: { caller: 'c', n: 1 }, headers, key: 'order-7' })
+      const [first] = seen
+      assert.ok(first)
+      assert.equal(Object.keys(first.headers).filter((name) => name.startsWith('x-h')).length, 64)
+      assert.equal(first.headers['x-h63'], 'v63')
+      assert.equal(first.key, 'order-7')
+    })
+
+    it('refuses a malformed timeout before sending anything', async () => {
+      const { client } = kit()
+      for (const timeout of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        const error: unknown = await client('caller').call(echo, { body: { caller: 'c', n: 1 }, timeout }).catch((e: unknown) => e)
+        assert.ok(isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT'), String(timeout))
+      }
+    })
+
     it('never writes a reply to a topic that is not an inbox', async () => {
       const { policy, transport, service } = kit()
       const app = service('echo')

@@ -1,4 +1,4 @@
-import { Admin, Producer } from '@platformatic/kafka'
+import { Admin, murmur2, Producer } from '@platformatic/kafka'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import { type Inbox, type InboxOptions, type OutgoingMessage, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
@@ -99,6 +99,7 @@ class KafkaTransport implements Transport {
       serializers: producerSerializers,
       acks: -1,
       idempotent: true,
+      partitioner: keyedPartitioner(),
       retries: 10,
       retryDelay: 100,
     })
@@ -153,5 +154,19 @@ async function wrap<T>(operation: Promise<T>): Promise<T> {
     const message = error instanceof Error ? error.message : String(error)
     const nested = (error as { errors?: { message?: string }[] }).errors?.map((inner) => inner.message).filter(Boolean).join('; ')
     throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka: ${message}${nested === undefined || nested === '' ? '' : ` (${nested})`}`, { cause: error })
+  }
+}
+
+/**
+ * Keys go where the Java client and librdkafka put them (murmur2, positive, modulo partitions), so
+ * per-key order holds across kafka-ipc and other producers on the same topic; keyless records are
+ * spread round-robin.
+ */
+function keyedPartitioner(): (message: unknown, key?: Buffer) => number {
+  let next = 0
+  return (_message, key) => {
+    if (key !== undefined && key.length > 0) return murmur2(key) & 0x7fffffff
+    next = (next + 1) & 0x7fffffff
+    return next
   }
 }

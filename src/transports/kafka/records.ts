@@ -19,14 +19,14 @@ export const rawDeserializers = {
 }
 
 /**
- * Decodes untrusted record headers into a prototype-free object: at most headerLimits.maxCount
- * headers, oversized names or values skipped, the first of duplicate names kept.
+ * Decodes untrusted record headers into a prototype-free object: at most maxCount +
+ * envelopeAllowance headers, oversized names or values skipped, the first of duplicate names kept.
  */
 export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefined, Buffer | null | undefined]>): WireHeaders {
   const headers = emptyHeaders()
   let count = 0
   for (const [name, value] of entries) {
-    if (name == null || count >= headerLimits.maxCount) continue
+    if (name == null || count >= headerLimits.maxCount + headerLimits.envelopeAllowance) continue
     if (name.length > headerLimits.maxNameLength || (value?.length ?? 0) > headerLimits.maxValueLength) continue
     const key = name.toString('utf8').toLowerCase()
     if (key in headers) continue

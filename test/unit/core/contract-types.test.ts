@@ -497,3 +497,19 @@ describe('contract types', () => {
     await assert.rejects(validate(Price, { amount: 1 }, 'KIPC_BAD_REQUEST', 'price'), (error: unknown) => isKafkaIpcError(error, 'KIPC_BAD_REQUEST'))
   })
 })
+
+// ---------------------------------------------------------------------------------------------
+// Arguments that are all optional may be left out.
+const maybeBody = route('pricing', 'POST /note', { body: z.string().optional() })
+
+export function optionalArguments(): void {
+  void client.call(ping)
+  void client.call(ping, { timeout: 100 })
+  void client.call(maybeBody)
+  void client.call(maybeBody, { body: 'note' })
+  void client.emit(tick)
+  // @ts-expect-error a required body cannot be left out
+  void client.call(quote)
+  // @ts-expect-error an event with a required body needs it
+  void client.emit(booked)
+}

@@ -33,5 +33,7 @@ describe('router', () => {
     assert.throws(() => route('pricing', 'FETCH /x' as 'GET /x'), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT'))
     assert.throws(() => route('pricing', 'GET x' as 'GET /x'), /must look like/)
     assert.throws(() => route('bad name!', 'GET /x'), /Service name/)
+    // Service names never collide with other kinds of topics or groups.
+    for (const name of ['event', 'gather', 'inbox', 'billing.api']) assert.throws(() => route(name, 'GET /x'), /no dots/, name)
   })
 })
