@@ -14,7 +14,8 @@
  * ```
  */
 export { createClient, createService, type CreateOptions } from './create.ts'
-export { Client, type CallArgs, type ClientOptions, type ClientStats, type EmitArgs, type EmitOptions, type GatherAnswer, type GatherArgs, type GatherResult } from './core/client.ts'
+export { Client, type ClientOptions, type ClientStats } from './core/client.ts'
+export type { CallArgs, EmitArgs, EmitOptions, GatherAnswer, GatherArgs, GatherResult } from './core/call-types.ts'
 export { Service, type ServiceOptions, type ServiceStats } from './core/service.ts'
 export {
   event,

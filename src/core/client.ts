@@ -1,10 +1,11 @@
-import { checkServiceName, type EventContract, fillPath, type GatherContract, type PathParams, type RouteContract, type StreamContract } from './contracts.ts'
-import { KafkaIpcError, type RemoteError } from './kafka-ipc-error.ts'
+import type { ArgsTuple, CallArgs, EmitArgs, GatherAnswer, GatherArgs, GatherResult, RequestArgs } from './call-types.ts'
+import { checkServiceName, type EventContract, fillPath, type GatherContract, type RouteContract, type StreamContract } from './contracts.ts'
+import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { buildMessage, remoteError } from './messages.ts'
-import { type Answer, type CallOptions, PendingCalls } from './pending-calls.ts'
+import { type Answer, PendingCalls } from './pending-calls.ts'
 import { defaultPolicy, type Policy, topicNames } from './policy.ts'
 import { RemoteStream } from './remote-stream.ts'
-import { type InferIn, type InferOut, type Schema, validate } from './schema.ts'
+import { type InferOut, validate } from './schema.ts'
 import type { IncomingMessage, Inbox, OutgoingMessage, Transport } from './transport.ts'
 import { checkOutgoingHeaders, type Envelope, newMessageId, parseAddress, readEnvelope } from './wire.ts'
 
@@ -20,51 +21,6 @@ export interface ClientOptions {
   readonly onError?: (error: unknown) => void
   /** Close the transport with the client. */
   readonly ownsTransport?: boolean
-}
-
-type BodyArg<S> = S extends Schema ? (undefined extends InferIn<S> ? { readonly body?: InferIn<S> } : { readonly body: InferIn<S> }) : { readonly body?: unknown }
-
-/** The arguments object may be left out when nothing in it is required. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends A` asks "is every property optional"
-type ArgsTuple<A> = {} extends A ? [args?: A] : [args: A]
-type ParamsArg<Path extends string> = keyof PathParams<Path> extends never ? { readonly params?: undefined } : { readonly params: PathParams<Path> }
-
-/** Options of {@link Client.call}: the body (typed by the contract), path parameters, and call options. */
-export type CallArgs<C extends RouteContract | StreamContract> = CallOptions & BodyArg<C['body']> & ParamsArg<C['path']>
-
-/** Options of {@link Client.gather}: the body, and whose answers to wait for. */
-export type GatherArgs<C extends GatherContract> = CallOptions &
-  BodyArg<C['body']> & {
-    /** Stop waiting after this many answers, or once these services answered. Default: wait until the deadline. */
-    readonly expect?: number | readonly string[]
-  }
-
-/** The fields of a request every call kind shares, before contract typing. */
-interface RequestArgs extends CallOptions {
-  readonly body?: unknown
-  readonly params?: Readonly<Record<string, string>> | undefined
-}
-
-/** Options of {@link Client.emit}. */
-export interface EmitOptions {
-  /** Ordering key: events with the same key reach each subscriber in order. */
-  readonly key?: string
-  readonly headers?: Readonly<Record<string, string>>
-}
-
-/** The body (left out when the contract's body may be undefined) and options of an emit. */
-export type EmitArgs<C extends EventContract> = undefined extends InferIn<C['body']> ? [body?: InferIn<C['body']>, options?: EmitOptions] : [body: InferIn<C['body']>, options?: EmitOptions]
-
-/** One service's answer to a gather. */
-export type GatherAnswer<Reply> = { readonly service: string; readonly ok: true; readonly reply: Reply } | { readonly service: string; readonly ok: false; readonly error: RemoteError }
-
-/** What a gather collected. */
-export interface GatherResult<Reply> {
-  readonly answers: readonly GatherAnswer<Reply>[]
-  /** True when the deadline came before the expected answers. */
-  readonly partial: boolean
-  /** Expected services that did not answer (when `expect` named them). */
-  readonly missing: readonly string[]
 }
 
 /** Counters for monitoring. */
@@ -128,7 +84,7 @@ export class Client {
   /** Sends a request and resolves with the reply, or rejects with a typed error. */
   async call<C extends RouteContract>(contract: C, ...[callArgs]: ArgsTuple<CallArgs<C>>): Promise<InferOut<C['reply']>> {
     const args: RequestArgs = callArgs ?? {}
-    const { message, id, timeout } = await this.#request(contract, args)
+    const { message, id, timeout } = await this.#request(this.#routeOf(contract, args), args)
     return new Promise((resolve, reject) => {
       const release = this.#track(id, args.signal, timeout, (error) => {
         reject(error)
@@ -164,7 +120,7 @@ export class Client {
     const remote: RemoteStream<InferOut<C['item']>> = new RemoteStream({
       service: contract.service,
       start: async (self) => {
-        const request = await this.#request(contract, args)
+        const request = await this.#request(this.#routeOf(contract, args), args)
         id = request.id
         release = this.#track(id, args.signal, request.timeout, (error) => {
           self.fail(error, true)
@@ -205,21 +161,7 @@ export class Client {
   /** Asks every service that answers `contract` and collects their answers until `expect` is met or the deadline. */
   async gather<C extends GatherContract>(contract: C, ...[gatherArgs]: ArgsTuple<GatherArgs<C>>): Promise<GatherResult<InferOut<C['reply']>>> {
     const args: GatherArgs<GatherContract> = gatherArgs ?? {}
-    await this.#openInbox()
-    const topic = topicNames.gather(this.policy, contract.name)
-    await this.#ensureTopic(topic, this.policy.retentionMs.requests)
-    const timeout = checkTimeout(args.timeout ?? this.policy.timeoutMs)
-    const id = newMessageId()
-    const message = buildMessage(
-      { topic, key: args.key },
-      'request',
-      { replyTo: this.#inbox?.address, deadline: Date.now() + timeout, method: 'POST', path: `/${contract.name}`, service: this.name },
-      args.body,
-      this.policy.codec,
-      this.policy.maxMessageBytes,
-      checkOutgoingHeaders(args.headers),
-      id,
-    )
+    const { message, id, timeout } = await this.#request({ topic: topicNames.gather(this.policy, contract.name), method: 'POST', path: `/${contract.name}`, target: contract.name }, args)
     const expect = args.expect
     const answers: GatherAnswer<InferOut<C['reply']>>[] = []
     const settled: Promise<unknown>[] = []
@@ -280,18 +222,21 @@ export class Client {
     }
   }
 
-  async #request(contract: RouteContract | StreamContract, args: RequestArgs): Promise<{ message: OutgoingMessage; id: string; timeout: number }> {
+  /** The request record of a call, a stream or a gather, once the inbox and the topic are ready. */
+  async #request(
+    route: { readonly topic: string; readonly method: string; readonly path: string; readonly target: string },
+    args: RequestArgs,
+  ): Promise<{ message: OutgoingMessage; id: string; timeout: number }> {
     this.#assertOpen()
-    if (args.signal?.aborted === true) throw cancelled(contract.service)
-    await this.#openInbox()
-    const topic = topicNames.requests(this.policy, contract.service)
-    await this.#ensureTopic(topic, this.policy.retentionMs.requests)
+    if (args.signal?.aborted === true) throw cancelled(route.target)
     const timeout = checkTimeout(args.timeout ?? this.policy.timeoutMs)
+    await this.#openInbox()
+    await this.#ensureTopic(route.topic, this.policy.retentionMs.requests)
     const id = newMessageId()
     const message = buildMessage(
-      { topic, key: args.key },
+      { topic: route.topic, key: args.key },
       'request',
-      { replyTo: this.#inbox?.address, deadline: Date.now() + timeout, method: contract.method, path: fillPath(contract.path, args.params), service: this.name },
+      { replyTo: this.#inbox?.address, deadline: Date.now() + timeout, method: route.method, path: route.path, service: this.name },
       args.body,
       this.policy.codec,
       this.policy.maxMessageBytes,
@@ -299,6 +244,10 @@ export class Client {
       id,
     )
     return { message, id, timeout }
+  }
+
+  #routeOf(contract: RouteContract | StreamContract, args: RequestArgs): { topic: string; method: string; path: string; target: string } {
+    return { topic: topicNames.requests(this.policy, contract.service), method: contract.method, path: fillPath(contract.path, args.params), target: contract.service }
   }
 
   /** Arms the deadline and the abort signal for a pending call; returns its release function. */
