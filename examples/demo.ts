@@ -1,65 +1,140 @@
-// `npm run demo`: a real Kafka started from this machine's Java (or KAFKA_BROKERS), and one
-// produce → consume round trip through it, told step by step. The airline example replaces this
-// once the service/client core lands.
-import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka'
+// `npm run demo`: the airline example end to end on a real Kafka. A web front end gets a quote
+// (request-reply), streams a fare search (one request, many items) and books a flight; bookings
+// in turn calls pricing, gathers seat holds from three carriers and emits booking.created, which
+// notifications and loyalty each receive. Kafka is started from this machine's Java unless
+// KAFKA_BROKERS names one; every run uses a fresh topic prefix, so old data is never seen.
+import { performance } from 'node:perf_hooks'
+import { type Client, createClient, definePolicy, isKafkaIpcError, RemoteError } from 'kafka-ipc'
 import { LocalKafka } from 'kafka-ipc/local-kafka'
+import { createBooking, quote, searchFares } from './airline/contracts.ts'
+import { type Airline, startAirline } from './airline/services.ts'
+import { createTranscript } from './airline/transcript.ts'
 
-const say = (line: string): void => {
-  process.stdout.write(`${line}\n`)
-}
-
-const external = process.env['KAFKA_BROKERS']
+const t = createTranscript()
+const problems: string[] = []
 let kafka: LocalKafka | undefined
-let brokers: string[]
-if (external !== undefined && external !== '') {
-  brokers = external.split(',')
-  say(`Using the Kafka at ${external} (KAFKA_BROKERS).`)
-} else {
-  say('Starting a local Apache Kafka (no Docker: Java + the Maven Central jars)…')
-  kafka = await LocalKafka.start({ log: (line) => { say(`  ${line}`); } })
-  brokers = kafka.brokers
-  const [node] = await kafka.status()
-  say(`Kafka ${kafka.kafkaVersion} ready at ${kafka.bootstrap} in ${kafka.readyInMs} ms (RSS ${((node?.residentBytes ?? 0) / 2 ** 20).toFixed(0)} MiB).`)
+let airline: Airline | undefined
+let web: Client | undefined
+
+/** Rejects with a clear message when `promise` takes longer than `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`${what} took longer than ${ms / 1000} s`))
+    }, ms)
+  })
+  try {
+    return await Promise.race([promise, late])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
-const topic = `demo.bookings.${Date.now()}`
-const admin = new Admin({ clientId: 'demo', bootstrapBrokers: brokers })
-const producer = new Producer({ clientId: 'demo', bootstrapBrokers: brokers, serializers: stringSerializers, acks: -1, idempotent: true })
-const consumer = new Consumer({ clientId: 'demo', groupId: `demo-${Date.now()}`, bootstrapBrokers: brokers, deserializers: stringDeserializers, maxWaitTime: 100 })
-try {
-  await admin.createTopics({ topics: [topic], partitions: 3, replicas: 1 })
-  say(`Created topic ${topic} with 3 partitions.`)
+function explain(error: unknown): string {
+  if (error instanceof RemoteError) return `${error.service} answered ${error.status} ${error.code}: ${error.message}`
+  if (isKafkaIpcError(error)) return `${error.code}: ${error.message}`
+  return error instanceof Error ? error.message : String(error)
+}
 
-  const bookings = [
-    { key: 'B-100', value: { from: 'WAW', to: 'JFK', seats: 2 } },
-    { key: 'B-200', value: { from: 'LHR', to: 'SFO', seats: 1 } },
-    { key: 'B-100', value: { from: 'WAW', to: 'JFK', seats: 3, change: 'seat added' } },
-  ]
+async function run(): Promise<void> {
   const began = performance.now()
-  await producer.send({
-    messages: bookings.map((booking, index) => ({
-      topic,
-      key: booking.key,
-      value: JSON.stringify(booking.value),
-      headers: { 'content-type': 'application/json', 'x-seq': String(index) },
-    })),
-  })
-  say(`Produced ${bookings.length} records (acks=all, idempotent), keyed by booking id.`)
-
-  const stream = await consumer.consume({ topics: [topic], mode: 'earliest' })
-  let seen = 0
-  for await (const message of stream) {
-    say(`  consumed partition ${message.partition} offset ${message.offset}: ${message.key} → ${message.value} [x-seq=${message.headers.get('x-seq') ?? '?'}]`)
-    if (++seen === bookings.length) break
+  process.stdout.write('kafka-ipc airline demo: eight services and a web front end, talking over Kafka\n\n')
+  const external = process.env['KAFKA_BROKERS']
+  if (external !== undefined && external !== '') {
+    t.say('demo', `using the Kafka at ${external} (KAFKA_BROKERS)`)
+  } else {
+    t.say('demo', 'starting a local Apache Kafka (no Docker: Java + the Maven Central jars)…')
+    kafka = await LocalKafka.start({ log: (line) => { t.say('kafka', line) } })
+    // Services and clients made without a transport connect to $KAFKA_BROKERS.
+    process.env['KAFKA_BROKERS'] = kafka.bootstrap
+    t.say('demo', `Kafka ${kafka.kafkaVersion} ready at ${kafka.bootstrap} in ${kafka.readyInMs} ms`)
   }
-  await stream.close()
-  say(`Round trip of ${seen} records took ${(performance.now() - began).toFixed(0)} ms, including the consumer joining its group.`)
-} finally {
-  await consumer.close(true)
-  await producer.close()
-  await admin.close()
+
+  const policy = definePolicy({ prefix: `airline-${Date.now().toString(36)}` })
+  t.say('demo', `policy prefix ${policy.prefix}: this run's topics and consumer groups are all new`)
+  let since = performance.now()
+  airline = await within(
+    startAirline({
+      policy,
+      say: (service, text) => { t.say(service, text) },
+      onError: (service, error) => {
+        problems.push(`${service}: ${explain(error)}`)
+        t.warn(service, explain(error))
+      },
+    }),
+    60_000,
+    'starting the services',
+  )
+  t.say('demo', `${airline.services.length} services listening (${t.took(since)}): ${airline.services.map((service) => service.name).join(', ')}`)
+  web = createClient({ name: 'web', policy })
+
+  const trip = { from: 'WAW', to: 'JFK', date: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), passengers: 2 }
+
+  t.step('Quote: web calls pricing, POST /quotes (request-reply)')
+  since = performance.now()
+  const { price, currency } = await web.call(quote, { body: { from: trip.from, to: trip.to, passengers: trip.passengers } })
+  t.say('web', `quote: ${price} ${currency} for ${trip.passengers} passengers ${trip.from}→${trip.to} (${t.took(since)})`)
+
+  t.step('Fare search: web streams from offers, POST /search (one request, many items)')
+  since = performance.now()
+  let fares = 0
+  for await (const fare of web.stream(searchFares, { body: { from: trip.from, to: trip.to, date: trip.date } })) {
+    fares++
+    t.say('web', `fare ${fares}: ${fare.flight.padEnd(12)} ${fare.carrier.padEnd(9)} ${fare.departs}→${fare.arrives}  ${fare.cabin.padEnd(8)} ${fare.price} ${fare.currency}`)
+  }
+  if (fares === 0) throw new Error('the fare search returned no fares')
+  t.say('web', `${fares} fares, then the end of the stream (${t.took(since)})`)
+
+  t.step('Booking: web calls bookings, POST /bookings (bookings calls pricing, gathers seats.hold, emits booking.created)')
+  since = performance.now()
+  const booking = await web.call(createBooking, { body: { flight: 'LO26', ...trip, email: 'ada@example.com' }, timeout: 10_000 })
+  t.say('web', `booking ${booking.bookingId} confirmed: LO26 with ${booking.carrier}, hold ${booking.holdId}, ${booking.price} ${booking.currency} (${t.took(since)})`)
+
+  t.step('Event: booking.created reaches each subscribing service (notifications, loyalty)')
+  since = performance.now()
+  await airline.delivered(booking.bookingId, 15_000)
+  t.say('demo', `notifications and loyalty both received booking.created for ${booking.bookingId} (waited ${t.took(since)})`)
+
+  if (problems.length > 0) throw new Error(`services reported ${problems.length} problem(s): ${problems.join('; ')}`)
+  t.say('demo', `all four steps done in ${t.took(began)}`)
+}
+
+async function shutDown(): Promise<void> {
+  process.stdout.write('\n')
+  const since = performance.now()
+  await web?.close()
+  await airline?.close()
+  if (airline !== undefined) t.say('demo', `closed the web client and every service: groups left, inboxes deleted (${t.took(since)})`)
   if (kafka !== undefined) {
     await kafka.stop()
-    say('Stopped the local Kafka; nothing is left running.')
+    t.say('demo', 'stopped the local Kafka; nothing is left running')
   }
+}
+
+try {
+  await run()
+} catch (error) {
+  process.exitCode = 1
+  t.warn('demo', `FAILED: ${explain(error)}`)
+  if (isKafkaIpcError(error, 'KIPC_TRANSPORT_ERROR')) t.warn('demo', `is Kafka running at ${process.env['KAFKA_BROKERS'] ?? '?'}?`)
+} finally {
+  // A shutdown that hangs must not hang the demo: the local Kafka is stopped on exit regardless.
+  const watchdog = setTimeout(() => {
+    t.warn('demo', 'FAILED: shutting down took longer than 60 s')
+    process.exit(1)
+  }, 60_000)
+  watchdog.unref()
+  await shutDown().catch((error: unknown) => {
+    process.exitCode = 1
+    t.warn('demo', `FAILED to shut down: ${explain(error)}`)
+  })
+  clearTimeout(watchdog)
+  if (process.exitCode === 1) process.exit(1)
+  // Everything is closed, so the process should end by itself now; if a connection or timer was
+  // left behind, say so instead of hanging.
+  setTimeout(() => {
+    t.warn('demo', 'FAILED: still running 10 s after shutting down; something was left open')
+    process.exit(1)
+  }, 10_000).unref()
 }

@@ -102,10 +102,11 @@ export class Service {
     const spec = (name: string, retentionMs: number): TopicSpec => ({ name, partitions: policy.partitions, replication: policy.replication, retentionMs })
     await transport.ensureTopics([...requestTopics.map((name) => spec(name, policy.retentionMs.requests)), ...eventTopics.map((name) => spec(name, policy.retentionMs.events))], policy.autoCreateTopics)
     await this.client.ready()
+    this.#assertListening()
     const deps: ResponderDeps = { service: this.name, policy, transport, client: this.client, counters: this.#counters, onError: this.#onError, running: this.#running, shutdown: this.#shutdown.signal }
     if (requestTopics.length > 0) {
-      this.#subscriptions.push(
-        await transport.subscribe({
+      await this.#keep(
+        transport.subscribe({
           group: topicNames.group(policy, this.name),
           topics: requestTopics,
           startFrom: 'earliest',
@@ -116,8 +117,8 @@ export class Service {
       )
     }
     if (eventTopics.length > 0) {
-      this.#subscriptions.push(
-        await transport.subscribe({
+      await this.#keep(
+        transport.subscribe({
           group: `${topicNames.group(policy, this.name)}.events`,
           topics: eventTopics,
           startFrom: policy.eventsStartFrom,
@@ -127,6 +128,20 @@ export class Service {
         }),
       )
     }
+  }
+
+  /** Keeps a new subscription, or closes it at once when close() ran while it was being opened. */
+  async #keep(opening: Promise<Subscription>): Promise<void> {
+    const subscription = await opening
+    if (this.#state === 'closed') {
+      await subscription.close()
+      this.#assertListening()
+    }
+    this.#subscriptions.push(subscription)
+  }
+
+  #assertListening(): void {
+    if (this.#state === 'closed') throw new KafkaIpcError('KIPC_UNAVAILABLE', `${this.name} was closed while it was starting.`)
   }
 
   /**

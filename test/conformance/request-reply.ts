@@ -207,6 +207,23 @@ export function requestReplySuite(harness: () => Harness): void {
       assert.equal(first.key, 'order-7')
     })
 
+    it('close() while listen() is still starting leaves nothing consuming, and listen() says so', async () => {
+      const { service } = kit()
+      for (const delay of [0, 50, 300]) {
+        const app = service('echo')
+        app.handle(echo, (req) => ({ ...req.body, responder: 'r' }))
+        const listening = app.listen().then(
+          () => 'listened',
+          (error: unknown) => (isKafkaIpcError(error, 'KIPC_UNAVAILABLE') ? 'refused' : error),
+        )
+        await sleep(delay)
+        await app.close()
+        const outcome = await listening
+        assert.ok(outcome === 'listened' || outcome === 'refused', String(outcome))
+        assert.deepEqual(app.assignments(), [], `nothing is consumed after close (delay ${delay} ms)`)
+      }
+    })
+
     it('refuses a malformed timeout before sending anything', async () => {
       const { client } = kit()
       for (const timeout of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {

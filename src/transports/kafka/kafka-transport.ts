@@ -1,6 +1,7 @@
 import { Admin, murmur2, Producer } from '@platformatic/kafka'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import { type Inbox, type InboxOptions, type OutgoingMessage, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
+import { kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
 import { producerSerializers } from './records.ts'
@@ -26,7 +27,8 @@ export interface KafkaTuning {
 
 /** What the subscription and inbox helpers share with the transport. */
 export interface KafkaConnection {
-  readonly base: { readonly clientId: string; readonly bootstrapBrokers: string[] }
+  /** Options every client shares. Short, frequent retries: a topic just created reaches every broker's metadata within moments. */
+  readonly base: { readonly clientId: string; readonly bootstrapBrokers: string[]; readonly retries: number; readonly retryDelay: number }
   readonly tuning: KafkaTuning
   readonly transport: Transport
   readonly inboxReplication: number
@@ -59,7 +61,7 @@ class KafkaTransport implements Transport {
     const brokers = typeof options.brokers === 'string' ? options.brokers.split(',') : (options.brokers ?? (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','))
     const bootstrapBrokers = brokers.map((broker) => broker.trim()).filter((broker) => broker !== '')
     if (bootstrapBrokers.length === 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', 'kafkaTransport needs at least one broker address (host:port).')
-    this.#connection = { base: { clientId: options.clientId ?? 'kafka-ipc', bootstrapBrokers }, tuning: { ...defaultTuning, ...options.tuning }, transport: this, inboxReplication: -1 }
+    this.#connection = { base: { clientId: options.clientId ?? 'kafka-ipc', bootstrapBrokers, retries: 20, retryDelay: 100 }, tuning: { ...defaultTuning, ...options.tuning }, transport: this, inboxReplication: -1 }
   }
 
   async ensureTopics(topics: readonly TopicSpec[], create: boolean): Promise<void> {
@@ -77,17 +79,22 @@ class KafkaTransport implements Transport {
           replicas: topic.replication,
           configs: [{ name: 'retention.ms', value: String(topic.retentionMs) }],
         }),
-      ).catch(async (error: unknown) => {
-        // Another instance may have created it a moment earlier: that is success too.
-        if (!(await wrap(admin.listTopics())).includes(topic.name)) throw error
+      ).catch((error: unknown) => {
+        // Another instance created it a moment earlier (TOPIC_ALREADY_EXISTS): that is success too.
+        if (!onlyTopicErrors((error as { cause?: unknown }).cause, kafkaErrorCode.topicAlreadyExists)) throw error
       })
     }
   }
 
   async deleteTopics(names: readonly string[]): Promise<void> {
     if (names.length === 0) return
-    await wrap(this.#adminClient().deleteTopics({ topics: [...names] })).catch((error: unknown) => {
-      if (!/unknown topic/i.test((error as Error).message + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) throw error
+    const admin = this.#adminClient()
+    // Deleting a missing topic is retried by the client as if the broker were unsure; skip them.
+    const existing = new Set(await wrap(admin.listTopics()))
+    const present = names.filter((name) => existing.has(name))
+    if (present.length === 0) return
+    await wrap(admin.deleteTopics({ topics: present })).catch((error: unknown) => {
+      if (!onlyTopicErrors((error as { cause?: unknown }).cause, kafkaErrorCode.unknownTopicOrPartition)) throw error
     })
   }
 
