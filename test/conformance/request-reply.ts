@@ -173,6 +173,26 @@ export function requestReplySuite(harness: () => Harness): void {
       assert.equal(thrown.remoteStack, undefined)
     })
 
+    it('checks replies against the contract (502 KIPC_INVALID_REPLY), unless the policy turns it off', async () => {
+      for (const validateReplies of [true, false]) {
+        const { service, client } = kit({ validateReplies })
+        const app = service('echo')
+        // A handler bug the type checker would catch; the cast stands in for untyped code.
+        app.handle(echo, (req) => ({ ...req.body, responder: 42 }) as unknown as { caller: string; n: number; responder: string })
+        await app.listen()
+        const outcome: unknown = await client('caller')
+          .call(echo, { body: { caller: 'c', n: 1 } })
+          .catch((e: unknown) => e)
+        if (validateReplies) {
+          assert.ok(outcome instanceof RemoteError, String(outcome))
+          assert.equal(outcome.code, 'KIPC_INVALID_REPLY')
+          assert.equal(outcome.status, 502)
+        } else {
+          assert.deepEqual(outcome, { caller: 'c', n: 1, responder: 42 })
+        }
+      }
+    })
+
     it('carries an application error code and status from handler to caller, and the stack when the policy exposes it', async () => {
       const { service, client } = kit({ exposeErrorStack: true })
       const { KafkaIpcError } = await import('../../src/core/kafka-ipc-error.ts')
