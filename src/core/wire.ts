@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 
 /**
@@ -51,9 +52,22 @@ export interface Envelope {
   readonly seq: number | undefined
 }
 
-/** A new message id: 16 random bytes, base64url — unique, short, safe in a header. */
+let entropy = Buffer.alloc(0)
+let entropyOffset = 0
+
+/**
+ * A new message id: 16 random bytes, base64url — unique, unguessable (a request id is what a
+ * cancel names), short, safe in a header. Bytes come from a pooled 4 KiB draw: one system call per
+ * 256 ids instead of one per id, on the hot path of every message.
+ */
 export function newMessageId(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url')
+  if (entropyOffset + 16 > entropy.length) {
+    entropy = randomBytes(4096)
+    entropyOffset = 0
+  }
+  const id = entropy.toString('base64url', entropyOffset, entropyOffset + 16)
+  entropyOffset += 16
+  return id
 }
 
 /** An empty, prototype-free header map: keys like `__proto__` stay plain data. */

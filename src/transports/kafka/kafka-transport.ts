@@ -5,6 +5,7 @@ import { kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
 import { producerSerializers } from './records.ts'
+import { SendBatcher } from './send-batcher.ts'
 
 /** How to reach Kafka. Everything else comes from the policy. */
 export interface KafkaTransportOptions {
@@ -56,6 +57,7 @@ class KafkaTransport implements Transport {
   #admin: Admin | undefined
   #producer: Producer<string, Uint8Array, string, string> | undefined
   #closed = false
+  readonly #batcher = new SendBatcher((messages) => this.#produce(messages))
 
   constructor(options: KafkaTransportOptions) {
     const brokers = typeof options.brokers === 'string' ? options.brokers.split(',') : (options.brokers ?? (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','))
@@ -100,6 +102,10 @@ class KafkaTransport implements Transport {
 
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     this.#assertOpen()
+    await this.#batcher.send(messages)
+  }
+
+  async #produce(messages: readonly OutgoingMessage[]): Promise<void> {
     this.#producer ??= new Producer({
       ...this.#connection.base,
       clientId: `${this.#connection.base.clientId}-producer`,

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { jsonCodec } from '../../../src/core/codec.ts'
 import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
 import { buildMessage, errorBody, remoteError } from '../../../src/core/messages.ts'
-import { checkOutgoingHeaders, emptyHeaders, parseAddress, readEnvelope, userHeaders, type WireHeaders } from '../../../src/core/wire.ts'
+import { checkOutgoingHeaders, emptyHeaders, newMessageId, parseAddress, readEnvelope, userHeaders, type WireHeaders } from '../../../src/core/wire.ts'
 
 function headers(entries: Record<string, string>): WireHeaders {
   return Object.assign(emptyHeaders(), entries)
@@ -32,6 +32,12 @@ describe('wire envelope', () => {
     ]) {
       assert.throws(() => readEnvelope(headers(bad)), (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'), JSON.stringify(bad))
     }
+  })
+
+  it('draws distinct 22-character ids across refills of the entropy pool', () => {
+    const ids = Array.from({ length: 1_000 }, () => newMessageId())
+    assert.equal(new Set(ids).size, ids.length)
+    for (const id of ids) assert.match(id, /^[A-Za-z0-9_-]{22}$/)
   })
 
   it('refuses oversized bodies with KIPC_PAYLOAD_TOO_LARGE', () => {

@@ -1,0 +1,60 @@
+// Timing helpers shared by the benchmark programs: latency loops, concurrent loops, percentiles.
+
+/** One measured scenario, as every bench program (and the peer programs) report it. */
+export interface ScenarioResult {
+  readonly scenario: string
+  readonly count: number
+  readonly p50: number
+  readonly p90: number
+  readonly p99: number
+  readonly max: number
+  readonly perSecond: number
+}
+
+/** Percentile of sorted values (nearest rank). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[index] ?? Number.NaN
+}
+
+function summarise(scenario: string, latencies: number[], elapsedMs: number): ScenarioResult {
+  const sorted = [...latencies].sort((a, b) => a - b)
+  return {
+    scenario,
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+    perSecond: (sorted.length / elapsedMs) * 1000,
+  }
+}
+
+/**
+ * Runs `operation` `total` times with `concurrency` loops in flight, after `warmup` unmeasured
+ * runs, and reports latency percentiles and throughput.
+ */
+export async function measure(scenario: string, operation: (index: number) => Promise<unknown>, options: { total: number; concurrency: number; warmup: number }): Promise<ScenarioResult> {
+  let next = 0
+  const loop = async (limit: number, record: number[] | undefined): Promise<void> => {
+    for (;;) {
+      const index = next++
+      if (index >= limit) return
+      const started = performance.now()
+      await operation(index)
+      record?.push(performance.now() - started)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, options.warmup) }, () => loop(options.warmup, undefined)))
+  next = 0
+  const latencies: number[] = []
+  const began = performance.now()
+  await Promise.all(Array.from({ length: options.concurrency }, () => loop(options.total, latencies)))
+  return summarise(scenario, latencies, performance.now() - began)
+}
+
+/** Peak resident memory of this process so far, in MiB. */
+export function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024
+}

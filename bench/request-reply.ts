@@ -1,0 +1,84 @@
+// `npm run bench`: request-reply latency (concurrency 1) and throughput (64, 256) for kafka-ipc,
+// the raw @platformatic/kafka round trip, plain HTTP and — when installed — NestJS's Kafka
+// transport, all in one run on the same broker. Prints a markdown table and writes it to
+// bench/results/request-reply.md. A program, not a test: the figures depend on the machine.
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { LocalKafka } from '../src/local-kafka/index.ts'
+import { measure, peakRssMiB, type ScenarioResult } from './lib/measure.ts'
+import { startHttp, startKafkaIpc, startRawKafka, type System } from './lib/systems.ts'
+
+const requests = Number(process.env['BENCH_REQUESTS'] ?? 5_000)
+const warmup = Number(process.env['BENCH_WARMUP'] ?? 500)
+const throughputRequests = Number(process.env['BENCH_THROUGHPUT_REQUESTS'] ?? 20_000)
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`)
+}
+
+interface Row {
+  readonly system: string
+  readonly result: ScenarioResult
+}
+
+async function run(start: () => Promise<System>): Promise<Row[]> {
+  const system = await start()
+  const rows: Row[] = []
+  try {
+    log(`${system.name}: latency at concurrency 1 (${requests} requests after ${warmup} warm-up)…`)
+    rows.push({ system: system.name, result: await measure('latency-c1', (i) => system.call(i), { total: requests, concurrency: 1, warmup }) })
+    for (const concurrency of [64, 256]) {
+      log(`${system.name}: throughput at concurrency ${concurrency} (${throughputRequests} requests)…`)
+      rows.push({ system: system.name, result: await measure(`throughput-c${concurrency}`, (i) => system.call(i), { total: throughputRequests, concurrency, warmup: concurrency * 4 }) })
+    }
+  } finally {
+    await system.stop()
+  }
+  return rows
+}
+
+/** NestJS's Kafka transport, run from bench/peers/nestjs when its dependencies are installed. */
+async function runNest(brokers: string): Promise<Row[] | string> {
+  const folder = fileURLToPath(new URL('peers/nestjs/', import.meta.url))
+  const program = ['dist/run.js', 'run.js'].map((file) => folder + file).find((file) => existsSync(file))
+  if (!existsSync(`${folder}node_modules`) || program === undefined) return 'not installed (see bench/peers/nestjs/README.md)'
+  log('NestJS ClientKafka: latency and throughput…')
+  const output = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [program], { cwd: folder, env: { ...process.env, KAFKA_BROKERS: brokers, BENCH_REQUESTS: String(requests), BENCH_WARMUP: String(warmup) }, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (error, stdout) => {
+      if (error === null) resolve(stdout)
+      else reject(new Error(`the NestJS peer failed: ${error.message}`, { cause: error }))
+    })
+  })
+  const line = output.trim().split('\n').at(-1) ?? '{}'
+  const report = JSON.parse(line) as { version?: string; results: ScenarioResult[] }
+  return report.results.map((result) => ({ system: `NestJS ClientKafka ${report.version ?? ''}`.trim(), result }))
+}
+
+const external = process.env['KAFKA_BROKERS']
+const kafka = external === undefined || external === '' ? await LocalKafka.start({ log }) : undefined
+const brokers = kafka?.brokers ?? (external ?? '').split(',')
+try {
+  const rows = [...(await run(() => startRawKafka(brokers))), ...(await run(() => startKafkaIpc(brokers))), ...(await run(() => startHttp(256)))]
+  const nest = await runNest(brokers.join(','))
+  if (typeof nest !== 'string') rows.push(...nest)
+  const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '-')
+  const p50Of = (system: string): number => rows.find((row) => row.system.startsWith(system) && row.result.scenario === 'latency-c1')?.result.p50 ?? Number.NaN
+  const ipc = p50Of('kafka-ipc')
+  const table = [
+    `Request-reply, ~100-byte JSON, one process per system on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Kafka ${kafka?.kafkaVersion ?? 'external'} (1 local node). ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    '| system | scenario | requests | p50 ms | p90 ms | p99 ms | max ms | req/s |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(({ system, result }) => `| ${system} | ${result.scenario} | ${result.count} | ${fixed(result.p50)} | ${fixed(result.p90)} | ${fixed(result.p99)} | ${fixed(result.max)} | ${fixed(result.perSecond, 0)} |`),
+    '',
+    `kafka-ipc p50 at concurrency 1 is ${fixed(ipc / p50Of('raw'))}× the raw round trip` + (typeof nest === 'string' ? `; NestJS: ${nest}.` : ` and ${fixed(p50Of('NestJS') / ipc)}× faster than NestJS.`),
+    `Peak RSS of this bench process (all in-process systems together): ${peakRssMiB().toFixed(0)} MiB.`,
+    '',
+  ].join('\n')
+  process.stdout.write(table)
+  await writeFile(new URL('results/request-reply.md', import.meta.url), table)
+} finally {
+  await kafka?.stop()
+}
