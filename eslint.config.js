@@ -3,7 +3,8 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/'] },
+  // Peer programs (bench/peers) have their own dependencies and build; they are not kafka-ipc code.
+  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'bench/peers/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
