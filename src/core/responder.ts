@@ -120,6 +120,9 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
  * comes back here; then the end marker. A cancel or the deadline closes the generator (its
  * `finally` runs) and nothing more is sent.
  */
+/** Stream items a responder may have in flight, unacknowledged, before it waits. */
+const itemsAhead = 256
+
 async function streamItems(
   deps: ResponderDeps,
   registered: Extract<Registered, { kind: 'stream' }>,
@@ -135,14 +138,23 @@ async function streamItems(
   }
   context.signal.addEventListener('abort', stop, { once: true })
   let seq = 0
+  // Items are sent without waiting for each acknowledgement — the transport keeps them in order —
+  // but at most `itemsAhead` unacknowledged, so a slow broker slows the generator instead of
+  // filling memory.
+  const unacknowledged: Promise<void>[] = []
   try {
     for (;;) {
       const next = await iterator.next()
       if (context.signal.aborted) throw context.signal.reason
       if (next.done === true) break
       const item = await validate(itemSchema, next.value, 'KIPC_INVALID_REPLY', 'stream item')
-      await send('item', { seq: seq++, status: checkStatus(context.status), replyTo }, item)
+      const sending = send('item', { seq: seq++, status: checkStatus(context.status), replyTo }, item)
+      // Surfaced by the await below or by Promise.all; never left unhandled meanwhile.
+      sending.catch(() => undefined)
+      unacknowledged.push(sending)
+      if (unacknowledged.length >= itemsAhead) await unacknowledged.shift()
     }
+    await Promise.all(unacknowledged)
     await send('end', { seq, status: checkStatus(context.status) }, undefined)
   } catch (error) {
     await iterator.return?.()
