@@ -8,8 +8,10 @@ import { writeFile } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { LocalKafka } from '../src/local-kafka/index.ts'
+import { seriesOf } from './lib/latency-file.ts'
 import { measure, peakRssMiB, type ScenarioResult } from './lib/measure.ts'
 import { startHttp, startKafkaIpc, startRawKafka, type System } from './lib/systems.ts'
+import { warmBroker } from './lib/warm-broker.ts'
 
 const requests = Number(process.env['BENCH_REQUESTS'] ?? 5_000)
 const warmup = Number(process.env['BENCH_WARMUP'] ?? 500)
@@ -28,7 +30,7 @@ async function run(start: () => Promise<System>): Promise<Row[]> {
   const rows: Row[] = []
   try {
     log(`${system.name}: latency at concurrency 1 (${requests} requests after ${warmup} warm-up)…`)
-    rows.push({ system: system.name, result: await measure('latency-c1', (i) => system.call(i), { total: requests, concurrency: 1, warmup }) })
+    rows.push({ system: system.name, result: await measure('latency-c1', (i) => system.call(i), { total: requests, concurrency: 1, warmup, keepSamples: true }) })
     for (const concurrency of [64, 256]) {
       log(`${system.name}: throughput at concurrency ${concurrency} (${throughputRequests} requests)…`)
       rows.push({ system: system.name, result: await measure(`throughput-c${concurrency}`, (i) => system.call(i), { total: throughputRequests, concurrency, warmup: concurrency * 4 }) })
@@ -60,6 +62,8 @@ const external = process.env['KAFKA_BROKERS']
 const kafka = external === undefined || external === '' ? await LocalKafka.start({ log }) : undefined
 const brokers = kafka?.brokers ?? (external ?? '').split(',')
 try {
+  // A fresh broker is slow for its first seconds; without this the first system measured pays.
+  await warmBroker(brokers)
   const rows = [...(await run(() => startRawKafka(brokers))), ...(await run(() => startKafkaIpc(brokers))), ...(await run(() => startHttp(256)))]
   const nest = await runNest(brokers.join(','))
   if (typeof nest !== 'string') rows.push(...nest)
@@ -79,6 +83,8 @@ try {
   ].join('\n')
   process.stdout.write(table)
   await writeFile(new URL('results/request-reply.md', import.meta.url), table)
+  // Latency samples for bench/chart.ts (the NestJS peer reports percentiles only).
+  await writeFile(new URL('results/request-reply-latency.json', import.meta.url), `${JSON.stringify({ title: 'Request-reply latency at concurrency 1', note: table.split('\n')[0] ?? '', series: seriesOf(rows) })}\n`)
 } finally {
   await kafka?.stop()
 }

@@ -9,6 +9,17 @@ export interface ScenarioResult {
   readonly p99: number
   readonly max: number
   readonly perSecond: number
+  /** Every measured latency in ms, in completion order — only when `keepSamples` was asked for. */
+  readonly samples?: readonly number[]
+}
+
+/** How {@link measure} runs a scenario. */
+export interface MeasureOptions {
+  readonly total: number
+  readonly concurrency: number
+  readonly warmup: number
+  /** Keep the raw latencies in the result's `samples` (for charts). Default false. */
+  readonly keepSamples?: boolean
 }
 
 /** Percentile of sorted values (nearest rank). */
@@ -18,7 +29,7 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index] ?? Number.NaN
 }
 
-function summarise(scenario: string, latencies: number[], elapsedMs: number): ScenarioResult {
+function summarise(scenario: string, latencies: number[], elapsedMs: number, keepSamples: boolean): ScenarioResult {
   const sorted = [...latencies].sort((a, b) => a - b)
   return {
     scenario,
@@ -28,14 +39,15 @@ function summarise(scenario: string, latencies: number[], elapsedMs: number): Sc
     p99: percentile(sorted, 99),
     max: sorted.at(-1) ?? Number.NaN,
     perSecond: (sorted.length / elapsedMs) * 1000,
+    ...(keepSamples ? { samples: latencies } : {}),
   }
 }
 
 /**
  * Runs `operation` `total` times with `concurrency` loops in flight, after `warmup` unmeasured
- * runs, and reports latency percentiles and throughput.
+ * runs, and reports latency percentiles and throughput (and the raw latencies, when asked).
  */
-export async function measure(scenario: string, operation: (index: number) => Promise<unknown>, options: { total: number; concurrency: number; warmup: number }): Promise<ScenarioResult> {
+export async function measure(scenario: string, operation: (index: number) => Promise<unknown>, options: MeasureOptions): Promise<ScenarioResult> {
   let next = 0
   const loop = async (limit: number, record: number[] | undefined): Promise<void> => {
     for (;;) {
@@ -51,7 +63,7 @@ export async function measure(scenario: string, operation: (index: number) => Pr
   const latencies: number[] = []
   const began = performance.now()
   await Promise.all(Array.from({ length: options.concurrency }, () => loop(options.total, latencies)))
-  return summarise(scenario, latencies, performance.now() - began)
+  return summarise(scenario, latencies, performance.now() - began, options.keepSamples === true)
 }
 
 /** Peak resident memory of this process so far, in MiB. */

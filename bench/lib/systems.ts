@@ -25,7 +25,8 @@ export function payload(index: number): { id: number; from: string; to: string; 
 }
 
 const Payload = z.object({ id: z.number(), from: z.string(), to: z.string(), passengers: z.number(), cabin: z.string(), note: z.string() })
-const echo = route('bench', 'POST /echo', { body: Payload, reply: Payload })
+/** The route kafka-ipc's systems answer: echoes the payload, zod-validated both ways. */
+export const echo = route('bench', 'POST /echo', { body: Payload, reply: Payload })
 
 /** kafka-ipc: a Service and a Client in this process, each with its own Kafka transport, zod-validated. */
 export async function startKafkaIpc(brokers: string[]): Promise<System> {

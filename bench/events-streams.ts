@@ -1,0 +1,70 @@
+// Events and streams throughput. Events: N ~1 KiB JSON events emitted with 1,000 emits in flight
+// and consumed by one subscribing consumer group — kafka-ipc (`client.emit` of a zod-validated
+// event contract, a Service subscribed with `on`) side by side with the raw @platformatic/kafka
+// Producer/Consumer (acks=-1, idempotent), sending one send() per event and batched. Reports
+// produced/s, emit latency, and consumed/s from the first emit to the last event handled.
+// Streams: a `client.stream()` request whose async-generator handler yields N small items, three
+// times in a row (runs vary a lot); parts/s and time to the first item. Prints a markdown table and writes it to
+// bench/results/events-streams.md. A program, not a test: the figures depend on the machine.
+// Defaults (BENCH_EVENTS 50,000; BENCH_STREAM_ITEMS 30,000 × BENCH_STREAM_RUNS 3) keep a run
+// under 3 minutes on 2 cores; the one-send()-per-event raw row is the slow part.
+import { type EventsResult, measureEvents } from './lib/events.ts'
+import { startIpcEvents } from './lib/ipc-events.ts'
+import { startRawEvents } from './lib/raw-events.ts'
+import { envNumber, fixed, machineLine, markdownTable, whole, withBroker, writeResult } from './lib/run-env.ts'
+import { measureStream, type StreamResult } from './lib/streams.ts'
+import { warmBroker } from './lib/warm-broker.ts'
+
+const events = envNumber('BENCH_EVENTS', 50_000)
+const inFlight = envNumber('BENCH_EVENTS_IN_FLIGHT', 1_000)
+const warmup = envNumber('BENCH_EVENTS_WARMUP', 2_000)
+const streamItems = envNumber('BENCH_STREAM_ITEMS', 30_000)
+const streamRuns = envNumber('BENCH_STREAM_RUNS', 3)
+const shortStreams = envNumber('BENCH_SHORT_STREAMS', 50)
+const partitions = 6
+
+function eventsTable(rows: readonly EventsResult[]): string {
+  return markdownTable(
+    ['system', 'events', 'emit p50 ms', 'emit p99 ms', 'produced/s', 'consumed/s', 'first emit → last handled ms'],
+    [false, true, true, true, true, true, true],
+    rows.map((row) => [row.system, whole(row.emit.count), fixed(row.emit.p50), fixed(row.emit.p99), whole(row.emit.perSecond), whole(row.consumedPerSecond), whole(row.consumeMs)]),
+  )
+}
+
+function streamTable(result: StreamResult): string {
+  return markdownTable(
+    ['kafka-ipc stream', 'items', 'total ms', 'parts/s', 'first item ms'],
+    [false, true, true, true, true],
+    [
+      ...result.runs.map((run, i) => [`stream ${i + 1} of ${result.runs.length}`, whole(run.items), whole(run.totalMs), whole(run.perSecond), fixed(run.firstItemMs)]),
+      [`${result.shortStreams} streams of 10 items, one after another`, '10 each', '-', '-', `p50 ${fixed(result.firstItemP50Ms)}, p99 ${fixed(result.firstItemP99Ms)}`],
+    ],
+  )
+}
+
+await withBroker(async ({ brokers, kafkaVersion }) => {
+  await warmBroker(brokers)
+  const rows: EventsResult[] = []
+  rows.push(await measureEvents(await startIpcEvents(brokers, partitions), { total: events, inFlight, warmup }))
+  rows.push(await measureEvents(await startRawEvents(brokers, partitions, 'batched'), { total: events, inFlight, warmup }))
+  rows.push(await measureEvents(await startRawEvents(brokers, partitions, 'per-event'), { total: events, inFlight, warmup }))
+  const stream = await measureStream(brokers, { items: streamItems, runs: streamRuns, shortStreams })
+  const ipc = rows[0]
+  const batched = rows[1]
+  const output = [
+    `Events and streams, one process, ${machineLine(kafkaVersion)}`,
+    '',
+    `Events: ~1 KiB JSON (\`{ seq, data }\`, 1,019–1,024 bytes), ${partitions} partitions, ${whole(inFlight)} emits in flight, after ${whole(warmup)} warm-up events per system. kafka-ipc's event contract has a zod body schema, checked on emit and on receipt; the raw consumer JSON-parses each value.`,
+    '',
+    eventsTable(rows),
+    '',
+    ipc === undefined || batched === undefined ? '' : `kafka-ipc produces at ${fixed(ipc.emit.perSecond / batched.emit.perSecond)}× and consumes at ${fixed(ipc.consumedPerSecond / batched.consumedPerSecond)}× the batched raw client's rate.`,
+    '',
+    `Streams: \`{ n }\` items (~10 bytes of JSON), zod-validated on both sides; the handler is an async generator; ${streamRuns} long streams one after another on the same Service and Client.`,
+    '',
+    streamTable(stream),
+    '',
+  ].join('\n')
+  process.stdout.write(output)
+  await writeResult('events-streams.md', output)
+})

@@ -1,0 +1,64 @@
+// The events scenario shared by every system: a ~1 KiB JSON event, a tally of what a subscriber
+// handled, and the driver that emits N events with bounded concurrency and times both ends.
+import { measure, type ScenarioResult } from './measure.ts'
+import { log, waitUntil } from './run-env.ts'
+
+const filler = 'x'.repeat(1000)
+
+/** The event every system publishes: 1,019–1,024 bytes of JSON for sequence numbers up to 999,999. */
+export function eventBody(seq: number): { seq: number; data: string } {
+  return { seq, data: filler }
+}
+
+/** Counts handled events and remembers when the last one was handled. */
+export class Tally {
+  count = 0
+  lastAt = 0
+
+  tick(): void {
+    this.count++
+    this.lastAt = performance.now()
+  }
+}
+
+/** A publisher and a subscribing consumer group on one topic. */
+export interface EventSystem {
+  readonly name: string
+  /** Publishes the event with sequence number `seq`; resolves once the broker has it. */
+  emit(seq: number): Promise<unknown>
+  /** What the subscriber has handled. */
+  readonly tally: Tally
+  stop(): Promise<void>
+}
+
+/** What one system achieved. */
+export interface EventsResult {
+  readonly system: string
+  /** Emit latencies and produced/s. */
+  readonly emit: ScenarioResult
+  /** Events handled per second, from the first emit to the last event handled. */
+  readonly consumedPerSecond: number
+  readonly consumeMs: number
+}
+
+/**
+ * Emits `warmup` events and waits until they are handled, then emits `total` more with `inFlight`
+ * emits pending at once and waits until the subscriber has handled every one.
+ */
+export async function measureEvents(system: EventSystem, options: { total: number; inFlight: number; warmup: number }): Promise<EventsResult> {
+  const { total, inFlight, warmup } = options
+  try {
+    log(`${system.name}: ${warmup} warm-up events…`)
+    await measure('warm-up', (seq) => system.emit(seq), { total: warmup, concurrency: inFlight, warmup: 0 })
+    await waitUntil(() => system.tally.count >= warmup, 'the warm-up events are handled')
+    const target = system.tally.count + total
+    log(`${system.name}: ${total} events, ${inFlight} emits in flight…`)
+    const began = performance.now()
+    const emit = await measure('emit', (seq) => system.emit(warmup + seq), { total, concurrency: inFlight, warmup: 0 })
+    await waitUntil(() => system.tally.count >= target, `${system.name} handled ${total} events`, 10 * 60_000)
+    const consumeMs = system.tally.lastAt - began
+    return { system: system.name, emit, consumedPerSecond: (total / consumeMs) * 1000, consumeMs }
+  } finally {
+    await system.stop()
+  }
+}

@@ -1,0 +1,74 @@
+// The raw @platformatic/kafka reference for events: a Producer (acks=-1, idempotent) sending the
+// same JSON values spread over the partitions, and a Consumer in its own group (the library's
+// default autocommit) that parses each value. Two ways to send: one send() per event (the least
+// code), or batched — every event emitted while a send is in flight joins the next send, as
+// kafka-ipc's transport does.
+import { Admin, Consumer, type MessageToProduce, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka'
+import { randomUUID } from 'node:crypto'
+import { eventBody, type EventSystem, Tally } from './events.ts'
+import { waitUntil } from './run-env.ts'
+
+type Message = MessageToProduce<string, string, string, string>
+
+export async function startRawEvents(brokers: string[], partitions: number, sending: 'per-event' | 'batched'): Promise<EventSystem> {
+  const id = randomUUID().slice(0, 8)
+  const topic = `raw-${id}-events`
+  const admin = new Admin({ clientId: 'raw-admin', bootstrapBrokers: brokers })
+  await admin.createTopics({ topics: [topic], partitions, replicas: -1 })
+  const producer = new Producer({ clientId: 'raw-producer', bootstrapBrokers: brokers, serializers: stringSerializers, acks: -1, idempotent: true })
+  const consumer = new Consumer({ clientId: 'raw-consumer', groupId: `raw-${id}-sink`, bootstrapBrokers: brokers, deserializers: stringDeserializers, maxWaitTime: 500, minBytes: 1 })
+  const tally = new Tally()
+  let stream: Awaited<ReturnType<typeof consumer.consume>> | undefined
+  const stop = async (): Promise<void> => {
+    await stream?.close()
+    await Promise.all([consumer.close(true), producer.close()])
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined)
+    await admin.close()
+  }
+  try {
+    stream = await consumer.consume({ topics: [topic], mode: 'earliest' })
+    stream.on('data', (message) => {
+      JSON.parse(message.value)
+      tally.tick()
+    })
+    await waitUntil(() => (consumer.assignments ?? []).reduce((sum, assignment) => sum + assignment.partitions.length, 0) === partitions, 'the raw consumer holds every partition')
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  const send = (messages: Message[]): Promise<unknown> => producer.send({ messages })
+  const batched = sending === 'batched' ? naturalBatches(send) : send
+  return {
+    name: sending === 'batched' ? 'raw @platformatic/kafka, batched sends' : 'raw @platformatic/kafka, one send() per event',
+    tally,
+    // The library sends keyless records to partition 0; spread them as kafka-ipc does.
+    emit: (seq) => batched([{ topic, partition: seq % partitions, value: JSON.stringify(eventBody(seq)) }]),
+    stop,
+  }
+}
+
+/** One send in flight; whatever arrives meanwhile goes out together in the next one. */
+function naturalBatches(send: (messages: Message[]) => Promise<unknown>): (messages: Message[]) => Promise<unknown> {
+  let queue: { messages: Message[]; done: PromiseWithResolvers<unknown> }[] = []
+  let flushing = false
+  const flush = async (): Promise<void> => {
+    flushing = true
+    while (queue.length > 0) {
+      const batch = queue
+      queue = []
+      try {
+        await send(batch.flatMap((queued) => queued.messages))
+        for (const queued of batch) queued.done.resolve(undefined)
+      } catch (error) {
+        for (const queued of batch) queued.done.reject(error)
+      }
+    }
+    flushing = false
+  }
+  return (messages) => {
+    const done = Promise.withResolvers<unknown>()
+    queue.push({ messages, done })
+    if (!flushing) void flush()
+    return done.promise
+  }
+}
