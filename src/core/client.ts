@@ -7,7 +7,7 @@ import { defaultPolicy, type Policy, topicNames } from './policy.ts'
 import { RemoteStream } from './remote-stream.ts'
 import { type InferOut, validate } from './schema.ts'
 import type { IncomingMessage, Inbox, OutgoingMessage, Transport } from './transport.ts'
-import { checkOutgoingHeaders, type Envelope, newMessageId, parseAddress, readEnvelope } from './wire.ts'
+import { checkOutgoingHeaders, type Envelope, newMessageId, readEnvelope } from './wire.ts'
 
 /** How to build a client. */
 export interface ClientOptions {
@@ -133,9 +133,9 @@ export class Client {
         })
       },
       cancel: (responder) => {
-        const target = responder === undefined ? undefined : parseAddress(responder)
         // Only ever to an inbox: a misbehaving responder cannot aim our cancel at another topic.
-        if (target === undefined || !topicNames.isInbox(this.policy, target.topic)) return
+        const target = responder === undefined ? undefined : topicNames.allowedInbox(this.policy, responder)
+        if (target === undefined) return
         const cancel = buildMessage(target, 'cancel', { correlation: id, service: this.name }, undefined, this.policy.codec, this.policy.maxMessageBytes)
         this.#transport.send([cancel]).catch(this.#onError)
       },

@@ -1,7 +1,7 @@
 import type { Codec } from './codec.ts'
 import { KafkaIpcError, RemoteError } from './kafka-ipc-error.ts'
 import type { OutgoingMessage } from './transport.ts'
-import { type MessageKind, newMessageId, parseAddress, protocolVersion, type WireHeaders, wireHeader } from './wire.ts'
+import { type MessageKind, newMessageId, protocolVersion, type WireHeaders, wireHeader } from './wire.ts'
 
 /** The fields every outgoing envelope may carry besides version, kind and id. */
 export interface EnvelopeFields {
@@ -57,13 +57,6 @@ export function buildMessage(
     headers: all,
     value,
   }
-}
-
-/** Where a message addressed to an inbox goes: `topic:partition` → topic and partition. */
-export function inboxTarget(address: string): { topic: string; partition: number } {
-  const target = parseAddress(address)
-  if (target === undefined) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Malformed inbox address ${JSON.stringify(address.slice(0, 80))}.`)
-  return target
 }
 
 /** The body of an error message. */

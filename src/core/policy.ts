@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { type Codec, jsonCodec } from './codec.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
+import { parseAddress } from './wire.ts'
 
 /**
  * Every decision about the broker, made once for a whole fleet of services: topic names,
@@ -158,4 +159,12 @@ export const topicNames = {
   group: (policy: Policy, service: string): string => `${policy.prefix}.${service}`,
   /** Replies may only go to inboxes: a request cannot make a service write to any other topic. */
   isInbox: (policy: Policy, topic: string): boolean => topic.startsWith(`${policy.prefix}.inbox.`),
+  /**
+   * The target of a `kipc-reply-to` address when it is well formed and names an inbox of this
+   * policy, else undefined. Replies and cancels are only ever sent where this allows.
+   */
+  allowedInbox: (policy: Policy, address: string): { topic: string; partition: number } | undefined => {
+    const target = parseAddress(address)
+    return target !== undefined && topicNames.isInbox(policy, target.topic) ? target : undefined
+  },
 }

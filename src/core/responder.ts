@@ -2,7 +2,7 @@ import type { Client } from './client.ts'
 import type { GatherContract, RouteContract, StreamContract } from './contracts.ts'
 import type { HandlerContext, IncomingRequest } from './handler-types.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
-import { buildMessage, type EnvelopeFields, errorBody, inboxTarget } from './messages.ts'
+import { buildMessage, type EnvelopeFields, errorBody } from './messages.ts'
 import { type Policy, topicNames } from './policy.ts'
 import { validate } from './schema.ts'
 import type { IncomingMessage, Transport } from './transport.ts'
@@ -52,7 +52,7 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
     return
   }
   const replyTo = envelope.replyTo
-  const target = replyTo === undefined ? undefined : safeTarget(policy, replyTo)
+  const target = replyTo === undefined ? undefined : topicNames.allowedInbox(policy, replyTo)
   if (target === undefined) {
     counters.rejectedReplyTargets++
     deps.onError(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Dropped request ${envelope.id}: reply target ${JSON.stringify(replyTo ?? null)} is not an inbox of prefix ${policy.prefix}.`))
@@ -161,15 +161,6 @@ async function streamItems(
     throw error
   } finally {
     context.signal.removeEventListener('abort', stop)
-  }
-}
-
-function safeTarget(policy: Policy, address: string): { topic: string; partition: number } | undefined {
-  try {
-    const target = inboxTarget(address)
-    return topicNames.isInbox(policy, target.topic) ? target : undefined
-  } catch {
-    return undefined
   }
 }
 
