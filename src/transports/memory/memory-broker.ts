@@ -1,6 +1,5 @@
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { IncomingMessage, OutgoingMessage, TopicSpec } from '../../core/transport.ts'
-import { emptyHeaders } from '../../core/wire.ts'
 
 /** One partition's log and the readers waiting for its next record. */
 interface PartitionLog {
@@ -72,14 +71,13 @@ export class MemoryBroker {
     const partition = message.partition ?? (message.key === undefined ? topic.roundRobin++ % topic.partitions.length : hashKey(message.key) % topic.partitions.length)
     const log = topic.partitions[partition]
     if (log === undefined) throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Topic ${message.topic} has no partition ${partition}.`)
-    const headers = emptyHeaders()
-    for (const [name, value] of Object.entries(message.headers)) headers[name] = value
     log.records.push({
       topic: message.topic,
       partition,
       offset: BigInt(log.records.length),
       key: message.key,
-      headers,
+      // A copy: the sender may reuse its map; a real broker keeps bytes, not the sender's objects.
+      headers: new Map(message.headers),
       value: new Uint8Array(message.value),
       timestamp: Date.now(),
     })
@@ -99,10 +97,14 @@ export class MemoryBroker {
       if (log === undefined) return []
       if (BigInt(log.records.length) > offset) return log.records.slice(Number(offset))
       await new Promise<void>((resolve) => {
-        log.waiters.push(resolve)
-        signal.addEventListener('abort', () => {
+        // The listener goes when the wait ends either way: a reader waits thousands of times on
+        // one long-lived signal, and leftover listeners would pile up (and slow every add).
+        const wake = (): void => {
+          signal.removeEventListener('abort', wake)
           resolve()
-        }, { once: true })
+        }
+        log.waiters.push(wake)
+        signal.addEventListener('abort', wake, { once: true })
       })
     }
   }
