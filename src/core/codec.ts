@@ -16,7 +16,6 @@ export interface Codec {
   decode(bytes: Uint8Array): unknown
 }
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
 /**
@@ -27,7 +26,11 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
 export const jsonCodec: Codec = {
   contentType: 'application/json',
   encode(value) {
-    return value === undefined ? new Uint8Array(0) : encoder.encode(JSON.stringify(value))
+    // Buffer.from copies small strings into Node's shared 8 KiB pool: several times faster than
+    // TextEncoder, which gives every body its own ArrayBuffer (and the GC one more to track).
+    // JSON.stringify gives undefined (despite its type) for functions and symbols: an empty body.
+    const text = JSON.stringify(value) as string | undefined
+    return text === undefined ? new Uint8Array(0) : Buffer.from(text)
   },
   decode(bytes) {
     if (bytes.byteLength === 0) return undefined

@@ -30,20 +30,20 @@ export function buildMessage(
   id: string = newMessageId(),
 ): OutgoingMessage {
   // Envelope first: a reader that stops at its header limit still sees the envelope.
-  const all: WireHeaders = Object.create(null) as WireHeaders
-  all[wireHeader.version] = protocolVersion
-  all[wireHeader.kind] = kind
-  all[wireHeader.id] = id
-  all[wireHeader.contentType] = codec.contentType
-  if (fields.correlation !== undefined) all[wireHeader.correlation] = fields.correlation
-  if (fields.replyTo !== undefined) all[wireHeader.replyTo] = fields.replyTo
-  if (fields.deadline !== undefined) all[wireHeader.deadline] = String(fields.deadline)
-  if (fields.method !== undefined) all[wireHeader.method] = fields.method
-  if (fields.path !== undefined) all[wireHeader.path] = fields.path
-  if (fields.status !== undefined) all[wireHeader.status] = String(fields.status)
-  if (fields.service !== undefined) all[wireHeader.service] = fields.service
-  if (fields.seq !== undefined) all[wireHeader.seq] = String(fields.seq)
-  if (headers !== undefined) for (const [name, value] of Object.entries(headers)) if (!(name in all)) all[name] = value
+  const all: WireHeaders = new Map()
+  all.set(wireHeader.version, protocolVersion)
+  all.set(wireHeader.kind, kind)
+  all.set(wireHeader.id, id)
+  all.set(wireHeader.contentType, codec.contentType)
+  if (fields.correlation !== undefined) all.set(wireHeader.correlation, fields.correlation)
+  if (fields.replyTo !== undefined) all.set(wireHeader.replyTo, fields.replyTo)
+  if (fields.deadline !== undefined) all.set(wireHeader.deadline, String(fields.deadline))
+  if (fields.method !== undefined) all.set(wireHeader.method, fields.method)
+  if (fields.path !== undefined) all.set(wireHeader.path, fields.path)
+  if (fields.status !== undefined) all.set(wireHeader.status, String(fields.status))
+  if (fields.service !== undefined) all.set(wireHeader.service, fields.service)
+  if (fields.seq !== undefined) all.set(wireHeader.seq, String(fields.seq))
+  if (headers !== undefined) for (const [name, value] of headers) if (!all.has(name)) all.set(name, value)
   const value = codec.encode(body)
   if (value.byteLength > maxBytes) {
     throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `The ${kind} body is ${value.byteLength} bytes; the policy allows ${maxBytes} (maxMessageBytes).`, {

@@ -29,8 +29,12 @@ export type MessageKind = 'event' | 'request' | 'reply' | 'item' | 'end' | 'erro
 
 const kinds = new Set<string>(['event', 'request', 'reply', 'item', 'end', 'error', 'cancel'])
 
-/** Headers as the transports hand them over: a prototype-free map of strings. */
-export type WireHeaders = Record<string, string>
+/**
+ * Headers as the transports hand them over: lowercase names to strings. A Map, not an object —
+ * names from the wire can never reach a prototype, and it is several times faster to fill and
+ * read than a prototype-free object on the per-message path.
+ */
+export type WireHeaders = Map<string, string>
 
 /**
  * Limits on headers, in bytes. `maxCount` is the application's headers; readers keep up to
@@ -70,38 +74,33 @@ export function newMessageId(): string {
   return id
 }
 
-/** An empty, prototype-free header map: keys like `__proto__` stay plain data. */
-export function emptyHeaders(): WireHeaders {
-  return Object.create(null) as WireHeaders
-}
-
 /**
  * Checks the envelope of an incoming message. Unknown versions, unknown kinds and malformed
  * numbers are protocol errors; the caller decides whether to drop or answer them.
  */
-export function readEnvelope(headers: WireHeaders): Envelope {
-  const version = headers[wireHeader.version]
+export function readEnvelope(headers: ReadonlyMap<string, string>): Envelope {
+  const version = headers.get(wireHeader.version)
   if (version !== protocolVersion) throw protocolError(`unsupported protocol version ${JSON.stringify(version ?? null)} (this build speaks ${protocolVersion})`)
-  const kind = headers[wireHeader.kind]
+  const kind = headers.get(wireHeader.kind)
   if (kind === undefined || !kinds.has(kind)) throw protocolError(`unknown message kind ${JSON.stringify(kind ?? null)}`)
-  const id = headers[wireHeader.id]
+  const id = headers.get(wireHeader.id)
   if (id === undefined || id === '' || id.length > 128) throw protocolError('missing or oversized kipc-id')
   return {
     kind: kind as MessageKind,
     id,
-    correlation: headers[wireHeader.correlation],
-    replyTo: headers[wireHeader.replyTo],
+    correlation: headers.get(wireHeader.correlation),
+    replyTo: headers.get(wireHeader.replyTo),
     deadline: readInteger(headers, wireHeader.deadline),
-    method: headers[wireHeader.method],
-    path: headers[wireHeader.path],
+    method: headers.get(wireHeader.method),
+    path: headers.get(wireHeader.path),
     status: readInteger(headers, wireHeader.status),
-    service: headers[wireHeader.service],
+    service: headers.get(wireHeader.service),
     seq: readInteger(headers, wireHeader.seq),
   }
 }
 
-function readInteger(headers: WireHeaders, name: string): number | undefined {
-  const text = headers[name]
+function readInteger(headers: ReadonlyMap<string, string>, name: string): number | undefined {
+  const text = headers.get(name)
   if (text === undefined) return undefined
   if (!/^\d{1,15}$/.test(text)) throw protocolError(`${name} must be a non-negative integer, got ${JSON.stringify(text.slice(0, 40))}`)
   return Number(text)
@@ -115,9 +114,9 @@ function protocolError(message: string): KafkaIpcError {
  * The application's headers from a received message: envelope headers (`kipc-*`) removed,
  * returned as a prototype-free object.
  */
-export function userHeaders(headers: WireHeaders): Record<string, string> {
-  const result = emptyHeaders()
-  for (const [name, value] of Object.entries(headers)) {
+export function userHeaders(headers: ReadonlyMap<string, string>): Record<string, string> {
+  const result = Object.create(null) as Record<string, string>
+  for (const [name, value] of headers) {
     if (!name.startsWith('kipc-')) result[name] = value
   }
   return result
@@ -128,7 +127,7 @@ export function userHeaders(headers: WireHeaders): Record<string, string> {
  * start with `kipc-`, and stay within {@link headerLimits}.
  */
 export function checkOutgoingHeaders(headers: Readonly<Record<string, string>> | undefined): WireHeaders {
-  const result = emptyHeaders()
+  const result: WireHeaders = new Map()
   if (headers === undefined) return result
   const entries = Object.entries(headers)
   if (entries.length > headerLimits.maxCount) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `At most ${headerLimits.maxCount} headers may be sent, got ${entries.length}.`)
@@ -141,7 +140,7 @@ export function checkOutgoingHeaders(headers: Readonly<Record<string, string>> |
     if (typeof value !== 'string' || Buffer.byteLength(value) > headerLimits.maxValueLength) {
       throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} must be a string of at most ${headerLimits.maxValueLength} bytes (UTF-8).`)
     }
-    result[name] = value
+    result.set(name, value)
   }
   return result
 }

@@ -108,8 +108,8 @@ export function requestReplySuite(harness: () => Harness): void {
         onError: () => undefined,
         onMessage: async (message) => {
           await sleep(600)
-          const [inbox, partition] = (message.headers['kipc-reply-to'] ?? '').split(':')
-          await raw.send([buildMessage({ topic: inbox ?? '', partition: Number(partition) }, 'reply', { correlation: message.headers['kipc-id'], service: 'echo', status: 200 }, { caller: 'x', n: 0, responder: 'late' }, policy.codec, policy.maxMessageBytes)])
+          const [inbox, partition] = (message.headers.get('kipc-reply-to') ?? '').split(':')
+          await raw.send([buildMessage({ topic: inbox ?? '', partition: Number(partition) }, 'reply', { correlation: message.headers.get('kipc-id'), service: 'echo', status: 200 }, { caller: 'x', n: 0, responder: 'late' }, policy.codec, policy.maxMessageBytes)])
         },
       })
       const error: unknown = await caller.call(echo, { body: { caller: 'c', n: 0 }, timeout: 300 }).catch((e: unknown) => e)

@@ -1,14 +1,8 @@
-import { Consumer, type Message } from '@platformatic/kafka'
-import type { IncomingMessage, Subscription, SubscribeOptions } from '../../core/transport.ts'
+import { Consumer } from '@platformatic/kafka'
+import type { Subscription, SubscribeOptions } from '../../core/transport.ts'
 import { OrderedDispatcher } from '../ordered-dispatcher.ts'
 import type { KafkaConnection } from './kafka-transport.ts'
-import { rawDeserializers, toIncoming } from './records.ts'
-
-type RawMessage = Message<Buffer | undefined, Buffer | undefined, Buffer | undefined, Buffer | undefined>
-
-interface Delivery extends IncomingMessage {
-  readonly raw: RawMessage
-}
+import { type Delivery, rawDeserializers, toDelivery } from './records.ts'
 
 /**
  * A consumer group member on Kafka. Records go through the {@link OrderedDispatcher} (per-key
@@ -43,8 +37,8 @@ export async function subscribeKafka(connection: KafkaConnection, options: Subsc
   consumer.on('consumer:heartbeat:error', options.onError)
   const stream = await consumer.consume({ topics: [...options.topics], mode: 'committed', fallbackMode: options.startFrom, autocommit: false })
   stream.on('error', options.onError)
-  stream.on('data', (raw: RawMessage) => {
-    const pushed = dispatcher.push({ ...toIncoming(raw), raw })
+  stream.on('data', (raw: Delivery['raw']) => {
+    const pushed = dispatcher.push(toDelivery(raw))
     if (dispatcher.inFlight >= options.maxInFlight) {
       stream.pause()
       void pushed.then(() => stream.resume())

@@ -4,7 +4,7 @@ import { type Inbox, type InboxOptions, type OutgoingMessage, type Subscription,
 import { kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
-import { producerSerializers } from './records.ts'
+import { encodeHeaders, producerSerializers } from './records.ts'
 import { SendBatcher } from './send-batcher.ts'
 
 /** How to reach Kafka. Everything else comes from the policy. */
@@ -55,7 +55,7 @@ class KafkaTransport implements Transport {
   readonly name = 'kafka'
   readonly #connection: KafkaConnection
   #admin: Admin | undefined
-  #producer: Producer<string, Uint8Array, string, string> | undefined
+  #producer: Producer<string, Uint8Array> | undefined
   #closed = false
   readonly #batcher = new SendBatcher((messages) => this.#produce(messages))
 
@@ -123,7 +123,7 @@ class KafkaTransport implements Transport {
           ...(message.partition === undefined ? {} : { partition: message.partition }),
           ...(message.key === undefined ? {} : { key: message.key }),
           value: message.value,
-          headers: message.headers,
+          headers: encodeHeaders(message.headers),
         })),
       }),
     )

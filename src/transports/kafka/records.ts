@@ -1,13 +1,45 @@
 import type { Message } from '@platformatic/kafka'
 import type { IncomingMessage } from '../../core/transport.ts'
-import { emptyHeaders, headerLimits, type WireHeaders } from '../../core/wire.ts'
+import { headerLimits, type WireHeaders, wireHeader } from '../../core/wire.ts'
 
-/** How records are turned into bytes on the way out: keys and headers as UTF-8, values as given. */
+/**
+ * How records are turned into bytes on the way out: keys as UTF-8, values as given, headers
+ * already encoded by {@link encodeHeaders}.
+ */
 export const producerSerializers = {
   key: (key?: string): Buffer | undefined => (key === undefined ? undefined : Buffer.from(key)),
   value: (value?: Uint8Array): Buffer | undefined => (value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
-  headerKey: (name?: string): Buffer | undefined => (name === undefined ? undefined : Buffer.from(name)),
-  headerValue: (value?: string): Buffer | undefined => (value === undefined ? undefined : Buffer.from(value)),
+  headerKey: (name?: Buffer): Buffer | undefined => name,
+  headerValue: (value?: Buffer): Buffer | undefined => value,
+}
+
+/** Envelope headers whose values repeat across messages (versions, kinds, routes, services, inboxes). */
+const repeatingValues = new Set<string>([wireHeader.version, wireHeader.kind, wireHeader.contentType, wireHeader.method, wireHeader.path, wireHeader.service, wireHeader.status, wireHeader.replyTo])
+
+/** Most distinct strings kept encoded; past it, new strings are encoded each time. */
+const maxCached = 4096
+const encoded = new Map<string, Buffer>()
+
+function cachedBytes(text: string): Buffer {
+  let bytes = encoded.get(text)
+  if (bytes === undefined) {
+    bytes = Buffer.from(text)
+    if (encoded.size < maxCached) encoded.set(text, bytes)
+  }
+  return bytes
+}
+
+/**
+ * Encodes outgoing headers for the producer. Names and repeating envelope values are encoded once
+ * and reused — the producer copies them into the request, never changes them — which saves two
+ * allocations per header on every message; ids and application values are encoded each time.
+ */
+export function encodeHeaders(headers: ReadonlyMap<string, string>): Map<Buffer, Buffer> {
+  const result = new Map<Buffer, Buffer>()
+  for (const [name, value] of headers) {
+    result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
+  }
+  return result
 }
 
 /** Keys and values stay Buffers on the way in; headers are decoded by {@link decodeHeaders}. */
@@ -23,28 +55,37 @@ export const rawDeserializers = {
  * envelopeAllowance headers, oversized names or values skipped, the first of duplicate names kept.
  */
 export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefined, Buffer | null | undefined]>): WireHeaders {
-  const headers = emptyHeaders()
+  const headers: WireHeaders = new Map()
   let count = 0
   for (const [name, value] of entries) {
     if (name == null || count >= headerLimits.maxCount + headerLimits.envelopeAllowance) continue
     if (name.length > headerLimits.maxNameLength || (value?.length ?? 0) > headerLimits.maxValueLength) continue
-    const key = name.toString('utf8').toLowerCase()
-    if (key in headers) continue
-    headers[key] = value == null ? '' : value.toString('utf8')
+    // toString() without an encoding argument is Node's fast path to UTF-8.
+    const key = name.toString().toLowerCase()
+    if (headers.has(key)) continue
+    headers.set(key, value == null ? '' : value.toString())
     count++
   }
   return headers
 }
 
-/** A consumed record in the transport-neutral shape. */
-export function toIncoming(message: Message<Buffer | undefined, Buffer | undefined, Buffer | undefined, Buffer | undefined>): IncomingMessage {
+type RawMessage = Message<Buffer | undefined, Buffer | undefined, Buffer | undefined, Buffer | undefined>
+
+/** A consumed record in the transport-neutral shape, with the client's record kept for its commit. */
+export interface Delivery extends IncomingMessage {
+  readonly raw: RawMessage
+}
+
+/** Turns a consumed record into a {@link Delivery}: one object, built once, on the hot path. */
+export function toDelivery(message: RawMessage): Delivery {
   return {
     topic: message.topic,
     partition: message.partition,
     offset: message.offset,
-    key: message.key === undefined || message.key.length === 0 ? undefined : message.key.toString('utf8'),
+    key: message.key === undefined || message.key.length === 0 ? undefined : message.key.toString(),
     headers: decodeHeaders(message.headerEntries),
     value: message.value ?? new Uint8Array(0),
     timestamp: Number(message.timestamp),
+    raw: message,
   }
 }

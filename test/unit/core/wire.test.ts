@@ -3,10 +3,10 @@ import { describe, it } from 'node:test'
 import { jsonCodec } from '../../../src/core/codec.ts'
 import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
 import { buildMessage, errorBody, remoteError } from '../../../src/core/messages.ts'
-import { checkOutgoingHeaders, emptyHeaders, newMessageId, parseAddress, readEnvelope, userHeaders, type WireHeaders } from '../../../src/core/wire.ts'
+import { checkOutgoingHeaders, newMessageId, parseAddress, readEnvelope, userHeaders, type WireHeaders } from '../../../src/core/wire.ts'
 
 function headers(entries: Record<string, string>): WireHeaders {
-  return Object.assign(emptyHeaders(), entries)
+  return new Map(Object.entries(entries))
 }
 
 describe('wire envelope', () => {
@@ -14,8 +14,8 @@ describe('wire envelope', () => {
     const message = buildMessage({ topic: 't', key: 'k' }, 'item', { correlation: 'c1', replyTo: 'kipc.inbox.a.b:0', deadline: 1_700_000_000_000, method: 'POST', path: '/x', status: 201, service: 'svc', seq: 3 }, { a: 1 }, jsonCodec, 1024, headers({ 'x-trace': 'abc' }), 'id-1')
     const envelope = readEnvelope(message.headers)
     assert.deepEqual(envelope, { kind: 'item', id: 'id-1', correlation: 'c1', replyTo: 'kipc.inbox.a.b:0', deadline: 1_700_000_000_000, method: 'POST', path: '/x', status: 201, service: 'svc', seq: 3 })
-    assert.equal(message.headers['content-type'], 'application/json')
-    assert.equal(message.headers['x-trace'], 'abc')
+    assert.equal(message.headers.get('content-type'), 'application/json')
+    assert.equal(message.headers.get('x-trace'), 'abc')
     assert.deepEqual(jsonCodec.decode(message.value), { a: 1 })
   })
 
@@ -58,7 +58,7 @@ describe('headers from untrusted input', () => {
   })
 
   it('checks outgoing header names, reserved prefixes, counts and sizes', () => {
-    assert.deepEqual({ ...checkOutgoingHeaders({ 'X-Request-Id': 'r1' }) }, { 'x-request-id': 'r1' })
+    assert.deepEqual(checkOutgoingHeaders({ 'X-Request-Id': 'r1' }), new Map([['x-request-id', 'r1']]))
     assert.throws(() => checkOutgoingHeaders({ 'kipc-id': 'forged' }), /reserved/)
     assert.throws(() => checkOutgoingHeaders({ 'bad name': 'x' }), /not a valid token/)
     assert.throws(() => checkOutgoingHeaders({ big: 'x'.repeat(9000) }), /at most 8192/)
