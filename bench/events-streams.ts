@@ -2,7 +2,10 @@
 // and consumed by one subscribing consumer group — kafka-ipc (`client.emit` of a zod-validated
 // event contract, a Service subscribed with `on`) side by side with the raw @platformatic/kafka
 // Producer/Consumer (acks=-1, idempotent), sending one send() per event and batched. Reports
-// produced/s, emit latency, and consumed/s from the first emit to the last event handled.
+// produced/s, emit latency, and consumed/s from the first emit to the last event handled. Below
+// them, Apache Kafka's own Java producer benchmark (ProducerPerformance, uncompressed and lz4)
+// sends as many events of the same JSON to the same broker: the producer ceiling of this broker
+// and machine (skipped, with the reason, when Java or its jars are unavailable).
 // Streams: a `client.stream()` request whose async-generator handler yields N small items, three
 // times in a row (runs vary a lot); parts/s and time to the first item. Prints a markdown table and writes it to
 // bench/results/events-streams.md. A program, not a test: the figures depend on the machine.
@@ -10,8 +13,9 @@
 // under 3 minutes on 2 cores; the one-send()-per-event raw row is the slow part.
 import { type EventsResult, measureEvents } from './lib/events.ts'
 import { startIpcEvents } from './lib/ipc-events.ts'
+import { producerPerformance } from './lib/kafka-perf-tool.ts'
 import { startRawEvents } from './lib/raw-events.ts'
-import { envNumber, fixed, machineLine, markdownTable, whole, withBroker, writeResult } from './lib/run-env.ts'
+import { envNumber, fixed, log, machineLine, markdownTable, whole, withBroker, writeResult } from './lib/run-env.ts'
 import { measureStream, type StreamResult } from './lib/streams.ts'
 import { warmBroker } from './lib/warm-broker.ts'
 
@@ -21,6 +25,7 @@ const warmup = envNumber('BENCH_EVENTS_WARMUP', 2_000)
 const streamItems = envNumber('BENCH_STREAM_ITEMS', 30_000)
 const streamRuns = envNumber('BENCH_STREAM_RUNS', 3)
 const shortStreams = envNumber('BENCH_SHORT_STREAMS', 50)
+const ceilingRecords = envNumber('BENCH_CEILING_RECORDS', 500_000)
 const partitions = 6
 
 function eventsTable(rows: readonly EventsResult[]): string {
@@ -48,6 +53,10 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
   rows.push(await measureEvents(await startIpcEvents(brokers, partitions), { total: events, inFlight, warmup }))
   rows.push(await measureEvents(await startRawEvents(brokers, partitions, 'batched'), { total: events, inFlight, warmup }))
   rows.push(await measureEvents(await startRawEvents(brokers, partitions, 'per-event'), { total: events, inFlight, warmup }))
+  // At least 500,000 records: with fewer, the JVM's start and warm-up dominate and the figure says
+  // nothing about the broker.
+  const ceiling = await producerPerformance(brokers, kafkaVersion, { records: Math.max(events, ceilingRecords), partitions })
+  if (typeof ceiling === 'string') log(`Kafka ProducerPerformance skipped: ${ceiling}`)
   const stream = await measureStream(brokers, { items: streamItems, runs: streamRuns, shortStreams })
   const ipc = rows[0]
   const batched = rows[1]
@@ -56,7 +65,11 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
     '',
     `Events: ~1 KiB JSON (\`{ seq, data }\`, 1,019–1,024 bytes), ${partitions} partitions, ${whole(inFlight)} emits in flight, after ${whole(warmup)} warm-up events per system. kafka-ipc's event contract has a zod body schema, checked on emit and on receipt; the raw consumer JSON-parses each value.`,
     '',
-    eventsTable(rows),
+    eventsTable(typeof ceiling === 'string' ? rows : [...rows, ...ceiling]),
+    '',
+    typeof ceiling === 'string'
+      ? `Kafka ProducerPerformance (Java) rows skipped: ${ceiling}`
+      : `The ProducerPerformance rows are Apache Kafka's own Java producer (acks=all, idempotent, linger.ms=5, batch.size=256 KiB, unthrottled) sending the same ~1 KiB JSON to the same broker, on a ${partitions}-partition topic: the ceiling this broker and machine allow a producer, not a consumer (nothing consumes; its latencies are queueing under saturation, not ${whole(inFlight)} emits in flight).`,
     '',
     ipc === undefined || batched === undefined ? '' : `kafka-ipc produces at ${fixed(ipc.emit.perSecond / batched.emit.perSecond)}× and consumes at ${fixed(ipc.consumedPerSecond / batched.consumedPerSecond)}× the batched raw client's rate.`,
     '',

@@ -1,15 +1,15 @@
 // Start-up and memory of one kafka-ipc service. Over 5 runs, each on a fresh policy prefix: the
 // time from `new Service(...)` to `listen()` resolving (and to every partition assigned), and the
 // latency of a fresh client's first request (`createClient` + first `call`). Then the peak RSS of
-// a child Node process running one Service and one Client through 20,000 calls at concurrency 64
-// — memory per service in isolation — beside the same load on node:http. The broker is warmed
+// one responder alone in a child Node process (the built package, plain JavaScript) while this
+// process calls it 20,000 times at concurrency 64 — memory per service — beside a node:http
+// server under the same load. The broker is warmed
 // first (bench/lib/warm-broker.ts). Prints a markdown table and writes it to
 // bench/results/startup.md. A program, not a test.
-import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { percentile } from './lib/measure.ts'
 import { envNumber, fixed, log, machineLine, markdownTable, whole, withBroker, writeResult } from './lib/run-env.ts'
 import type { LoadReport } from './lib/load-report.ts'
+import { measureResponderMemory } from './lib/memory-load.ts'
 import { type StartupRun, timeStartup } from './lib/startup-runs.ts'
 import { warmBroker } from './lib/warm-broker.ts'
 
@@ -18,19 +18,6 @@ const calls = envNumber('BENCH_LOAD_CALLS', 20_000)
 const concurrency = envNumber('BENCH_LOAD_CONCURRENCY', 64)
 const partitions = 6
 const mib = (bytes: number): string => fixed(bytes / 2 ** 20, 0)
-
-/** Runs bench/lib/service-under-load.ts in a child process and returns its report. */
-function loadChild(system: 'kafka-ipc' | 'http', brokers: string[]): Promise<LoadReport> {
-  const program = fileURLToPath(new URL('lib/service-under-load.ts', import.meta.url))
-  log(`child process: ${system}, ${calls} calls at concurrency ${concurrency}…`)
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, KAFKA_BROKERS: brokers.join(',') }
-    execFile(process.execPath, [program, system, String(calls), String(concurrency)], { env, timeout: 10 * 60_000 }, (error, stdout, stderr) => {
-      if (error !== null) reject(new Error(`the ${system} child failed: ${error.message}\n${stderr}`, { cause: error }))
-      else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as LoadReport)
-    })
-  })
-}
 
 function startupTable(results: readonly StartupRun[]): string {
   const row = (what: string, pick: (run: StartupRun) => number): string[] => {
@@ -52,7 +39,7 @@ function startupTable(results: readonly StartupRun[]): string {
 
 function memoryTable(reports: readonly LoadReport[]): string {
   return markdownTable(
-    ['child process (one system alone)', 'calls', 'req/s', 'RSS of Node at start MiB', 'after imports MiB', 'listening, idle MiB', 'peak RSS under load MiB'],
+    ['responder, alone in a child process', 'calls', 'req/s', 'RSS of Node at start MiB', 'after imports MiB', 'listening, idle MiB', 'peak RSS under load MiB'],
     [false, true, true, true, true, true, true],
     reports.map((report) => [report.system, whole(report.calls), whole(report.perSecond), mib(report.rssAtStart), mib(report.rssAfterImports), mib(report.rssIdle), mib(report.maxRss)]),
   )
@@ -65,7 +52,7 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
     log(`start-up run ${run} of ${runs}…`)
     results.push(await timeStartup(brokers, partitions))
   }
-  const reports = [await loadChild('kafka-ipc', brokers), await loadChild('http', brokers)]
+  const reports = [await measureResponderMemory('kafka-ipc', brokers, calls, concurrency), await measureResponderMemory('http', brokers, calls, concurrency)]
   const output = [
     `Start-up and memory of one service, ${machineLine(kafkaVersion)}`,
     '',
@@ -73,7 +60,7 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
     '',
     startupTable(results),
     '',
-    `Memory: each system runs alone in a child Node process (Service and Client in the same process, as bench/lib/systems.ts builds them), ${whole(calls)} calls of ~100-byte JSON at concurrency ${concurrency}; peak RSS is \`process.resourceUsage().maxRSS\`. Both children load the same modules (zod, @platformatic/kafka, kafka-ipc and node:http, through bench/lib/systems.ts), so the HTTP row's import cost is not what a plain HTTP service pays.`,
+    `Memory: one responder alone in a child Node process — a kafka-ipc Service with a zod-validated echo route (the built package, plain JavaScript, as services run in production), or a node:http echo server — answering ${whole(calls)} calls of ~100-byte JSON at concurrency ${concurrency} from the bench process; peak RSS is the child's \`process.resourceUsage().maxRSS\`.`,
     '',
     memoryTable(reports),
     '',

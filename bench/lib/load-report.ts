@@ -1,12 +1,12 @@
-// What bench/lib/service-under-load.ts reports to bench/startup.ts, as one JSON line.
+// What bench/lib/memory-load.ts measures of one responder alone in a child process.
 
-/** One system's run alone in a child process. Memory in bytes. */
+/** One responder's run alone in a child process, called from the parent. Memory in bytes. */
 export interface LoadReport {
   readonly system: string
   readonly calls: number
   readonly concurrency: number
   readonly perSecond: number
-  /** Node alone, before the bench modules (zod, @platformatic/kafka, kafka-ipc) load. */
+  /** Node alone, before the service's modules (zod, @platformatic/kafka, kafka-ipc) load. */
   readonly rssAtStart: number
   readonly rssAfterImports: number
   /** Listening, after one call. */

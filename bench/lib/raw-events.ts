@@ -2,10 +2,11 @@
 // same JSON values spread over the partitions, and a Consumer in its own group (the library's
 // default autocommit) that parses each value. Two ways to send: one send() per event (the least
 // code), or batched — every event emitted while a send is in flight joins the next send, as
-// kafka-ipc's transport does.
+// kafka-ipc's transport does (bench/lib/natural-batches.ts).
 import { Admin, Consumer, type MessageToProduce, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka'
 import { randomUUID } from 'node:crypto'
 import { eventBody, type EventSystem, Tally } from './events.ts'
+import { naturalBatches } from './natural-batches.ts'
 import { waitUntil } from './run-env.ts'
 
 type Message = MessageToProduce<string, string, string, string>
@@ -44,31 +45,5 @@ export async function startRawEvents(brokers: string[], partitions: number, send
     // The library sends keyless records to partition 0; spread them as kafka-ipc does.
     emit: (seq) => batched([{ topic, partition: seq % partitions, value: JSON.stringify(eventBody(seq)) }]),
     stop,
-  }
-}
-
-/** One send in flight; whatever arrives meanwhile goes out together in the next one. */
-function naturalBatches(send: (messages: Message[]) => Promise<unknown>): (messages: Message[]) => Promise<unknown> {
-  let queue: { messages: Message[]; done: PromiseWithResolvers<unknown> }[] = []
-  let flushing = false
-  const flush = async (): Promise<void> => {
-    flushing = true
-    while (queue.length > 0) {
-      const batch = queue
-      queue = []
-      try {
-        await send(batch.flatMap((queued) => queued.messages))
-        for (const queued of batch) queued.done.resolve(undefined)
-      } catch (error) {
-        for (const queued of batch) queued.done.reject(error)
-      }
-    }
-    flushing = false
-  }
-  return (messages) => {
-    const done = Promise.withResolvers<unknown>()
-    queue.push({ messages, done })
-    if (!flushing) void flush()
-    return done.promise
   }
 }

@@ -49,8 +49,9 @@ export async function startKafkaIpc(brokers: string[]): Promise<System> {
 }
 
 /**
- * The raw @platformatic/kafka round trip with minimal code — our lower bound: produce a request,
- * a consumer group answers it by producing to a reply topic, a second consumer reads the reply.
+ * The naive raw @platformatic/kafka round trip, the least code that works: one send() per
+ * message, a consumer group answers each request by producing to a reply topic, and a second
+ * consumer group reads the replies. bench/lib/raw-tuned.ts is the tuned one, our limit.
  */
 export async function startRawKafka(brokers: string[]): Promise<System> {
   const id = randomUUID().slice(0, 8)
@@ -74,7 +75,7 @@ export async function startRawKafka(brokers: string[]): Promise<System> {
     pending.delete(correlation)
   })
   return {
-    name: 'raw @platformatic/kafka',
+    name: 'raw @platformatic/kafka, naive',
     call: (index) =>
       new Promise((resolve, reject) => {
         const correlation = randomUUID()
