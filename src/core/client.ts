@@ -316,15 +316,24 @@ export class Client {
       this.onCancel?.(envelope)
       return
     }
-    if (envelope.kind !== 'reply' && envelope.kind !== 'item' && envelope.kind !== 'end' && envelope.kind !== 'error') {
+    if (envelope.kind !== 'reply' && envelope.kind !== 'item' && envelope.kind !== 'items' && envelope.kind !== 'end' && envelope.kind !== 'error') {
       this.#pending.counters.malformedMessages++
       return
     }
     let body: unknown
     try {
       body = this.policy.codec.decode(message.value)
+      if (envelope.kind === 'items' && (!Array.isArray(body) || body.length === 0)) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', 'An items record must carry a non-empty array.')
     } catch (error) {
       this.#pending.deliver(envelope.correlation, { kind: 'error', body: { code: 'KIPC_PROTOCOL_ERROR', message: (error as Error).message }, status: 502, service: envelope.service, seq: undefined, replyTo: undefined })
+      return
+    }
+    if (envelope.kind === 'items') {
+      // One record, several items: each goes on as the item it would have been, seq by seq.
+      const first = envelope.seq ?? 0
+      ;(body as unknown[]).forEach((item, index) => {
+        this.#pending.deliver(envelope.correlation, { kind: 'item', body: item, status: envelope.status, service: envelope.service, seq: first + index, replyTo: envelope.replyTo })
+      })
       return
     }
     this.#pending.deliver(envelope.correlation, { kind: envelope.kind, body, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo })

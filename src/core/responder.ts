@@ -6,6 +6,7 @@ import { buildMessage, type EnvelopeFields, errorBody } from './messages.ts'
 import { type Policy, topicNames } from './policy.ts'
 import { validate } from './schema.ts'
 import type { IncomingMessage, Transport } from './transport.ts'
+import { ItemChunker } from './item-chunker.ts'
 import { type Envelope, userHeaders } from './wire.ts'
 
 /** A registered request handler, whatever its kind. */
@@ -58,7 +59,7 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
     deps.onError(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Dropped request ${envelope.id}: reply target ${JSON.stringify(replyTo ?? null)} is not an inbox of prefix ${policy.prefix}.`))
     return
   }
-  const send = (kind: 'reply' | 'item' | 'end' | 'error', fields: EnvelopeFields, body: unknown): Promise<void> =>
+  const send = (kind: 'reply' | 'item' | 'items' | 'end' | 'error', fields: EnvelopeFields, body: unknown): Promise<void> =>
     deps.transport.send([buildMessage(target, kind, { correlation: envelope.id, service: deps.service, ...fields }, body, policy.codec, policy.maxMessageBytes)])
   const sendError = async (error: unknown): Promise<void> => {
     counters.failed++
@@ -116,19 +117,17 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
 }
 
 /**
- * Sends a generator's items in order, each carrying this instance's inbox so the caller's cancel
- * comes back here; then the end marker. A cancel or the deadline closes the generator (its
- * `finally` runs) and nothing more is sent.
+ * Sends a generator's items in order — one `item` record, or an `items` record carrying every item
+ * yielded while the previous record was on its way ({@link ItemChunker}) — each record with this
+ * instance's inbox so the caller's cancel comes back here; then the end marker. A cancel or the
+ * deadline closes the generator (its `finally` runs) and nothing more is sent.
  */
-/** Stream items a responder may have in flight, unacknowledged, before it waits. */
-const itemsAhead = 256
-
 async function streamItems(
   deps: ResponderDeps,
   registered: Extract<Registered, { kind: 'stream' }>,
   request: IncomingRequest,
   context: HandlerContext,
-  send: (kind: 'item' | 'end', fields: EnvelopeFields, body: unknown) => Promise<void>,
+  send: (kind: 'item' | 'items' | 'end', fields: EnvelopeFields, body: unknown) => Promise<void>,
 ): Promise<void> {
   const replyTo = deps.client.address
   const itemSchema = deps.policy.validateReplies ? (registered.contract.item) : undefined
@@ -137,26 +136,25 @@ async function streamItems(
     void iterator.return?.()
   }
   context.signal.addEventListener('abort', stop, { once: true })
-  let seq = 0
-  // Items are sent without waiting for each acknowledgement — the transport keeps them in order —
-  // but at most `itemsAhead` unacknowledged, so a slow broker slows the generator instead of
-  // filling memory.
-  const unacknowledged: Promise<void>[] = []
+  const chunker = new ItemChunker((items, seq) =>
+    items.length === 1 ? send('item', { seq, status: checkStatus(context.status), replyTo }, items[0]) : send('items', { seq, status: checkStatus(context.status), replyTo }, items),
+  )
   try {
     for (;;) {
       const next = await iterator.next()
       if (context.signal.aborted) throw context.signal.reason
       if (next.done === true) break
-      const item = await validate(itemSchema, next.value, 'KIPC_INVALID_REPLY', 'stream item')
-      const sending = send('item', { seq: seq++, status: checkStatus(context.status), replyTo }, item)
-      // Surfaced by the await below or by Promise.all; never left unhandled meanwhile.
-      sending.catch(() => undefined)
-      unacknowledged.push(sending)
-      if (unacknowledged.length >= itemsAhead) await unacknowledged.shift()
+      await chunker.add(await validate(itemSchema, next.value, 'KIPC_INVALID_REPLY', 'stream item'))
     }
-    await Promise.all(unacknowledged)
+    const seq = await chunker.finish()
+    // A cancel may land while the last records are acknowledged; read the flag afresh.
+    if ((context.signal as { readonly aborted: boolean }).aborted) throw context.signal.reason
     await send('end', { seq, status: checkStatus(context.status) }, undefined)
   } catch (error) {
+    // Cancelled or past the deadline: nothing more goes out. Otherwise the items yielded before
+    // the failure are sent first, so the caller gets them and then the error, in that order.
+    if (context.signal.aborted) chunker.abandon()
+    else await chunker.finish().catch(() => undefined)
     await iterator.return?.()
     throw error
   } finally {

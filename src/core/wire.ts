@@ -25,9 +25,9 @@ export const wireHeader = {
 } as const
 
 /** What a record is. */
-export type MessageKind = 'event' | 'request' | 'reply' | 'item' | 'end' | 'error' | 'cancel'
+export type MessageKind = 'event' | 'request' | 'reply' | 'item' | 'items' | 'end' | 'error' | 'cancel'
 
-const kinds = new Set<string>(['event', 'request', 'reply', 'item', 'end', 'error', 'cancel'])
+const kinds = new Set<string>(['event', 'request', 'reply', 'item', 'items', 'end', 'error', 'cancel'])
 
 /**
  * Headers as the transports hand them over: lowercase names to strings. A Map, not an object —

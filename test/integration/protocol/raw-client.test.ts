@@ -164,35 +164,51 @@ describe('speaking protocol v1 with a plain Kafka client (docs/protocol.md)', { 
     assert.deepEqual(JSON.parse(reply.value), { from: 'WAW', to: 'JFK', price: 120, currency: 'EUR', caller: 'raw-client', tenant: 'acme', key: 'WAW-JFK' })
   })
 
-  it('stream: items with seq 0, 1, 2 carrying the responder inbox, then the end marker with seq 3', async () => {
+  /** Items in stream order from `item` records (one item) and `items` records (an array from kipc-seq on). */
+  function streamed(answers: readonly Received[]): { seq: number; item: unknown }[] {
+    return answers.flatMap((message) => {
+      const first = Number(message.headers['kipc-seq'])
+      if (message.headers['kipc-kind'] === 'item') return [{ seq: first, item: JSON.parse(message.value) as unknown }]
+      if (message.headers['kipc-kind'] === 'items') return (JSON.parse(message.value) as unknown[]).map((item, index) => ({ seq: first + index, item }))
+      return []
+    })
+  }
+
+  it('stream: item seq 0 alone at once, the rest as item or items records in seq order, each carrying the responder inbox, then the end with seq 3', async () => {
     const id = await sendRequest({ method: 'POST', path: '/fares', body: { count: 3 } })
     const answers = await answersTo(id, (list) => list.some((message) => message.headers['kipc-kind'] === 'end'))
+    assert.deepEqual([answers[0]?.headers['kipc-kind'], answers[0]?.headers['kipc-seq']], ['item', '0'], 'an idle responder sends the first item without waiting for more')
     assert.deepEqual(
-      answers.map((message) => [message.headers['kipc-kind'], message.headers['kipc-seq']]),
-      [
-        ['item', '0'],
-        ['item', '1'],
-        ['item', '2'],
-        ['end', '3'],
-      ],
+      streamed(answers),
+      [0, 1, 2].map((n) => ({ seq: n, item: { n, fare: 100 + n } })),
     )
-    const items = answers.slice(0, 3)
-    assert.deepEqual(
-      items.map((item) => JSON.parse(item.value) as unknown),
-      [0, 1, 2].map((n) => ({ n, fare: 100 + n })),
-    )
-    for (const item of items) {
-      assert.equal(item.headers['kipc-status'], '200')
-      assert.equal(item.headers['kipc-service'], 'pricing')
+    const records = answers.slice(0, -1)
+    assert.ok(records.every((record) => record.headers['kipc-kind'] === 'item' || record.headers['kipc-kind'] === 'items'))
+    for (const record of records) {
+      assert.equal(record.headers['kipc-status'], '200')
+      assert.equal(record.headers['kipc-service'], 'pricing')
       // Where a cancel must go: the responder instance's own inbox.
-      assert.equal(item.headers['kipc-reply-to'], service?.client.address)
-      assert.match(item.headers['kipc-reply-to'] ?? '', new RegExp(`^${prefix.replaceAll('.', '\\.')}\\.inbox\\.pricing\\.[A-Za-z0-9._-]+:0$`))
+      assert.equal(record.headers['kipc-reply-to'], service?.client.address)
+      assert.match(record.headers['kipc-reply-to'] ?? '', new RegExp(`^${prefix.replaceAll('.', '\\.')}\\.inbox\\.pricing\\.[A-Za-z0-9._-]+:0$`))
     }
-    const end = answers[3]
+    const end = answers.at(-1)
     assert.ok(end)
+    assert.deepEqual([end.headers['kipc-kind'], end.headers['kipc-seq']], ['end', '3'])
     assert.equal(end.value, '', 'the end marker has no body')
     assert.equal(end.headers['kipc-status'], '200')
     assert.equal(end.headers['kipc-reply-to'], undefined)
+  })
+
+  it('stream: 2,000 fast items travel as items records of many items each, complete and in seq order', async () => {
+    const id = await sendRequest({ method: 'POST', path: '/fares', body: { count: 2_000 } })
+    const answers = await answersTo(id, (list) => list.some((message) => message.headers['kipc-kind'] === 'end'))
+    assert.deepEqual(
+      streamed(answers).map(({ seq, item }) => [seq, (item as { n: number }).n]),
+      Array.from({ length: 2_000 }, (_, n) => [n, n]),
+    )
+    assert.ok(answers.some((record) => record.headers['kipc-kind'] === 'items'), 'items yielded while a record is in flight share the next record')
+    assert.ok(answers.length < 1_000, `${answers.length} records for 2,000 items`)
+    assert.equal(answers.at(-1)?.headers['kipc-seq'], '2000')
   })
 
   it('stream: a cancel record sent to the item’s kipc-reply-to stops the responder; no end follows', async () => {
@@ -219,7 +235,7 @@ describe('speaking protocol v1 with a plain Kafka client (docs/protocol.md)', { 
     const answers = received.filter((message) => message.headers['kipc-correlation'] === id)
     assert.ok(answers.length <= count + 1, 'at most an item already in flight follows the cancel')
     assert.ok(answers.length < 1_000)
-    assert.ok(answers.every((message) => message.headers['kipc-kind'] === 'item'), 'a cancelled stream sends no end and no error')
+    assert.ok(answers.every((message) => message.headers['kipc-kind'] === 'item' || message.headers['kipc-kind'] === 'items'), 'a cancelled stream sends no end and no error')
   })
 
   it('an unknown path gets an error with status 404 and code KIPC_NOT_FOUND', async () => {
