@@ -37,7 +37,12 @@ export async function subscribeKafka(connection: KafkaConnection, options: Subsc
   consumer.on('consumer:heartbeat:error', options.onError)
   const stream = await consumer.consume({ topics: [...options.topics], mode: 'committed', fallbackMode: options.startFrom, autocommit: false })
   stream.on('error', options.onError)
+  const owns = ownership(consumer)
   stream.on('data', (raw: Delivery['raw']) => {
+    // A fetch that was in flight when a rebalance took the partition away still delivers; its
+    // records now belong to the new owner, which reads them from the committed offset. Handling
+    // them here too would run them twice, on two instances, and break per-key order.
+    if (!owns(raw.topic, raw.partition)) return
     const pushed = dispatcher.push(toDelivery(raw))
     if (dispatcher.inFlight >= options.maxInFlight) {
       stream.pause()
@@ -52,5 +57,22 @@ export async function subscribeKafka(connection: KafkaConnection, options: Subsc
       await stream.close().catch(options.onError)
       await consumer.close(true).catch(options.onError)
     },
+  }
+}
+
+/**
+ * Whether the consumer's current generation holds a partition. The lookup table is rebuilt only
+ * when the client replaces its assignments array, i.e. once per rebalance, not per record.
+ */
+function ownership(consumer: Pick<Consumer, 'assignments'>): (topic: string, partition: number) => boolean {
+  let source: Consumer['assignments'] | undefined
+  let owned = new Map<string, ReadonlySet<number>>()
+  return (topic, partition) => {
+    const current = consumer.assignments
+    if (current !== source) {
+      source = current
+      owned = new Map((current ?? []).map(({ topic: name, partitions }) => [name, new Set(partitions)]))
+    }
+    return owned.get(topic)?.has(partition) === true
   }
 }
