@@ -27,7 +27,15 @@ export function policySuite(harness: () => Harness): void {
       assert.ok(isKafkaIpcError(error, 'KIPC_TOPIC_MISSING'), String(error))
       assert.ok(error.message.includes(topicNames.event(policy, 'booking.created')))
       // Once the platform team creates it, the same client works.
-      await transport().ensureTopics([{ name: topicNames.event(policy, 'booking.created'), partitions: 1, replication: -1, retentionMs: 60_000 }], true)
+      const topic = { name: topicNames.event(policy, 'booking.created'), partitions: 1, replication: -1, retentionMs: 60_000 }
+      await transport().ensureTopics([topic], true)
+      // A broker lists a new topic a moment after creating it; wait until it does.
+      for (let attempt = 0; ; attempt++) {
+        const listed = await transport().ensureTopics([topic], false).then(() => true, () => false)
+        if (listed) break
+        assert.ok(attempt < 100, 'the created topic is listed within 5 s')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
       await emitter.emit(booked, { id: 'B1', seq: 1 })
     })
 
