@@ -6,7 +6,7 @@ import { type Answer, PendingCalls } from './pending-calls.ts'
 import { defaultPolicy, type Policy, topicNames } from './policy.ts'
 import { RemoteStream } from './remote-stream.ts'
 import { type InferOut, validate } from './schema.ts'
-import type { IncomingMessage, Inbox, OutgoingMessage, Transport } from './transport.ts'
+import type { IncomingMessage, Inbox, OutgoingMessage, SendOptions, Transport } from './transport.ts'
 import { checkOutgoingHeaders, type Envelope, newMessageId, readEnvelope } from './wire.ts'
 
 /** How to build a client. */
@@ -53,6 +53,7 @@ export class Client {
   readonly #ensured = new Map<string, Promise<void>>()
   readonly #onError: (error: unknown) => void
   readonly #ownsTransport: boolean
+  readonly #sendOptions: SendOptions
   #inbox: Inbox | undefined
   #opening: Promise<Inbox> | undefined
   #closed = false
@@ -66,6 +67,7 @@ export class Client {
       throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `instanceId ${JSON.stringify(this.instanceId)} must be 1–64 letters, digits, '_' or '-' (it names the inbox topic).`)
     }
     this.policy = options.policy ?? defaultPolicy
+    this.#sendOptions = { compression: this.policy.compression }
     this.#transport = options.transport
     this.#onError = options.onError ?? (() => undefined)
     this.#ownsTransport = options.ownsTransport ?? false
@@ -102,7 +104,7 @@ export class Client {
           }
         },
       })
-      this.#transport.send([message]).catch((error: unknown) => {
+      this.#transport.send([message], this.#sendOptions).catch((error: unknown) => {
         release()
         reject(transportError(error))
       })
@@ -128,7 +130,7 @@ export class Client {
         this.#pending.add(id, { target: contract.service, receive: (answer) => {
           self.receive(answer)
         } })
-        await this.#transport.send([request.message]).catch((error: unknown) => {
+        await this.#transport.send([request.message], this.#sendOptions).catch((error: unknown) => {
           throw transportError(error)
         })
       },
@@ -137,7 +139,7 @@ export class Client {
         const target = responder === undefined ? undefined : topicNames.allowedInbox(this.policy, responder)
         if (target === undefined) return
         const cancel = buildMessage(target, 'cancel', { correlation: id, service: this.name }, undefined, this.policy.codec, this.policy.maxMessageBytes)
-        this.#transport.send([cancel]).catch(this.#onError)
+        this.#transport.send([cancel], this.#sendOptions).catch(this.#onError)
       },
       release: () => {
         release()
@@ -153,7 +155,7 @@ export class Client {
     const topic = topicNames.event(this.policy, contract.name)
     await this.#ensureTopic(topic, this.policy.retentionMs.events)
     const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`), this.policy.codec, this.policy.maxMessageBytes, checkOutgoingHeaders(options.headers))
-    await this.#transport.send([message]).catch((error: unknown) => {
+    await this.#transport.send([message], this.#sendOptions).catch((error: unknown) => {
       throw transportError(error)
     })
   }
@@ -190,7 +192,7 @@ export class Client {
           settled.push(taking)
         },
       })
-      this.#transport.send([message]).catch((error: unknown) => {
+      this.#transport.send([message], this.#sendOptions).catch((error: unknown) => {
         release()
         reject(transportError(error))
       })

@@ -60,7 +60,7 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
     return
   }
   const send = (kind: 'reply' | 'item' | 'items' | 'end' | 'error', fields: EnvelopeFields, body: unknown): Promise<void> =>
-    deps.transport.send([buildMessage(target, kind, { correlation: envelope.id, service: deps.service, ...fields }, body, policy.codec, policy.maxMessageBytes)])
+    deps.transport.send([buildMessage(target, kind, { correlation: envelope.id, service: deps.service, ...fields }, body, policy.codec, policy.maxMessageBytes)], { compression: policy.compression })
   const sendError = async (error: unknown): Promise<void> => {
     counters.failed++
     const { status, body } = errorBody(error, policy.exposeErrorStack)

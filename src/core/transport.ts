@@ -1,4 +1,5 @@
 import { KafkaIpcError } from './kafka-ipc-error.ts'
+import type { Compression } from './policy.ts'
 import type { WireHeaders } from './wire.ts'
 
 /**
@@ -14,7 +15,7 @@ export interface Transport {
   /** Deletes topics; missing ones are ignored. */
   deleteTopics(names: readonly string[]): Promise<void>
   /** Resolves once the broker has durably accepted every message (Kafka: acks=all). */
-  send(messages: readonly OutgoingMessage[]): Promise<void>
+  send(messages: readonly OutgoingMessage[], options?: SendOptions): Promise<void>
   /**
    * Joins consumer group `group` on `topics` and resolves once consuming has started. Records of
    * one key in one partition are handed over one at a time, in order; records of other keys
@@ -37,6 +38,12 @@ export interface TopicSpec {
   /** Replication factor; -1 lets the broker decide (default.replication.factor). */
   readonly replication: number
   readonly retentionMs: number
+}
+
+/** How a batch of records travels; the core passes the policy's choices. */
+export interface SendOptions {
+  /** Record batch compression (Kafka); transports without batches ignore it. */
+  readonly compression?: Compression
 }
 
 /** A record to send. */

@@ -1,6 +1,7 @@
 import { Admin, murmur2, Producer } from '@platformatic/kafka'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
-import { type Inbox, type InboxOptions, type OutgoingMessage, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
+import type { Compression } from '../../core/policy.ts'
+import { type Inbox, type InboxOptions, type OutgoingMessage, type SendOptions, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
 import { kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
@@ -57,7 +58,7 @@ class KafkaTransport implements Transport {
   #admin: Admin | undefined
   #producer: Producer<string, Uint8Array> | undefined
   #closed = false
-  readonly #batcher = new SendBatcher((messages) => this.#produce(messages))
+  readonly #batcher = new SendBatcher((messages, compression) => this.#produce(messages, compression))
 
   constructor(options: KafkaTransportOptions) {
     const brokers = typeof options.brokers === 'string' ? options.brokers.split(',') : (options.brokers ?? (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','))
@@ -100,12 +101,12 @@ class KafkaTransport implements Transport {
     })
   }
 
-  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+  async send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
     this.#assertOpen()
-    await this.#batcher.send(messages)
+    await this.#batcher.send(messages, options.compression)
   }
 
-  async #produce(messages: readonly OutgoingMessage[]): Promise<void> {
+  async #produce(messages: readonly OutgoingMessage[], compression: Compression): Promise<void> {
     this.#producer ??= new Producer({
       ...this.#connection.base,
       clientId: `${this.#connection.base.clientId}-producer`,
@@ -118,6 +119,7 @@ class KafkaTransport implements Transport {
     })
     await wrap(
       this.#producer.send({
+        ...(compression === 'none' ? {} : { compression }),
         messages: messages.map((message) => ({
           topic: message.topic,
           ...(message.partition === undefined ? {} : { partition: message.partition }),

@@ -23,6 +23,7 @@ describe('policy', () => {
       [{ prefix: 'has space' }, /prefix/],
       [{ timeoutMs: 1.5 }, /timeoutMs/],
       [{ eventsStartFrom: 'middle' as 'latest' }, /eventsStartFrom/],
+      [{ compression: 'brotli' as 'zstd' }, /compression/],
       [{ retentionMs: { requests: -1 } }, /retentionMs.requests/],
     ] as const) {
       assert.throws(() => definePolicy(input), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_POLICY') && pattern.test(error.message))
@@ -32,8 +33,9 @@ describe('policy', () => {
   it('reads a config file, then lets environment variables override it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kipc-policy-'))
     const file = join(dir, 'kafka-ipc.json')
-    await writeFile(file, JSON.stringify({ prefix: 'fromfile', timeoutMs: 1234, partitions: 12 }))
-    const policy = loadPolicy({ env: { KAFKA_IPC_CONFIG: file, KIPC_TIMEOUT_MS: '900', KIPC_AUTO_CREATE_TOPICS: 'false' } })
+    await writeFile(file, JSON.stringify({ prefix: 'fromfile', timeoutMs: 1234, partitions: 12, compression: 'lz4' }))
+    const policy = loadPolicy({ env: { KAFKA_IPC_CONFIG: file, KIPC_TIMEOUT_MS: '900', KIPC_AUTO_CREATE_TOPICS: 'false', KIPC_COMPRESSION: 'zstd' } })
+    assert.equal(policy.compression, 'zstd')
     assert.equal(policy.prefix, 'fromfile')
     assert.equal(policy.partitions, 12)
     assert.equal(policy.timeoutMs, 900)
