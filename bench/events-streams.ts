@@ -5,7 +5,8 @@
 // produced/s, emit latency, and consumed/s from the first emit to the last event handled. Below
 // them, Apache Kafka's own Java producer benchmark (ProducerPerformance, uncompressed and lz4)
 // sends as many events of the same JSON to the same broker: the producer ceiling of this broker
-// and machine (skipped, with the reason, when Java or its jars are unavailable).
+// and machine (skipped, with the reason, when Java or its jars are unavailable). Then kafka-ipc and
+// the batched raw client again with zstd-compressed batches (the policy's `compression`).
 // Streams: a `client.stream()` request whose async-generator handler yields N small items, three
 // times in a row (runs vary a lot); parts/s and time to the first item. Prints a markdown table and writes it to
 // bench/results/events-streams.md. A program, not a test: the figures depend on the machine.
@@ -53,6 +54,9 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
   rows.push(await measureEvents(await startIpcEvents(brokers, partitions), { total: events, inFlight, warmup }))
   rows.push(await measureEvents(await startRawEvents(brokers, partitions, 'batched'), { total: events, inFlight, warmup }))
   rows.push(await measureEvents(await startRawEvents(brokers, partitions, 'per-event'), { total: events, inFlight, warmup }))
+  // The same pair with zstd batches (the policy's compression setting).
+  rows.push(await measureEvents(await startIpcEvents(brokers, partitions, 'zstd'), { total: events, inFlight, warmup }))
+  rows.push(await measureEvents(await startRawEvents(brokers, partitions, 'batched', 'zstd'), { total: events, inFlight, warmup }))
   // At least 500,000 records: with fewer, the JVM's start and warm-up dominate and the figure says
   // nothing about the broker.
   const ceiling = await producerPerformance(brokers, kafkaVersion, { records: Math.max(events, ceilingRecords), partitions })

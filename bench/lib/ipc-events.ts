@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { Client } from '../../src/core/client.ts'
 import { event } from '../../src/core/contracts.ts'
-import { definePolicy } from '../../src/core/policy.ts'
+import { type Compression, definePolicy } from '../../src/core/policy.ts'
 import { Service } from '../../src/core/service.ts'
 import { kafkaTransport } from '../../src/transports/kafka/kafka-transport.ts'
 import { eventBody, type EventSystem, Tally } from './events.ts'
@@ -14,8 +14,8 @@ import { waitUntil } from './run-env.ts'
 /** The benchmark's event, validated by zod on both sides as an application would. */
 export const bulkEvent = event('bench.bulk', { body: z.object({ seq: z.number().int(), data: z.string() }) })
 
-export async function startIpcEvents(brokers: string[], partitions: number): Promise<EventSystem> {
-  const policy = definePolicy({ prefix: `bench-ev-${randomUUID().slice(0, 8)}`, partitions })
+export async function startIpcEvents(brokers: string[], partitions: number, compression: Compression = 'none'): Promise<EventSystem> {
+  const policy = definePolicy({ prefix: `bench-ev-${randomUUID().slice(0, 8)}`, partitions, compression })
   const sinkTransport = kafkaTransport({ brokers })
   const sourceTransport = kafkaTransport({ brokers })
   const tally = new Tally()
@@ -36,5 +36,5 @@ export async function startIpcEvents(brokers: string[], partitions: number): Pro
     await stop()
     throw error
   }
-  return { name: 'kafka-ipc', tally, emit: (seq) => source.emit(bulkEvent, eventBody(seq)), stop }
+  return { name: compression === 'none' ? 'kafka-ipc' : `kafka-ipc, policy compression ${compression}`, tally, emit: (seq) => source.emit(bulkEvent, eventBody(seq)), stop }
 }

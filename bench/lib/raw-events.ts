@@ -11,12 +11,12 @@ import { waitUntil } from './run-env.ts'
 
 type Message = MessageToProduce<string, string, string, string>
 
-export async function startRawEvents(brokers: string[], partitions: number, sending: 'per-event' | 'batched'): Promise<EventSystem> {
+export async function startRawEvents(brokers: string[], partitions: number, sending: 'per-event' | 'batched', compression: 'none' | 'zstd' = 'none'): Promise<EventSystem> {
   const id = randomUUID().slice(0, 8)
   const topic = `raw-${id}-events`
   const admin = new Admin({ clientId: 'raw-admin', bootstrapBrokers: brokers })
   await admin.createTopics({ topics: [topic], partitions, replicas: -1 })
-  const producer = new Producer({ clientId: 'raw-producer', bootstrapBrokers: brokers, serializers: stringSerializers, acks: -1, idempotent: true })
+  const producer = new Producer({ clientId: 'raw-producer', bootstrapBrokers: brokers, serializers: stringSerializers, acks: -1, idempotent: true, ...(compression === 'none' ? {} : { compression }) })
   const consumer = new Consumer({ clientId: 'raw-consumer', groupId: `raw-${id}-sink`, bootstrapBrokers: brokers, deserializers: stringDeserializers, maxWaitTime: 500, minBytes: 1 })
   const tally = new Tally()
   let stream: Awaited<ReturnType<typeof consumer.consume>> | undefined
@@ -40,7 +40,7 @@ export async function startRawEvents(brokers: string[], partitions: number, send
   const send = (messages: Message[]): Promise<unknown> => producer.send({ messages })
   const batched = sending === 'batched' ? naturalBatches(send) : send
   return {
-    name: sending === 'batched' ? 'raw @platformatic/kafka, batched sends' : 'raw @platformatic/kafka, one send() per event',
+    name: (sending === 'batched' ? 'raw @platformatic/kafka, batched sends' : 'raw @platformatic/kafka, one send() per event') + (compression === 'none' ? '' : `, ${compression}`),
     tally,
     // The library sends keyless records to partition 0; spread them as kafka-ipc does.
     emit: (seq) => batched([{ topic, partition: seq % partitions, value: JSON.stringify(eventBody(seq)) }]),
