@@ -21,6 +21,10 @@ import { warmBroker } from './lib/warm-broker.ts'
 const requests = Number(process.env['BENCH_REQUESTS'] ?? 5_000)
 const warmup = Number(process.env['BENCH_WARMUP'] ?? 500)
 const throughputRequests = Number(process.env['BENCH_THROUGHPUT_REQUESTS'] ?? 20_000)
+// BENCH_NODES=3 runs the same systems on a local 3-node cluster (RF 3, min ISR 2): where replies
+// and requests live on different brokers, as in production.
+const nodes = Number(process.env['BENCH_NODES'] ?? 1)
+const suffix = nodes === 1 ? '' : `-${nodes}-nodes`
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`)
 }
@@ -64,7 +68,7 @@ async function runNest(brokers: string): Promise<Row[] | string> {
 }
 
 const external = process.env['KAFKA_BROKERS']
-const kafka = external === undefined || external === '' ? await LocalKafka.start({ log }) : undefined
+const kafka = external === undefined || external === '' ? await LocalKafka.start({ log, nodes }) : undefined
 const brokers = kafka?.brokers ?? (external ?? '').split(',')
 try {
   // A fresh broker is slow for its first seconds; without this the first system measured pays.
@@ -76,7 +80,7 @@ try {
   const p50Of = (system: string): number => rows.find((row) => row.system.startsWith(system) && row.result.scenario === 'latency-c1')?.result.p50 ?? Number.NaN
   const ipc = p50Of('kafka-ipc')
   const table = [
-    `Request-reply, ~100-byte JSON, one process per system on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Kafka ${kafka?.kafkaVersion ?? 'external'} (1 local node). ${new Date().toISOString().slice(0, 10)}.`,
+    `Request-reply, ~100-byte JSON, one process per system on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Kafka ${kafka?.kafkaVersion ?? 'external'} (${kafka === undefined ? 'at $KAFKA_BROKERS' : nodes === 1 ? '1 local node' : `${nodes} local nodes`}). ${new Date().toISOString().slice(0, 10)}.`,
     '',
     '| system | scenario | requests | p50 ms | p90 ms | p99 ms | max ms | req/s |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
@@ -87,9 +91,9 @@ try {
     '',
   ].join('\n')
   process.stdout.write(table)
-  await writeFile(new URL('results/request-reply.md', import.meta.url), table)
+  await writeFile(new URL(`results/request-reply${suffix}.md`, import.meta.url), table)
   // Latency samples for bench/chart.ts (the NestJS peer reports percentiles only).
-  await writeFile(new URL('results/request-reply-latency.json', import.meta.url), `${JSON.stringify({ title: 'Request-reply latency at concurrency 1', note: table.split('\n')[0] ?? '', series: seriesOf(rows) })}\n`)
+  await writeFile(new URL(`results/request-reply${suffix}-latency.json`, import.meta.url), `${JSON.stringify({ title: 'Request-reply latency at concurrency 1', note: table.split('\n')[0] ?? '', series: seriesOf(rows) })}\n`)
 } finally {
   await kafka?.stop()
 }
