@@ -86,7 +86,7 @@ try {
     '|---|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map(({ system, result }) => `| ${system} | ${result.scenario} | ${result.count} | ${fixed(result.p50)} | ${fixed(result.p90)} | ${fixed(result.p99)} | ${fixed(result.max)} | ${fixed(result.perSecond, 0)} |`),
     '',
-    `kafka-ipc p50 at concurrency 1 is ${fixed(ipc / p50Of('raw @platformatic/kafka, tuned'))}× the tuned raw round trip` + (typeof nest === 'string' ? `; NestJS: ${nest}.` : ` and ${fixed(p50Of('NestJS') / ipc)}× faster than NestJS.`),
+    `kafka-ipc p50 at concurrency 1 is ${fixed(ipc / p50Of('raw @platformatic/kafka, tuned'))}× the tuned raw round trip` + (typeof nest === 'string' ? `; NestJS: ${nest}.` : `; NestJS's p50 is ${fixed(p50Of('NestJS') / ipc)}× kafka-ipc's.`),
     `Peak RSS of this bench process (all in-process systems together): ${peakRssMiB().toFixed(0)} MiB.`,
     '',
   ].join('\n')
