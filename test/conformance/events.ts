@@ -61,6 +61,31 @@ export function eventsSuite(harness: () => Harness): void {
       assert.ok(isKafkaIpcError(error, 'KIPC_BAD_REQUEST'), String(error))
     })
 
+    it('a restarted service resumes after what it handled: nothing again, nothing skipped', async () => {
+      const { service, client } = kit()
+      const emitter = client('booking')
+      const first = service('ledger', { instanceId: 'before' })
+      const seenBefore: number[] = []
+      first.on(booked, (event) => {
+        seenBefore.push(event.body.seq)
+      })
+      await first.listen()
+      for (let seq = 0; seq < 20; seq++) await emitter.emit(booked, { id: `B${seq % 4}`, seq }, { key: `B${seq % 4}` })
+      await waitUntil(() => seenBefore.length >= 20, 'the first instance handled 20 events')
+      // Graceful shutdown commits what was handled, however recently.
+      await first.close()
+      for (let seq = 20; seq < 30; seq++) await emitter.emit(booked, { id: `B${seq % 4}`, seq }, { key: `B${seq % 4}` })
+      const second = service('ledger', { instanceId: 'after' })
+      const seenAfter: number[] = []
+      second.on(booked, (event) => {
+        seenAfter.push(event.body.seq)
+      })
+      await second.listen()
+      await waitUntil(() => seenAfter.length >= 10, 'the restarted service handled the 10 new events')
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      assert.deepEqual([...seenAfter].sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => 20 + i))
+    })
+
     it('reports a failing event handler through onError and keeps consuming', async () => {
       const { service, client, errors } = kit()
       const app = service('ledger')

@@ -1,14 +1,15 @@
 import { Consumer } from '@platformatic/kafka'
 import type { Subscription, SubscribeOptions } from '../../core/transport.ts'
 import { OrderedDispatcher } from '../ordered-dispatcher.ts'
+import { CommitCoalescer } from './commit-coalescer.ts'
 import type { KafkaConnection } from './kafka-transport.ts'
 import { type Delivery, rawDeserializers, toDelivery } from './records.ts'
 
 /**
  * A consumer group member on Kafka. Records go through the {@link OrderedDispatcher} (per-key
  * order, bounded concurrency); the stream pauses while the dispatcher is full. Offsets are
- * committed only past records whose handler finished, through the consumer's coalescing commit,
- * so a crash replays unfinished work instead of losing it.
+ * committed only past records whose handler finished — gathered for `commitIntervalMs` and sent
+ * together ({@link CommitCoalescer}) — so a crash replays unfinished work instead of losing it.
  */
 export async function subscribeKafka(connection: KafkaConnection, options: SubscribeOptions): Promise<Subscription> {
   const consumer = new Consumer({
@@ -24,20 +25,18 @@ export async function subscribeKafka(connection: KafkaConnection, options: Subsc
     heartbeatInterval: connection.tuning.heartbeatInterval,
     rebalanceTimeout: connection.tuning.sessionTimeout,
   })
+  const owns = ownership(consumer)
+  const commits = new CommitCoalescer(connection.tuning.commitIntervalMs, owns, options.onError)
   const dispatcher = new OrderedDispatcher<Delivery>(
     options.maxInFlight,
     (delivery) => options.onMessage(delivery),
     (delivery) => {
-      const committing = delivery.raw.commit()
-      // A commit can fail after a rebalance took the partition away: the new owner re-reads from
-      // the last committed offset (at-least-once), so there is nothing to do but report it.
-      if (committing instanceof Promise) committing.catch(options.onError)
+      commits.add(delivery)
     },
   )
   consumer.on('consumer:heartbeat:error', options.onError)
   const stream = await consumer.consume({ topics: [...options.topics], mode: 'committed', fallbackMode: options.startFrom, autocommit: false })
   stream.on('error', options.onError)
-  const owns = ownership(consumer)
   stream.on('data', (raw: Delivery['raw']) => {
     // A fetch that was in flight when a rebalance took the partition away still delivers; its
     // records now belong to the new owner, which reads them from the committed offset. Handling
@@ -54,6 +53,7 @@ export async function subscribeKafka(connection: KafkaConnection, options: Subsc
     async close() {
       stream.pause()
       await dispatcher.drain()
+      await commits.flush()
       await stream.close().catch(options.onError)
       await consumer.close(true).catch(options.onError)
     },

@@ -1,4 +1,5 @@
 import { Admin, murmur2, Producer } from '@platformatic/kafka'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { Compression } from '../../core/policy.ts'
 import { type Inbox, type InboxOptions, type OutgoingMessage, type SendOptions, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
@@ -25,6 +26,8 @@ export interface KafkaTuning {
   readonly sessionTimeout: number
   readonly heartbeatInterval: number
   readonly inboxMaxBytes: number
+  /** Offsets of handled records are committed together at most this often (ms); shutdown commits at once. */
+  readonly commitIntervalMs: number
 }
 
 /** What the subscription and inbox helpers share with the transport. */
@@ -36,7 +39,10 @@ export interface KafkaConnection {
   readonly inboxReplication: number
 }
 
-const defaultTuning: KafkaTuning = { maxWaitTime: 500, sessionTimeout: 10_000, heartbeatInterval: 500, inboxMaxBytes: 8 * 1024 * 1024 }
+/** How long a new topic may take to appear, with leaders, in the broker's metadata. */
+const metadataWaitMs = 30_000
+
+const defaultTuning: KafkaTuning = { maxWaitTime: 500, sessionTimeout: 10_000, heartbeatInterval: 500, inboxMaxBytes: 8 * 1024 * 1024, commitIntervalMs: 100 }
 
 /**
  * The {@link Transport} on Apache Kafka (3.5+, 4.x) through @platformatic/kafka: an idempotent
@@ -86,6 +92,26 @@ class KafkaTransport implements Transport {
         // Another instance created it a moment earlier (TOPIC_ALREADY_EXISTS): that is success too.
         if (!onlyTopicErrors((error as { cause?: unknown }).cause, kafkaErrorCode.topicAlreadyExists)) throw error
       })
+    }
+    await this.#awaitLeaders(admin, missing.map((topic) => topic.name))
+  }
+
+  /**
+   * Waits until the broker's metadata shows every partition of new topics with a leader. A topic
+   * is created before every broker's metadata cache knows it; a producer, fetch or group join
+   * that asks meanwhile gets "unknown topic", which the client does not retry — on a busy or
+   * just-started broker that window is long enough for the first request to fail.
+   */
+  async #awaitLeaders(admin: Admin, names: readonly string[]): Promise<void> {
+    const deadline = Date.now() + metadataWaitMs
+    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+      const ready = await admin.metadata({ topics: [...names], forceUpdate: true }).then(
+        (metadata) => names.every((name) => metadata.topics.get(name)?.partitions.every((partition) => partition.leader >= 0) === true),
+        () => false,
+      )
+      if (ready) return
+      if (Date.now() > deadline) throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka created ${names.join(', ')} but did not report leaders for every partition within ${metadataWaitMs} ms.`)
+      await sleep(delay)
     }
   }
 
