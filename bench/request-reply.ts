@@ -1,6 +1,8 @@
 // `npm run bench`: request-reply latency (concurrency 1) and throughput (64, 256) for kafka-ipc,
 // two raw @platformatic/kafka round trips, plain HTTP and — when installed — NestJS's Kafka
-// transport, all in one run on the same broker. The naive raw row is the least code that works
+// transport (bench/peers/nestjs) and FastStream, Python (bench/peers/faststream), all in one run on
+// the same broker; the two peers run as child processes and report latency at concurrency 1 and
+// throughput at 64 only. The naive raw row is the least code that works
 // (one send() per message, consumer groups on both sides); the tuned raw row is our limit — what
 // the client does with expert code: batched sends and a group-less Fetch loop for replies
 // (bench/lib/raw-tuned.ts). kafka-ipc's p50 is compared with the tuned one. Prints a markdown
@@ -67,6 +69,23 @@ async function runNest(brokers: string): Promise<Row[] | string> {
   return report.results.map((result) => ({ system: `NestJS ClientKafka ${report.version ?? ''}`.trim(), result }))
 }
 
+/** FastStream (Python, aiokafka), run from bench/peers/faststream when its virtualenv exists. */
+async function runFastStream(brokers: string): Promise<Row[] | string> {
+  const folder = fileURLToPath(new URL('peers/faststream/', import.meta.url))
+  const python = `${folder}.venv/bin/python`
+  if (!existsSync(python)) return 'not installed (see bench/peers/faststream/README.md)'
+  log('FastStream: latency and throughput…')
+  const output = await new Promise<string>((resolve, reject) => {
+    execFile(python, ['run.py'], { cwd: folder, env: { ...process.env, KAFKA_BROKERS: brokers, BENCH_REQUESTS: String(requests), BENCH_WARMUP: String(warmup) }, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (error, stdout) => {
+      if (error === null) resolve(stdout)
+      else reject(new Error(`the FastStream peer failed: ${error.message}`, { cause: error }))
+    })
+  })
+  const line = output.trim().split('\n').at(-1) ?? '{}'
+  const report = JSON.parse(line) as { version?: string; results: ScenarioResult[] }
+  return report.results.map((result) => ({ system: `FastStream ${report.version ?? ''}`.trim(), result }))
+}
+
 const external = process.env['KAFKA_BROKERS']
 const kafka = external === undefined || external === '' ? await LocalKafka.start({ log, nodes }) : undefined
 const brokers = kafka?.brokers ?? (external ?? '').split(',')
@@ -76,6 +95,8 @@ try {
   const rows = [...(await run(() => startRawKafka(brokers))), ...(await run(() => startRawTuned(brokers))), ...(await run(() => startKafkaIpc(brokers))), ...(await run(() => startHttp(256)))]
   const nest = await runNest(brokers.join(','))
   if (typeof nest !== 'string') rows.push(...nest)
+  const faststream = await runFastStream(brokers.join(','))
+  if (typeof faststream !== 'string') rows.push(...faststream)
   const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '-')
   const p50Of = (system: string): number => rows.find((row) => row.system.startsWith(system) && row.result.scenario === 'latency-c1')?.result.p50 ?? Number.NaN
   const ipc = p50Of('kafka-ipc')
@@ -86,13 +107,15 @@ try {
     '|---|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map(({ system, result }) => `| ${system} | ${result.scenario} | ${result.count} | ${fixed(result.p50)} | ${fixed(result.p90)} | ${fixed(result.p99)} | ${fixed(result.max)} | ${fixed(result.perSecond, 0)} |`),
     '',
-    `kafka-ipc p50 at concurrency 1 is ${fixed(ipc / p50Of('raw @platformatic/kafka, tuned'))}× the tuned raw round trip` + (typeof nest === 'string' ? `; NestJS: ${nest}.` : `; NestJS's p50 is ${fixed(p50Of('NestJS') / ipc)}× kafka-ipc's.`),
+    `kafka-ipc p50 at concurrency 1 is ${fixed(ipc / p50Of('raw @platformatic/kafka, tuned'))}× the tuned raw round trip` +
+      (typeof nest === 'string' ? `; NestJS: ${nest}` : `; NestJS's p50 is ${fixed(p50Of('NestJS') / ipc)}× kafka-ipc's`) +
+      (typeof faststream === 'string' ? `; FastStream: ${faststream}.` : `; FastStream's p50 is ${fixed(p50Of('FastStream') / ipc)}× kafka-ipc's.`),
     `Peak RSS of this bench process (all in-process systems together): ${peakRssMiB().toFixed(0)} MiB.`,
     '',
   ].join('\n')
   process.stdout.write(table)
   await writeFile(new URL(`results/request-reply${suffix}.md`, import.meta.url), table)
-  // Latency samples for bench/chart.ts (the NestJS peer reports percentiles only).
+  // Latency samples for bench/chart.ts (the NestJS and FastStream peers report percentiles only).
   await writeFile(new URL(`results/request-reply${suffix}-latency.json`, import.meta.url), `${JSON.stringify({ title: 'Request-reply latency at concurrency 1', note: table.split('\n')[0] ?? '', series: seriesOf(rows) })}\n`)
 } finally {
   await kafka?.stop()
