@@ -52,38 +52,37 @@ async function run(start: () => Promise<System>): Promise<Row[]> {
   return rows
 }
 
-/** NestJS's Kafka transport, run from bench/peers/nestjs when its dependencies are installed. */
-async function runNest(brokers: string): Promise<Row[] | string> {
-  const folder = fileURLToPath(new URL('peers/nestjs/', import.meta.url))
-  const program = ['dist/run.js', 'run.js'].map((file) => folder + file).find((file) => existsSync(file))
-  if (!existsSync(`${folder}node_modules`) || program === undefined) return 'not installed (see bench/peers/nestjs/README.md)'
-  log('NestJS ClientKafka: latency and throughput…')
+/**
+ * Runs a peer program (a child process in bench/peers) and turns the JSON it prints last —
+ * `{ version, results: ScenarioResult[] }` — into rows named `<label> <version>`.
+ */
+async function runPeer(label: string, command: string, args: readonly string[], folder: string, brokers: string): Promise<Row[]> {
+  log(`${label}: latency and throughput…`)
   const output = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [program], { cwd: folder, env: { ...process.env, KAFKA_BROKERS: brokers, BENCH_REQUESTS: String(requests), BENCH_WARMUP: String(warmup) }, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (error, stdout) => {
+    execFile(command, [...args], { cwd: folder, env: { ...process.env, KAFKA_BROKERS: brokers, BENCH_REQUESTS: String(requests), BENCH_WARMUP: String(warmup) }, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (error, stdout) => {
       if (error === null) resolve(stdout)
-      else reject(new Error(`the NestJS peer failed: ${error.message}`, { cause: error }))
+      else reject(new Error(`the ${label} peer failed: ${error.message}`, { cause: error }))
     })
   })
   const line = output.trim().split('\n').at(-1) ?? '{}'
   const report = JSON.parse(line) as { version?: string; results: ScenarioResult[] }
-  return report.results.map((result) => ({ system: `NestJS ClientKafka ${report.version ?? ''}`.trim(), result }))
+  return report.results.map((result) => ({ system: `${label} ${report.version ?? ''}`.trim(), result }))
+}
+
+/** NestJS's Kafka transport, run from bench/peers/nestjs when its dependencies are installed. */
+function runNest(brokers: string): Promise<Row[] | string> {
+  const folder = fileURLToPath(new URL('peers/nestjs/', import.meta.url))
+  const program = ['dist/run.js', 'run.js'].map((file) => folder + file).find((file) => existsSync(file))
+  if (!existsSync(`${folder}node_modules`) || program === undefined) return Promise.resolve('not installed (see bench/peers/nestjs/README.md)')
+  return runPeer('NestJS ClientKafka', process.execPath, [program], folder, brokers)
 }
 
 /** FastStream (Python, aiokafka), run from bench/peers/faststream when its virtualenv exists. */
-async function runFastStream(brokers: string): Promise<Row[] | string> {
+function runFastStream(brokers: string): Promise<Row[] | string> {
   const folder = fileURLToPath(new URL('peers/faststream/', import.meta.url))
   const python = `${folder}.venv/bin/python`
-  if (!existsSync(python)) return 'not installed (see bench/peers/faststream/README.md)'
-  log('FastStream: latency and throughput…')
-  const output = await new Promise<string>((resolve, reject) => {
-    execFile(python, ['run.py'], { cwd: folder, env: { ...process.env, KAFKA_BROKERS: brokers, BENCH_REQUESTS: String(requests), BENCH_WARMUP: String(warmup) }, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (error, stdout) => {
-      if (error === null) resolve(stdout)
-      else reject(new Error(`the FastStream peer failed: ${error.message}`, { cause: error }))
-    })
-  })
-  const line = output.trim().split('\n').at(-1) ?? '{}'
-  const report = JSON.parse(line) as { version?: string; results: ScenarioResult[] }
-  return report.results.map((result) => ({ system: `FastStream ${report.version ?? ''}`.trim(), result }))
+  if (!existsSync(python)) return Promise.resolve('not installed (see bench/peers/faststream/README.md)')
+  return runPeer('FastStream', python, ['run.py'], folder, brokers)
 }
 
 const external = process.env['KAFKA_BROKERS']

@@ -51,7 +51,14 @@ export async function startRawTuned(brokers: string[]): Promise<System> {
       new Promise((resolve, reject) => {
         const sequence = next++
         const correlation = String(sequence)
+        // A deadline, as any real caller has (kafka-ipc's are on too): a lost reply fails the run
+        // instead of stalling it.
+        const timer = setTimeout(() => {
+          pending.delete(correlation)
+          reject(new Error(`no reply to request ${correlation} within 30 s`))
+        }, 30_000)
         pending.set(correlation, (value) => {
+          clearTimeout(timer)
           resolve(JSON.parse(value.toString()))
         })
         const value = Buffer.from(JSON.stringify(payload(index)))
