@@ -34,11 +34,6 @@ export class ItemChunker {
     this.#send = send
   }
 
-  /** Items handed over so far: the seq of the next item, and of the end marker. */
-  get count(): number {
-    return this.#nextSeq + this.#waiting.length
-  }
-
   /** Queues an item; resolves at once unless a full chunk is already waiting behind a record in flight. */
   async add(item: unknown): Promise<void> {
     this.#throwIfFailed()
