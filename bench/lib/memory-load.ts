@@ -4,7 +4,7 @@
 // idle and at peak. The caller's memory is not counted: it lives in this process.
 import { fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { Client } from '../../src/core/client.ts'
 import { definePolicy } from '../../src/core/policy.ts'
@@ -12,7 +12,7 @@ import { kafkaTransport } from '../../src/transports/kafka/kafka-transport.ts'
 import type { LoadReport } from './load-report.ts'
 import { measure } from './measure.ts'
 import { log } from './run-env.ts'
-import { echo, payload } from './systems.ts'
+import { echo, httpEcho, payload } from './systems.ts'
 
 interface Ready {
   readonly stage: 'ready'
@@ -85,19 +85,7 @@ async function kafkaCaller(brokers: readonly string[], prefix: string): Promise<
 function httpCaller(port: number, concurrency: number): Caller {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
   return {
-    call: (index) =>
-      new Promise((resolve, reject) => {
-        const body = JSON.stringify(payload(index))
-        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('end', () => {
-            resolve(JSON.parse(Buffer.concat(chunks).toString()))
-          })
-        })
-        req.on('error', reject)
-        req.end(body)
-      }),
+    call: (index) => httpEcho(port, agent, index),
     stop() {
       agent.destroy()
       return Promise.resolve()

@@ -110,22 +110,26 @@ export async function startHttp(concurrency: number): Promise<System> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
   return {
     name: 'node:http keep-alive',
-    call: (index) =>
-      new Promise((resolve, reject) => {
-        const body = JSON.stringify(payload(index))
-        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('end', () => {
-            resolve(JSON.parse(Buffer.concat(chunks).toString()))
-          })
-        })
-        req.on('error', reject)
-        req.end(body)
-      }),
+    call: (index) => httpEcho(port, agent, index),
     async stop() {
       agent.destroy()
       await new Promise((resolve) => server.close(resolve))
     },
   }
+}
+
+/** POSTs `payload(index)` as JSON to `/echo` on a local server and resolves with the parsed reply. */
+export function httpEcho(port: number, agent: Agent, index: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify(payload(index))
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => {
+        resolve(JSON.parse(Buffer.concat(chunks).toString()))
+      })
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
 }
