@@ -1,6 +1,8 @@
 import type { ArgsTuple, CallArgs, EmitArgs, GatherAnswer, GatherArgs, GatherResult, RequestArgs } from './call-types.ts'
 import { checkServiceName, type EventContract, fillPath, type GatherContract, type RouteContract, type StreamContract } from './contracts.ts'
+import { type HealthReport, summarizeHealth } from './channel-health.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
+import { logChannelState, type Logger, stderrLogger } from './logger.ts'
 import { buildMessage, remoteError } from './messages.ts'
 import { type Answer, PendingCalls } from './pending-calls.ts'
 import { defaultPolicy, type Policy, topicNames } from './policy.ts'
@@ -17,8 +19,13 @@ export interface ClientOptions {
   readonly policy?: Policy
   /** Distinguishes instances of one service; random by default. */
   readonly instanceId?: string
-  /** Failures with no caller to tell: a lost broker connection, a malformed message. */
+  /** Failures with no caller to tell: a failed commit, a malformed message. */
   readonly onError?: (error: unknown) => void
+  /**
+   * Where state changes (a channel lost and re-established during a broker failover) are logged:
+   * any pino-compatible logger. Default: one line on stderr per change ({@link stderrLogger}).
+   */
+  readonly logger?: Logger
   /** Close the transport with the client. */
   readonly ownsTransport?: boolean
 }
@@ -52,6 +59,7 @@ export class Client {
   readonly #pending = new PendingCalls()
   readonly #ensured = new Map<string, Promise<void>>()
   readonly #onError: (error: unknown) => void
+  readonly logger: Logger
   readonly #ownsTransport: boolean
   readonly #sendOptions: SendOptions
   #inbox: Inbox | undefined
@@ -70,6 +78,7 @@ export class Client {
     this.#sendOptions = { compression: this.policy.compression }
     this.#transport = options.transport
     this.#onError = options.onError ?? (() => undefined)
+    this.logger = options.logger ?? stderrLogger()
     this.#ownsTransport = options.ownsTransport ?? false
   }
 
@@ -104,7 +113,7 @@ export class Client {
           }
         },
       })
-      this.#transport.send([message], this.#sendOptions).catch((error: unknown) => {
+      this.#sendRequest(message, timeout).catch((error: unknown) => {
         release()
         reject(transportError(error))
       })
@@ -130,9 +139,7 @@ export class Client {
         this.#pending.add(id, { target: contract.service, receive: (answer) => {
           self.receive(answer)
         } })
-        await this.#transport.send([request.message], this.#sendOptions).catch((error: unknown) => {
-          throw transportError(error)
-        })
+        await this.#sendRequest(request.message, request.timeout)
       },
       cancel: (responder) => {
         // Only ever to an inbox: a misbehaving responder cannot aim our cancel at another topic.
@@ -155,7 +162,8 @@ export class Client {
     const topic = topicNames.event(this.policy, contract.name)
     await this.#ensureTopic(topic, this.policy.retentionMs.events)
     const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`), this.policy.codec, this.policy.maxMessageBytes, checkOutgoingHeaders(options.headers))
-    await this.#transport.send([message], this.#sendOptions).catch((error: unknown) => {
+    // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
+    await this.#transport.send([message], { ...this.#sendOptions, retryUntil: Date.now() + this.policy.timeoutMs }).catch((error: unknown) => {
       throw transportError(error)
     })
   }
@@ -192,11 +200,24 @@ export class Client {
           settled.push(taking)
         },
       })
-      this.#transport.send([message], this.#sendOptions).catch((error: unknown) => {
+      this.#sendRequest(message, timeout).catch((error: unknown) => {
         release()
         reject(transportError(error))
       })
     })
+  }
+
+  /**
+   * Where this client's inbox stands: `ok` while it reads, `recovering` while it re-establishes
+   * itself after a broker failure, `starting` before the first call or ready().
+   *
+   * @example
+   * ```ts
+   * if (client.health().status === 'recovering') console.warn('replies are delayed by a broker failover')
+   * ```
+   */
+  health(): HealthReport {
+    return summarizeHealth(this.#closed, this.#inbox === undefined ? [] : [this.#inbox.health()])
   }
 
   /** Counters for monitoring. */
@@ -248,6 +269,13 @@ export class Client {
     return { message, id, timeout }
   }
 
+  /** Sends a request; a failover-time broker failure is retried until the call's deadline. */
+  #sendRequest(message: OutgoingMessage, timeout: number): Promise<void> {
+    return this.#transport.send([message], { ...this.#sendOptions, retryUntil: Date.now() + timeout }).catch((error: unknown) => {
+      throw transportError(error)
+    })
+  }
+
   #routeOf(contract: RouteContract | StreamContract, args: RequestArgs): { topic: string; method: string; path: string; target: string } {
     return { topic: topicNames.requests(this.policy, contract.service), method: contract.method, path: fillPath(contract.path, args.params), target: contract.service }
   }
@@ -286,6 +314,9 @@ export class Client {
           this.#onInbox(message)
         },
         onError: this.#onError,
+        onState: (health) => {
+          logChannelState(this.logger, this.name, health)
+        },
       })
       .then((inbox) => {
         this.#inbox = inbox

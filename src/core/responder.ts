@@ -59,8 +59,11 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
     deps.onError(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Dropped request ${envelope.id}: reply target ${JSON.stringify(replyTo ?? null)} is not an inbox of prefix ${policy.prefix}.`))
     return
   }
+  // An answer whose send falls into a leader election is tried again until the caller stops
+  // waiting: after the deadline nobody reads it.
+  const sendOptions = { compression: policy.compression, retryUntil: envelope.deadline ?? Date.now() + policy.timeoutMs }
   const send = (kind: 'reply' | 'item' | 'items' | 'end' | 'error', fields: EnvelopeFields, body: unknown): Promise<void> =>
-    deps.transport.send([buildMessage(target, kind, { correlation: envelope.id, service: deps.service, ...fields }, body, policy.codec, policy.maxMessageBytes)], { compression: policy.compression })
+    deps.transport.send([buildMessage(target, kind, { correlation: envelope.id, service: deps.service, ...fields }, body, policy.codec, policy.maxMessageBytes)], sendOptions)
   const sendError = async (error: unknown): Promise<void> => {
     counters.failed++
     const { status, body } = errorBody(error, policy.exposeErrorStack)

@@ -1,7 +1,9 @@
+import { type ChannelHealth, type HealthReport, summarizeHealth } from './channel-health.ts'
 import { Client, type ClientOptions } from './client.ts'
 import type { AnyContract, EventContract, GatherContract, RouteContract, StreamContract } from './contracts.ts'
 import type { EventHandler, HandlerFor } from './handler-types.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
+import { logChannelState } from './logger.ts'
 import { type Registered, respond, type ResponderCounters, type ResponderDeps } from './responder.ts'
 import { Router } from './router.ts'
 import { topicNames } from './policy.ts'
@@ -45,6 +47,8 @@ export class Service {
   readonly #options: ServiceOptions
   readonly #onError: (error: unknown) => void
   #state: 'new' | 'listening' | 'closed' = 'new'
+  /** listen() has resolved: every subscription consumes. */
+  #listening = false
 
   constructor(options: ServiceOptions) {
     this.#options = options
@@ -113,6 +117,7 @@ export class Service {
           maxInFlight: policy.maxInFlight,
           onMessage: (message) => this.#onRequest(deps, message),
           onError: this.#onError,
+          onState: this.#logState,
         }),
       )
     }
@@ -125,9 +130,10 @@ export class Service {
           maxInFlight: policy.maxInFlight,
           onMessage: (message) => this.#onEvent(message),
           onError: this.#onError,
+          onState: this.#logState,
         }),
       )
-    }
+    }    this.#listening = true
   }
 
   /** Keeps a new subscription, or closes it at once when close() ran while it was being opened. */
@@ -163,6 +169,27 @@ export class Service {
    */
   assignments(): TopicPartition[] {
     return this.#subscriptions.flatMap((subscription) => subscription.assignments())
+  }
+
+  /**
+   * Where each of this service's channels stands — its consumer group subscriptions and its
+   * inbox: `ok` when all consume, `recovering` while any re-establishes itself after a broker
+   * failure (with since when and why), `starting` during listen(), `closed` after close().
+   *
+   * @example
+   * ```ts
+   * const report = app.health()
+   * if (report.status === 'recovering') console.warn(report.channels.filter((channel) => channel.state === 'recovering'))
+   * ```
+   */
+  health(): HealthReport {
+    const channels: ChannelHealth[] = [...this.#subscriptions.map((subscription) => subscription.health()), ...this.client.health().channels]
+    const report = summarizeHealth(this.#state === 'closed', channels)
+    return this.#state === 'new' || (this.#state === 'listening' && !this.#listening) ? { status: 'starting', channels } : report
+  }
+
+  readonly #logState = (health: ChannelHealth): void => {
+    logChannelState(this.client.logger, this.name, health)
   }
 
   /** Counters for monitoring. */

@@ -1,3 +1,4 @@
+import type { ChannelHealth } from './channel-health.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import type { Compression } from './policy.ts'
 import type { WireHeaders } from './wire.ts'
@@ -44,6 +45,12 @@ export interface TopicSpec {
 export interface SendOptions {
   /** Record batch compression (Kafka); transports without batches ignore it. */
   readonly compression?: Compression
+  /**
+   * Epoch ms until which a send that fails with a retryable broker error (a leader election, a
+   * lost connection) is tried again. Answers pass the request's deadline, so a reply is not lost
+   * to a failover; without it the transport's own short retry budget applies.
+   */
+  readonly retryUntil?: number
 }
 
 /** A record to send. */
@@ -75,8 +82,10 @@ export interface SubscribeOptions {
   readonly startFrom: 'earliest' | 'latest'
   readonly maxInFlight: number
   readonly onMessage: (message: IncomingMessage) => Promise<void>
-  /** Failures the subscription cannot hand to a message, such as a lost broker connection. */
+  /** Failures the subscription cannot hand to a message. Always a KafkaIpcError from the Kafka transport. */
   readonly onError: (error: unknown) => void
+  /** Each change of state (starting → consuming → recovering → consuming … → closed), once. */
+  readonly onState?: (health: ChannelHealth) => void
 }
 
 /** A partition of a topic. */
@@ -89,6 +98,8 @@ export interface TopicPartition {
 export interface Subscription {
   /** The partitions this member holds right now (empty while the group rebalances). */
   assignments(): readonly TopicPartition[]
+  /** Where the subscription stands; a broker failover shows as `recovering` until it consumes again. */
+  health(): ChannelHealth
   /** Stops taking new records, waits for those in flight, commits, and leaves the group. */
   close(): Promise<void>
 }
@@ -101,12 +112,16 @@ export interface InboxOptions {
   readonly create: boolean
   readonly onMessage: (message: IncomingMessage) => void
   readonly onError: (error: unknown) => void
+  /** Each change of state, once (see {@link SubscribeOptions.onState}). */
+  readonly onState?: (health: ChannelHealth) => void
 }
 
 /** A private inbox. */
 export interface Inbox {
   /** `topic:partition`, the value of kipc-reply-to. */
   readonly address: string
+  /** Where the inbox stands; a lost leader shows as `recovering` until it fetches again. */
+  health(): ChannelHealth
   /** Stops reading; `deleteTopic` also deletes the inbox topic (a graceful shutdown does). */
   close(deleteTopic: boolean): Promise<void>
 }

@@ -1,21 +1,58 @@
+import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
+
 /** Kafka protocol error codes kafka-ipc reacts to. */
 export const kafkaErrorCode = { unknownTopicOrPartition: 3, topicAlreadyExists: 36 } as const
+
+/**
+ * Broker answers that another attempt cannot fix: the record is too big, the topic name or the
+ * credentials are wrong, the topic is gone (an inbox deleted by a caller that shut down). Every
+ * other failure — a lost connection, "not leader", an election under way, too few in-sync
+ * replicas — is worth retrying while the operation still has time.
+ */
+const permanentApiErrors = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_TOPIC_EXCEPTION',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'UNKNOWN_TOPIC_ID',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'SASL_AUTHENTICATION_FAILED',
+  'UNSUPPORTED_VERSION',
+  'UNSUPPORTED_COMPRESSION_TYPE',
+])
+
+/** The client's own error codes that no retry helps. */
+const permanentClientCodes = new Set(['PLT_KFK_AUTHENTICATION', 'PLT_KFK_UNSUPPORTED_API', 'PLT_KFK_UNSUPPORTED_COMPRESSION', 'PLT_KFK_UNSUPPORTED_FORMAT', 'PLT_KFK_UNSUPPORTED'])
+
+/** Walks an error from @platformatic/kafka — nested aggregates and causes — visiting each node once. */
+function* errorTree(error: unknown, depth = 0): Generator<Record<string, unknown>> {
+  if (typeof error !== 'object' || error === null || depth > 6) return
+  const node = error as Record<string, unknown>
+  yield node
+  const { errors, cause } = node as { errors?: unknown; cause?: unknown }
+  if (Array.isArray(errors)) for (const inner of errors) yield* errorTree(inner, depth + 1)
+  if (cause !== undefined) yield* errorTree(cause, depth + 1)
+}
 
 /**
  * Every per-topic Kafka error code inside an error from @platformatic/kafka, which nests the
  * broker's response (`response.topics[].errorCode`) under one or more aggregate errors.
  */
-export function topicErrorCodes(error: unknown, depth = 0): Set<number> {
+export function topicErrorCodes(error: unknown): Set<number> {
   const codes = new Set<number>()
-  if (typeof error !== 'object' || error === null || depth > 5) return codes
-  const { response, errors } = error as { response?: { topics?: unknown }; errors?: unknown }
-  if (Array.isArray(response?.topics)) {
-    for (const topic of response.topics as unknown[]) {
+  for (const node of errorTree(error)) {
+    const topics = (node['response'] as { topics?: unknown } | undefined)?.topics
+    if (!Array.isArray(topics)) continue
+    for (const topic of topics as unknown[]) {
       const code = (topic as { errorCode?: unknown } | null)?.errorCode
       if (typeof code === 'number' && code !== 0) codes.add(code)
     }
   }
-  if (Array.isArray(errors)) for (const inner of errors) for (const code of topicErrorCodes(inner, depth + 1)) codes.add(code)
   return codes
 }
 
@@ -23,4 +60,29 @@ export function topicErrorCodes(error: unknown, depth = 0): Set<number> {
 export function onlyTopicErrors(error: unknown, benign: number): boolean {
   const codes = topicErrorCodes(error)
   return codes.size > 0 && [...codes].every((code) => code === benign)
+}
+
+/** True when trying the same operation again, after a pause, may succeed (see {@link permanentApiErrors}). */
+export function isRetryableKafkaError(error: unknown): boolean {
+  if (error instanceof KafkaIpcError && error.cause === undefined) return error.retryable
+  for (const node of errorTree(error)) {
+    if (typeof node['apiId'] === 'string' && permanentApiErrors.has(node['apiId'])) return false
+    if (typeof node['code'] === 'string' && permanentClientCodes.has(node['code'])) return false
+  }
+  return true
+}
+
+/**
+ * Turns anything the client library reports — an Error, an aggregate of nested errors, or the
+ * plain object its heartbeat events carry (`{ groupId, memberId, generationId, error }`) — into a
+ * KIPC_TRANSPORT_ERROR whose message names what failed and the innermost reasons, with the
+ * original kept as the cause.
+ */
+export function asTransportError(error: unknown, what: string): KafkaIpcError {
+  if (error instanceof KafkaIpcError) return error
+  const inner = typeof error === 'object' && error !== null && !(error instanceof Error) && 'error' in error ? (error).error : error
+  const reasons = [...new Set([...errorTree(inner)].filter((node) => !Array.isArray(node['errors'])).map((node) => (typeof node['message'] === 'string' ? node['message'] : '')).filter((message) => message !== ''))]
+  const top = inner instanceof Error ? inner.message : String(inner)
+  const detail = reasons.length === 0 || (reasons.length === 1 && reasons[0] === top) ? top : `${top} (${reasons.slice(0, 3).join('; ')})`
+  return new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka: ${what}: ${detail}`, { cause: error, retryable: isRetryableKafkaError(inner) })
 }

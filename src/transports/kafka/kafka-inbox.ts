@@ -1,7 +1,9 @@
 import { Consumer } from '@platformatic/kafka'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { Inbox, InboxOptions } from '../../core/transport.ts'
 import { formatAddress } from '../../core/wire.ts'
+import { ChannelTracker } from '../channel-tracker.ts'
+import { backoff } from './backoff.ts'
+import { asTransportError } from './kafka-errors.ts'
 import type { KafkaConnection } from './kafka-transport.ts'
 import { decodeHeaders, rawDeserializers } from './records.ts'
 
@@ -14,6 +16,10 @@ const controlBatch = 0x20
  * once that position is known, so a reply to the first request cannot be missed.
  *
  * A dedicated connection carries the long-poll fetch, so it never delays produce requests.
+ *
+ * The loop never ends by itself while the inbox is open: when a fetch fails (the leader died, the
+ * connection dropped, leadership moved) it looks the partition up again with fresh metadata and
+ * goes on from the same position, backing off with jitter; the state change is reported once.
  */
 export async function openKafkaInbox(connection: KafkaConnection, options: InboxOptions): Promise<Inbox> {
   await connection.transport.ensureTopics([{ name: options.topic, partitions: 1, replication: connection.inboxReplication, retentionMs: options.retentionMs }], options.create)
@@ -31,9 +37,13 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
   let position = (await consumer.listOffsets({ topics: [topic] })).get(topic)?.[0] ?? 0n
   let { topicId, leader } = located
   const controller = new AbortController()
+  const tracker = new ChannelTracker(`inbox ${topic}`, options.onState)
+  tracker.consuming()
+  let attempt = 0
   const loop = (async () => {
     while (!controller.signal.aborted) {
       try {
+        if (tracker.state === 'recovering') ({ topicId, leader } = await locate(consumer, topic))
         const response = await consumer.fetch({
           node: leader,
           topics: [{ topicId, partitions: [{ partition: 0, fetchOffset: position, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: connection.tuning.inboxMaxBytes }] }],
@@ -43,7 +53,7 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
         })
         for (const topicResponse of response.responses) {
           for (const partition of topicResponse.partitions) {
-            if (partition.errorCode !== 0) throw new Error(`inbox fetch error code ${partition.errorCode}`)
+            if (partition.errorCode !== 0) throw new Error(`inbox fetch answered error code ${partition.errorCode}`)
             for (const batch of partition.records ?? []) {
               const last = batch.firstOffset + BigInt(batch.lastOffsetDelta)
               if ((batch.attributes & controlBatch) === 0) {
@@ -65,23 +75,22 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
             }
           }
         }
+        if (tracker.consuming() !== undefined) attempt = 0
       } catch (error) {
         // The flag changes while the fetch awaits; read it through the signal object.
         if ((controller.signal as { readonly aborted: boolean }).aborted) return
-        options.onError(error)
-        // Leadership may have moved or the connection dropped: look the partition up again.
-        await sleep(200)
-        try {
-          ;({ topicId, leader } = await locate(consumer, topic))
-        } catch (lookupError) {
-          options.onError(lookupError)
-        }
+        // Leadership may have moved or the connection dropped: the next turn looks the partition
+        // up again with fresh metadata.
+        if (tracker.failed(asTransportError(error, `reading inbox ${topic}`))) attempt = 0
+        await backoff(attempt++, controller.signal, 100, 2_000)
       }
     }
   })()
   return {
     address: formatAddress(topic, 0),
+    health: () => tracker.health(),
     async close(deleteTopic) {
+      tracker.closed()
       controller.abort()
       await consumer.close(true).catch(options.onError)
       await loop

@@ -1,78 +1,276 @@
-import { Consumer } from '@platformatic/kafka'
-import type { Subscription, SubscribeOptions } from '../../core/transport.ts'
+import { Consumer, type MessagesStream } from '@platformatic/kafka'
+import type { ChannelHealth } from '../../core/channel-health.ts'
+import type { Subscription, SubscribeOptions, TopicPartition } from '../../core/transport.ts'
+import { ChannelTracker } from '../channel-tracker.ts'
 import { OrderedDispatcher } from '../ordered-dispatcher.ts'
+import { backoff } from './backoff.ts'
 import { CommitCoalescer } from './commit-coalescer.ts'
+import { asTransportError } from './kafka-errors.ts'
 import type { KafkaConnection } from './kafka-transport.ts'
 import { type Delivery, rawDeserializers, toDelivery } from './records.ts'
 
+type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
+type RawConsumer = Consumer
+
+/** Longest a consumer being replaced may take to leave its group before it is abandoned. */
+const teardownMs = 5_000
+
 /**
- * A consumer group member on Kafka. Records go through the {@link OrderedDispatcher} (per-key
- * order, bounded concurrency); the stream pauses while the dispatcher is full. Offsets are
- * committed only past records whose handler finished — gathered for `commitIntervalMs` and sent
- * together ({@link CommitCoalescer}) — so a crash replays unfinished work instead of losing it.
+ * Joins a consumer group and consumes until closed — through broker failures too. See
+ * {@link KafkaSubscription}.
  */
 export async function subscribeKafka(connection: KafkaConnection, options: SubscribeOptions): Promise<Subscription> {
-  const consumer = new Consumer({
-    ...connection.base,
-    clientId: `${connection.base.clientId}-${options.group}`,
-    groupId: options.group,
-    deserializers: rawDeserializers,
-    autocommit: false,
-    // Long polls return as soon as a record arrives; the wait only bounds idle fetches.
-    maxWaitTime: connection.tuning.maxWaitTime,
-    minBytes: 1,
-    sessionTimeout: connection.tuning.sessionTimeout,
-    heartbeatInterval: connection.tuning.heartbeatInterval,
-    rebalanceTimeout: connection.tuning.sessionTimeout,
-  })
-  const owns = ownership(consumer)
-  const commits = new CommitCoalescer(connection.tuning.commitIntervalMs, owns, options.onError)
-  const dispatcher = new OrderedDispatcher<Delivery>(
-    options.maxInFlight,
-    (delivery) => options.onMessage(delivery),
-    (delivery) => {
-      commits.add(delivery)
-    },
-  )
-  consumer.on('consumer:heartbeat:error', options.onError)
-  const stream = await consumer.consume({ topics: [...options.topics], mode: 'committed', fallbackMode: options.startFrom, autocommit: false })
-  stream.on('error', options.onError)
-  stream.on('data', (raw: Delivery['raw']) => {
+  const subscription = new KafkaSubscription(connection, options)
+  await subscription.start()
+  return subscription
+}
+
+/**
+ * A consumer group member on Kafka that re-establishes itself. Records go through the
+ * {@link OrderedDispatcher} (per-key order, bounded concurrency); the stream pauses while the
+ * dispatcher is full. Offsets are committed only past records whose handler finished — gathered
+ * for `commitIntervalMs` and sent together ({@link CommitCoalescer}) — so a crash replays
+ * unfinished work instead of losing it.
+ *
+ * The client library gives up on a fetch after its retries (about 2 s) — shorter than a leader
+ * election — and then destroys the stream while the consumer stays in the group, holding its
+ * partitions and consuming nothing. Here any such end (a stream error or close, a failed rejoin, a
+ * stalled heartbeat) starts a recovery: the consumer is replaced by a fresh one (fresh metadata and
+ * connections, the same group, so consumption resumes from the committed offsets), retried with
+ * backoff and jitter until it works or the subscription is closed. Records handed to the handler
+ * before the failure are not handed over a second time when the new consumer re-reads them.
+ */
+class KafkaSubscription implements Subscription {
+  readonly #connection: KafkaConnection
+  readonly #options: SubscribeOptions
+  readonly #tracker: ChannelTracker
+  readonly #dispatcher: OrderedDispatcher<Delivery>
+  readonly #commits: CommitCoalescer
+  /** The highest offset handed to the handler, per partition: a re-read after a recovery skips up to it. */
+  readonly #handedOver = new Map<string, bigint>()
+  readonly #stop = new AbortController()
+  #consumer: RawConsumer | undefined
+  #stream: RawStream | undefined
+  #owned: ReadonlyMap<string, ReadonlySet<number>> = new Map()
+  #ownedSource: unknown
+  #recovery: Promise<void> | undefined
+  /** Consumers being replaced: closed in the background, awaited by close(). */
+  readonly #retiring = new Set<Promise<void>>()
+
+  constructor(connection: KafkaConnection, options: SubscribeOptions) {
+    this.#connection = connection
+    this.#options = options
+    this.#tracker = new ChannelTracker(`subscription ${options.group}`, options.onState)
+    this.#commits = new CommitCoalescer(
+      connection.tuning.commitIntervalMs,
+      (topic, partition) => this.#owns(topic, partition),
+      async (offsets) => {
+        const consumer = this.#consumer
+        if (consumer === undefined) throw new Error('no consumer while recovering')
+        await consumer.commit({ offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: offset + 1n, leaderEpoch: -1 })) })
+      },
+      (error) => {
+        // While recovering, a failed commit is expected and retried with the next flush.
+        if (this.#tracker.state !== 'recovering') options.onError(asTransportError(error, `committing offsets of group ${options.group}`))
+      },
+    )
+    this.#dispatcher = new OrderedDispatcher<Delivery>(options.maxInFlight, (delivery) => options.onMessage(delivery), (delivery) => {
+      this.#commits.add(delivery)
+    })
+  }
+
+  /** The first connection: a failure here fails listen() with a typed error instead of retrying forever. */
+  async start(): Promise<void> {
+    try {
+      await this.#connect()
+    } catch (error) {
+      await this.#retire()
+      throw asTransportError(error, `joining group ${this.#options.group} on ${this.#options.topics.join(', ')}`)
+    }
+    this.#tracker.consuming()
+  }
+
+  assignments(): readonly TopicPartition[] {
+    if (this.#tracker.state !== 'consuming') return []
+    return (this.#consumer?.assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })))
+  }
+
+  health(): ChannelHealth {
+    return this.#tracker.health()
+  }
+
+  async close(): Promise<void> {
+    if (this.#tracker.state === 'closed') return
+    this.#tracker.closed()
+    this.#stop.abort()
+    this.#stream?.pause()
+    await this.#recovery
+    await this.#dispatcher.drain()
+    await this.#commits.flush()
+    await this.#retire()
+    await Promise.all(this.#retiring)
+  }
+
+  /** Creates a consumer, joins the group and starts the stream. */
+  async #connect(): Promise<void> {
+    const { base, tuning } = this.#connection
+    const consumer: RawConsumer = new Consumer({
+      ...base,
+      clientId: `${base.clientId}-${this.#options.group}`,
+      groupId: this.#options.group,
+      deserializers: rawDeserializers,
+      autocommit: false,
+      // Long polls return as soon as a record arrives; the wait only bounds idle fetches.
+      maxWaitTime: tuning.maxWaitTime,
+      minBytes: 1,
+      sessionTimeout: tuning.sessionTimeout,
+      heartbeatInterval: tuning.heartbeatInterval,
+      rebalanceTimeout: tuning.sessionTimeout,
+    })
+    this.#consumer = consumer
+    // The library emits 'error' when a rejoin after a lost coordinator fails: without a listener
+    // that would crash the process; with one, it is the signal to start over.
+    consumer.on('error', (error: unknown) => {
+      this.#failed(consumer, error, 'rejoining the group')
+    })
+    consumer.on('consumer:heartbeat:stalled', (payload: { lastError?: unknown }) => {
+      this.#failed(consumer, payload.lastError ?? new Error('heartbeats stalled'), 'heartbeating')
+    })
+    const stream: RawStream = await consumer.consume({ topics: [...this.#options.topics], mode: 'committed', fallbackMode: this.#options.startFrom, autocommit: false })
+    if (this.#stop.signal.aborted) {
+      this.#stream = stream
+      return
+    }
+    this.#stream = stream
+    stream.on('error', (error: unknown) => {
+      this.#failed(consumer, error, 'fetching')
+    })
+    stream.on('close', () => {
+      this.#failed(consumer, new Error('the consume stream closed'), 'fetching')
+    })
+    stream.on('data', (raw: Delivery['raw']) => {
+      this.#receive(stream, raw)
+    })
+  }
+
+  #receive(stream: RawStream, raw: Delivery['raw']): void {
     // A fetch that was in flight when a rebalance took the partition away still delivers; its
     // records now belong to the new owner, which reads them from the committed offset. Handling
     // them here too would run them twice, on two instances, and break per-key order.
-    if (!owns(raw.topic, raw.partition)) return
-    const pushed = dispatcher.push(toDelivery(raw))
-    if (dispatcher.inFlight >= options.maxInFlight) {
+    if (!this.#owns(raw.topic, raw.partition)) return
+    // After a recovery the new consumer starts again from the last commit: records between it
+    // and what was already handed over are running or done here.
+    const key = `${raw.topic}\0${raw.partition}`
+    const handedOver = this.#handedOver.get(key)
+    if (handedOver !== undefined && raw.offset <= handedOver) return
+    this.#handedOver.set(key, raw.offset)
+    const pushed = this.#dispatcher.push(toDelivery(raw))
+    if (this.#dispatcher.inFlight >= this.#options.maxInFlight) {
       stream.pause()
-      void pushed.then(() => stream.resume())
+      void pushed.then(() => {
+        stream.resume()
+      })
     }
-  })
-  return {
-    assignments: () => (consumer.assignments ?? []).flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition }))),
-    async close() {
-      stream.pause()
-      await dispatcher.drain()
-      await commits.flush()
-      await stream.close().catch(options.onError)
-      await consumer.close(true).catch(options.onError)
-    },
+  }
+
+  /**
+   * Whether the current consumer holds a partition. The lookup is rebuilt only when the client
+   * replaces its assignments array (once per rebalance); partitions no longer held forget how far
+   * they were handed over, so a partition won back later starts from its committed offset.
+   */
+  #owns(topic: string, partition: number): boolean {
+    const current = this.#consumer?.assignments
+    if (current !== this.#ownedSource) {
+      this.#ownedSource = current
+      this.#owned = new Map((current ?? []).map(({ topic: name, partitions }) => [name, new Set(partitions)]))
+      for (const key of this.#handedOver.keys()) {
+        const [name = '', index = ''] = key.split('\0')
+        if (this.#owned.get(name)?.has(Number(index)) !== true) this.#handedOver.delete(key)
+      }
+    }
+    return this.#owned.get(topic)?.has(partition) === true
+  }
+
+  /** A failure of the current consumer starts one recovery; failures of replaced ones are ignored. */
+  #failed(consumer: RawConsumer, error: unknown, doing: string): void {
+    if (consumer !== this.#consumer || this.#stop.signal.aborted) return
+    if (!this.#tracker.failed(asTransportError(error, `${doing} for group ${this.#options.group}`))) return
+    this.#recovery = this.#recover()
+  }
+
+  async #recover(): Promise<void> {
+    for (let attempt = 0; !this.#stop.signal.aborted; attempt++) {
+      this.#retireInBackground()
+      await backoff(attempt, this.#stop.signal, 250, 5_000)
+      if (this.#stopped()) return
+      try {
+        await this.#connect()
+        if (this.#stopped()) return
+        this.#tracker.consuming()
+        this.#recovery = undefined
+        return
+      } catch (error) {
+        this.#tracker.failed(asTransportError(error, `re-joining group ${this.#options.group}`))
+      }
+    }
+  }
+
+  /** close() may run while a recovery awaits: read the flag afresh. */
+  #stopped(): boolean {
+    return (this.#stop.signal as { readonly aborted: boolean }).aborted
+  }
+
+  /** Replaces the current consumer without waiting: its LeaveGroup may wait for a new coordinator. */
+  #retireInBackground(): void {
+    const retiring = this.#retire()
+    this.#retiring.add(retiring)
+    void retiring.finally(() => this.#retiring.delete(retiring))
+  }
+
+  /** Closes the current stream and consumer, leaving the group if the coordinator answers in time. */
+  async #retire(): Promise<void> {
+    const consumer = this.#consumer
+    const stream = this.#stream
+    this.#consumer = undefined
+    this.#stream = undefined
+    if (consumer === undefined) return
+    stream?.removeAllListeners('data')
+    stream?.removeAllListeners('close')
+    await closeWithin(consumer, stream, teardownMs)
   }
 }
 
 /**
- * Whether the consumer's current generation holds a partition. The lookup table is rebuilt only
- * when the client replaces its assignments array, i.e. once per rebalance, not per record.
+ * Closes a consumer: a LeaveGroup lets the group rebalance at once rather than after the session
+ * timeout. When the coordinator cannot be reached in time the consumer is closed without leaving
+ * (the library keeps it open if LeaveGroup fails), and the broker expires the member.
  */
-function ownership(consumer: Pick<Consumer, 'assignments'>): (topic: string, partition: number) => boolean {
-  let source: Consumer['assignments'] | undefined
-  let owned = new Map<string, ReadonlySet<number>>()
-  return (topic, partition) => {
-    const current = consumer.assignments
-    if (current !== source) {
-      source = current
-      owned = new Map((current ?? []).map(({ topic: name, partitions }) => [name, new Set(partitions)]))
-    }
-    return owned.get(topic)?.has(partition) === true
-  }
+async function closeWithin(consumer: RawConsumer, stream: RawStream | undefined, ms: number): Promise<void> {
+  await stream?.close().catch(() => undefined)
+  let timer: NodeJS.Timeout | undefined
+  const left = await Promise.race([
+    consumer.close(true).then(
+      () => true,
+      () => false,
+    ),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => {
+        resolve(false)
+      }, ms)
+    }),
+  ])
+  clearTimeout(timer)
+  if (!left) await forceClose(consumer)
+}
+
+/** Closes the client's connections without a LeaveGroup (see {@link closeWithin}). */
+async function forceClose(consumer: RawConsumer): Promise<void> {
+  // The library's close() retries LeaveGroup and reopens itself when that fails; its base class
+  // close (connections only) is what a lost coordinator leaves us.
+  const base = Object.getPrototypeOf(Object.getPrototypeOf(consumer)) as { close: (this: RawConsumer, callback: (error?: unknown) => void) => void }
+  await new Promise<void>((resolve) => {
+    base.close.call(consumer, () => {
+      resolve()
+    })
+  })
 }

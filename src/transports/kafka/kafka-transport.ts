@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { Compression } from '../../core/policy.ts'
 import { type Inbox, type InboxOptions, type OutgoingMessage, type SendOptions, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
-import { kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
+import { backoff } from './backoff.ts'
+import { asTransportError, isRetryableKafkaError, kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
 import { encodeHeaders, producerSerializers } from './records.ts'
@@ -76,7 +77,7 @@ class KafkaTransport implements Transport {
   async ensureTopics(topics: readonly TopicSpec[], create: boolean): Promise<void> {
     if (topics.length === 0) return
     const admin = this.#adminClient()
-    const existing = new Set(await wrap(admin.listTopics()))
+    const existing = new Set(await wrap(admin.listTopics(), 'listing topics'))
     const missing = topics.filter((topic) => !existing.has(topic.name))
     if (missing.length === 0) return
     if (!create) throw topicMissing(missing[0]?.name ?? '')
@@ -88,6 +89,7 @@ class KafkaTransport implements Transport {
           replicas: topic.replication,
           configs: [{ name: 'retention.ms', value: String(topic.retentionMs) }],
         }),
+        `creating topic ${topic.name}`,
       ).catch((error: unknown) => {
         // Another instance created it a moment earlier (TOPIC_ALREADY_EXISTS): that is success too.
         if (!onlyTopicErrors((error as { cause?: unknown }).cause, kafkaErrorCode.topicAlreadyExists)) throw error
@@ -119,20 +121,59 @@ class KafkaTransport implements Transport {
     if (names.length === 0) return
     const admin = this.#adminClient()
     // Deleting a missing topic is retried by the client as if the broker were unsure; skip them.
-    const existing = new Set(await wrap(admin.listTopics()))
+    const existing = new Set(await wrap(admin.listTopics(), 'listing topics'))
     const present = names.filter((name) => existing.has(name))
     if (present.length === 0) return
-    await wrap(admin.deleteTopics({ topics: present })).catch((error: unknown) => {
+    await wrap(admin.deleteTopics({ topics: present }), `deleting ${present.join(', ')}`).catch((error: unknown) => {
       if (!onlyTopicErrors((error as { cause?: unknown }).cause, kafkaErrorCode.unknownTopicOrPartition)) throw error
     })
   }
 
+  /**
+   * Sends through the batcher. A retryable failure (the client library gave up during a leader
+   * election or on a dead connection) is tried again with a fresh producer until `retryUntil`;
+   * without one the library's own retries (about a second) are the budget.
+   */
   async send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
     this.#assertOpen()
-    await this.#batcher.send(messages, options.compression)
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#batcher.send(messages, options.compression)
+        return
+      } catch (error) {
+        const retryUntil = options.retryUntil ?? 0
+        if (this.#isClosed() || !isRetryableKafkaError(error) || Date.now() >= retryUntil) throw error
+        await backoff(attempt, undefined, 100, Math.max(0, Math.min(1_000, retryUntil - Date.now())))
+        if (this.#isClosed()) throw error
+      }
+    }
   }
 
   async #produce(messages: readonly OutgoingMessage[], compression: Compression): Promise<void> {
+    const producer = this.#producerClient()
+    try {
+      await producer.send({
+        ...(compression === 'none' ? {} : { compression }),
+        messages: messages.map((message) => ({
+          topic: message.topic,
+          ...(message.partition === undefined ? {} : { partition: message.partition }),
+          ...(message.key === undefined ? {} : { key: message.key }),
+          value: message.value,
+          headers: encodeHeaders(message.headers),
+        })),
+      })
+    } catch (error) {
+      // The library gave up: its cached metadata may name a dead leader and its idempotence
+      // sequence may be out of step with the broker. The next send starts from a fresh producer.
+      if (this.#producer === producer) {
+        this.#producer = undefined
+        void producer.close().catch(() => undefined)
+      }
+      throw asTransportError(error, `sending to ${[...new Set(messages.map((message) => message.topic))].join(', ')}`)
+    }
+  }
+
+  #producerClient(): Producer<string, Uint8Array> {
     this.#producer ??= new Producer({
       ...this.#connection.base,
       clientId: `${this.#connection.base.clientId}-producer`,
@@ -143,18 +184,7 @@ class KafkaTransport implements Transport {
       retries: 10,
       retryDelay: 100,
     })
-    await wrap(
-      this.#producer.send({
-        ...(compression === 'none' ? {} : { compression }),
-        messages: messages.map((message) => ({
-          topic: message.topic,
-          ...(message.partition === undefined ? {} : { partition: message.partition }),
-          ...(message.key === undefined ? {} : { key: message.key }),
-          value: message.value,
-          headers: encodeHeaders(message.headers),
-        })),
-      }),
-    )
+    return this.#producer
   }
 
   subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -180,6 +210,11 @@ class KafkaTransport implements Transport {
     return this.#admin
   }
 
+  /** close() may run while a send awaits: read the flag afresh. */
+  #isClosed(): boolean {
+    return this.#closed
+  }
+
   /** A closed transport makes no new connections: they would outlive it and keep the process alive. */
   #assertOpen(): void {
     if (this.#closed) throw new KafkaIpcError('KIPC_UNAVAILABLE', 'This Kafka transport is closed; close services and clients before their transport.')
@@ -187,14 +222,11 @@ class KafkaTransport implements Transport {
 }
 
 /** Turns the client's errors into KIPC_TRANSPORT_ERROR, keeping the original as the cause. */
-async function wrap<T>(operation: Promise<T>): Promise<T> {
+async function wrap<T>(operation: Promise<T>, what = 'admin request'): Promise<T> {
   try {
     return await operation
   } catch (error) {
-    if (error instanceof KafkaIpcError) throw error
-    const message = error instanceof Error ? error.message : String(error)
-    const nested = (error as { errors?: { message?: string }[] }).errors?.map((inner) => inner.message).filter(Boolean).join('; ')
-    throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka: ${message}${nested === undefined || nested === '' ? '' : ` (${nested})`}`, { cause: error })
+    throw asTransportError(error, what)
   }
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import { type Inbox, type InboxOptions, type OutgoingMessage, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
 import { formatAddress } from '../../core/wire.ts'
+import { ChannelTracker } from '../channel-tracker.ts'
 import { OrderedDispatcher } from '../ordered-dispatcher.ts'
 import { MemoryBroker } from './memory-broker.ts'
 
@@ -60,6 +61,9 @@ class MemoryTransport implements Transport {
     })
     const loops = new Map<string, AbortController>()
     const memberId = randomUUID()
+    // An in-process broker cannot fail over: the channel consumes from the start until closed.
+    const tracker = new ChannelTracker(`subscription ${options.group}`, options.onState)
+    tracker.consuming()
     const startLoop = (topic: string, partition: number): void => {
       const controller = new AbortController()
       loops.set(`${topic}:${partition}`, controller)
@@ -96,7 +100,9 @@ class MemoryTransport implements Transport {
           const separator = key.lastIndexOf(':')
           return { topic: key.slice(0, separator), partition: Number(key.slice(separator + 1)) }
         }),
+      health: () => tracker.health(),
       async close() {
+        tracker.closed()
         broker.leave(options.group, memberId)
         for (const controller of loops.values()) controller.abort()
         loops.clear()
@@ -110,6 +116,8 @@ class MemoryTransport implements Transport {
     await this.ensureTopics([{ name: options.topic, partitions: 1, replication: 1, retentionMs: options.retentionMs }], options.create)
     const broker = this.#broker
     const controller = new AbortController()
+    const tracker = new ChannelTracker(`inbox ${options.topic}`, options.onState)
+    tracker.consuming()
     const start = broker.endOffset(options.topic, 0)
     void (async () => {
       let offset = start
@@ -125,7 +133,9 @@ class MemoryTransport implements Transport {
     })().catch(options.onError)
     return {
       address: formatAddress(options.topic, 0),
+      health: () => tracker.health(),
       close(deleteTopic) {
+        tracker.closed()
         controller.abort()
         if (deleteTopic) broker.deleteTopic(options.topic)
         return Promise.resolve()
