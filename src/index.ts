@@ -39,6 +39,8 @@ export { defaultPolicy, definePolicy, loadPolicy, topicNames, type Policy, type 
 export { jsonCodec, type Codec } from './core/codec.ts'
 export { protocolVersion, wireHeader, type MessageKind } from './core/wire.ts'
 export type { IncomingMessage, Inbox, InboxOptions, OutgoingMessage, Subscription, SubscribeOptions, TopicPartition, TopicSpec, Transport } from './core/transport.ts'
+export type { ChannelHealth, ChannelState, HealthReport } from './core/channel-health.ts'
+export { stderrLogger, type Logger } from './core/logger.ts'
 export { errorCatalogue, type ErrorCode, type ErrorSpec } from './core/error-catalogue.ts'
 export { KafkaIpcError, RemoteError, isKafkaIpcError, type AnyErrorCode, type KafkaIpcErrorOptions } from './core/kafka-ipc-error.ts'
 export { kafkaTransport, type KafkaTransportOptions, type KafkaTuning } from './transports/kafka/kafka-transport.ts'

@@ -3,6 +3,7 @@ import { describe } from 'node:test'
 import { eventsSuite } from './events.ts'
 import { gatherSuite } from './gather.ts'
 import type { Harness } from './harness.ts'
+import { healthSuite } from './health.ts'
 import { policySuite } from './policy.ts'
 import { requestReplySuite } from './request-reply.ts'
 import { streamsSuite } from './streams.ts'
@@ -14,5 +15,6 @@ export function runConformance(harness: () => Harness): void {
     streamsSuite(harness)
     gatherSuite(harness)
     policySuite(harness)
+    healthSuite(harness)
   })
 }

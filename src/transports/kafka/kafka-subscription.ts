@@ -136,12 +136,18 @@ class KafkaSubscription implements Subscription {
     consumer.on('consumer:heartbeat:stalled', (payload: { lastError?: unknown }) => {
       this.#failed(consumer, payload.lastError ?? new Error('heartbeats stalled'), 'heartbeating')
     })
+    await this.#consume(consumer)
+  }
+
+  /**
+   * Starts a consume stream on `consumer`. A consumer whose stream died is still a member of the
+   * group (the library keeps heartbeating); a new stream on it rejoins under the same member id,
+   * so the group does not wait for a lost member to expire as it would for a new consumer.
+   */
+  async #consume(consumer: RawConsumer): Promise<void> {
     const stream: RawStream = await consumer.consume({ topics: [...this.#options.topics], mode: 'committed', fallbackMode: this.#options.startFrom, autocommit: false })
-    if (this.#stop.signal.aborted) {
-      this.#stream = stream
-      return
-    }
     this.#stream = stream
+    if (this.#stopped()) return
     stream.on('error', (error: unknown) => {
       this.#failed(consumer, error, 'fetching')
     })
@@ -175,14 +181,17 @@ class KafkaSubscription implements Subscription {
 
   /**
    * Whether the current consumer holds a partition. The lookup is rebuilt only when the client
-   * replaces its assignments array (once per rebalance); partitions no longer held forget how far
-   * they were handed over, so a partition won back later starts from its committed offset.
+   * replaces its assignments array (once per rebalance); partitions a new assignment leaves out
+   * forget how far they were handed over, so a partition won back later starts from its
+   * committed offset.
    */
   #owns(topic: string, partition: number): boolean {
     const current = this.#consumer?.assignments
     if (current !== this.#ownedSource) {
       this.#ownedSource = current
       this.#owned = new Map((current ?? []).map(({ topic: name, partitions }) => [name, new Set(partitions)]))
+      // No assignment yet (a consumer joining during a recovery) says nothing about what was lost.
+      if (current == null) return false
       for (const key of this.#handedOver.keys()) {
         const [name = '', index = ''] = key.split('\0')
         if (this.#owned.get(name)?.has(Number(index)) !== true) this.#handedOver.delete(key)
@@ -198,13 +207,28 @@ class KafkaSubscription implements Subscription {
     this.#recovery = this.#recover()
   }
 
+  /**
+   * Re-establishes consumption: first with a new stream on the same consumer (fresh metadata, same
+   * group membership); after two failed tries, with a new consumer, retiring the old one in the
+   * background (its LeaveGroup may wait for a new coordinator).
+   */
   async #recover(): Promise<void> {
-    for (let attempt = 0; !this.#stop.signal.aborted; attempt++) {
-      this.#retireInBackground()
+    for (let attempt = 0; !this.#stopped(); attempt++) {
       await backoff(attempt, this.#stop.signal, 250, 5_000)
       if (this.#stopped()) return
       try {
-        await this.#connect()
+        const consumer = this.#consumer
+        if (consumer !== undefined && attempt < 2) {
+          const stream = this.#stream
+          this.#stream = undefined
+          stream?.removeAllListeners('data').removeAllListeners('close')
+          if (stream !== undefined && !stream.destroyed) await stream.close().catch(() => undefined)
+          consumer.clearMetadata()
+          await this.#consume(consumer)
+        } else {
+          this.#retireInBackground()
+          await this.#connect()
+        }
         if (this.#stopped()) return
         this.#tracker.consuming()
         this.#recovery = undefined

@@ -40,6 +40,15 @@ export interface KafkaConnection {
   readonly inboxReplication: number
 }
 
+/** Produce retries of the client library: with {@link producerRetryDelay}, about 16 s in all. */
+const producerRetries = 25
+
+/** 50 ms doubling to 1 s, with jitter: quick after a blip, unhurried through an election. */
+function producerRetryDelay(_client: unknown, _operation: string, attempt: number): number {
+  const ceiling = Math.min(1_000, 50 * 2 ** Math.max(0, attempt - 1))
+  return ceiling / 2 + Math.random() * (ceiling / 2)
+}
+
 /** How long a new topic may take to appear, with leaders, in the broker's metadata. */
 const metadataWaitMs = 30_000
 
@@ -130,20 +139,41 @@ class KafkaTransport implements Transport {
   }
 
   /**
-   * Sends through the batcher. A retryable failure (the client library gave up during a leader
-   * election or on a dead connection) is tried again with a fresh producer until `retryUntil`;
-   * without one the library's own retries (about a second) are the budget.
+   * Sends through the batcher. With `retryUntil`, that is also the send's deadline: a retryable
+   * failure (the client library gave up during a leader election or on a dead connection) is
+   * tried again with a fresh producer until then, and a send still unacknowledged then fails with
+   * a retryable KIPC_TRANSPORT_ERROR (it may still land: at-least-once). Without it the library's
+   * own retries are the budget.
    */
   async send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
     this.#assertOpen()
+    const { retryUntil } = options
+    const sending = this.#sendWithRetries(messages, options.compression, retryUntil)
+    if (retryUntil === undefined) return sending
+    let timer: NodeJS.Timeout | undefined
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        const topics = [...new Set(messages.map((message) => message.topic))].join(', ')
+        reject(new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka did not acknowledge the send to ${topics} before its deadline; a leader election may be under way or too few replicas are in sync.`, { retryable: true, details: { topics } }))
+      }, Math.max(0, retryUntil - Date.now()))
+    })
+    sending.catch(() => undefined)
+    try {
+      await Promise.race([sending, expired])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  async #sendWithRetries(messages: readonly OutgoingMessage[], compression: Compression | undefined, retryUntil: number | undefined): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#batcher.send(messages, options.compression)
+        await this.#batcher.send(messages, compression)
         return
       } catch (error) {
-        const retryUntil = options.retryUntil ?? 0
-        if (this.#isClosed() || !isRetryableKafkaError(error) || Date.now() >= retryUntil) throw error
-        await backoff(attempt, undefined, 100, Math.max(0, Math.min(1_000, retryUntil - Date.now())))
+        const until = retryUntil ?? 0
+        if (this.#isClosed() || !isRetryableKafkaError(error) || Date.now() >= until) throw error
+        await backoff(attempt, undefined, 100, Math.max(0, Math.min(1_000, until - Date.now())))
         if (this.#isClosed()) throw error
       }
     }
@@ -181,8 +211,12 @@ class KafkaTransport implements Transport {
       acks: -1,
       idempotent: true,
       partitioner: keyedPartitioner(),
-      retries: 10,
-      retryDelay: 100,
+      // Long enough to ride out a leader election (the controller fences a dead broker after
+      // broker.session.timeout.ms, 9 s by default): the library retries a batch with its original
+      // sequence numbers, so the idempotent broker drops a copy that had landed. kafka-ipc's own
+      // retry (send's retryUntil) cannot promise that.
+      retries: producerRetries,
+      retryDelay: producerRetryDelay,
     })
     return this.#producer
   }

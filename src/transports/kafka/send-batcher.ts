@@ -3,57 +3,67 @@ import type { OutgoingMessage } from '../../core/transport.ts'
 
 interface Queued {
   readonly messages: readonly OutgoingMessage[]
-  readonly compression: Compression
   readonly resolve: () => void
   readonly reject: (error: unknown) => void
 }
 
+/** The sends of one topic (and compression): one produce in flight, the rest waiting for the next. */
+interface Lane {
+  readonly topic: string
+  readonly compression: Compression
+  queue: Queued[]
+  flushing: boolean
+}
+
 /**
- * Natural batching for the producer: one produce round trip in flight at a time, and every send
- * that arrives meanwhile joins the next one. An idle caller pays no linger delay; a busy one gets
- * large batches. Each flush sends one request per topic (and compression), so a topic that fails
- * (an inbox deleted by a caller that shut down) fails only the sends aimed at it.
+ * Natural batching for the producer: per topic, one produce round trip in flight at a time, and
+ * every send to that topic that arrives meanwhile joins the next one. An idle caller pays no
+ * linger delay; a busy one gets large batches. Topics do not wait for each other, so a produce
+ * held up by a leader election on one topic (the client retries it) delays nothing sent to
+ * others, and a topic that fails (an inbox deleted by a caller that shut down) fails only the
+ * sends aimed at it.
  */
 export class SendBatcher {
   readonly #produce: (messages: readonly OutgoingMessage[], compression: Compression) => Promise<void>
-  #queue: Queued[] = []
-  #flushing = false
+  readonly #lanes = new Map<string, Lane>()
 
   constructor(produce: (messages: readonly OutgoingMessage[], compression: Compression) => Promise<void>) {
     this.#produce = produce
   }
 
   send(messages: readonly OutgoingMessage[], compression: Compression = 'none'): Promise<void> {
+    // A multi-topic send goes under its first topic; kafka-ipc's own sends name one topic.
+    const topic = messages[0]?.topic ?? ''
+    const key = `${compression}\0${topic}`
+    let lane = this.#lanes.get(key)
+    if (lane === undefined) {
+      lane = { topic, compression, queue: [], flushing: false }
+      this.#lanes.set(key, lane)
+    }
+    const target = lane
     return new Promise((resolve, reject) => {
-      this.#queue.push({ messages, compression, resolve, reject })
-      if (!this.#flushing) void this.#flush()
+      target.queue.push({ messages, resolve, reject })
+      if (!target.flushing) void this.#flush(key, target)
     })
   }
 
-  async #flush(): Promise<void> {
-    this.#flushing = true
-    while (this.#queue.length > 0) {
-      const batch = this.#queue
-      this.#queue = []
-      const byTopic = new Map<string, Queued[]>()
-      for (const queued of batch) {
-        // A multi-topic send goes under its first topic; kafka-ipc's own sends name one topic.
-        const key = `${queued.compression}\0${queued.messages[0]?.topic ?? ''}`
-        const group = byTopic.get(key)
-        if (group === undefined) byTopic.set(key, [queued])
-        else group.push(queued)
+  async #flush(key: string, lane: Lane): Promise<void> {
+    lane.flushing = true
+    while (lane.queue.length > 0) {
+      const batch = lane.queue
+      lane.queue = []
+      try {
+        await this.#produce(
+          batch.flatMap((queued) => queued.messages),
+          lane.compression,
+        )
+        for (const queued of batch) queued.resolve()
+      } catch (error) {
+        for (const queued of batch) queued.reject(error)
       }
-      await Promise.all(
-        [...byTopic.values()].map(async (group) => {
-          try {
-            await this.#produce(group.flatMap((queued) => queued.messages), group[0]?.compression ?? 'none')
-            for (const queued of group) queued.resolve()
-          } catch (error) {
-            for (const queued of group) queued.reject(error)
-          }
-        }),
-      )
     }
-    this.#flushing = false
+    lane.flushing = false
+    // An idle lane is dropped, so a fleet's churn of inbox topics leaves nothing behind.
+    this.#lanes.delete(key)
   }
 }

@@ -1,0 +1,51 @@
+// Who leads what on a local cluster: the partition leaders and group coordinators a fault test
+// picks its victim from, and waits that a test needs around a kill.
+import { Admin } from '@platformatic/kafka'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/** Reads leadership from the cluster with a short-lived admin client. */
+export class ClusterProbe {
+  readonly #admin: Admin
+
+  constructor(brokers: readonly string[]) {
+    this.#admin = new Admin({ clientId: 'fault-probe', bootstrapBrokers: [...brokers], retries: 5, retryDelay: 200 })
+  }
+
+  /** The node leading `partition` of `topic` (fresh metadata). */
+  async leaderOf(topic: string, partition = 0): Promise<number> {
+    const metadata = await this.#admin.metadata({ topics: [topic], forceUpdate: true })
+    const leader = metadata.topics.get(topic)?.partitions[partition]?.leader
+    if (leader === undefined || leader < 0) throw new Error(`${topic}-${partition} has no leader`)
+    return leader
+  }
+
+  /** Every partition's leader. */
+  async leaders(topic: string): Promise<number[]> {
+    const metadata = await this.#admin.metadata({ topics: [topic], forceUpdate: true })
+    return (metadata.topics.get(topic)?.partitions ?? []).map((partition) => partition.leader)
+  }
+
+  /** The node coordinating consumer group `group`. */
+  async coordinatorOf(group: string): Promise<number> {
+    const found = await this.#admin.findCoordinator({ keyType: 0, keys: [group] })
+    const node = found[0]?.nodeId
+    if (node === undefined || node < 0) throw new Error(`no coordinator for ${group}`)
+    return node
+  }
+
+  /** Waits until every partition of `topic` has all `replicas` in sync (after a restart). */
+  async awaitFullIsr(topic: string, replicas: number, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const metadata = await this.#admin.metadata({ topics: [topic], forceUpdate: true }).catch(() => undefined)
+      const partitions = metadata?.topics.get(topic)?.partitions ?? []
+      if (partitions.length > 0 && partitions.every((partition) => partition.isr.length >= replicas && partition.leader >= 0)) return
+      if (Date.now() > deadline) throw new Error(`${topic} did not get ${replicas} in-sync replicas within ${timeoutMs} ms`)
+      await sleep(250)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#admin.close()
+  }
+}

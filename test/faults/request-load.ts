@@ -1,0 +1,110 @@
+// Steady request load for fault tests, and the tally every scenario prints: sent, answered,
+// failed with a typed error, lost, executed twice, and how long the service took to answer again.
+import { z } from 'zod'
+import type { Client } from '../../src/core/client.ts'
+import { event, route } from '../../src/core/contracts.ts'
+import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
+
+/** The route every request scenario calls: its handler counts executions per id. */
+export const work = route('faulty', 'POST /work', { body: z.object({ id: z.number().int() }), reply: z.object({ id: z.number().int() }) })
+/** The event the events scenario emits. */
+export const tick = event('fault.tick', { body: z.object({ id: z.number().int() }) })
+
+/** What a fault scenario measured. */
+export interface Tally {
+  sent: number
+  answered: number
+  /** Rejected with a KafkaIpcError other than a timeout (for example KIPC_TRANSPORT_ERROR). */
+  failedTyped: number
+  /** Timed out: the request or its answer never arrived before the deadline. */
+  lost: number
+  /** Rejected with something that is not a KafkaIpcError: must never happen. */
+  untyped: number
+  /** Requests whose handler ran more than once. */
+  executedTwice: number
+  /** From the kill to the first answer to a request sent after the kill. */
+  firstAnswerAfterKillMs: number | undefined
+  /** Longest round trip of a request sent after the kill. */
+  worstRoundTripMs: number
+  /** Error codes seen, with counts. */
+  codes: Record<string, number>
+}
+
+/** Executions per request id, filled by the handler under test. */
+export type Executions = Map<number, number>
+
+/**
+ * Calls {@link work} with ids 0, 1, 2 … every `intervalMs` (keyed by id, so every partition gets
+ * work) until stopped, each with `timeoutMs`. `killedAt()` returns when the fault was injected.
+ */
+export class RequestLoad {
+  readonly #client: Client
+  readonly #intervalMs: number
+  readonly #timeoutMs: number
+  readonly #calls: Promise<void>[] = []
+  readonly #tally: Tally = { sent: 0, answered: 0, failedTyped: 0, lost: 0, untyped: 0, executedTwice: 0, firstAnswerAfterKillMs: undefined, worstRoundTripMs: 0, codes: {} }
+  #killedAt: number | undefined
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(client: Client, options: { intervalMs: number; timeoutMs: number }) {
+    this.#client = client
+    this.#intervalMs = options.intervalMs
+    this.#timeoutMs = options.timeoutMs
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      this.#callOnce(this.#tally.sent++)
+    }, this.#intervalMs)
+  }
+
+  /** Marks the moment of the fault. */
+  markKill(): void {
+    this.#killedAt = Date.now()
+  }
+
+  /** Stops sending and waits for every call to settle. */
+  async stop(executions: Executions): Promise<Tally> {
+    clearInterval(this.#timer)
+    await Promise.all(this.#calls)
+    this.#tally.executedTwice = [...executions.values()].filter((count) => count > 1).length
+    return this.#tally
+  }
+
+  #callOnce(id: number): void {
+    const sentAt = Date.now()
+    const call = this.#client.call(work, { body: { id }, key: String(id), timeout: this.#timeoutMs }).then(
+      () => {
+        const now = Date.now()
+        this.#tally.answered++
+        const killedAt = this.#killedAt
+        if (killedAt !== undefined && sentAt >= killedAt) {
+          this.#tally.worstRoundTripMs = Math.max(this.#tally.worstRoundTripMs, now - sentAt)
+          this.#tally.firstAnswerAfterKillMs ??= now - killedAt
+        }
+      },
+      (error: unknown) => {
+        if (!isKafkaIpcError(error)) {
+          this.#tally.untyped++
+          return
+        }
+        this.#tally.codes[error.code] = (this.#tally.codes[error.code] ?? 0) + 1
+        if (error.code === 'KIPC_TIMEOUT') this.#tally.lost++
+        else this.#tally.failedTyped++
+      },
+    )
+    this.#calls.push(call)
+  }
+}
+
+/** One line per scenario, as the issue asks for them. */
+export function formatTally(scenario: string, tally: Tally, recoveredMs: number | undefined): string {
+  const codes = Object.entries(tally.codes)
+    .map(([code, count]) => `${code}×${count}`)
+    .join(' ')
+  return (
+    `[faults] ${scenario}: sent ${tally.sent} | answered ${tally.answered} | failed typed ${tally.failedTyped} | lost ${tally.lost} | untyped ${tally.untyped} | ` +
+    `executed twice ${tally.executedTwice} | first answer after kill ${tally.firstAnswerAfterKillMs ?? '-'} ms | worst round trip after kill ${tally.worstRoundTripMs} ms | ` +
+    `channels recovered in ${recoveredMs ?? '-'} ms${codes === '' ? '' : ` | errors ${codes}`}`
+  )
+}
