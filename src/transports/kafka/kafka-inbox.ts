@@ -33,8 +33,15 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
     minBytes: 1,
   })
   const topic = options.topic
-  const located = await locate(consumer, topic)
-  let position = (await consumer.listOffsets({ topics: [topic] })).get(topic)?.[0] ?? 0n
+  let located: { topicId: string; leader: number }
+  let position: bigint
+  try {
+    located = await locate(consumer, topic)
+    position = (await consumer.listOffsets({ topics: [topic] })).get(topic)?.[0] ?? 0n
+  } catch (error) {
+    await consumer.close(true).catch(() => undefined)
+    throw asTransportError(error, `opening inbox ${topic}`)
+  }
   let { topicId, leader } = located
   const controller = new AbortController()
   const tracker = new ChannelTracker(`inbox ${topic}`, options.onState)
@@ -92,7 +99,9 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
     async close(deleteTopic) {
       tracker.closed()
       controller.abort()
-      await consumer.close(true).catch(options.onError)
+      await consumer.close(true).catch((error: unknown) => {
+        options.onError(asTransportError(error, `closing inbox ${topic}`))
+      })
       await loop
       if (deleteTopic) await connection.transport.deleteTopics([topic]).catch(options.onError)
     },

@@ -40,15 +40,6 @@ export interface KafkaConnection {
   readonly inboxReplication: number
 }
 
-/** Produce retries of the client library: with {@link producerRetryDelay}, about 16 s in all. */
-const producerRetries = 25
-
-/** 50 ms doubling to 1 s, with jitter: quick after a blip, unhurried through an election. */
-function producerRetryDelay(_client: unknown, _operation: string, attempt: number): number {
-  const ceiling = Math.min(1_000, 50 * 2 ** Math.max(0, attempt - 1))
-  return ceiling / 2 + Math.random() * (ceiling / 2)
-}
-
 /** How long a new topic may take to appear, with leaders, in the broker's metadata. */
 const metadataWaitMs = 30_000
 
@@ -211,12 +202,11 @@ class KafkaTransport implements Transport {
       acks: -1,
       idempotent: true,
       partitioner: keyedPartitioner(),
-      // Long enough to ride out a leader election (the controller fences a dead broker after
-      // broker.session.timeout.ms, 9 s by default): the library retries a batch with its original
-      // sequence numbers, so the idempotent broker drops a copy that had landed. kafka-ipc's own
-      // retry (send's retryUntil) cannot promise that.
-      retries: producerRetries,
-      retryDelay: producerRetryDelay,
+      // The library's own short budget; kafka-ipc's send retries until the message's deadline.
+      // A longer library budget (25 retries, about 16 s) was tried: duplicates were not fewer,
+      // and some sends stalled for 21–23 s during an election (docs/reliability.md).
+      retries: 10,
+      retryDelay: 100,
     })
     return this.#producer
   }
