@@ -25,6 +25,8 @@ export interface ResponderCounters {
   rejectedReplyTargets: number
   malformed: number
   cancelled: number
+  /** Answers (replies, stream records, errors) the broker did not take before the request's deadline: dropped. */
+  undeliverable: number
 }
 
 /** What the responder needs from its service. */
@@ -62,8 +64,19 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
   // An answer whose send falls into a leader election is tried again until the caller stops
   // waiting: after the deadline nobody reads it.
   const sendOptions = { compression: policy.compression, retryUntil: envelope.deadline ?? Date.now() + policy.timeoutMs }
-  const send = (kind: 'reply' | 'item' | 'items' | 'end' | 'error', fields: EnvelopeFields, body: unknown): Promise<void> =>
-    deps.transport.send([buildMessage(target, kind, { correlation: envelope.id, service: deps.service, ...fields }, body, policy.codec, policy.maxMessageBytes)], sendOptions)
+  /** An answer the broker would not take: counted and reported once; no error answer follows it. */
+  let undelivered: unknown
+  const send = async (kind: 'reply' | 'item' | 'items' | 'end' | 'error', fields: EnvelopeFields, body: unknown): Promise<void> => {
+    const message = buildMessage(target, kind, { correlation: envelope.id, service: deps.service, ...fields }, body, policy.codec, policy.maxMessageBytes)
+    try {
+      await deps.transport.send([message], sendOptions)
+    } catch (error) {
+      counters.undeliverable++
+      deps.onError(error)
+      undelivered = error
+      throw error
+    }
+  }
   const sendError = async (error: unknown): Promise<void> => {
     counters.failed++
     const { status, body } = errorBody(error, policy.exposeErrorStack)
@@ -106,12 +119,14 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
     }
     counters.handled++
   } catch (error) {
+    // Counted and reported by send: the same broker would not take an error answer either.
+    if (undelivered !== undefined && error === undelivered) return
     // A cancelled or expired call has nobody waiting: answering would only be a late reply.
     if (controller.signal.aborted) {
       counters.cancelled++
       return
     }
-    await sendError(error).catch(deps.onError)
+    await sendError(error).catch(() => undefined)
   } finally {
     clearTimeout(timer)
     deps.shutdown.removeEventListener('abort', onShutdown)

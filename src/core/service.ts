@@ -42,7 +42,7 @@ export class Service {
   readonly #subscriptions: Subscription[] = []
   readonly #running = new Map<string, AbortController>()
   readonly #shutdown = new AbortController()
-  readonly #counters: ResponderCounters = { handled: 0, failed: 0, expired: 0, rejectedReplyTargets: 0, malformed: 0, cancelled: 0 }
+  readonly #counters: ResponderCounters = { handled: 0, failed: 0, expired: 0, rejectedReplyTargets: 0, malformed: 0, cancelled: 0, undeliverable: 0 }
   readonly #eventCounters = { eventsHandled: 0, eventsFailed: 0 }
   readonly #options: ServiceOptions
   readonly #onError: (error: unknown) => void

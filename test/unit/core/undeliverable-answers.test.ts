@@ -1,0 +1,60 @@
+// An answer the broker will not take before the request's deadline is dropped and counted,
+// reported once, and not followed by an error answer that would fail the same way.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { z } from 'zod'
+import { Client } from '../../../src/core/client.ts'
+import { route } from '../../../src/core/contracts.ts'
+import { KafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
+import { definePolicy, topicNames } from '../../../src/core/policy.ts'
+import { Service } from '../../../src/core/service.ts'
+import type { SendOptions, Transport } from '../../../src/core/transport.ts'
+import { MemoryBroker, memoryTransport } from '../../../src/transports/memory/index.ts'
+
+const ping = route('pinger', 'POST /ping', { body: z.object({ n: z.number() }), reply: z.object({ n: z.number() }) })
+
+/** A transport whose sends to inboxes fail as Kafka's do when no leader can be found in time. */
+function inboxesUnreachable(inner: Transport, policy: ReturnType<typeof definePolicy>, seen: SendOptions[]): Transport {
+  return {
+    name: inner.name,
+    ensureTopics: (topics, create) => inner.ensureTopics(topics, create),
+    deleteTopics: (names) => inner.deleteTopics(names),
+    subscribe: (options) => inner.subscribe(options),
+    openInbox: (options) => inner.openInbox(options),
+    close: () => inner.close(),
+    send: async (messages, options = {}) => {
+      if (messages.some((message) => topicNames.isInbox(policy, message.topic))) {
+        seen.push(options)
+        throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', 'Kafka did not acknowledge the send before its deadline.', { retryable: true })
+      }
+      await inner.send(messages, options)
+    },
+  }
+}
+
+describe('undeliverable answers', () => {
+  it('are retried until the request deadline by the transport, then counted once and reported once', async () => {
+    const broker = new MemoryBroker()
+    const policy = definePolicy({ prefix: 'u', partitions: 1, timeoutMs: 1_000 })
+    const seen: SendOptions[] = []
+    const reported: unknown[] = []
+    const service = new Service({ name: 'pinger', policy, transport: inboxesUnreachable(memoryTransport(broker), policy, seen), onError: (error) => reported.push(error) })
+    service.handle(ping, (request) => ({ n: request.body.n }))
+    await service.listen()
+    const client = new Client({ name: 'caller', policy, transport: memoryTransport(broker) })
+    try {
+      const sentAt = Date.now()
+      await assert.rejects(client.call(ping, { body: { n: 1 }, timeout: 300 }), { code: 'KIPC_TIMEOUT' })
+      for (let wait = 0; service.stats().undeliverable === 0 && wait < 50; wait++) await new Promise((resolve) => setTimeout(resolve, 20))
+      assert.equal(service.stats().undeliverable, 1)
+      assert.equal(seen.length, 1, 'no error answer follows an undeliverable reply')
+      const retryUntil = seen[0]?.retryUntil ?? 0
+      assert.ok(retryUntil >= sentAt + 250 && retryUntil <= sentAt + 400, `the reply may be retried until the request's deadline (${retryUntil - sentAt} ms after sending)`)
+      assert.equal(reported.length, 1)
+      assert.ok(reported[0] instanceof KafkaIpcError)
+    } finally {
+      await client.close()
+      await service.close()
+    }
+  })
+})
