@@ -113,7 +113,7 @@ export class Client {
           }
         },
       })
-      this.#sendRequest(message, timeout).catch((error: unknown) => {
+      this.#sendWithin(message, timeout).catch((error: unknown) => {
         release()
         reject(transportError(error))
       })
@@ -139,7 +139,7 @@ export class Client {
         this.#pending.add(id, { target: contract.service, receive: (answer) => {
           self.receive(answer)
         } })
-        await this.#sendRequest(request.message, request.timeout)
+        await this.#sendWithin(request.message, request.timeout)
       },
       cancel: (responder) => {
         // Only ever to an inbox: a misbehaving responder cannot aim our cancel at another topic.
@@ -163,9 +163,7 @@ export class Client {
     await this.#ensureTopic(topic, this.policy.retentionMs.events)
     const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`), this.policy.codec, this.policy.maxMessageBytes, checkOutgoingHeaders(options.headers))
     // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
-    await this.#transport.send([message], { ...this.#sendOptions, retryUntil: Date.now() + this.policy.timeoutMs }).catch((error: unknown) => {
-      throw transportError(error)
-    })
+    await this.#sendWithin(message, this.policy.timeoutMs)
   }
 
   /** Asks every service that answers `contract` and collects their answers until `expect` is met or the deadline. */
@@ -200,7 +198,7 @@ export class Client {
           settled.push(taking)
         },
       })
-      this.#sendRequest(message, timeout).catch((error: unknown) => {
+      this.#sendWithin(message, timeout).catch((error: unknown) => {
         release()
         reject(transportError(error))
       })
@@ -269,8 +267,8 @@ export class Client {
     return { message, id, timeout }
   }
 
-  /** Sends a request; a failover-time broker failure is retried until the call's deadline. */
-  #sendRequest(message: OutgoingMessage, timeout: number): Promise<void> {
+  /** Sends a request or an event; a broker failure during a failover is retried for up to `timeout` ms. */
+  #sendWithin(message: OutgoingMessage, timeout: number): Promise<void> {
     return this.#transport.send([message], { ...this.#sendOptions, retryUntil: Date.now() + timeout }).catch((error: unknown) => {
       throw transportError(error)
     })

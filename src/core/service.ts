@@ -46,9 +46,8 @@ export class Service {
   readonly #eventCounters = { eventsHandled: 0, eventsFailed: 0 }
   readonly #options: ServiceOptions
   readonly #onError: (error: unknown) => void
-  #state: 'new' | 'listening' | 'closed' = 'new'
-  /** listen() has resolved: every subscription consumes. */
-  #listening = false
+  /** `starting` while listen() runs; `listening` once every subscription consumes. */
+  #state: 'new' | 'starting' | 'listening' | 'closed' = 'new'
 
   constructor(options: ServiceOptions) {
     this.#options = options
@@ -98,7 +97,7 @@ export class Service {
    */
   async listen(): Promise<void> {
     if (this.#state !== 'new') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `${this.name} is already ${this.#state}.`)
-    this.#state = 'listening'
+    this.#state = 'starting'
     const { policy } = this.client
     const transport = this.#options.transport
     const requestTopics = [...(this.#hasRoutes() ? [topicNames.requests(policy, this.name)] : []), ...[...this.#gathers.keys()].map((name) => topicNames.gather(policy, name))]
@@ -133,7 +132,8 @@ export class Service {
           onState: this.#logState,
         }),
       )
-    }    this.#listening = true
+    }
+    this.#state = 'listening'
   }
 
   /** Keeps a new subscription, or closes it at once when close() ran while it was being opened. */
@@ -184,8 +184,8 @@ export class Service {
    */
   health(): HealthReport {
     const channels: ChannelHealth[] = [...this.#subscriptions.map((subscription) => subscription.health()), ...this.client.health().channels]
-    const report = summarizeHealth(this.#state === 'closed', channels)
-    return this.#state === 'new' || (this.#state === 'listening' && !this.#listening) ? { status: 'starting', channels } : report
+    if (this.#state === 'new' || this.#state === 'starting') return { status: 'starting', channels }
+    return summarizeHealth(this.#state === 'closed', channels)
   }
 
   readonly #logState = (health: ChannelHealth): void => {

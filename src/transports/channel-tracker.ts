@@ -24,11 +24,6 @@ export class ChannelTracker {
     return this.#state
   }
 
-  /** When the current state began (epoch ms). */
-  get since(): number {
-    return this.#since
-  }
-
   health(): ChannelHealth {
     return { name: this.#name, state: this.#state, since: this.#since, lastError: this.#lastError, recoveries: this.#recoveries, lastRecoveryMs: this.#lastRecoveryMs }
   }

@@ -35,7 +35,7 @@ export class CommitCoalescer {
     this.#arm()
   }
 
-  /** Offsets waiting to be committed (for tests and health). */
+  /** How many partitions have an offset waiting to be committed. */
   get pending(): number {
     return this.#pending.size
   }

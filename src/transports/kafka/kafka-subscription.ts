@@ -46,8 +46,8 @@ class KafkaSubscription implements Subscription {
   readonly #tracker: ChannelTracker
   readonly #dispatcher: OrderedDispatcher<Delivery>
   readonly #commits: CommitCoalescer
-  /** The highest offset handed to the handler, per partition: a re-read after a recovery skips up to it. */
-  readonly #handedOver = new Map<string, bigint>()
+  /** The highest offset handed to the handler, by topic and partition: a re-read after a recovery skips up to it. */
+  readonly #handedOver = new Map<string, Map<number, bigint>>()
   readonly #stop = new AbortController()
   #consumer: RawConsumer | undefined
   #stream: RawStream | undefined
@@ -166,10 +166,15 @@ class KafkaSubscription implements Subscription {
     if (!this.#owns(raw.topic, raw.partition)) return
     // After a recovery the new consumer starts again from the last commit: records between it
     // and what was already handed over are running or done here.
-    const key = `${raw.topic}\0${raw.partition}`
-    const handedOver = this.#handedOver.get(key)
+    // Nested maps rather than a `topic:partition` key: no string is built per record.
+    let partitions = this.#handedOver.get(raw.topic)
+    if (partitions === undefined) {
+      partitions = new Map()
+      this.#handedOver.set(raw.topic, partitions)
+    }
+    const handedOver = partitions.get(raw.partition)
     if (handedOver !== undefined && raw.offset <= handedOver) return
-    this.#handedOver.set(key, raw.offset)
+    partitions.set(raw.partition, raw.offset)
     const pushed = this.#dispatcher.push(toDelivery(raw))
     if (this.#dispatcher.inFlight >= this.#options.maxInFlight) {
       stream.pause()
@@ -192,9 +197,9 @@ class KafkaSubscription implements Subscription {
       this.#owned = new Map((current ?? []).map(({ topic: name, partitions }) => [name, new Set(partitions)]))
       // No assignment yet (a consumer joining during a recovery) says nothing about what was lost.
       if (current == null) return false
-      for (const key of this.#handedOver.keys()) {
-        const [name = '', index = ''] = key.split('\0')
-        if (this.#owned.get(name)?.has(Number(index)) !== true) this.#handedOver.delete(key)
+      for (const [name, partitions] of this.#handedOver) {
+        const held = this.#owned.get(name)
+        for (const index of partitions.keys()) if (held?.has(index) !== true) partitions.delete(index)
       }
     }
     return this.#owned.get(topic)?.has(partition) === true

@@ -140,20 +140,27 @@ class KafkaTransport implements Transport {
     this.#assertOpen()
     const { retryUntil } = options
     const sending = this.#sendWithRetries(messages, options.compression, retryUntil)
-    if (retryUntil === undefined) return sending
-    let timer: NodeJS.Timeout | undefined
-    const expired = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        const topics = [...new Set(messages.map((message) => message.topic))].join(', ')
+    if (retryUntil === undefined) {
+      await sending
+      return
+    }
+    // One timer per send and no race of promises: this is every request's and every reply's path.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const topics = topicsOf(messages)
         reject(new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka did not acknowledge the send to ${topics} before its deadline; a leader election may be under way or too few replicas are in sync.`, { retryable: true, details: { topics } }))
       }, Math.max(0, retryUntil - Date.now()))
+      sending.then(
+        () => {
+          clearTimeout(timer)
+          resolve()
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          reject(asTransportError(error, `sending to ${topicsOf(messages)}`))
+        },
+      )
     })
-    sending.catch(() => undefined)
-    try {
-      await Promise.race([sending, expired])
-    } finally {
-      clearTimeout(timer)
-    }
   }
 
   async #sendWithRetries(messages: readonly OutgoingMessage[], compression: Compression | undefined, retryUntil: number | undefined): Promise<void> {
@@ -190,7 +197,7 @@ class KafkaTransport implements Transport {
         this.#producer = undefined
         void producer.close().catch(() => undefined)
       }
-      throw asTransportError(error, `sending to ${[...new Set(messages.map((message) => message.topic))].join(', ')}`)
+      throw asTransportError(error, `sending to ${topicsOf(messages)}`)
     }
   }
 
@@ -243,6 +250,11 @@ class KafkaTransport implements Transport {
   #assertOpen(): void {
     if (this.#closed) throw new KafkaIpcError('KIPC_UNAVAILABLE', 'This Kafka transport is closed; close services and clients before their transport.')
   }
+}
+
+/** The topics a send names, for error messages. */
+function topicsOf(messages: readonly OutgoingMessage[]): string {
+  return [...new Set(messages.map((message) => message.topic))].join(', ')
 }
 
 /** Turns the client's errors into KIPC_TRANSPORT_ERROR, keeping the original as the cause. */
