@@ -9,6 +9,7 @@ import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
 import { encodeHeaders, producerSerializers } from './records.ts'
 import { SendBatcher } from './send-batcher.ts'
+import { SendDeadlines } from './send-deadlines.ts'
 
 /** How to reach Kafka. Everything else comes from the policy. */
 export interface KafkaTransportOptions {
@@ -65,6 +66,7 @@ class KafkaTransport implements Transport {
   #admin: Admin | undefined
   #producer: Producer<string, Uint8Array> | undefined
   #closed = false
+  readonly #deadlines = new SendDeadlines()
   readonly #batcher = new SendBatcher((messages, compression) => this.#produce(messages, compression))
 
   constructor(options: KafkaTransportOptions) {
@@ -144,19 +146,18 @@ class KafkaTransport implements Transport {
       await sending
       return
     }
-    // One timer per send and no race of promises: this is every request's and every reply's path.
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const release = this.#deadlines.watch(retryUntil, () => {
         const topics = topicsOf(messages)
         reject(new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka did not acknowledge the send to ${topics} before its deadline; a leader election may be under way or too few replicas are in sync.`, { retryable: true, details: { topics } }))
-      }, Math.max(0, retryUntil - Date.now()))
+      })
       sending.then(
         () => {
-          clearTimeout(timer)
+          release()
           resolve()
         },
         (error: unknown) => {
-          clearTimeout(timer)
+          release()
           reject(asTransportError(error, `sending to ${topicsOf(messages)}`))
         },
       )
