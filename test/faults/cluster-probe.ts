@@ -1,13 +1,15 @@
 // Who leads what on a local cluster: the partition leaders and group coordinators a fault test
 // picks its victim from, and waits that a test needs around a kill.
-import { Admin } from '@platformatic/kafka'
+import { Admin, Consumer, stringDeserializers } from '@platformatic/kafka'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /** Reads leadership from the cluster with a short-lived admin client. */
 export class ClusterProbe {
   readonly #admin: Admin
+  readonly #brokers: string[]
 
   constructor(brokers: readonly string[]) {
+    this.#brokers = [...brokers]
     this.#admin = new Admin({ clientId: 'fault-probe', bootstrapBrokers: [...brokers], retries: 5, retryDelay: 200 })
   }
 
@@ -43,6 +45,28 @@ export class ClusterProbe {
       if (Date.now() > deadline) throw new Error(`${topic} did not get ${replicas} in-sync replicas within ${timeoutMs} ms`)
       await sleep(250)
     }
+  }
+
+  /**
+   * How many keys of `topic` were written more than once: copies stored by the broker, as opposed
+   * to records a consumer handled twice. Reads the whole topic once, from a fresh group.
+   */
+  async keysWrittenTwice(topic: string): Promise<number> {
+    const ends = (await this.#admin.listOffsets({ topics: [{ name: topic, partitions: [0, 1, 2, 3, 4, 5].map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) }] })).find((entry) => entry.name === topic)
+    let remaining = (ends?.partitions ?? []).reduce((sum, partition) => sum + Number(partition.offset), 0)
+    const consumer = new Consumer({ clientId: 'fault-reader', groupId: `fault-reader-${String(Date.now())}`, bootstrapBrokers: this.#brokers, deserializers: stringDeserializers, maxWaitTime: 200 })
+    const seen = new Map<string, number>()
+    try {
+      const stream = await consumer.consume({ topics: [topic], mode: 'earliest' })
+      for await (const record of stream) {
+        seen.set(record.key, (seen.get(record.key) ?? 0) + 1)
+        if (--remaining <= 0) break
+      }
+      await stream.close()
+    } finally {
+      await consumer.close(true)
+    }
+    return [...seen.values()].filter((count) => count > 1).length
   }
 
   async close(): Promise<void> {

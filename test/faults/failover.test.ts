@@ -110,7 +110,8 @@ describe('broker failover on a 3-node cluster', { timeout: 15 * 60_000 }, () => 
     await awaitHealthy(scenario, service, client)
     await sleep(afterRestartMs)
     const tally = await load.stop(executions)
-    console.log(formatTally(`${scenario} (killed node ${node})`, tally, recoveredMs(service, client)))
+    const copies = await probe.keysWrittenTwice(topicNames.requests(fleet, 'faulty'))
+    console.log(formatTally(`${scenario} (killed node ${node})`, tally, recoveredMs(service, client), copies))
     assert.equal(tally.untyped, 0, 'every error the caller sees is a KafkaIpcError')
     assert.equal(tally.lost, 0, 'no request with a deadline longer than the recovery is lost')
     assert.ok(tally.firstAnswerAfterKillMs !== undefined && tally.firstAnswerAfterKillMs < recoveryBoundMs, 'the service answers again without a restart')
@@ -201,8 +202,9 @@ describe('broker failover on a 3-node cluster', { timeout: 15 * 60_000 }, () => 
     const missing = (name: 'ledger' | 'audit'): number => [...acked].filter((id) => !consumed[name].has(id)).length
     while ((missing('ledger') > 0 || missing('audit') > 0) && Date.now() < deadline) await sleep(200)
     const duplicates = (name: 'ledger' | 'audit'): number => [...consumed[name].values()].filter((count) => count > 1).length
+    const copies = await probe.keysWrittenTwice(topic)
     console.log(
-      `[faults] (d) events (killed node ${killedNode}): emitted ${total} | acknowledged ${acked.size} | failed typed ${[...failures.values()].reduce((sum, count) => sum + count, 0)} | untyped ${untyped} | ` +
+      `[faults] (d) events (killed node ${killedNode}): emitted ${total} | acknowledged ${acked.size} | written twice to the topic ${copies} | failed typed ${[...failures.values()].reduce((sum, count) => sum + count, 0)} | untyped ${untyped} | ` +
         `consumed ledger ${consumed.ledger.size} (missing ${missing('ledger')}, duplicates ${duplicates('ledger')}) | consumed audit ${consumed.audit.size} (missing ${missing('audit')}, duplicates ${duplicates('audit')}) | ` +
         `channels recovered in ${recoveredMs(...subscribers) ?? '-'} ms${failures.size === 0 ? '' : ` | errors ${[...failures].map(([code, count]) => `${code}×${count}`).join(' ')}`}`,
     )
