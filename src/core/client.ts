@@ -172,6 +172,7 @@ export class Client {
     const { message, id, timeout } = await this.#request({ topic: topicNames.gather(this.policy, contract.name), method: 'POST', path: `/${contract.name}`, target: contract.name }, args)
     const expect = args.expect
     const answers: GatherAnswer<InferOut<C['reply']>>[] = []
+    const answered = new Set<string>()
     const settled: Promise<unknown>[] = []
     const complete = (): boolean =>
       typeof expect === 'number' ? answers.length >= expect : expect === undefined ? false : expect.every((name) => answers.some((answer) => answer.service === name))
@@ -191,6 +192,13 @@ export class Client {
         target: contract.name,
         receive: (answer) => {
           const service = answer.service ?? 'unknown'
+          // One answer per service: a second is a copy the broker stored twice (or a gather request
+          // run again by another instance after a crash), not a new answer.
+          if (answered.has(service)) {
+            this.#pending.counters.lateAnswers++
+            return
+          }
+          answered.add(service)
           const taking = this.#gatherAnswer(contract, service, answer).then((result) => {
             answers.push(result)
             if (complete()) finish(false)

@@ -24,7 +24,7 @@ export interface Answer {
 
 /** Counters a client exposes through stats(). */
 export interface CallCounters {
-  /** Answers that arrived after their call had timed out, been cancelled, or completed. */
+  /** Answers that arrived after their call had timed out, been cancelled, or completed, and copies of answers already taken. */
   lateAnswers: number
   /** Inbox messages that broke the protocol and were dropped. */
   malformedMessages: number

@@ -32,6 +32,13 @@ export interface Policy {
   /** Where a service subscribing to an event for the first time starts. */
   readonly eventsStartFrom: 'earliest' | 'latest'
   /**
+   * How many recent message ids a service remembers per consumed partition, to run a request or
+   * event handler once when the broker stored its record twice (as Kafka's producer can during a
+   * leader election; docs/reliability.md). 0 turns this off. It does not span instances: a record
+   * redelivered to another instance after a crash may still run twice.
+   */
+  readonly deduplicationWindow: number
+  /**
    * How record batches are compressed on the way to the broker. `none` by default: every Kafka
    * client reads it (kafkajs, under NestJS, reads only gzip without plugins). `zstd` pays off for
    * event-heavy fleets with repetitive JSON (docs/performance.md).
@@ -44,6 +51,12 @@ export interface Policy {
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
 
 const compressions: readonly string[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
+
+/**
+ * Wider than the farthest apart two copies of one record were seen in the failover tests, with
+ * room to spare; about 1 MB of ids per busy partition at most.
+ */
+const DEDUPLICATION_WINDOW = 10_000
 
 /** The defaults: safe for production, fast on a laptop. */
 export const defaultPolicy: Policy = Object.freeze({
@@ -59,6 +72,7 @@ export const defaultPolicy: Policy = Object.freeze({
   validateReplies: true,
   maxInFlight: 256,
   eventsStartFrom: 'earliest',
+  deduplicationWindow: DEDUPLICATION_WINDOW,
   compression: 'none',
   codec: jsonCodec,
 })
@@ -86,6 +100,7 @@ export function definePolicy(input: PolicyInput = {}): Policy {
   positiveInteger('timeoutMs', policy.timeoutMs)
   positiveInteger('maxMessageBytes', policy.maxMessageBytes)
   positiveInteger('maxInFlight', policy.maxInFlight)
+  if (!Number.isInteger(policy.deduplicationWindow) || policy.deduplicationWindow < 0) invalid(`deduplicationWindow must be 0 or a positive integer, got ${JSON.stringify(policy.deduplicationWindow)}`)
   for (const [kind, ms] of Object.entries(policy.retentionMs)) positiveInteger(`retentionMs.${kind}`, ms)
   // Config files and the environment are untyped: check what the type cannot promise.
   const startFrom: string = policy.eventsStartFrom
@@ -99,7 +114,7 @@ export function definePolicy(input: PolicyInput = {}): Policy {
  * `options.file`, else $KAFKA_IPC_CONFIG; environment variables override it:
  * KIPC_PREFIX, KIPC_PARTITIONS, KIPC_REPLICATION, KIPC_TIMEOUT_MS, KIPC_AUTO_CREATE_TOPICS,
  * KIPC_MAX_MESSAGE_BYTES, KIPC_EXPOSE_ERROR_STACK, KIPC_VALIDATE_REPLIES, KIPC_MAX_IN_FLIGHT,
- * KIPC_EVENTS_START_FROM.
+ * KIPC_EVENTS_START_FROM, KIPC_COMPRESSION, KIPC_DEDUPLICATION_WINDOW.
  *
  * @example
  * ```ts
@@ -137,12 +152,13 @@ export function loadPolicy(options: { readonly file?: string; readonly env?: Nod
     ['maxInFlight', number('KIPC_MAX_IN_FLIGHT')],
     ['eventsStartFrom', text('KIPC_EVENTS_START_FROM')],
     ['compression', text('KIPC_COMPRESSION')],
+    ['deduplicationWindow', number('KIPC_DEDUPLICATION_WINDOW')],
   ]
   for (const [key, value] of settings) if (value !== undefined) fromEnv[key] = value
   return definePolicy({ ...options.base, ...fromFile, ...(fromEnv as PolicyInput) })
 }
 
-const fileKeys = new Set(['prefix', 'partitions', 'replication', 'retentionMs', 'timeoutMs', 'autoCreateTopics', 'maxMessageBytes', 'exposeErrorStack', 'validateReplies', 'maxInFlight', 'eventsStartFrom', 'compression'])
+const fileKeys = new Set(['prefix', 'partitions', 'replication', 'retentionMs', 'timeoutMs', 'autoCreateTopics', 'maxMessageBytes', 'exposeErrorStack', 'validateReplies', 'maxInFlight', 'eventsStartFrom', 'compression', 'deduplicationWindow'])
 
 function readConfigFile(file: string): PolicyInput {
   let parsed: unknown

@@ -4,6 +4,7 @@ import type { AnyContract, EventContract, GatherContract, RouteContract, StreamC
 import type { EventHandler, HandlerFor } from './handler-types.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { logChannelState } from './logger.ts'
+import { RecentIds } from './recent-ids.ts'
 import { type Registered, respond, type ResponderCounters, type ResponderDeps } from './responder.ts'
 import { Router } from './router.ts'
 import { topicNames } from './policy.ts'
@@ -18,6 +19,8 @@ export type ServiceOptions = ClientOptions
 export interface ServiceStats extends ResponderCounters {
   readonly eventsHandled: number
   readonly eventsFailed: number
+  /** Requests and events not run again because their record was a copy of one already consumed. */
+  readonly duplicates: number
   readonly running: number
 }
 
@@ -43,7 +46,8 @@ export class Service {
   readonly #running = new Map<string, AbortController>()
   readonly #shutdown = new AbortController()
   readonly #counters: ResponderCounters = { handled: 0, failed: 0, expired: 0, rejectedReplyTargets: 0, malformed: 0, cancelled: 0, undeliverable: 0 }
-  readonly #eventCounters = { eventsHandled: 0, eventsFailed: 0 }
+  readonly #serviceCounters = { eventsHandled: 0, eventsFailed: 0, duplicates: 0 }
+  readonly #recentIds: RecentIds
   readonly #options: ServiceOptions
   readonly #onError: (error: unknown) => void
   /** `starting` while listen() runs; `listening` once every subscription consumes. */
@@ -53,6 +57,7 @@ export class Service {
     this.#options = options
     this.#onError = options.onError ?? (() => undefined)
     this.client = new Client({ ...options, ownsTransport: false })
+    this.#recentIds = new RecentIds(this.client.policy.deduplicationWindow)
     this.client.onCancel = (envelope) => {
       const controller = envelope.correlation === undefined ? undefined : this.#running.get(envelope.correlation)
       controller?.abort(new KafkaIpcError('KIPC_CANCELLED', 'The caller cancelled.'))
@@ -194,7 +199,7 @@ export class Service {
 
   /** Counters for monitoring. */
   stats(): ServiceStats {
-    return { ...this.#counters, ...this.#eventCounters, running: this.#running.size }
+    return { ...this.#counters, ...this.#serviceCounters, running: this.#running.size }
   }
 
   /** Calls another service's route (see {@link Client.call}). */
@@ -230,6 +235,7 @@ export class Service {
       this.#counters.malformed++
       return
     }
+    if (this.#isCopy(message, envelope.id)) return
     const gatherName = message.topic.startsWith(`${this.client.policy.prefix}.gather.`) ? message.topic.slice(`${this.client.policy.prefix}.gather.`.length) : undefined
     const gathered = gatherName === undefined ? undefined : this.#gathers.get(gatherName)
     const routed = gathered === undefined ? this.#router.match(envelope.method ?? '', envelope.path ?? '') : undefined
@@ -244,17 +250,25 @@ export class Service {
     try {
       const envelope = readEnvelope(message.headers)
       if (subscription === undefined || envelope.kind !== 'event') throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} on event topic ${message.topic}.`)
+      if (this.#isCopy(message, envelope.id)) return
       if (message.value.byteLength > policy.maxMessageBytes) throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `Event ${name} is ${message.value.byteLength} bytes; the policy allows ${policy.maxMessageBytes}.`)
       const body = await validate(subscription.contract.body, policy.codec.decode(message.value), 'KIPC_BAD_REQUEST', `event ${name}`)
       await subscription.handler(
         { id: envelope.id, name, headers: userHeaders(message.headers), body, key: message.key, source: envelope.service },
         { signal: this.#shutdown.signal, topic: message.topic, partition: message.partition, offset: message.offset },
       )
-      this.#eventCounters.eventsHandled++
+      this.#serviceCounters.eventsHandled++
     } catch (error) {
-      this.#eventCounters.eventsFailed++
+      this.#serviceCounters.eventsFailed++
       this.#onError(error)
     }
+  }
+
+  /** A record already consumed from this partition, stored twice by the broker: counted, not run. */
+  #isCopy(message: IncomingMessage, id: string): boolean {
+    if (!this.#recentIds.isRepeat(message.topic, message.partition, id)) return false
+    this.#serviceCounters.duplicates++
+    return true
   }
 
   #hasRoutes(): boolean {

@@ -1,5 +1,6 @@
 // Every transport must pass all of this.
 import { describe } from 'node:test'
+import { copiesSuite } from './copies.ts'
 import { eventsSuite } from './events.ts'
 import { gatherSuite } from './gather.ts'
 import type { Harness } from './harness.ts'
@@ -16,5 +17,6 @@ export function runConformance(harness: () => Harness): void {
     gatherSuite(harness)
     policySuite(harness)
     healthSuite(harness)
+    copiesSuite(harness)
   })
 }

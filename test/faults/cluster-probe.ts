@@ -48,25 +48,35 @@ export class ClusterProbe {
   }
 
   /**
-   * How many keys of `topic` were written more than once: copies stored by the broker, as opposed
-   * to records a consumer handled twice. Reads the whole topic once, from a fresh group.
+   * Keys stored more than once in `topic`: copies stored by the broker, as opposed to records a
+   * consumer handled twice (every test record has its own key). Reads the whole topic once, from a
+   * fresh group. Also gives the widest
+   * gap between two copies of one key in records of their partition: the window a consumer must
+   * remember message ids over to drop such copies.
    */
-  async keysWrittenTwice(topic: string): Promise<number> {
+  async keysWrittenTwice(topic: string): Promise<{ keys: number; widestGap: number }> {
     const ends = (await this.#admin.listOffsets({ topics: [{ name: topic, partitions: [0, 1, 2, 3, 4, 5].map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) }] })).find((entry) => entry.name === topic)
     let remaining = (ends?.partitions ?? []).reduce((sum, partition) => sum + Number(partition.offset), 0)
     const consumer = new Consumer({ clientId: 'fault-reader', groupId: `fault-reader-${String(Date.now())}`, bootstrapBrokers: this.#brokers, deserializers: stringDeserializers, maxWaitTime: 200 })
-    const seen = new Map<string, number>()
+    const firstOffset = new Map<string, bigint>()
+    const copied = new Set<string>()
+    let widestGap = 0
     try {
       const stream = await consumer.consume({ topics: [topic], mode: 'earliest' })
       for await (const record of stream) {
-        seen.set(record.key, (seen.get(record.key) ?? 0) + 1)
+        const first = firstOffset.get(record.key)
+        if (first === undefined) firstOffset.set(record.key, record.offset)
+        else {
+          copied.add(record.key)
+          widestGap = Math.max(widestGap, Number(record.offset - first))
+        }
         if (--remaining <= 0) break
       }
       await stream.close()
     } finally {
       await consumer.close(true)
     }
-    return [...seen.values()].filter((count) => count > 1).length
+    return { keys: copied.size, widestGap }
   }
 
   async close(): Promise<void> {

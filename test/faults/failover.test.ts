@@ -111,11 +111,12 @@ describe('broker failover on a 3-node cluster', { timeout: 15 * 60_000 }, () => 
     await sleep(afterRestartMs)
     const tally = await load.stop(executions)
     const copies = await probe.keysWrittenTwice(topicNames.requests(fleet, 'faulty'))
-    console.log(formatTally(`${scenario} (killed node ${node})`, tally, recoveredMs(service, client), copies))
+    console.log(formatTally(`${scenario} (killed node ${node})`, tally, recoveredMs(service, client), copies, service.stats().duplicates))
     assert.equal(tally.untyped, 0, 'every error the caller sees is a KafkaIpcError')
     assert.equal(tally.lost, 0, 'no request with a deadline longer than the recovery is lost')
     assert.ok(tally.firstAnswerAfterKillMs !== undefined && tally.firstAnswerAfterKillMs < recoveryBoundMs, 'the service answers again without a restart')
     assert.equal(tally.answered + tally.failedTyped, tally.sent)
+    assert.equal(tally.executedTwice, 0, 'a request the broker stored twice runs once')
   }
 
   it('(a) the leader of a request partition dies and returns: requests are answered again, none lost', async () => {
@@ -204,13 +205,16 @@ describe('broker failover on a 3-node cluster', { timeout: 15 * 60_000 }, () => 
     const duplicates = (name: 'ledger' | 'audit'): number => [...consumed[name].values()].filter((count) => count > 1).length
     const copies = await probe.keysWrittenTwice(topic)
     console.log(
-      `[faults] (d) events (killed node ${killedNode}): emitted ${total} | acknowledged ${acked.size} | written twice to the topic ${copies} | failed typed ${[...failures.values()].reduce((sum, count) => sum + count, 0)} | untyped ${untyped} | ` +
-        `consumed ledger ${consumed.ledger.size} (missing ${missing('ledger')}, duplicates ${duplicates('ledger')}) | consumed audit ${consumed.audit.size} (missing ${missing('audit')}, duplicates ${duplicates('audit')}) | ` +
+      `[faults] (d) events (killed node ${killedNode}): emitted ${total} | acknowledged ${acked.size} | written twice to the topic ${copies.keys} (copies up to ${copies.widestGap} records apart) | failed typed ${[...failures.values()].reduce((sum, count) => sum + count, 0)} | untyped ${untyped} | ` +
+        `consumed ledger ${consumed.ledger.size} (missing ${missing('ledger')}, handled twice ${duplicates('ledger')}, copies dropped ${subscribers[0]?.stats().duplicates ?? '-'}) | ` +
+        `consumed audit ${consumed.audit.size} (missing ${missing('audit')}, handled twice ${duplicates('audit')}, copies dropped ${subscribers[1]?.stats().duplicates ?? '-'}) | ` +
         `channels recovered in ${recoveredMs(...subscribers) ?? '-'} ms${failures.size === 0 ? '' : ` | errors ${[...failures].map(([code, count]) => `${code}×${count}`).join(' ')}`}`,
     )
     assert.equal(untyped, 0, 'every emit failure is typed')
     assert.equal(missing('ledger'), 0, 'every acknowledged event reaches ledger')
     assert.equal(missing('audit'), 0, 'every acknowledged event reaches audit')
+    assert.equal(duplicates('ledger'), 0, 'ledger handles an event stored twice once')
+    assert.equal(duplicates('audit'), 0, 'audit handles an event stored twice once')
   })
 
   it('(e) two nodes down at once: calls fail typed and in time, and the service works again once they return', { skip: !full && 'runs in npm run test:faults' }, async () => {

@@ -98,13 +98,13 @@ export class RequestLoad {
 }
 
 /** One line per scenario, as the issue asks for them. */
-export function formatTally(scenario: string, tally: Tally, recoveredMs: number | undefined, copiesInTopic: number): string {
+export function formatTally(scenario: string, tally: Tally, recoveredMs: number | undefined, copiesInTopic: { keys: number; widestGap: number }, copiesDropped: number): string {
   const codes = Object.entries(tally.codes)
     .map(([code, count]) => `${code}×${count}`)
     .join(' ')
   return (
     `[faults] ${scenario}: sent ${tally.sent} | answered ${tally.answered} | failed typed ${tally.failedTyped} | lost ${tally.lost} | untyped ${tally.untyped} | ` +
-    `executed twice ${tally.executedTwice} (written twice to the topic ${copiesInTopic}) | first answer after kill ${tally.firstAnswerAfterKillMs ?? '-'} ms | worst round trip after kill ${tally.worstRoundTripMs} ms | ` +
+    `executed twice ${tally.executedTwice} (written twice to the topic ${copiesInTopic.keys}, up to ${copiesInTopic.widestGap} records apart; copies dropped ${copiesDropped}) | first answer after kill ${tally.firstAnswerAfterKillMs ?? '-'} ms | worst round trip after kill ${tally.worstRoundTripMs} ms | ` +
     `channels recovered in ${recoveredMs ?? '-'} ms${codes === '' ? '' : ` | errors ${codes}`}`
   )
 }

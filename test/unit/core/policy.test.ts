@@ -25,6 +25,7 @@ describe('policy', () => {
       [{ eventsStartFrom: 'middle' as 'latest' }, /eventsStartFrom/],
       [{ compression: 'brotli' as 'zstd' }, /compression/],
       [{ retentionMs: { requests: -1 } }, /retentionMs.requests/],
+      [{ deduplicationWindow: -1 }, /deduplicationWindow/],
     ] as const) {
       assert.throws(() => definePolicy(input), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_POLICY') && pattern.test(error.message))
     }
@@ -34,8 +35,9 @@ describe('policy', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kipc-policy-'))
     const file = join(dir, 'kafka-ipc.json')
     await writeFile(file, JSON.stringify({ prefix: 'fromfile', timeoutMs: 1234, partitions: 12, compression: 'lz4' }))
-    const policy = loadPolicy({ env: { KAFKA_IPC_CONFIG: file, KIPC_TIMEOUT_MS: '900', KIPC_AUTO_CREATE_TOPICS: 'false', KIPC_COMPRESSION: 'zstd' } })
+    const policy = loadPolicy({ env: { KAFKA_IPC_CONFIG: file, KIPC_TIMEOUT_MS: '900', KIPC_AUTO_CREATE_TOPICS: 'false', KIPC_COMPRESSION: 'zstd', KIPC_DEDUPLICATION_WINDOW: '0' } })
     assert.equal(policy.compression, 'zstd')
+    assert.equal(policy.deduplicationWindow, 0)
     assert.equal(policy.prefix, 'fromfile')
     assert.equal(policy.partitions, 12)
     assert.equal(policy.timeoutMs, 900)
