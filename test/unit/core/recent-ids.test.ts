@@ -25,3 +25,28 @@ describe('RecentIds', () => {
     assert.equal(recent.isRepeat('t', 0, 'a'), false)
   })
 })
+
+describe('RecentIds against a plain model', () => {
+  it('answers exactly as a list of the last N ids would, through many evictions', () => {
+    for (const capacity of [1, 7, 64, 1_000]) {
+      const recent = new RecentIds(capacity)
+      const model: string[] = []
+      let issued = 0
+      let seed = capacity
+      const random = (): number => {
+        seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0
+        return seed / 2 ** 32
+      }
+      for (let step = 0; step < 20_000; step++) {
+        // Half new ids, half ids from up to twice the window ago: some still inside it, some aged out.
+        const id = random() < 0.5 || issued === 0 ? `id-${issued++}` : `id-${Math.max(0, issued - 1 - Math.floor(random() * capacity * 2))}`
+        const expected = model.includes(id)
+        assert.equal(recent.isRepeat('t', 0, id), expected, `capacity ${capacity}, step ${step}, ${id}`)
+        if (!expected) {
+          model.push(id)
+          if (model.length > capacity) model.shift()
+        }
+      }
+    }
+  })
+})
