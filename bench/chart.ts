@@ -3,7 +3,7 @@
 // that file; without one it measures kafka-ipc, the raw @platformatic/kafka round trip and
 // node:http itself on a warmed broker (BENCH_REQUESTS, default 3,000, after BENCH_WARMUP 300)
 // and keeps the samples in bench/results/request-reply-latency.json. Writes
-// bench/results/request-reply-latency.svg, and prints (and writes to request-reply-latency.md) a
+// docs/assets/request-reply-latency.svg, and prints (and writes to request-reply-latency.md) a
 // markdown table of the same percentiles.
 import { readFile, writeFile } from 'node:fs/promises'
 import { renderLatencyChart } from './lib/latency-chart.ts'
@@ -55,7 +55,8 @@ function percentileTable(file: LatencyFile): string {
 
 const input = process.argv[2]
 const file = input === undefined ? await measureAll() : parseLatencyFile(await readFile(input, 'utf8'))
-await writeFile(new URL('results/request-reply-latency.svg', import.meta.url), renderLatencyChart(file))
-const output = [`${file.title}. ${file.note}`, '', percentileTable(file), '', 'Chart: bench/results/request-reply-latency.svg.', ''].join('\n')
+// In docs/ so that the chart ships with the documentation that shows it.
+await writeFile(new URL('../docs/assets/request-reply-latency.svg', import.meta.url), renderLatencyChart(file))
+const output = [`${file.title}. ${file.note}`, '', percentileTable(file), '', 'Chart: docs/assets/request-reply-latency.svg.', ''].join('\n')
 process.stdout.write(output)
 await writeResult('request-reply-latency.md', output)

@@ -13,6 +13,7 @@
  * const { price } = await createClient({ name: 'booking' }).call(quote, { body: { to: 'JFK' } })
  * ```
  */
+import './assert-supported-node.ts'
 export { createClient, createService, type CreateOptions } from './create.ts'
 export { Client, type ClientOptions, type ClientStats } from './core/client.ts'
 export type { CallArgs, EmitArgs, EmitOptions, GatherAnswer, GatherArgs, GatherResult } from './core/call-types.ts'
@@ -36,11 +37,13 @@ export type { CallOptions } from './core/pending-calls.ts'
 export { RemoteStream } from './core/remote-stream.ts'
 export { typed, type InferIn, type InferOut, type Schema } from './core/schema.ts'
 export { defaultPolicy, definePolicy, loadPolicy, topicNames, type Policy, type PolicyInput } from './core/policy.ts'
+export type { Environment } from './core/environment.ts'
 export { jsonCodec, type Codec } from './core/codec.ts'
 export { protocolVersion, wireHeader, type MessageKind } from './core/wire.ts'
 export type { IncomingMessage, Inbox, InboxOptions, OutgoingMessage, Subscription, SubscribeOptions, TopicPartition, TopicSpec, Transport } from './core/transport.ts'
 export type { ChannelHealth, ChannelState, HealthReport } from './core/channel-health.ts'
 export { stderrLogger, type Logger } from './core/logger.ts'
+export { logFailures, type ErrorListener, type FailureContext, type FailureKind } from './core/failure.ts'
 export { errorCatalogue, type ErrorCode, type ErrorSpec } from './core/error-catalogue.ts'
 export { KafkaIpcError, RemoteError, isKafkaIpcError, type AnyErrorCode, type KafkaIpcErrorOptions } from './core/kafka-ipc-error.ts'
 export { kafkaTransport, type KafkaTransportOptions, type KafkaTuning } from './transports/kafka/kafka-transport.ts'

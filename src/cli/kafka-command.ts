@@ -29,6 +29,7 @@ Options:
   -h, --help       Show this help`
 
 const defaultPort = 9092
+const lookElsewhere = ' (--data DIR looks in another folder).'
 
 /** `kafka-ipc kafka …`: returns the process exit code. */
 export async function runKafkaCommand(argv: readonly string[], io: CliOutput): Promise<number> {
@@ -63,16 +64,29 @@ export async function runKafkaCommand(argv: readonly string[], io: CliOutput): P
   }
 }
 
-async function start(dataDir: string, values: { nodes?: string | undefined; port?: string | undefined; 'kafka-version'?: string | undefined }, io: CliOutput): Promise<number> {
+async function start(dataDir: string, values: { nodes?: string | undefined; port?: string | undefined; data?: string | undefined; 'kafka-version'?: string | undefined }, io: CliOutput): Promise<number> {
+  const explicitNodes = parseInteger('--nodes', values.nodes)
+  const nodes = explicitNodes ?? 1
+  const explicitPort = parseInteger('--port', values.port)
+  const kafkaVersion = values['kafka-version']
   const running = await LocalKafka.attach(dataDir)
   if (running !== undefined) {
+    // Asked for something other than what runs: say so and fail, rather than hand back a cluster
+    // the caller did not ask for.
+    const firstPort = Number(running.brokers[0]?.split(':').at(-1))
+    const conflicts = [
+      ...(explicitNodes !== undefined && explicitNodes !== running.nodeIds.length ? [`${running.nodeIds.length} node(s), not ${explicitNodes}`] : []),
+      ...(explicitPort !== undefined && explicitPort !== firstPort ? [`port ${firstPort}, not ${explicitPort}`] : []),
+      ...(kafkaVersion !== undefined && kafkaVersion !== running.kafkaVersion ? [`Kafka ${running.kafkaVersion}, not ${kafkaVersion}`] : []),
+    ]
+    if (conflicts.length > 0) {
+      io.err(`A local Kafka is already running from ${dataDir} with ${conflicts.join(', ')}. Stop it first (kafka-ipc kafka stop${values.data === undefined ? '' : ` --data ${dataDir}`}), or start another with --data DIR and a free --port.`)
+      return 1
+    }
     io.err(`Kafka is already running from ${dataDir}.`)
     io.out(running.bootstrap)
     return 0
   }
-  const nodes = parseInteger('--nodes', values.nodes) ?? 1
-  const explicitPort = parseInteger('--port', values.port)
-  const kafkaVersion = values['kafka-version']
   const kafka = await LocalKafka.start({
     nodes,
     dataDir,
@@ -92,7 +106,7 @@ async function status(dataDir: string, json: boolean, io: CliOutput): Promise<nu
   const kafka = await LocalKafka.attach(dataDir)
   if (kafka === undefined) {
     if (json) io.out(JSON.stringify({ running: false, dataDir }))
-    else io.out(`No local Kafka is running from ${dataDir}.`)
+    else io.out(`No local Kafka is running from ${dataDir}${lookElsewhere}`)
     return 3
   }
   const nodes = await kafka.status()
@@ -101,7 +115,7 @@ async function status(dataDir: string, json: boolean, io: CliOutput): Promise<nu
     io.out(JSON.stringify({ running: true, dataDir, bootstrap: kafka.bootstrap, kafkaVersion: kafka.kafkaVersion, nodes: nodes.map((node, index) => ({ ...node, serving: answering[index] })) }, null, 2))
     return 0
   }
-  io.out(`Kafka ${kafka.kafkaVersion} at ${kafka.bootstrap} (data: ${dataDir})`)
+  io.out(`Kafka ${kafka.kafkaVersion} at ${kafka.bootstrap} (data folder: ${dataDir})`)
   io.out(['node', 'address'.padEnd(21), 'pid'.padStart(8), 'state'.padEnd(11), 'RSS MiB'.padStart(8)].join('  '))
   nodes.forEach((node, index) => {
     const state = !node.running ? 'down' : answering[index] === true ? 'serving' : 'starting'
@@ -114,7 +128,7 @@ async function status(dataDir: string, json: boolean, io: CliOutput): Promise<nu
 async function stop(dataDir: string, io: CliOutput): Promise<number> {
   const kafka = await LocalKafka.attach(dataDir)
   if (kafka === undefined) {
-    io.err(`No local Kafka is running from ${dataDir}; nothing to stop.`)
+    io.err(`No local Kafka is running from ${dataDir}; nothing to stop${lookElsewhere}`)
     return 0
   }
   await kafka.stop()

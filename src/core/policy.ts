@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { type Codec, jsonCodec } from './codec.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { parseAddress } from './wire.ts'
+import type { Environment } from './environment.ts'
 
 /**
  * Every decision about the broker, made once for a whole fleet of services: topic names,
@@ -122,7 +123,7 @@ export function definePolicy(input: PolicyInput = {}): Policy {
  * const policy = loadPolicy({ file: 'kafka-ipc.json' })
  * ```
  */
-export function loadPolicy(options: { readonly file?: string; readonly env?: NodeJS.ProcessEnv; readonly base?: PolicyInput } = {}): Policy {
+export function loadPolicy(options: { readonly file?: string; readonly env?: Environment; readonly base?: PolicyInput } = {}): Policy {
   const env = options.env ?? process.env
   const file = options.file ?? env['KAFKA_IPC_CONFIG']
   const fromFile = file === undefined || file === '' ? {} : readConfigFile(file)

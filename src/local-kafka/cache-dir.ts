@@ -1,12 +1,13 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import type { Environment } from '../core/environment.ts'
 
 /**
  * Where kafka-ipc keeps the broker jars and the CLI's clusters: KAFKA_IPC_CACHE, else
  * $XDG_CACHE_HOME/kafka-ipc, else ~/.cache/kafka-ipc. Always outside the project, so nothing
  * downloaded ends up in a repository.
  */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function cacheDir(env: Environment = process.env): string {
   const explicit = env['KAFKA_IPC_CACHE']
   if (explicit !== undefined && explicit !== '') return explicit
   const xdg = env['XDG_CACHE_HOME']

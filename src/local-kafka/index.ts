@@ -11,6 +11,7 @@
  * await kafka.stop()
  * ```
  */
+import '../assert-supported-node.ts'
 export { LocalKafka, type LocalKafkaNodeStatus, type LocalKafkaOptions } from './local-kafka.ts'
 export { defaultKafkaVersion, ensureKafkaDistribution, type DistributionOptions, type KafkaDistribution } from './kafka-distribution.ts'
 export { cacheDir } from './cache-dir.ts'

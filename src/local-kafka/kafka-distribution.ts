@@ -4,6 +4,7 @@ import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import { cacheDir } from './cache-dir.ts'
 import { lastLines, runCommand } from './run-command.ts'
 import { findMaven } from './toolchain.ts'
+import type { Environment } from '../core/environment.ts'
 
 /**
  * The Apache Kafka release kafka-ipc runs by default. @platformatic/kafka 2.x supports brokers
@@ -29,7 +30,7 @@ export interface DistributionOptions {
   readonly version?: string
   readonly cacheDir?: string
   readonly log?: (line: string) => void
-  readonly env?: NodeJS.ProcessEnv
+  readonly env?: Environment
 }
 
 /**
@@ -79,7 +80,7 @@ async function isComplete(libsDir: string): Promise<boolean> {
   return entries.includes(completeMarker)
 }
 
-async function fetchBrokerJars(maven: string, version: string, home: string, outputDir: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function fetchBrokerJars(maven: string, version: string, home: string, outputDir: string, env: Environment): Promise<void> {
   const pom = `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>kafka-ipc.local</groupId>
@@ -104,7 +105,7 @@ async function fetchBrokerJars(maven: string, version: string, home: string, out
  * match both: log4j-slf4j-impl for SLF4J 1.x, log4j-slf4j2-impl for 2.x, at the log4j version
  * Kafka brought in.
  */
-async function fetchLoggingBinding(maven: string, libsDir: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function fetchLoggingBinding(maven: string, libsDir: string, env: Environment): Promise<void> {
   const jars = await readdir(libsDir)
   const slf4j = findJarVersion(jars, 'slf4j-api')
   const log4j = findJarVersion(jars, 'log4j-api')
@@ -126,7 +127,7 @@ export function findJarVersion(jarNames: readonly string[], artifactId: string):
   return undefined
 }
 
-async function runMaven(maven: string, args: readonly string[], env: NodeJS.ProcessEnv, what: string): Promise<void> {
+async function runMaven(maven: string, args: readonly string[], env: Environment, what: string): Promise<void> {
   const result = await runCommand(maven, ['-B', '-q', ...args], { env })
   if (result.exitCode !== 0) {
     throw new KafkaIpcError(

@@ -1,3 +1,5 @@
+/// <reference lib="esnext.disposable" preserve="true" />
+// `await using kafka = await LocalKafka.start()` needs the disposable symbols in the user's types too.
 import { rmSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import type { Environment } from '../core/environment.ts'
 
 /** What a finished command left behind. */
 export interface CommandResult {
@@ -13,7 +14,7 @@ export interface CommandResult {
 export function runCommand(
   command: string,
   args: readonly string[],
-  options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv } = {},
+  options: { readonly cwd?: string; readonly env?: Environment } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })

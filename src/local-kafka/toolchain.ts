@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import { runCommand } from './run-command.ts'
+import type { Environment } from '../core/environment.ts'
 
 /** A Java runtime able to run the Kafka broker. */
 export interface JavaRuntime {
@@ -19,7 +20,7 @@ const noBrokerHint = 'Or skip the local broker: set KAFKA_BROKERS to the bootstr
  * Finds Java 17+ — JAVA_HOME first, as every Java tool does, then `java` on PATH — and
  * explains what to install when there is none.
  */
-export async function findJava(env: NodeJS.ProcessEnv = process.env): Promise<JavaRuntime> {
+export async function findJava(env: Environment = process.env): Promise<JavaRuntime> {
   const javaHome = env['JAVA_HOME']
   const executable = javaHome !== undefined && javaHome !== '' ? join(javaHome, 'bin', 'java') : 'java'
   const result = await runCommand(executable, ['-version'], { env })
@@ -57,7 +58,7 @@ export function parseJavaMajorVersion(output: string): number | undefined {
 }
 
 /** Finds Maven (`mvn` on PATH, or MAVEN_CMD), needed once to fetch the broker jars. */
-export async function findMaven(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function findMaven(env: Environment = process.env): Promise<string> {
   const executable = env['MAVEN_CMD'] ?? 'mvn'
   const result = await runCommand(executable, ['--version'], { env })
   if (result.exitCode !== 0) {

@@ -7,5 +7,6 @@
  * const transport = memoryTransport(new MemoryBroker())
  * ```
  */
+import '../../assert-supported-node.ts'
 export { MemoryBroker } from './memory-broker.ts'
 export { memoryTransport } from './memory-transport.ts'

@@ -53,6 +53,18 @@ describe('kafka-ipc kafka start / status / stop', () => {
     const again = await cli('kafka', 'start', '--data', data)
     assert.equal(again.code, 0)
     assert.match(again.stderr, /already running/)
+    // Asking for another shape than what runs fails, naming what runs and what to do.
+    for (const [flag, value, expected] of [
+      ['--nodes', '3', /with 1 node\(s\), not 3/],
+      ['--port', String(port + 1), new RegExp(`with port ${port}, not ${port + 1}`)],
+    ] as const) {
+      const conflicting = await cli('kafka', 'start', '--data', data, flag, value)
+      assert.equal(conflicting.code, 1, `${flag} ${value} conflicts`)
+      assert.match(conflicting.stderr, expected)
+      assert.match(conflicting.stderr, /kafka-ipc kafka stop --data/)
+      assert.equal(conflicting.stdout, '', 'no address for a script to use by mistake')
+    }
+    assert.equal((await cli('kafka', 'start', '--data', data, '--nodes', '1', '--port', String(port))).code, 0, 'matching options are fine')
 
     const status = await cli('kafka', 'status', '--data', data, '--json')
     assert.equal(status.code, 0, status.stderr)

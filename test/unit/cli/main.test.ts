@@ -38,7 +38,7 @@ describe('kafka-ipc CLI', () => {
     const data = await mkdtemp(join(tmpdir(), 'kafka-ipc-cli-'))
     const status = await run('kafka', 'status', '--data', data)
     assert.equal(status.code, 3)
-    assert.match(status.out, /No local Kafka is running/)
+    assert.match(status.out, new RegExp(`No local Kafka is running from ${data.replaceAll('/', '\\/')} \\(--data DIR looks in another folder\\)`))
     const json = await run('kafka', 'status', '--data', data, '--json')
     assert.deepEqual(JSON.parse(json.out), { running: false, dataDir: data })
     assert.equal((await run('kafka', 'stop', '--data', data)).code, 0)
