@@ -24,7 +24,7 @@ export type CreateOptions = Omit<ClientOptions, 'transport' | 'ownsTransport'> &
  */
 export function createService(options: CreateOptions): Service {
   const ownsTransport = options.transport === undefined
-  return new Service({ ...options, policy: options.policy ?? loadPolicy(), transport: options.transport ?? kafkaTransport(), ownsTransport })
+  return new Service({ ...options, policy: options.policy ?? loadPolicy(), transport: options.transport ?? kafkaTransport(options.logger === undefined ? {} : { logger: options.logger }), ownsTransport })
 }
 
 /**
@@ -40,5 +40,5 @@ export function createService(options: CreateOptions): Service {
  */
 export function createClient(options: CreateOptions): Client {
   const ownsTransport = options.transport === undefined
-  return new Client({ ...options, policy: options.policy ?? loadPolicy(), transport: options.transport ?? kafkaTransport(), ownsTransport })
+  return new Client({ ...options, policy: options.policy ?? loadPolicy(), transport: options.transport ?? kafkaTransport(options.logger === undefined ? {} : { logger: options.logger }), ownsTransport })
 }

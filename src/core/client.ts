@@ -1,7 +1,9 @@
 import type { ArgsTuple, CallArgs, EmitArgs, GatherAnswer, GatherArgs, GatherResult, RequestArgs } from './call-types.ts'
 import { checkServiceName, type EventContract, fillPath, type GatherContract, type RouteContract, type StreamContract } from './contracts.ts'
 import { type HealthReport, summarizeHealth } from './channel-health.ts'
-import { KafkaIpcError } from './kafka-ipc-error.ts'
+import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
+import { ConsumerWatch } from './consumer-watch.ts'
+import { type ErrorListener, logFailures, recordContext } from './failure.ts'
 import { logChannelState, type Logger, stderrLogger } from './logger.ts'
 import { buildMessage, remoteError } from './messages.ts'
 import { type Answer, PendingCalls } from './pending-calls.ts'
@@ -19,8 +21,13 @@ export interface ClientOptions {
   readonly policy?: Policy
   /** Distinguishes instances of one service; random by default. */
   readonly instanceId?: string
-  /** Failures with no caller to tell: a failed commit, a malformed message. */
-  readonly onError?: (error: unknown) => void
+  /**
+   * Failures with no caller to tell — a handler that threw, a dropped record, an answer that could
+   * not be sent, a channel that failed — each with its context (service, route or event, topic,
+   * partition, offset, message id, caller). Default: one line each through `logger`
+   * ({@link logFailures}).
+   */
+  readonly onError?: ErrorListener
   /**
    * Where state changes (a channel lost and re-established during a broker failover) are logged:
    * any pino-compatible logger. Default: one line on stderr per change ({@link stderrLogger}).
@@ -58,7 +65,8 @@ export class Client {
   readonly #transport: Transport
   readonly #pending = new PendingCalls()
   readonly #ensured = new Map<string, Promise<void>>()
-  readonly #onError: (error: unknown) => void
+  readonly #consumers: ConsumerWatch
+  readonly #onError: ErrorListener
   readonly logger: Logger
   readonly #ownsTransport: boolean
   readonly #sendOptions: SendOptions
@@ -77,8 +85,9 @@ export class Client {
     this.policy = options.policy ?? defaultPolicy
     this.#sendOptions = { compression: this.policy.compression }
     this.#transport = options.transport
-    this.#onError = options.onError ?? (() => undefined)
     this.logger = options.logger ?? stderrLogger()
+    this.#onError = options.onError ?? logFailures(this.logger)
+    this.#consumers = new ConsumerWatch((group) => this.#transport.groupMembers(group))
     this.#ownsTransport = options.ownsTransport ?? false
   }
 
@@ -99,7 +108,7 @@ export class Client {
     return new Promise((resolve, reject) => {
       const release = this.#track(id, args.signal, timeout, (error) => {
         reject(error)
-      }, `${contract.service} to ${contract.method} ${contract.path}`)
+      }, `${contract.service} to ${contract.method} ${contract.path}`, contract.service)
       this.#pending.add(id, {
         target: contract.service,
         receive: (answer) => {
@@ -135,7 +144,7 @@ export class Client {
         id = request.id
         release = this.#track(id, args.signal, request.timeout, (error) => {
           self.fail(error, true)
-        }, `${contract.service} to finish ${contract.method} ${contract.path}`)
+        }, `${contract.service} to finish ${contract.method} ${contract.path}`, contract.service)
         this.#pending.add(id, { target: contract.service, receive: (answer) => {
           self.receive(answer)
         } })
@@ -146,7 +155,9 @@ export class Client {
         const target = responder === undefined ? undefined : topicNames.allowedInbox(this.policy, responder)
         if (target === undefined) return
         const cancel = buildMessage(target, 'cancel', { correlation: id, service: this.name }, undefined, this.policy.codec, this.policy.maxMessageBytes)
-        this.#transport.send([cancel], this.#sendOptions).catch(this.#onError)
+        this.#transport.send([cancel], this.#sendOptions).catch((error: unknown) => {
+          this.#onError(error, { kind: 'transport', service: this.name, topic: cancel.topic })
+        })
       },
       release: () => {
         release()
@@ -160,7 +171,7 @@ export class Client {
   async emit<C extends EventContract>(contract: C, ...[body, options = {}]: EmitArgs<C>): Promise<void> {
     this.#assertOpen()
     const topic = topicNames.event(this.policy, contract.name)
-    await this.#ensureTopic(topic, this.policy.retentionMs.events)
+    await this.#ensureTopic(topic, this.policy.retentionMs.events, this.policy.autoCreateTopics)
     const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`), this.policy.codec, this.policy.maxMessageBytes, checkOutgoingHeaders(options.headers))
     // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
     await this.#sendWithin(message, this.policy.timeoutMs)
@@ -169,7 +180,7 @@ export class Client {
   /** Asks every service that answers `contract` and collects their answers until `expect` is met or the deadline. */
   async gather<C extends GatherContract>(contract: C, ...[gatherArgs]: ArgsTuple<GatherArgs<C>>): Promise<GatherResult<InferOut<C['reply']>>> {
     const args: GatherArgs<GatherContract> = gatherArgs ?? {}
-    const { message, id, timeout } = await this.#request({ topic: topicNames.gather(this.policy, contract.name), method: 'POST', path: `/${contract.name}`, target: contract.name }, args)
+    const { message, id, timeout } = await this.#request({ kind: 'gather', topic: topicNames.gather(this.policy, contract.name), method: 'POST', path: `/${contract.name}`, target: contract.name }, args)
     const expect = args.expect
     const answers: GatherAnswer<InferOut<C['reply']>>[] = []
     const answered = new Set<string>()
@@ -253,14 +264,15 @@ export class Client {
 
   /** The request record of a call, a stream or a gather, once the inbox and the topic are ready. */
   async #request(
-    route: { readonly topic: string; readonly method: string; readonly path: string; readonly target: string },
+    route: { readonly kind: 'route' | 'gather'; readonly topic: string; readonly method: string; readonly path: string; readonly target: string },
     args: RequestArgs,
   ): Promise<{ message: OutgoingMessage; id: string; timeout: number }> {
     this.#assertOpen()
     if (args.signal?.aborted === true) throw cancelled(route.target)
     const timeout = checkTimeout(args.timeout ?? this.policy.timeoutMs)
     await this.#openInbox()
-    await this.#ensureTopic(route.topic, this.policy.retentionMs.requests)
+    if (route.kind === 'gather') await this.#ensureTopic(route.topic, this.policy.retentionMs.requests, this.policy.autoCreateTopics)
+    else await this.#ensureRequestTopic(route.topic, route.target)
     const id = newMessageId()
     const message = buildMessage(
       { topic: route.topic, key: args.key },
@@ -282,12 +294,13 @@ export class Client {
     })
   }
 
-  #routeOf(contract: RouteContract | StreamContract, args: RequestArgs): { topic: string; method: string; path: string; target: string } {
-    return { topic: topicNames.requests(this.policy, contract.service), method: contract.method, path: fillPath(contract.path, args.params), target: contract.service }
+  #routeOf(contract: RouteContract | StreamContract, args: RequestArgs): { kind: 'route'; topic: string; method: string; path: string; target: string } {
+    return { kind: 'route', topic: topicNames.requests(this.policy, contract.service), method: contract.method, path: fillPath(contract.path, args.params), target: contract.service }
   }
 
   /** Arms the deadline and the abort signal for a pending call; returns its release function. */
-  #track(id: string, signal: AbortSignal | undefined, timeout: number, fail: (error: Error) => void, waitingFor: string): () => void {
+  #track(id: string, signal: AbortSignal | undefined, timeout: number, fail: (error: Error) => void, waitingFor: string, service?: string): () => void {
+    if (service !== undefined) this.#consumers.note(topicNames.group(this.policy, service))
     let released = false
     const release = (): void => {
       if (released) return
@@ -299,7 +312,8 @@ export class Client {
     const timer = setTimeout(() => {
       release()
       this.#pending.counters.timeouts++
-      fail(new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${timeout} ms waiting for ${waitingFor}.`, { details: { timeoutMs: timeout } }))
+      const consumers = service === undefined ? undefined : this.#consumers.known(topicNames.group(this.policy, service))
+      fail(new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${timeout} ms waiting for ${waitingFor}.${service === undefined ? '' : consumersNote(this.policy, service, consumers)}`, { details: { timeoutMs: timeout, consumers } }))
     }, timeout)
     const onAbort = (): void => {
       release()
@@ -319,7 +333,9 @@ export class Client {
         onMessage: (message) => {
           this.#onInbox(message)
         },
-        onError: this.#onError,
+        onError: (error) => {
+          this.#onError(error, { kind: 'transport', service: this.name, topic: topicNames.inbox(this.policy, this.name, this.instanceId) })
+        },
         onState: (health) => {
           logChannelState(this.logger, this.name, health)
         },
@@ -331,15 +347,34 @@ export class Client {
     return this.#opening
   }
 
-  #ensureTopic(topic: string, retentionMs: number): Promise<void> {
+  #ensureTopic(topic: string, retentionMs: number, create: boolean): Promise<void> {
     let ensured = this.#ensured.get(topic)
     if (ensured === undefined) {
-      ensured = this.#transport.ensureTopics([{ name: topic, partitions: this.policy.partitions, replication: this.policy.replication, retentionMs }], this.policy.autoCreateTopics)
+      ensured = this.#transport.ensureTopics([{ name: topic, partitions: this.policy.partitions, replication: this.policy.replication, retentionMs }], create)
       ensured.catch(() => this.#ensured.delete(topic))
       this.#ensured.set(topic, ensured)
     }
     return ensured
   }
+
+  /**
+   * A service's request topic is its own: it creates it in listen(). A caller never does, so a
+   * typo in a service name fails at once, naming the topic, instead of creating a topic nobody
+   * reads and timing out like a slow service (docs/decisions/0005-callers-do-not-create-request-topics.md).
+   */
+  async #ensureRequestTopic(topic: string, service: string): Promise<void> {
+    try {
+      await this.#ensureTopic(topic, this.policy.retentionMs.requests, false)
+    } catch (error) {
+      if (!isKafkaIpcError(error, 'KIPC_TOPIC_MISSING')) throw error
+      throw new KafkaIpcError(
+        'KIPC_UNKNOWN_SERVICE',
+        `No service named ${service} has ever listened with prefix ${this.policy.prefix}: its request topic ${topic} does not exist. Check the service name in the contract, or start ${service} first.`,
+        { details: { service, topic } },
+      )
+    }
+  }
+
 
   #onInbox(message: IncomingMessage): void {
     let envelope: Envelope
@@ -348,7 +383,7 @@ export class Client {
       if (message.value.byteLength > this.policy.maxMessageBytes) throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', 'inbox message too large')
     } catch (error) {
       this.#pending.counters.malformedMessages++
-      this.#onError(error)
+      this.#onError(error, { kind: 'message-dropped', service: this.name, ...recordContext(message) })
       return
     }
     if (envelope.kind === 'cancel') {
@@ -357,6 +392,13 @@ export class Client {
     }
     if (envelope.kind !== 'reply' && envelope.kind !== 'item' && envelope.kind !== 'items' && envelope.kind !== 'end' && envelope.kind !== 'error') {
       this.#pending.counters.malformedMessages++
+      this.#onError(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} record in an inbox.`), {
+        kind: 'message-dropped',
+        service: this.name,
+        ...recordContext(message),
+        messageId: envelope.id,
+        caller: envelope.service,
+      })
       return
     }
     let body: unknown
@@ -400,4 +442,11 @@ function transportError(error: unknown): KafkaIpcError {
 function checkTimeout(timeout: number): number {
   if (!Number.isFinite(timeout) || timeout <= 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `timeout must be a positive number of milliseconds, got ${String(timeout)}.`)
   return Math.ceil(timeout)
+}
+
+/** What a timeout can add about who consumes the service's requests (see {@link ConsumerWatch}). */
+function consumersNote(policy: Policy, service: string, consumers: number | undefined): string {
+  if (consumers === undefined) return ''
+  if (consumers === 0) return ` No instance of ${service} is consuming ${topicNames.requests(policy, service)} (consumer group ${topicNames.group(policy, service)} has no members): it is stopped, not started yet, or failing to start.`
+  return ` ${consumers} instance(s) of ${service} consume its requests: the handler is slow, its partition is backed up, or the deadline is too short.`
 }

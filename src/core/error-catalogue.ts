@@ -72,6 +72,16 @@ export const errorCatalogue = {
     retryable: true,
     summary: 'The broker could not be reached or refused an operation.',
   },
+  KIPC_UNKNOWN_SERVICE: {
+    status: 404,
+    retryable: true,
+    summary: 'A call names a service whose request topic does not exist: a typo, or the service has never been started.',
+  },
+  KIPC_BROKER_UNREACHABLE: {
+    status: 503,
+    retryable: true,
+    summary: 'No broker answered at the configured addresses within the connect timeout; the addresses and the last cause are named.',
+  },
   KIPC_INVALID_POLICY: {
     status: 500,
     retryable: false,

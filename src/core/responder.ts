@@ -1,6 +1,7 @@
 import type { Client } from './client.ts'
 import type { GatherContract, RouteContract, StreamContract } from './contracts.ts'
 import type { HandlerContext, IncomingRequest } from './handler-types.ts'
+import { type ErrorListener, type FailureContext, type FailureKind, recordContext } from './failure.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { buildMessage, type EnvelopeFields, errorBody } from './messages.ts'
 import { type Policy, topicNames } from './policy.ts'
@@ -36,7 +37,7 @@ export interface ResponderDeps {
   readonly transport: Transport
   readonly client: Client
   readonly counters: ResponderCounters
-  readonly onError: (error: unknown) => void
+  readonly onError: ErrorListener
   /** Running requests by id, so a cancel message can abort them. */
   readonly running: Map<string, AbortController>
   /** Aborts every handler when the service closes. */
@@ -50,15 +51,22 @@ export interface ResponderDeps {
  */
 export async function respond(deps: ResponderDeps, envelope: Envelope, message: IncomingMessage, found: { registered: Registered; params: Record<string, string> } | undefined): Promise<void> {
   const { policy, counters } = deps
-  if (envelope.deadline !== undefined && envelope.deadline <= Date.now()) {
+  // The context is built only when something fails: nothing extra per request.
+  const report = (kind: FailureKind, error: unknown): void => {
+    const context: FailureContext = { kind, service: deps.service, target: `${envelope.method ?? '?'} ${envelope.path ?? '?'}`, ...recordContext(message), messageId: envelope.id, caller: envelope.service }
+    deps.onError(error, context)
+  }
+  const now = Date.now()
+  if (envelope.deadline !== undefined && envelope.deadline <= now) {
     counters.expired++
+    report('message-dropped', new KafkaIpcError('KIPC_TIMEOUT', `Dropped request ${envelope.id}: its deadline had passed ${now - envelope.deadline} ms before it was consumed.`))
     return
   }
   const replyTo = envelope.replyTo
   const target = replyTo === undefined ? undefined : topicNames.allowedInbox(policy, replyTo)
   if (target === undefined) {
     counters.rejectedReplyTargets++
-    deps.onError(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Dropped request ${envelope.id}: reply target ${JSON.stringify(replyTo ?? null)} is not an inbox of prefix ${policy.prefix}.`))
+    report('message-dropped', new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Dropped request ${envelope.id}: reply target ${JSON.stringify(replyTo ?? null)} is not an inbox of prefix ${policy.prefix}.`))
     return
   }
   // An answer whose send falls into a leader election is tried again until the caller stops
@@ -72,18 +80,19 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
       await deps.transport.send([message], sendOptions)
     } catch (error) {
       counters.undeliverable++
-      deps.onError(error)
+      report('answer-undeliverable', error)
       undelivered = error
       throw error
     }
   }
-  const sendError = async (error: unknown): Promise<void> => {
+  const sendError = async (kind: FailureKind, error: unknown): Promise<void> => {
     counters.failed++
+    report(kind, error)
     const { status, body } = errorBody(error, policy.exposeErrorStack)
     await send('error', { status }, body)
   }
   if (found === undefined) {
-    await sendError(new KafkaIpcError('KIPC_NOT_FOUND', `${deps.service} has no route ${envelope.method ?? '?'} ${envelope.path ?? '?'}.`))
+    await sendError('message-dropped', new KafkaIpcError('KIPC_NOT_FOUND', `${deps.service} has no route ${envelope.method ?? '?'} ${envelope.path ?? '?'}.`))
     return
   }
   const { registered, params } = found
@@ -126,7 +135,7 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
       counters.cancelled++
       return
     }
-    await sendError(error).catch(() => undefined)
+    await sendError('handler-failed', error).catch(() => undefined)
   } finally {
     clearTimeout(timer)
     deps.shutdown.removeEventListener('abort', onShutdown)

@@ -2,7 +2,8 @@ import { type ChannelHealth, type HealthReport, summarizeHealth } from './channe
 import { Client, type ClientOptions } from './client.ts'
 import type { AnyContract, EventContract, GatherContract, RouteContract, StreamContract } from './contracts.ts'
 import type { EventHandler, HandlerFor } from './handler-types.ts'
-import { KafkaIpcError } from './kafka-ipc-error.ts'
+import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
+import { type ErrorListener, logFailures, recordContext } from './failure.ts'
 import { logChannelState } from './logger.ts'
 import { RecentIds } from './recent-ids.ts'
 import { type Registered, respond, type ResponderCounters, type ResponderDeps } from './responder.ts'
@@ -10,7 +11,7 @@ import { Router } from './router.ts'
 import { topicNames } from './policy.ts'
 import { validate } from './schema.ts'
 import type { IncomingMessage, Subscription, TopicPartition, TopicSpec } from './transport.ts'
-import { readEnvelope, userHeaders } from './wire.ts'
+import { type Envelope, readEnvelope, userHeaders } from './wire.ts'
 
 /** How to build a service: a client's options (a service calls others too). */
 export type ServiceOptions = ClientOptions
@@ -49,14 +50,14 @@ export class Service {
   readonly #serviceCounters = { eventsHandled: 0, eventsFailed: 0, duplicates: 0 }
   readonly #recentIds: RecentIds
   readonly #options: ServiceOptions
-  readonly #onError: (error: unknown) => void
+  readonly #onError: ErrorListener
   /** `starting` while listen() runs; `listening` once every subscription consumes. */
   #state: 'new' | 'starting' | 'listening' | 'closed' = 'new'
 
   constructor(options: ServiceOptions) {
     this.#options = options
-    this.#onError = options.onError ?? (() => undefined)
     this.client = new Client({ ...options, ownsTransport: false })
+    this.#onError = options.onError ?? logFailures(this.client.logger)
     this.#recentIds = new RecentIds(this.client.policy.deduplicationWindow)
     this.client.onCancel = (envelope) => {
       const controller = envelope.correlation === undefined ? undefined : this.#running.get(envelope.correlation)
@@ -120,7 +121,7 @@ export class Service {
           startFrom: 'earliest',
           maxInFlight: policy.maxInFlight,
           onMessage: (message) => this.#onRequest(deps, message),
-          onError: this.#onError,
+          onError: this.#onChannelError(topicNames.group(policy, this.name)),
           onState: this.#logState,
         }),
       )
@@ -133,7 +134,7 @@ export class Service {
           startFrom: policy.eventsStartFrom,
           maxInFlight: policy.maxInFlight,
           onMessage: (message) => this.#onEvent(message),
-          onError: this.#onError,
+          onError: this.#onChannelError(`${topicNames.group(policy, this.name)}.events`),
           onState: this.#logState,
         }),
       )
@@ -228,11 +229,18 @@ export class Service {
       envelope = readEnvelope(message.headers)
     } catch (error) {
       this.#counters.malformed++
-      this.#onError(error)
+      this.#onError(error, { kind: 'message-dropped', service: this.name, ...recordContext(message) })
       return
     }
     if (envelope.kind !== 'request') {
       this.#counters.malformed++
+      this.#onError(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} record on request topic ${message.topic}.`), {
+        kind: 'message-dropped',
+        service: this.name,
+        ...recordContext(message),
+        messageId: envelope.id,
+        caller: envelope.service,
+      })
       return
     }
     if (this.#isCopy(message, envelope.id)) return
@@ -247,8 +255,9 @@ export class Service {
     const { policy } = this.client
     const name = message.topic.slice(`${policy.prefix}.event.`.length)
     const subscription = this.#events.get(name)
+    let envelope: Envelope | undefined
     try {
-      const envelope = readEnvelope(message.headers)
+      envelope = readEnvelope(message.headers)
       if (subscription === undefined || envelope.kind !== 'event') throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} on event topic ${message.topic}.`)
       if (this.#isCopy(message, envelope.id)) return
       if (message.value.byteLength > policy.maxMessageBytes) throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `Event ${name} is ${message.value.byteLength} bytes; the policy allows ${policy.maxMessageBytes}.`)
@@ -260,7 +269,22 @@ export class Service {
       this.#serviceCounters.eventsHandled++
     } catch (error) {
       this.#serviceCounters.eventsFailed++
-      this.#onError(error)
+      const dropped = isKafkaIpcError(error) && (error.code === 'KIPC_PROTOCOL_ERROR' || error.code === 'KIPC_PAYLOAD_TOO_LARGE')
+      this.#onError(error, {
+        kind: dropped ? 'message-dropped' : 'handler-failed',
+        service: this.name,
+        target: name,
+        ...recordContext(message),
+        messageId: envelope?.id,
+        caller: envelope?.service,
+      })
+    }
+  }
+
+  /** Failures of a consumer group subscription: it re-establishes itself; health() shows it. */
+  #onChannelError(group: string): (error: unknown) => void {
+    return (error) => {
+      this.#onError(error, { kind: 'transport', service: this.name, target: `group ${group}` })
     }
   }
 

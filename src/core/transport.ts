@@ -15,6 +15,12 @@ export interface Transport {
   ensureTopics(topics: readonly TopicSpec[], create: boolean): Promise<void>
   /** Deletes topics; missing ones are ignored. */
   deleteTopics(names: readonly string[]): Promise<void>
+  /**
+   * How many members consumer group `group` has now — 0 when it has none or does not exist;
+   * undefined when the broker cannot tell. A caller uses it to explain a timeout: nobody is
+   * consuming the requests (a stopped service) or somebody is and is slow.
+   */
+  groupMembers(group: string): Promise<number | undefined>
   /** Resolves once the broker has durably accepted every message (Kafka: acks=all). */
   send(messages: readonly OutgoingMessage[], options?: SendOptions): Promise<void>
   /**

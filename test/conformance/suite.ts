@@ -2,6 +2,7 @@
 import { describe } from 'node:test'
 import { copiesSuite } from './copies.ts'
 import { eventsSuite } from './events.ts'
+import { failuresSuite } from './failures.ts'
 import { gatherSuite } from './gather.ts'
 import type { Harness } from './harness.ts'
 import { healthSuite } from './health.ts'
@@ -18,5 +19,6 @@ export function runConformance(harness: () => Harness): void {
     policySuite(harness)
     healthSuite(harness)
     copiesSuite(harness)
+    failuresSuite(harness)
   })
 }

@@ -86,3 +86,13 @@ export function asTransportError(error: unknown, what: string): KafkaIpcError {
   const detail = reasons.length === 0 || (reasons.length === 1 && reasons[0] === top) ? top : `${top} (${reasons.slice(0, 3).join('; ')})`
   return new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka: ${what}: ${detail}`, { cause: error, retryable: isRetryableKafkaError(inner) })
 }
+
+/**
+ * The underlying reason in an error from the client library — the innermost messages, such as
+ * `connect ECONNREFUSED 127.0.0.1:9092` — rather than its summary (`metadata failed 1 times.`).
+ */
+export function innermostReason(error: unknown): string {
+  const leaves = [...new Set([...errorTree(error)].filter((node) => !Array.isArray(node['errors']) && node['cause'] === undefined).map((node) => (typeof node['message'] === 'string' ? node['message'] : '')).filter((message) => message !== ''))]
+  if (leaves.length > 0) return leaves.slice(0, 2).join('; ')
+  return error instanceof Error ? error.message : String(error)
+}

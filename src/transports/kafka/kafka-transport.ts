@@ -3,7 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { Compression } from '../../core/policy.ts'
 import { type Inbox, type InboxOptions, type OutgoingMessage, type SendOptions, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
+import { type Logger, stderrLogger } from '../../core/logger.ts'
 import { backoff } from './backoff.ts'
+import { brokerAddresses } from './broker-addresses.ts'
+import { BrokerReachability, connectTimeout } from './broker-reachability.ts'
 import { asTransportError, isRetryableKafkaError, kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
@@ -13,8 +16,16 @@ import { SendDeadlines } from './send-deadlines.ts'
 
 /** How to reach Kafka. Everything else comes from the policy. */
 export interface KafkaTransportOptions {
-  /** Bootstrap brokers; default: $KAFKA_BROKERS, else 127.0.0.1:9092. */
+  /** Bootstrap brokers, each `host:port`; default: $KAFKA_BROKERS, else 127.0.0.1:9092. */
   readonly brokers?: readonly string[] | string
+  /**
+   * How long the first operation waits for a broker to answer — a service may start before its
+   * broker — logging once what it waits for. Then it fails with KIPC_BROKER_UNREACHABLE, naming
+   * the addresses and the last cause. Default: $KIPC_CONNECT_TIMEOUT_MS, else 30 000 ms.
+   */
+  readonly connectTimeoutMs?: number
+  /** Where waiting for the broker is logged; any pino-compatible logger. Default: stderr. */
+  readonly logger?: Logger
   /** Client id prefix seen in broker logs and quotas. Default 'kafka-ipc'. */
   readonly clientId?: string
   /** Low-level timings; the defaults favour latency. */
@@ -66,18 +77,19 @@ class KafkaTransport implements Transport {
   #admin: Admin | undefined
   #producer: Producer<string, Uint8Array> | undefined
   #closed = false
+  readonly #reachability: BrokerReachability
   readonly #deadlines = new SendDeadlines()
   readonly #batcher = new SendBatcher((messages, compression) => this.#produce(messages, compression))
 
   constructor(options: KafkaTransportOptions) {
-    const brokers = typeof options.brokers === 'string' ? options.brokers.split(',') : (options.brokers ?? (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','))
-    const bootstrapBrokers = brokers.map((broker) => broker.trim()).filter((broker) => broker !== '')
-    if (bootstrapBrokers.length === 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', 'kafkaTransport needs at least one broker address (host:port).')
-    this.#connection = { base: { clientId: options.clientId ?? 'kafka-ipc', bootstrapBrokers, retries: 20, retryDelay: 100 }, tuning: { ...defaultTuning, ...options.tuning }, transport: this, inboxReplication: -1 }
+    const addresses = brokerAddresses(options.brokers, process.env)
+    this.#connection = { base: { clientId: options.clientId ?? 'kafka-ipc', bootstrapBrokers: addresses.brokers, retries: 20, retryDelay: 100 }, tuning: { ...defaultTuning, ...options.tuning }, transport: this, inboxReplication: -1 }
+    this.#reachability = new BrokerReachability(addresses, connectTimeout(options.connectTimeoutMs), options.logger ?? stderrLogger(), () => this.#closed)
   }
 
   async ensureTopics(topics: readonly TopicSpec[], create: boolean): Promise<void> {
     if (topics.length === 0) return
+    await this.#reachability.reached()
     const admin = this.#adminClient()
     const existing = new Set(await wrap(admin.listTopics(), 'listing topics'))
     const missing = topics.filter((topic) => !existing.has(topic.name))
@@ -121,6 +133,7 @@ class KafkaTransport implements Transport {
 
   async deleteTopics(names: readonly string[]): Promise<void> {
     if (names.length === 0) return
+    await this.#reachability.reached()
     const admin = this.#adminClient()
     // Deleting a missing topic is retried by the client as if the broker were unsure; skip them.
     const existing = new Set(await wrap(admin.listTopics(), 'listing topics'))
@@ -129,6 +142,16 @@ class KafkaTransport implements Transport {
     await wrap(admin.deleteTopics({ topics: present }), `deleting ${present.join(', ')}`).catch((error: unknown) => {
       if (!onlyTopicErrors((error as { cause?: unknown }).cause, kafkaErrorCode.unknownTopicOrPartition)) throw error
     })
+  }
+
+  async groupMembers(group: string): Promise<number | undefined> {
+    await this.#reachability.reached()
+    return this.#adminClient()
+      .describeGroups({ groups: [group] })
+      .then(
+        (groups) => groups.get(group)?.members.size ?? 0,
+        () => undefined,
+      )
   }
 
   /**
@@ -219,13 +242,15 @@ class KafkaTransport implements Transport {
     return this.#producer
   }
 
-  subscribe(options: SubscribeOptions): Promise<Subscription> {
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.#assertOpen()
+    await this.#reachability.reached()
     return subscribeKafka(this.#connection, options)
   }
 
-  openInbox(options: InboxOptions): Promise<Inbox> {
+  async openInbox(options: InboxOptions): Promise<Inbox> {
     this.#assertOpen()
+    await this.#reachability.reached()
     return openKafkaInbox(this.#connection, options)
   }
 

@@ -122,6 +122,11 @@ export class MemoryBroker {
     this.#rebalance(group)
   }
 
+  /** Members of a consumer group now (0 when it has none or does not exist). */
+  groupMembers(groupId: string): number {
+    return this.#groups.get(groupId)?.members.length ?? 0
+  }
+
   committed(groupId: string, topic: string, partition: number): bigint | undefined {
     return this.#group(groupId).committed.get(`${topic}:${partition}`)
   }

@@ -19,6 +19,7 @@ function inboxesUnreachable(inner: Transport, policy: ReturnType<typeof definePo
     name: inner.name,
     ensureTopics: (topics, create) => inner.ensureTopics(topics, create),
     deleteTopics: (names) => inner.deleteTopics(names),
+    groupMembers: (group) => inner.groupMembers(group),
     subscribe: (options) => inner.subscribe(options),
     openInbox: (options) => inner.openInbox(options),
     close: () => inner.close(),

@@ -1,0 +1,78 @@
+import { isKafkaIpcError } from './kafka-ipc-error.ts'
+import type { Logger } from './logger.ts'
+import type { IncomingMessage } from './transport.ts'
+
+/**
+ * What went wrong, from the service's side:
+ * - `handler-failed`: a handler threw or its input or output failed validation (the caller got an
+ *   error answer; an event is still consumed);
+ * - `message-dropped`: a record was not handled at all — malformed, expired before it arrived, an
+ *   unknown route, or a reply target that is not an inbox;
+ * - `answer-undeliverable`: a reply, stream record or error could not be sent before the deadline;
+ * - `transport`: a channel failed (it re-establishes itself; see `health()`).
+ */
+export type FailureKind = 'handler-failed' | 'message-dropped' | 'answer-undeliverable' | 'transport'
+
+/**
+ * Where a failure happened: enough to find the record (`topic`, `partition`, `offset`,
+ * `messageId`) and who sent it (`caller`).
+ */
+export interface FailureContext {
+  readonly kind: FailureKind
+  /** The service or client that reports it. */
+  readonly service: string
+  /** What the record asked for: `POST /quotes`, a gather or an event name. */
+  readonly target?: string | undefined
+  readonly topic?: string | undefined
+  readonly partition?: number | undefined
+  readonly offset?: bigint | undefined
+  /** The record's `kipc-id`. */
+  readonly messageId?: string | undefined
+  /** The service that sent the record, when it said. */
+  readonly caller?: string | undefined
+}
+
+/**
+ * Receives every failure that has no caller to tell, with its context.
+ *
+ * @example
+ * ```ts
+ * const app = createService({
+ *   name: 'pricing',
+ *   onError: (error, context) => metrics.increment(`failures.${context.kind}`),
+ * })
+ * ```
+ */
+export type ErrorListener = (error: unknown, context: FailureContext) => void
+
+/** The context fields a consumed record gives. */
+export function recordContext(message: IncomingMessage): Pick<FailureContext, 'topic' | 'partition' | 'offset'> {
+  return { topic: message.topic, partition: message.partition, offset: message.offset }
+}
+
+/**
+ * The listener used when none is given: one structured line per failure through `logger` —
+ * `error` for failures of the service itself (status 500 and above, undeliverable answers),
+ * `warn` for what the sender got wrong (status below 500, dropped records). Transport failures
+ * are left to the channel state lines ({@link logChannelState}), which say once that a channel
+ * stopped and once that it consumes again, instead of once per retry.
+ *
+ * @example
+ * ```ts
+ * const onError = logFailures(stderrLogger())
+ * onError(new Error('ledger down'), { kind: 'handler-failed', service: 'ledger', target: 'booking.created' })
+ * // kafka-ipc error: ledger: handler-failed booking.created: ledger down {"kind":"handler-failed",…}
+ * ```
+ */
+export function logFailures(logger: Logger): ErrorListener {
+  return (error, context) => {
+    if (context.kind === 'transport') return
+    const code = isKafkaIpcError(error) ? error.code : undefined
+    const status = isKafkaIpcError(error) ? error.status : 500
+    const message = error instanceof Error ? error.message : String(error)
+    const details = { ...context, ...(code === undefined ? {} : { code }), status, error: message }
+    const line = `${context.service}: ${context.kind}${context.target === undefined ? '' : ` ${context.target}`}: ${message}`
+    if (context.kind === 'answer-undeliverable' || (context.kind === 'handler-failed' && status >= 500)) logger.error(details, line)
+    else logger.warn(details, line)
+  }
+}

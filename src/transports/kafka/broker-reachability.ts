@@ -1,0 +1,93 @@
+import { Admin } from '@platformatic/kafka'
+import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
+import type { Logger } from '../../core/logger.ts'
+import { backoff } from './backoff.ts'
+import type { BrokerAddresses } from './broker-addresses.ts'
+import { innermostReason } from './kafka-errors.ts'
+
+const defaultConnectTimeoutMs = 30_000
+
+/** The connect timeout from the option, else $KIPC_CONNECT_TIMEOUT_MS, else 30 s. */
+export function connectTimeout(option: number | undefined, env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const fromEnv = env['KIPC_CONNECT_TIMEOUT_MS']
+  const value = option ?? (fromEnv === undefined || fromEnv === '' ? defaultConnectTimeoutMs : Number(fromEnv))
+  if (!Number.isInteger(value) || value < 0) {
+    throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `${option === undefined ? 'KIPC_CONNECT_TIMEOUT_MS' : 'connectTimeoutMs'} must be a whole number of ms, got ${JSON.stringify(option ?? fromEnv)}.`)
+  }
+  return value
+}
+
+/**
+ * The gate before a transport's first broker operation: waits until a broker answers a metadata
+ * request, for up to the connect timeout, so a service started before its broker (a pod beside a
+ * Kafka still booting) comes up by itself. It logs once that it is waiting and once that it got
+ * through; if no broker answers in time it fails with one line — the addresses, where they came
+ * from, the last cause, what to check — instead of the client library's nested errors. After the
+ * first success it stays open: later failures are the subscriptions' and inboxes' to recover from.
+ *
+ * @example
+ * ```ts
+ * const gate = new BrokerReachability(brokerAddresses(undefined, process.env), 30_000, stderrLogger(), () => false)
+ * await gate.reached() // resolves once a broker answers; KIPC_BROKER_UNREACHABLE after 30 s
+ * ```
+ */
+export class BrokerReachability {
+  readonly #addresses: BrokerAddresses
+  readonly #timeoutMs: number
+  readonly #logger: Logger
+  readonly #isClosed: () => boolean
+  #reached: Promise<void> | undefined
+
+  constructor(addresses: BrokerAddresses, timeoutMs: number, logger: Logger, isClosed: () => boolean) {
+    this.#addresses = addresses
+    this.#timeoutMs = timeoutMs
+    this.#logger = logger
+    this.#isClosed = isClosed
+  }
+
+  /** Resolves once a broker has answered; concurrent callers share one wait. A failed wait is tried afresh next time. */
+  reached(): Promise<void> {
+    this.#reached ??= this.#probe().catch((error: unknown) => {
+      this.#reached = undefined
+      throw error
+    })
+    return this.#reached
+  }
+
+  async #probe(): Promise<void> {
+    const { brokers, source } = this.#addresses
+    const started = Date.now()
+    let waiting = false
+    for (let attempt = 0; ; attempt++) {
+      // One try per attempt: the backoff and the deadline here replace the library's retries.
+      const admin = new Admin({ clientId: 'kafka-ipc-probe', bootstrapBrokers: brokers, retries: 0, connectTimeout: Math.min(5_000, Math.max(500, this.#timeoutMs)) })
+      let cause: string
+      try {
+        await admin.metadata({ topics: [] })
+        if (waiting) this.#logger.info({ brokers, waitedMs: Date.now() - started }, `connected to Kafka at ${brokers.join(',')} after ${((Date.now() - started) / 1000).toFixed(1)} s`)
+        return
+      } catch (error) {
+        cause = innermostReason(error)
+      } finally {
+        await admin.close().catch(() => undefined)
+      }
+      if (this.#isClosed()) throw new KafkaIpcError('KIPC_UNAVAILABLE', 'The Kafka transport was closed while waiting for a broker.')
+      const elapsed = Date.now() - started
+      if (elapsed >= this.#timeoutMs) {
+        const unreachable = new KafkaIpcError(
+          'KIPC_BROKER_UNREACHABLE',
+          `Cannot reach Kafka at ${brokers.join(',')} (from ${source}) after ${(elapsed / 1000).toFixed(1)} s: ${cause}. Check KAFKA_BROKERS and that a broker listens there; KIPC_CONNECT_TIMEOUT_MS sets how long to wait.`,
+          { details: { brokers, source, waitedMs: elapsed, cause } },
+        )
+        // One line when printed: the library's nested errors are summed up in `cause` above.
+        unreachable.stack = `${unreachable.name}: ${unreachable.message}`
+        throw unreachable
+      }
+      if (!waiting) {
+        waiting = true
+        this.#logger.warn({ brokers, source, cause, timeoutMs: this.#timeoutMs }, `waiting for Kafka at ${brokers.join(',')} (${cause}); giving up after ${(this.#timeoutMs / 1000).toFixed(0)} s`)
+      }
+      await backoff(attempt, undefined, 250, Math.min(2_000, this.#timeoutMs - elapsed))
+    }
+  }
+}
