@@ -60,7 +60,7 @@ export function streamsSuite(harness: () => Harness): void {
       const { app, closed } = countdownService(service)
       await app.listen()
       const items: number[] = []
-      for await (const item of client('caller').stream(countdown, { body: { from: 1_000, delayMs: 20 } })) {
+      for await (const item of client('caller').stream(countdown, { body: { from: 1_000, delayMs: 20 }, timeout: 60_000 })) {
         items.push(item.n)
         if (items.length === 3) break
       }
@@ -76,7 +76,7 @@ export function streamsSuite(harness: () => Harness): void {
       const controller = new AbortController()
       const items: number[] = []
       const error: unknown = await (async () => {
-        for await (const item of client('caller').stream(countdown, { body: { from: 1_000, delayMs: 20 }, signal: controller.signal })) {
+        for await (const item of client('caller').stream(countdown, { body: { from: 1_000, delayMs: 20 }, signal: controller.signal, timeout: 60_000 })) {
           items.push(item.n)
           if (items.length === 2) controller.abort()
         }

@@ -6,8 +6,11 @@ import { failuresSuite } from './failures.ts'
 import { gatherSuite } from './gather.ts'
 import type { Harness } from './harness.ts'
 import { healthSuite } from './health.ts'
+import { hostileInputSuite } from './hostile-input.ts'
+import { orderingSuite } from './ordering.ts'
 import { policySuite } from './policy.ts'
 import { requestReplySuite } from './request-reply.ts'
+import { streamCancelSuite } from './stream-cancel.ts'
 import { streamsSuite } from './streams.ts'
 
 export function runConformance(harness: () => Harness): void {
@@ -15,10 +18,13 @@ export function runConformance(harness: () => Harness): void {
     requestReplySuite(harness)
     eventsSuite(harness)
     streamsSuite(harness)
+    streamCancelSuite(harness)
     gatherSuite(harness)
     policySuite(harness)
     healthSuite(harness)
     copiesSuite(harness)
     failuresSuite(harness)
+    hostileInputSuite(harness)
+    orderingSuite(harness)
   })
 }

@@ -105,7 +105,8 @@ describe('the published package, installed from its tarball', { timeout: 5 * 60_
       service.kill('SIGKILL')
     }
     // As a user runs it, not as a child of this test runner (which tells children to report to it).
-    const { NODE_TEST_CONTEXT: _, ...userEnv } = process.env
+    const userEnv = { ...process.env }
+    delete userEnv['NODE_TEST_CONTEXT']
     const unitTest = await run(process.execPath, ['--test', '--test-reporter=tap', 'pricing.test.ts'], { cwd: project, env: userEnv, timeout: 60_000 })
     assert.match(unitTest.stdout, /# pass 1\n# fail 0/)
   })
