@@ -82,8 +82,14 @@ export function eventsSuite(harness: () => Harness): void {
       })
       await second.listen()
       await waitUntil(() => seenAfter.length >= 10, 'the restarted service handled the 10 new events')
-      await new Promise((resolve) => setTimeout(resolve, 300))
-      assert.deepEqual([...seenAfter].sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => 20 + i))
+      // One marker per key, after everything else: a replayed older event of that key (same
+      // partition) would have been handled before its marker.
+      for (let seq = 30; seq < 34; seq++) await emitter.emit(booked, { id: `B${seq % 4}`, seq }, { key: `B${seq % 4}` })
+      await waitUntil(() => [30, 31, 32, 33].every((seq) => seenAfter.includes(seq)), 'the markers arrived')
+      assert.deepEqual(
+        seenAfter.filter((seq) => seq < 30).sort((a, b) => a - b),
+        Array.from({ length: 10 }, (_, i) => 20 + i),
+      )
     })
 
     it('reports a failing event handler through onError and keeps consuming', async () => {

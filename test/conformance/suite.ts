@@ -9,6 +9,7 @@ import { healthSuite } from './health.ts'
 import { hostileInputSuite } from './hostile-input.ts'
 import { orderingSuite } from './ordering.ts'
 import { policySuite } from './policy.ts'
+import { protocolEdgesSuite } from './protocol-edges.ts'
 import { requestReplySuite } from './request-reply.ts'
 import { streamCancelSuite } from './stream-cancel.ts'
 import { streamsSuite } from './streams.ts'
@@ -26,5 +27,6 @@ export function runConformance(harness: () => Harness): void {
     failuresSuite(harness)
     hostileInputSuite(harness)
     orderingSuite(harness)
+    protocolEdgesSuite(harness)
   })
 }

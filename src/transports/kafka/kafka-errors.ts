@@ -26,8 +26,12 @@ const permanentApiErrors = new Set([
   'UNSUPPORTED_COMPRESSION_TYPE',
 ])
 
-/** The client's own error codes that no retry helps. */
-const permanentClientCodes = new Set(['PLT_KFK_AUTHENTICATION', 'PLT_KFK_UNSUPPORTED_API', 'PLT_KFK_UNSUPPORTED_COMPRESSION', 'PLT_KFK_UNSUPPORTED_FORMAT', 'PLT_KFK_UNSUPPORTED'])
+/**
+ * The client's own error codes that no retry helps. PLT_KFK_USER is what a send to a topic that no
+ * longer exists fails with ("Unknown topic …"): an inbox deleted by a caller that shut down. Retried
+ * until the request's deadline, such an answer held a closing service for that long.
+ */
+const permanentClientCodes = new Set(['PLT_KFK_USER', 'PLT_KFK_AUTHENTICATION', 'PLT_KFK_UNSUPPORTED_API', 'PLT_KFK_UNSUPPORTED_COMPRESSION', 'PLT_KFK_UNSUPPORTED_FORMAT', 'PLT_KFK_UNSUPPORTED'])
 
 /** Walks an error from @platformatic/kafka — nested aggregates and causes — visiting each node once. */
 function* errorTree(error: unknown, depth = 0): Generator<Record<string, unknown>> {

@@ -4,12 +4,12 @@ import assert from 'node:assert/strict'
 import { Consumer } from '@platformatic/kafka'
 import { describe, it } from 'node:test'
 import { z } from 'zod'
-import { Client } from '../../../src/core/client.ts'
-import { event, route, stream } from '../../../src/core/contracts.ts'
-import { type Compression, definePolicy, topicNames } from '../../../src/core/policy.ts'
-import { Service } from '../../../src/core/service.ts'
-import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
-import { uniqueName, useKafka } from '../../support/kafka.ts'
+import { Client } from '../../../../src/core/client.ts'
+import { event, route, stream } from '../../../../src/core/contracts.ts'
+import { type Compression, definePolicy, topicNames } from '../../../../src/core/policy.ts'
+import { Service } from '../../../../src/core/service.ts'
+import { kafkaTransport } from '../../../../src/transports/kafka/kafka-transport.ts'
+import { uniqueName, useKafka } from '../../../support/kafka.ts'
 
 const brokers = useKafka()
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka'
+import { MultipleErrors, NetworkError, ProtocolError, UserError } from '@platformatic/kafka'
 import { describe, it } from 'node:test'
-import { KafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
-import { asTransportError, isRetryableKafkaError } from '../../../src/transports/kafka/kafka-errors.ts'
+import { KafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
+import { asTransportError, isRetryableKafkaError } from '../../../../src/transports/kafka/kafka-errors.ts'
 
 describe('Kafka transport errors', () => {
   it('turns the plain object of a heartbeat event into a KafkaIpcError with the inner reason', () => {
@@ -34,6 +34,8 @@ describe('Kafka transport errors', () => {
     assert.equal(isRetryableKafkaError(new NetworkError('Connection closed')), true)
     assert.equal(isRetryableKafkaError(new MultipleErrors('produce failed', [new ProtocolError('MESSAGE_TOO_LARGE')])), false)
     assert.equal(isRetryableKafkaError(new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION')), false)
+    // What the client reports for a send to an inbox deleted by a caller that shut down.
+    assert.equal(isRetryableKafkaError(new MultipleErrors('Producing messages failed.', [new UserError('Unknown topic kipc.inbox.web.1.')])), false)
     assert.equal(isRetryableKafkaError(new KafkaIpcError('KIPC_INVALID_ARGUMENT', 'no')), false)
   })
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { SendDeadlines } from '../../../src/transports/kafka/send-deadlines.ts'
+import { SendDeadlines } from '../../../../src/transports/kafka/send-deadlines.ts'
 
 describe('SendDeadlines', () => {
   it('fails a send still unsettled at its deadline, within one tick, and only once', async () => {

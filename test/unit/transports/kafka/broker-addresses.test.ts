@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
-import { brokerAddresses } from '../../../src/transports/kafka/broker-addresses.ts'
-import { connectTimeout } from '../../../src/transports/kafka/broker-reachability.ts'
+import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
+import { brokerAddresses } from '../../../../src/transports/kafka/broker-addresses.ts'
+import { connectTimeout } from '../../../../src/transports/kafka/broker-reachability.ts'
 
 describe('broker addresses', () => {
   it('takes the option, else KAFKA_BROKERS, else 127.0.0.1:9092, and says which', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { CommitCoalescer, type FinishedOffset } from '../../../src/transports/kafka/commit-coalescer.ts'
+import { CommitCoalescer, type FinishedOffset } from '../../../../src/transports/kafka/commit-coalescer.ts'
 
 function unexpected(error: unknown): never {
   throw new Error('no commit should fail here', { cause: error })

@@ -2,10 +2,10 @@
 // without tripping over each other.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
-import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
-import { topicErrorCodes } from '../../../src/transports/kafka/kafka-errors.ts'
-import { uniqueName, useKafka } from '../../support/kafka.ts'
+import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
+import { kafkaTransport } from '../../../../src/transports/kafka/kafka-transport.ts'
+import { topicErrorCodes } from '../../../../src/transports/kafka/kafka-errors.ts'
+import { uniqueName, useKafka } from '../../../support/kafka.ts'
 
 const brokers = useKafka()
 

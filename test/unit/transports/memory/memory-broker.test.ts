@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { getEventListeners } from 'node:events'
 import { describe, it } from 'node:test'
-import { MemoryBroker } from '../../../src/transports/memory/memory-broker.ts'
+import { MemoryBroker } from '../../../../src/transports/memory/memory-broker.ts'
 
 describe('MemoryBroker', () => {
   it('leaves no abort listener behind when a read wakes up: one long-lived signal serves thousands of waits', async () => {

@@ -1,0 +1,221 @@
+// What a caller and a responder do with records that break the rules: answers of the wrong kind,
+// malformed or empty `items`, repeated stream sequence numbers, oversized and undecodable
+// requests, an impossible status; and how calls end when the caller cancels or closes. Odd records
+// are written raw, as a misbehaving client in any language could.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { z } from 'zod'
+import { route } from '../../src/core/contracts.ts'
+import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
+import { buildMessage } from '../../src/core/messages.ts'
+import { type Policy, topicNames } from '../../src/core/policy.ts'
+import type { IncomingMessage, OutgoingMessage, Transport } from '../../src/core/transport.ts'
+import { type Envelope, readEnvelope } from '../../src/core/wire.ts'
+import { countdown, echo, seatHold, slow } from './contracts.ts'
+import { type Harness, useKit } from './harness.ts'
+import { waitUntil } from './request-reply.ts'
+
+/**
+ * A raw responder for the `echo` service: answers each request with the records `answer` builds,
+ * addressed to the caller's inbox.
+ */
+async function rawEcho(policy: Policy, transport: Transport, answer: (envelope: Envelope, to: { topic: string; partition: number }) => OutgoingMessage[]): Promise<{ close(): Promise<void> }> {
+  const topic = topicNames.requests(policy, 'echo')
+  await transport.ensureTopics([{ name: topic, partitions: policy.partitions, replication: -1, retentionMs: 60_000 }], true)
+  return transport.subscribe({
+    group: topicNames.group(policy, 'echo'),
+    topics: [topic],
+    startFrom: 'earliest',
+    maxInFlight: 8,
+    onError: () => undefined,
+    onMessage: async (message: IncomingMessage) => {
+      const envelope = readEnvelope(message.headers)
+      const to = topicNames.allowedInbox(policy, envelope.replyTo ?? '')
+      if (to !== undefined) await transport.send(answer(envelope, to))
+    },
+  })
+}
+
+export function protocolEdgesSuite(harness: () => Harness): void {
+  const kit = useKit(harness)
+
+  describe('protocol edges', () => {
+    it('a route answered with a stream item fails with KIPC_PROTOCOL_ERROR', async () => {
+      const { client, transport, policy } = kit()
+      const responder = await rawEcho(policy, transport(), (envelope, to) => [buildMessage(to, 'item', { correlation: envelope.id, service: 'echo', seq: 0 }, { n: 1 }, policy.codec, policy.maxMessageBytes)])
+      try {
+        const error: unknown = await client('caller')
+          .call(echo, { body: { caller: 'c', n: 1 } })
+          .catch((caught: unknown) => caught)
+        assert.ok(isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'), String(error))
+        assert.match(error.message, /with a stream item/)
+      } finally {
+        await responder.close()
+      }
+    })
+
+    it('an items record that is not a non-empty array, or an undecodable reply, fails the call with 502 KIPC_PROTOCOL_ERROR', async () => {
+      for (const [kind, value] of [
+        ['items', '{"n":1}'],
+        ['items', '[]'],
+        ['reply', '{not json'],
+      ] as const) {
+        const { client, transport, policy } = kit()
+        const responder = await rawEcho(policy, transport(), (envelope, to) => [
+          { ...buildMessage(to, kind, { correlation: envelope.id, service: 'echo', seq: 0 }, null, policy.codec, policy.maxMessageBytes), value: new TextEncoder().encode(value) },
+        ])
+        try {
+          const caller = client('caller')
+          const error: unknown =
+            kind === 'items'
+              ? await (async () => {
+                  for await (const item of caller.stream(countdown, { body: { from: 3 } })) assert.ok(item)
+                })().catch((caught: unknown) => caught)
+              : await caller.call(echo, { body: { caller: 'c', n: 1 } }).catch((caught: unknown) => caught)
+          assert.ok(isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'), `${kind} ${value}: ${String(error)}`)
+          assert.equal(error.status, 502)
+        } finally {
+          await responder.close()
+        }
+      }
+    })
+
+    it('a stream skips an item whose sequence number it already has, and ends at the end marker', async () => {
+      const { client, transport, policy } = kit()
+      const responder = await rawEcho(policy, transport(), (envelope, to) => {
+        const record = (kind: 'item' | 'items' | 'end', seq: number, body: unknown): OutgoingMessage => buildMessage(to, kind, { correlation: envelope.id, service: 'echo', seq, status: 200 }, body, policy.codec, policy.maxMessageBytes)
+        // 0, 1, 1 again, 2 and 3 in one items record, 1 again inside an items record, the end.
+        return [record('item', 0, { n: 3 }), record('item', 1, { n: 2 }), record('item', 1, { n: 2 }), record('items', 2, [{ n: 1 }, { n: 0 }]), record('items', 1, [{ n: 2 }]), record('end', 4, null)]
+      })
+      try {
+        const items: number[] = []
+        for await (const item of client('caller').stream(countdown, { body: { from: 3 } })) items.push(item.n)
+        assert.deepEqual(items, [3, 2, 1, 0])
+      } finally {
+        await responder.close()
+      }
+    })
+
+    it('an oversized inbox record is dropped and counted, and the call runs into its deadline', async () => {
+      const { client, transport, policy } = kit({ maxMessageBytes: 1_000 })
+      const responder = await rawEcho(policy, transport(), (envelope, to) => [
+        { ...buildMessage(to, 'reply', { correlation: envelope.id, service: 'echo', status: 200 }, null, policy.codec, policy.maxMessageBytes), value: new TextEncoder().encode(JSON.stringify({ caller: 'x'.repeat(2_000), n: 1, responder: 'r' })) },
+      ])
+      try {
+        const caller = client('caller')
+        const error: unknown = await caller.call(echo, { body: { caller: 'c', n: 1 }, timeout: 2_000 }).catch((caught: unknown) => caught)
+        assert.ok(isKafkaIpcError(error, 'KIPC_TIMEOUT'), String(error))
+        assert.equal(caller.stats().malformedMessages, 1)
+      } finally {
+        await responder.close()
+      }
+    })
+
+    it('answers an oversized request with 413 and an undecodable one with 400, without running the handler', async () => {
+      const { service, transport, policy } = kit({ maxMessageBytes: 1_000 })
+      const app = service('echo')
+      let ran = 0
+      app.handle(echo, (request) => {
+        ran++
+        return { ...request.body, responder: 'r' }
+      })
+      await app.listen()
+      const raw = transport()
+      const answers: { correlation: string | undefined; status: number | undefined; code: unknown }[] = []
+      const inbox = await raw.openInbox({
+        topic: topicNames.inbox(policy, 'raw', 'x'),
+        retentionMs: 60_000,
+        create: true,
+        onError: () => undefined,
+        onMessage: (message) => {
+          const envelope = readEnvelope(message.headers)
+          answers.push({ correlation: envelope.correlation, status: envelope.status, code: (JSON.parse(new TextDecoder().decode(message.value)) as { code?: unknown }).code })
+        },
+      })
+      try {
+        const request = (id: string, value: string): OutgoingMessage => ({
+          ...buildMessage({ topic: topicNames.requests(policy, 'echo') }, 'request', { replyTo: inbox.address, deadline: Date.now() + 10_000, method: echo.method, path: echo.path, service: 'raw' }, null, policy.codec, policy.maxMessageBytes, undefined, id),
+          value: new TextEncoder().encode(value),
+        })
+        await raw.send([request('too-big-request-id', JSON.stringify({ caller: 'x'.repeat(2_000), n: 1 })), request('undecodable-request-id', '{"caller": ')])
+        await waitUntil(() => answers.length >= 2, 'both requests are answered')
+        assert.deepEqual(
+          answers.sort((a, b) => String(a.correlation).localeCompare(String(b.correlation))),
+          [
+            { correlation: 'too-big-request-id', status: 413, code: 'KIPC_PAYLOAD_TOO_LARGE' },
+            { correlation: 'undecodable-request-id', status: 400, code: 'KIPC_BAD_REQUEST' },
+          ],
+        )
+        assert.equal(ran, 0)
+      } finally {
+        await inbox.close(true)
+      }
+    })
+
+    it('a status set by the handler must be 100–599: 201 goes through, 700 fails the call with KIPC_HANDLER_ERROR', async () => {
+      const { service, client } = kit()
+      const withStatus = route('echo', 'POST /status', { body: z.object({ status: z.number() }), reply: z.object({ ok: z.boolean() }) })
+      const app = service('echo')
+      app.handle(withStatus, (request, context) => {
+        context.status = request.body.status
+        return { ok: true }
+      })
+      await app.listen()
+      const caller = client('caller')
+      assert.deepEqual(await caller.call(withStatus, { body: { status: 201 } }), { ok: true })
+      const error: unknown = await caller.call(withStatus, { body: { status: 700 } }).catch((caught: unknown) => caught)
+      assert.ok(isKafkaIpcError(error, 'KIPC_HANDLER_ERROR'), String(error))
+      assert.match(error.message, /ctx\.status to 700/)
+    })
+
+    it('a call or a gather ends with KIPC_CANCELLED when its signal aborts, and leaves nothing pending', async () => {
+      const { service, client } = kit()
+      const app = service('echo')
+      app.handle(slow, async (request, context) => {
+        await sleep(request.body.ms, undefined, { signal: context.signal })
+        return { done: true }
+      })
+      // Slower than the test's abort, quick enough that closing the service (which waits for
+      // handlers in flight) does not wait for the deadline.
+      app.handle(seatHold, async (_request, context) => {
+        await sleep(2_000, undefined, { signal: context.signal })
+        return { carrier: 'c', seats: 1 }
+      })
+      await app.listen()
+      const caller = client('caller')
+      for (const start of [
+        (signal: AbortSignal) => caller.call(slow, { body: { ms: 2_000 }, signal, timeout: 60_000 }),
+        (signal: AbortSignal) => caller.gather(seatHold, { body: { flight: 'LO26' }, expect: 1, signal, timeout: 60_000 }),
+      ]) {
+        const controller = new AbortController()
+        const ending = start(controller.signal).catch((caught: unknown) => caught)
+        await waitUntil(() => caller.stats().pending === 1, 'the request is pending')
+        controller.abort()
+        const error: unknown = await ending
+        assert.ok(isKafkaIpcError(error, 'KIPC_CANCELLED'), String(error))
+        assert.equal(caller.stats().pending, 0)
+      }
+      const aborted = AbortSignal.abort()
+      assert.ok(isKafkaIpcError(await caller.call(slow, { body: { ms: 1 }, signal: aborted }).catch((caught: unknown) => caught), 'KIPC_CANCELLED'), 'an already aborted signal sends nothing')
+    })
+
+    it('close() ends the calls still waiting with a retryable KIPC_UNAVAILABLE', async () => {
+      const { service, client } = kit()
+      const app = service('echo')
+      app.handle(slow, async (request, context) => {
+        await sleep(request.body.ms, undefined, { signal: context.signal })
+        return { done: true }
+      })
+      await app.listen()
+      const caller = client('caller')
+      const waiting = caller.call(slow, { body: { ms: 2_000 }, timeout: 60_000 }).catch((caught: unknown) => caught)
+      await waitUntil(() => caller.stats().pending === 1, 'the call is pending')
+      await caller.close()
+      const error: unknown = await waiting
+      assert.ok(isKafkaIpcError(error, 'KIPC_UNAVAILABLE'), String(error))
+      assert.equal(error.retryable, true)
+      assert.equal(caller.stats().pending, 0)
+    })
+  })
+}

@@ -1,0 +1,42 @@
+// Header decoding of consumed Kafka records: untrusted names and values, bounded, lowercased,
+// first of duplicates kept, into a Map (no object keys, so no prototype to reach).
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { headerLimits } from '../../../../src/core/wire.ts'
+import { decodeHeaders, encodeHeaders } from '../../../../src/transports/kafka/records.ts'
+
+const entry = (name: string | null, value: string | null): [Buffer | null, Buffer | null] => [name === null ? null : Buffer.from(name), value === null ? null : Buffer.from(value)]
+
+describe('decodeHeaders', () => {
+  it('lowercases names, keeps the first of duplicates, reads a null value as empty and skips a null name', () => {
+    const headers = decodeHeaders([entry('Kipc-V', '1'), entry('kipc-v', '2'), entry('x-empty', null), entry(null, 'orphan')])
+    assert.deepEqual([...headers], [
+      ['kipc-v', '1'],
+      ['x-empty', ''],
+    ])
+  })
+
+  it('treats prototype-looking names as plain entries and changes no prototype', () => {
+    const headers = decodeHeaders([entry('__proto__', '{"polluted":1}'), entry('constructor', 'x'), entry('prototype', 'y')])
+    assert.equal(headers.get('__proto__'), '{"polluted":1}')
+    assert.equal(headers.get('constructor'), 'x')
+    assert.equal(Object.hasOwn(Object.prototype, 'polluted'), false)
+    assert.equal(Object.getPrototypeOf(headers), Map.prototype)
+  })
+
+  it('skips oversized names and values and stops at the header count limit', () => {
+    const long = 'n'.repeat(headerLimits.maxNameLength + 1)
+    const big = 'v'.repeat(headerLimits.maxValueLength + 1)
+    assert.deepEqual([...decodeHeaders([entry(long, 'x'), entry('big', big), entry('ok', 'y')])], [['ok', 'y']])
+    const many = Array.from({ length: 200 }, (_, index) => entry(`h${index}`, 'x'))
+    assert.equal(decodeHeaders(many).size, headerLimits.maxCount + headerLimits.envelopeAllowance)
+  })
+
+  it('reads back what encodeHeaders wrote, including non-ASCII values', () => {
+    const sent = new Map([
+      ['kipc-v', '1'],
+      ['x-city', 'Kraków'],
+    ])
+    assert.deepEqual([...decodeHeaders(encodeHeaders(sent))], [...sent])
+  })
+})

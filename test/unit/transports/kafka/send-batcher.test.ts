@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { Compression } from '../../../../src/core/policy.ts'
+import type { OutgoingMessage } from '../../../../src/core/transport.ts'
+import { SendBatcher } from '../../../../src/transports/kafka/send-batcher.ts'
+
+const record = (topic: string, n: number): OutgoingMessage => ({ topic, key: String(n), headers: new Map(), value: new Uint8Array([n]) })
+
+/** A produce function whose calls the test completes by hand. */
+function manualProducer(): { produce: (messages: readonly OutgoingMessage[], compression: Compression) => Promise<void>; calls: { keys: string[]; compression: Compression; done: (error?: Error) => void }[] } {
+  const calls: { keys: string[]; compression: Compression; done: (error?: Error) => void }[] = []
+  return {
+    calls,
+    produce: (messages, compression) =>
+      new Promise((resolve, reject) => {
+        calls.push({ keys: messages.map((message) => message.key ?? ''), compression, done: (error) => {
+            if (error === undefined) resolve()
+            else reject(error)
+          },
+        })
+      }),
+  }
+}
+
+describe('SendBatcher', () => {
+  it('sends at once when idle, and gathers what arrives meanwhile into the next produce, in order', async () => {
+    const { produce, calls } = manualProducer()
+    const batcher = new SendBatcher(produce)
+    const first = batcher.send([record('t', 1)])
+    const second = batcher.send([record('t', 2)])
+    const third = batcher.send([record('t', 3), record('t', 4)])
+    assert.deepEqual(calls.map((call) => call.keys), [['1']])
+    calls[0]?.done()
+    await first
+    await Promise.resolve()
+    assert.deepEqual(calls.map((call) => call.keys), [['1'], ['2', '3', '4']])
+    calls[1]?.done()
+    await Promise.all([second, third])
+  })
+
+  it('keeps topics and compressions in separate lanes: one held up does not delay another', async () => {
+    const { produce, calls } = manualProducer()
+    const batcher = new SendBatcher(produce)
+    void batcher.send([record('slow', 1)])
+    const other = batcher.send([record('fast', 2)])
+    const zstd = batcher.send([record('slow', 3)], 'zstd')
+    assert.deepEqual(
+      calls.map((call) => [call.keys, call.compression]),
+      [
+        [['1'], 'none'],
+        [['2'], 'none'],
+        [['3'], 'zstd'],
+      ],
+    )
+    calls[1]?.done()
+    calls[2]?.done()
+    await Promise.all([other, zstd])
+  })
+
+  it('fails only the sends of the batch that failed; the lane goes on', async () => {
+    const { produce, calls } = manualProducer()
+    const batcher = new SendBatcher(produce)
+    const failing = batcher.send([record('t', 1)])
+    const next = batcher.send([record('t', 2)])
+    calls[0]?.done(new Error('topic deleted'))
+    await assert.rejects(failing, /topic deleted/)
+    await Promise.resolve()
+    calls[1]?.done()
+    await next
+  })
+})
