@@ -8,6 +8,7 @@ import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
 import { topicNames } from '../../src/core/policy.ts'
 import type { Transport } from '../../src/core/transport.ts'
 import { wireHeader } from '../../src/core/wire.ts'
+import { interceptSends } from '../support/intercepted-transport.ts'
 import { countdown } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitForSettledGroup, waitUntil } from './request-reply.ts'
@@ -17,22 +18,13 @@ type Trace = string[]
 
 /** A transport that appends `send item` to the trace for every stream record it sends. */
 function tracing(inner: Transport, trace: Trace): Transport {
-  return {
-    name: inner.name,
-    ensureTopics: (topics, create) => inner.ensureTopics(topics, create),
-    deleteTopics: (names) => inner.deleteTopics(names),
-    groupMembers: (group) => inner.groupMembers(group),
-    subscribe: (options) => inner.subscribe(options),
-    openInbox: (options) => inner.openInbox(options),
-    close: () => inner.close(),
-    send: (messages, options) => {
-      for (const message of messages) {
-        const kind = message.headers.get(wireHeader.kind)
-        if (kind === 'item' || kind === 'items' || kind === 'end') trace.push(`send ${kind}`)
-      }
-      return inner.send(messages, options)
-    },
-  }
+  return interceptSends(inner, (messages, options) => {
+    for (const message of messages) {
+      const kind = message.headers.get(wireHeader.kind)
+      if (kind === 'item' || kind === 'items' || kind === 'end') trace.push(`send ${kind}`)
+    }
+    return inner.send(messages, options)
+  })
 }
 
 export function streamCancelSuite(harness: () => Harness): void {

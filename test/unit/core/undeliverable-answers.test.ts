@@ -10,27 +10,19 @@ import { definePolicy, topicNames } from '../../../src/core/policy.ts'
 import { Service } from '../../../src/core/service.ts'
 import type { SendOptions, Transport } from '../../../src/core/transport.ts'
 import { MemoryBroker, memoryTransport } from '../../../src/transports/memory/index.ts'
+import { interceptSends } from '../../support/intercepted-transport.ts'
 
 const ping = route('pinger', 'POST /ping', { body: z.object({ n: z.number() }), reply: z.object({ n: z.number() }) })
 
 /** A transport whose sends to inboxes fail as Kafka's do when no leader can be found in time. */
 function inboxesUnreachable(inner: Transport, policy: ReturnType<typeof definePolicy>, seen: SendOptions[]): Transport {
-  return {
-    name: inner.name,
-    ensureTopics: (topics, create) => inner.ensureTopics(topics, create),
-    deleteTopics: (names) => inner.deleteTopics(names),
-    groupMembers: (group) => inner.groupMembers(group),
-    subscribe: (options) => inner.subscribe(options),
-    openInbox: (options) => inner.openInbox(options),
-    close: () => inner.close(),
-    send: async (messages, options = {}) => {
-      if (messages.some((message) => topicNames.isInbox(policy, message.topic))) {
-        seen.push(options)
-        throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', 'Kafka did not acknowledge the send before its deadline.', { retryable: true })
-      }
-      await inner.send(messages, options)
-    },
-  }
+  return interceptSends(inner, async (messages, options = {}) => {
+    if (messages.some((message) => topicNames.isInbox(policy, message.topic))) {
+      seen.push(options)
+      throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', 'Kafka did not acknowledge the send before its deadline.', { retryable: true })
+    }
+    await inner.send(messages, options)
+  })
 }
 
 describe('undeliverable answers', () => {

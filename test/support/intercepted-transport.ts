@@ -1,0 +1,17 @@
+// A transport that forwards everything to another and lets a test see or change its sends: to
+// trace what a responder sends, or to make some sends fail as Kafka's would.
+import type { Transport } from '../../src/core/transport.ts'
+
+/** `inner` with its `send` replaced by `send`, which may call `inner.send` itself. */
+export function interceptSends(inner: Transport, send: Transport['send']): Transport {
+  return {
+    name: inner.name,
+    ensureTopics: (topics, create) => inner.ensureTopics(topics, create),
+    deleteTopics: (names) => inner.deleteTopics(names),
+    groupMembers: (group) => inner.groupMembers(group),
+    subscribe: (options) => inner.subscribe(options),
+    openInbox: (options) => inner.openInbox(options),
+    close: () => inner.close(),
+    send,
+  }
+}
