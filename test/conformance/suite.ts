@@ -1,6 +1,7 @@
 // Every transport must pass all of this.
 import { describe } from 'node:test'
 import { copiesSuite } from './copies.ts'
+import { dropRulesSuite } from './drop-rules.ts'
 import { eventsSuite } from './events.ts'
 import { failuresSuite } from './failures.ts'
 import { gatherSuite } from './gather.ts'
@@ -28,5 +29,6 @@ export function runConformance(harness: () => Harness): void {
     hostileInputSuite(harness)
     orderingSuite(harness)
     protocolEdgesSuite(harness)
+    dropRulesSuite(harness)
   })
 }
