@@ -17,6 +17,11 @@ describe('router', () => {
     assert.equal(router.match('GET', '/bookings/a/b'), undefined)
     assert.equal(router.match('GET', '/bookings/%E0%A4%A'), undefined, 'malformed escapes do not match')
     assert.ok(router.has('GET', '/bookings/:id'))
+    assert.equal(router.match('POST', '/bookings/')?.value, 'create', 'empty segments are ignored')
+    assert.equal(router.match('POST', '//bookings')?.value, 'create')
+    assert.equal(router.match('post', '/bookings'), undefined, 'the method is compared exactly')
+    assert.equal(router.match('', '/bookings'), undefined)
+    assert.equal(router.match('POST', ''), undefined)
   })
 
   it('fills path parameters for callers and insists on each', () => {

@@ -29,6 +29,10 @@ describe('wire envelope', () => {
       { ...base, 'kipc-status': '-1' },
       { ...base, 'kipc-seq': '1e9' },
       { ...base, 'kipc-deadline': '9'.repeat(40) },
+      { 'kipc-kind': 'request', 'kipc-id': 'x' },
+      { ...base, 'kipc-id': 'i'.repeat(129) },
+      { ...base, 'kipc-deadline': '+5' },
+      { ...base, 'kipc-deadline': ' 5' },
     ]) {
       assert.throws(() => readEnvelope(headers(bad)), (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'), JSON.stringify(bad))
     }
@@ -54,6 +58,7 @@ describe('headers from untrusted input', () => {
     assert.equal(visible['__proto__'], 'polluted')
     assert.equal(visible['accept'], 'json')
     assert.equal(visible['kipc-v'], undefined, 'envelope headers are not shown to handlers')
+    assert.equal(userHeaders(headers({ 'kipc-future-field': 'x', 'x-a': 'b' }))['kipc-future-field'], undefined, 'unknown kipc-* headers are stripped too')
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined)
   })
 
@@ -62,6 +67,10 @@ describe('headers from untrusted input', () => {
     assert.throws(() => checkOutgoingHeaders({ 'kipc-id': 'forged' }), /reserved/)
     assert.throws(() => checkOutgoingHeaders({ 'bad name': 'x' }), /not a valid token/)
     assert.throws(() => checkOutgoingHeaders({ big: 'x'.repeat(9000) }), /at most 8192/)
+    assert.throws(() => checkOutgoingHeaders({ big: 'é'.repeat(4_097) }), /at most 8192/, 'the limit is in UTF-8 bytes, not characters')
+    assert.equal(checkOutgoingHeaders({ fits: 'é'.repeat(4_096) }).size, 1)
+    assert.throws(() => checkOutgoingHeaders({ ['n'.repeat(129)]: 'x' }), /not a valid token/)
+    assert.equal(checkOutgoingHeaders({ ['n'.repeat(128)]: 'x' }).size, 1)
     assert.throws(() => checkOutgoingHeaders(Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`h${i}`, 'v']))), /At most 64/)
   })
 
