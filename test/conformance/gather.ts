@@ -4,6 +4,8 @@ import { describe, it } from 'node:test'
 import type { Service } from '../../src/core/service.ts'
 import { seatHold } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
+import { waitForSettledGroup } from './request-reply.ts'
+import { topicNames } from '../../src/core/policy.ts'
 
 export function gatherSuite(harness: () => Harness): void {
   const kit = useKit(harness)
@@ -54,6 +56,34 @@ export function gatherSuite(harness: () => Harness): void {
       assert.equal(failed.error.message, 'no inventory')
       assert.equal(failed.error.status, 500)
       assert.equal(result.answers.filter((answer) => answer.ok).length, 2)
+    })
+
+    it('two instances of one service give one answer; expecting names ends as soon as they all answered', async () => {
+      const { service, client, policy } = kit()
+      const instances = ['i1', 'i2'].map((instanceId) => {
+        const app = service('carrier-a', { instanceId })
+        app.handle(seatHold, () => ({ carrier: 'carrier-a', seats: 1 }))
+        return app
+      })
+      const other = service('carrier-b')
+      other.handle(seatHold, () => ({ carrier: 'carrier-b', seats: 2 }))
+      await Promise.all([...instances, other].map((app) => app.listen()))
+      await waitForSettledGroup(instances, topicNames.gather(policy, seatHold.name), policy.partitions)
+      const started = Date.now()
+      const result = await client('booking').gather(seatHold, { body: { flight: 'LO26' }, expect: ['carrier-a', 'carrier-b'], timeout: 20_000 })
+      assert.ok(Date.now() - started < 15_000, 'ended when both named services had answered, not at the deadline')
+      assert.deepEqual(result.answers.map((answer) => answer.service).sort(), ['carrier-a', 'carrier-b'])
+      assert.equal(result.partial, false)
+      assert.equal(instances.reduce((sum, app) => sum + app.stats().handled, 0), 1, 'one instance of carrier-a handled it')
+    })
+
+    it('with nobody answering, resolves at the deadline with no answers and, when answers were expected, partial', async () => {
+      const { client } = kit()
+      const booking = client('booking')
+      const counted = await booking.gather(seatHold, { body: { flight: 'LO26' }, expect: 2, timeout: 800 })
+      assert.deepEqual([counted.answers, counted.partial, counted.missing], [[], true, []])
+      const open = await booking.gather(seatHold, { body: { flight: 'LO26' }, timeout: 800 })
+      assert.deepEqual([open.answers, open.partial], [[], false])
     })
   })
 }
