@@ -8,6 +8,7 @@ import { gatherSuite } from './gather.ts'
 import type { Harness } from './harness.ts'
 import { healthSuite } from './health.ts'
 import { hostileInputSuite } from './hostile-input.ts'
+import { lifecycleSuite } from './lifecycle.ts'
 import { orderingSuite } from './ordering.ts'
 import { policySuite } from './policy.ts'
 import { protocolEdgesSuite } from './protocol-edges.ts'
@@ -30,5 +31,6 @@ export function runConformance(harness: () => Harness): void {
     orderingSuite(harness)
     protocolEdgesSuite(harness)
     dropRulesSuite(harness)
+    lifecycleSuite(harness)
   })
 }

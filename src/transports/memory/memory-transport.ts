@@ -65,6 +65,7 @@ class MemoryTransport implements Transport {
     })
     const loops = new Map<string, AbortController>()
     const memberId = randomUUID()
+    let closing = false
     // An in-process broker cannot fail over: the channel consumes from the start until closed.
     const tracker = new ChannelTracker(`subscription ${options.group}`, options.onState)
     tracker.consuming()
@@ -88,6 +89,7 @@ class MemoryTransport implements Transport {
       id: memberId,
       topics: options.topics,
       assign(partitions) {
+        if (closing) return
         const wanted = new Set(partitions.map(({ topic, partition }) => `${topic}:${partition}`))
         for (const [key, controller] of loops) {
           if (!wanted.has(key)) {
@@ -106,11 +108,14 @@ class MemoryTransport implements Transport {
         }),
       health: () => tracker.health(),
       async close() {
+        // As the Kafka transport does: stop reading, let the records in flight finish and commit,
+        // and only then leave, so no other member is handed a record this one is still running.
+        closing = true
         tracker.closed()
-        broker.leave(options.group, memberId)
         for (const controller of loops.values()) controller.abort()
         loops.clear()
         await dispatcher.drain()
+        broker.leave(options.group, memberId)
       },
     })
   }

@@ -16,6 +16,29 @@ describe('policy', () => {
     assert.ok(Object.isFrozen(policy))
   })
 
+  it('has the defaults docs/policy.md documents', () => {
+    // Change docs/policy.md with any of these.
+    assert.deepEqual(
+      { ...defaultPolicy, codec: defaultPolicy.codec.contentType },
+      {
+        prefix: 'kipc',
+        partitions: 6,
+        replication: -1,
+        retentionMs: { requests: 3_600_000, events: 7 * 24 * 3_600_000, inbox: 600_000 },
+        timeoutMs: 5_000,
+        autoCreateTopics: true,
+        maxMessageBytes: 1_000_000,
+        exposeErrorStack: false,
+        validateReplies: true,
+        maxInFlight: 256,
+        eventsStartFrom: 'earliest',
+        deduplicationWindow: 10_000,
+        compression: 'none',
+        codec: 'application/json',
+      },
+    )
+  })
+
   it('rejects malformed settings with KIPC_INVALID_POLICY naming the setting', () => {
     for (const [input, pattern] of [
       [{ partitions: 0 }, /partitions/],
