@@ -6,10 +6,11 @@ import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
 import { topicNames } from '../../src/core/policy.ts'
+import { buildMessage } from '../../src/core/messages.ts'
 import type { Transport } from '../../src/core/transport.ts'
 import { wireHeader } from '../../src/core/wire.ts'
 import { interceptSends } from '../support/intercepted-transport.ts'
-import { countdown } from './contracts.ts'
+import { countdown, slow } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitForSettledGroup, waitUntil } from './request-reply.ts'
 
@@ -84,5 +85,45 @@ export function streamCancelSuite(harness: () => Harness): void {
         assert.deepEqual(received.slice(0, 5), [10_000, 9_999, 9_998, 9_997, 9_996])
       })
     }
+
+    it('a cancel naming no running request is ignored; one naming a running route request aborts its handler', async () => {
+      const { service, client, transport, policy } = kit()
+      const app = service('echo')
+      const reasons: string[] = []
+      app.handle(countdown, async function* (request) {
+        for (let n = request.body.from; n > 0; n--) {
+          await sleep(request.body.delayMs ?? 0)
+          yield { n }
+        }
+      })
+      app.handle(slow, async (request, context) => {
+        await sleep(request.body.ms, undefined, { signal: context.signal }).catch(() => {
+          const reason: unknown = context.signal.reason
+          reasons.push(isKafkaIpcError(reason) ? reason.code : 'other')
+        })
+        return { done: true }
+      })
+      await app.listen()
+      const caller = client('caller')
+      const writer = transport()
+      const target = topicNames.allowedInbox(policy, app.client.address ?? '')
+      assert.ok(target, 'the service has an inbox for cancels')
+      const cancel = (correlation: string) => ({ ...buildMessage(target, 'cancel', { correlation, service: 'caller' }, undefined, policy.codec, policy.maxMessageBytes), partition: target.partition })
+      const items: number[] = []
+      for await (const item of caller.stream(countdown, { body: { from: 5, delayMs: 50 }, timeout: 30_000 })) {
+        if (items.length === 0) await writer.send([cancel('no-such-request')])
+        items.push(item.n)
+      }
+      assert.deepEqual(items, [5, 4, 3, 2, 1], 'the stream ran to its end')
+      // The route request's id, as a raw caller would know it: its own record.
+      const id = 'route-request-to-cancel'
+      const inbox = await writer.openInbox({ topic: topicNames.inbox(policy, 'raw', 'c'), retentionMs: 60_000, create: true, onError: () => undefined, onMessage: () => undefined })
+      await writer.send([buildMessage({ topic: topicNames.requests(policy, 'echo') }, 'request', { replyTo: inbox.address, deadline: Date.now() + 30_000, method: slow.method, path: slow.path, service: 'raw' }, { ms: 20_000 }, policy.codec, policy.maxMessageBytes, undefined, id)])
+      await waitUntil(() => app.stats().running === 1, 'the route handler runs')
+      await writer.send([cancel(id)])
+      await waitUntil(() => reasons.length === 1, 'the handler saw its signal abort')
+      assert.deepEqual(reasons, ['KIPC_CANCELLED'])
+      await inbox.close(true)
+    })
   })
 }

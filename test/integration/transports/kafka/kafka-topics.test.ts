@@ -2,7 +2,10 @@
 // without tripping over each other.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { Admin } from '@platformatic/kafka'
+import { Client } from '../../../../src/core/client.ts'
 import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
+import { definePolicy } from '../../../../src/core/policy.ts'
 import { kafkaTransport } from '../../../../src/transports/kafka/kafka-transport.ts'
 import { topicErrorCodes } from '../../../../src/transports/kafka/kafka-errors.ts'
 import { uniqueName, useKafka } from '../../../support/kafka.ts'
@@ -33,6 +36,25 @@ describe('Kafka transport topics', () => {
       await transport.deleteTopics([name])
     } finally {
       await transport.close()
+    }
+  })
+
+  it("a client's inbox is one partition kept for retentionMs.inbox while it runs, and deleted by close()", async () => {
+    const client = new Client({ name: 'booking', policy: definePolicy({ prefix: uniqueName('inbox') }), transport: kafkaTransport({ brokers: brokers() }), ownsTransport: true })
+    const admin = new Admin({ clientId: 'inbox-test', bootstrapBrokers: brokers() })
+    try {
+      await client.ready()
+      const topic = (client.address ?? '').split(':')[0] ?? ''
+      assert.match(client.address ?? '', /\.inbox\.booking\.[^:]+:0$/)
+      const metadata = await admin.metadata({ topics: [topic] })
+      assert.equal(metadata.topics.get(topic)?.partitionsCount, 1)
+      const [config] = await admin.describeConfigs({ resources: [{ resourceType: 2, resourceName: topic, configurationKeys: ['retention.ms'] }] })
+      assert.equal(config?.configs.find((entry) => entry.name === 'retention.ms')?.value, '600000')
+      await client.close()
+      assert.ok(!(await admin.listTopics()).includes(topic), 'close() deleted the inbox')
+    } finally {
+      await client.close()
+      await admin.close()
     }
   })
 
