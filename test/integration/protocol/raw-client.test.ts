@@ -23,6 +23,8 @@ interface Received {
   readonly headers: Readonly<Record<string, string>>
   readonly value: string
   readonly partition: number
+  /** The record key; answers carry none. */
+  readonly key: string | undefined
 }
 
 const quote = route('pricing', 'POST /quotes/:currency')
@@ -79,14 +81,15 @@ describe('speaking protocol v1 with a plain Kafka client (docs/protocol.md)', { 
     await service.listen()
 
     admin = new Admin({ clientId: 'raw-admin', bootstrapBrokers })
-    // The inbox: one partition, named `<prefix>.inbox.<service>.<instance>`.
-    await admin.createTopics({ topics: [inboxTopic], partitions: 1, replicas: -1 })
+    // The inbox, named `<prefix>.inbox.<service>.<instance>`; two partitions, so that a test can
+    // check an answer goes to exactly the partition its request names (kafka-ipc's own use one).
+    await admin.createTopics({ topics: [inboxTopic], partitions: 2, replicas: -1 })
     producer = new Producer({ clientId: 'raw-producer', bootstrapBrokers, serializers: stringSerializers, acks: -1 })
     consumer = new Consumer({ clientId: 'raw-inbox', groupId: uniqueName('raw-inbox'), bootstrapBrokers, deserializers: stringDeserializers, maxWaitTime: 100 })
     inboxStream = await consumer.consume({ topics: [inboxTopic], mode: 'earliest' })
     inboxStream.on('data', (message: RawMessage) => {
       // Empty and null values both mean "no body".
-      received.push({ headers: Object.fromEntries(message.headers), value: orEmpty(message.value), partition: message.partition })
+      received.push({ headers: Object.fromEntries(message.headers), value: orEmpty(message.value), partition: message.partition, key: message.key === '' ? undefined : message.key })
     })
   })
 
@@ -161,7 +164,16 @@ describe('speaking protocol v1 with a plain Kafka client (docs/protocol.md)', { 
     assert.match(reply.headers['kipc-id'] ?? '', /^[A-Za-z0-9_-]{1,128}$/)
     assert.notEqual(reply.headers['kipc-id'], id, 'a reply has an id of its own')
     assert.equal(reply.partition, 0, 'the partition named in kipc-reply-to')
+    assert.equal(reply.key, undefined, 'answers carry no key')
     assert.deepEqual(JSON.parse(reply.value), { from: 'WAW', to: 'JFK', price: 120, currency: 'EUR', caller: 'raw-client', tenant: 'acme', key: 'WAW-JFK' })
+  })
+
+  it('answers go to exactly the partition kipc-reply-to names, without a key, for replies, items and the end', async () => {
+    const replyId = await sendRequest({ method: 'POST', path: '/quotes/EUR', key: 'k', body: { from: 'WAW', to: 'JFK' }, replyTo: `${inboxTopic}:1` })
+    const streamId = await sendRequest({ method: 'POST', path: '/fares', key: 'k', body: { count: 2 }, replyTo: `${inboxTopic}:1` })
+    const answers = [...(await answersTo(replyId, (list) => list.length > 0)), ...(await answersTo(streamId, (list) => list.some((message) => message.headers['kipc-kind'] === 'end')))]
+    assert.deepEqual([...new Set(answers.map((answer) => answer.partition))], [1])
+    assert.deepEqual([...new Set(answers.map((answer) => answer.key))], [undefined])
   })
 
   /** Items in stream order from `item` records (one item) and `items` records (an array from kipc-seq on). */
