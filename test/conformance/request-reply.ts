@@ -254,12 +254,25 @@ export function requestReplySuite(harness: () => Harness): void {
       }
     })
 
-    it('refuses a malformed timeout before sending anything', async () => {
-      const { client } = kit()
+    it('refuses a malformed timeout before sending anything, and rounds a fractional one up to whole ms', async () => {
+      const { service, client } = kit()
+      const app = service('echo')
+      const deadlines: number[] = []
+      app.handle(echo, (request, context) => {
+        deadlines.push(context.deadline)
+        return { ...request.body, responder: 'r' }
+      })
+      await app.listen()
+      const caller = client('caller')
       for (const timeout of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
-        const error: unknown = await client('caller').call(echo, { body: { caller: 'c', n: 1 }, timeout }).catch((e: unknown) => e)
+        const error: unknown = await caller.call(echo, { body: { caller: 'c', n: 1 }, timeout }).catch((e: unknown) => e)
         assert.ok(isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT'), String(timeout))
       }
+      // The next request is the first the service sees: the refused ones wrote nothing.
+      await caller.call(echo, { body: { caller: 'c', n: 2 }, timeout: 4_000.4 })
+      assert.equal(deadlines.length, 1)
+      assert.ok(Number.isInteger(deadlines[0]), 'the deadline travels as whole milliseconds')
+      assert.equal(app.stats().handled, 1)
     })
 
     it('never writes a reply to a topic that is not an inbox', async () => {
