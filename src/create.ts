@@ -23,8 +23,7 @@ export type CreateOptions = Omit<ClientOptions, 'transport' | 'ownsTransport'> &
  * ```
  */
 export function createService(options: CreateOptions): Service {
-  const ownsTransport = options.transport === undefined
-  return new Service({ ...options, policy: options.policy ?? loadPolicy(), transport: options.transport ?? kafkaTransport(options.logger === undefined ? {} : { logger: options.logger }), ownsTransport })
+  return new Service(resolved(options))
 }
 
 /**
@@ -39,6 +38,15 @@ export function createService(options: CreateOptions): Service {
  * ```
  */
 export function createClient(options: CreateOptions): Client {
-  const ownsTransport = options.transport === undefined
-  return new Client({ ...options, policy: options.policy ?? loadPolicy(), transport: options.transport ?? kafkaTransport(options.logger === undefined ? {} : { logger: options.logger }), ownsTransport })
+  return new Client(resolved(options))
+}
+
+/** The options both factories build: the fleet's policy, and Kafka (logging where the caller logs) unless a transport is given. */
+function resolved(options: CreateOptions): ClientOptions {
+  return {
+    ...options,
+    policy: options.policy ?? loadPolicy(),
+    transport: options.transport ?? kafkaTransport(options.logger === undefined ? {} : { logger: options.logger }),
+    ownsTransport: options.transport === undefined,
+  }
 }

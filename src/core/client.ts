@@ -87,7 +87,7 @@ export class Client {
     this.#transport = options.transport
     this.logger = options.logger ?? stderrLogger()
     this.#onError = options.onError ?? logFailures(this.logger)
-    this.#consumers = new ConsumerWatch((group) => this.#transport.groupMembers(group))
+    this.#consumers = new ConsumerWatch((service) => this.#transport.groupMembers(topicNames.group(this.policy, service)))
     this.#ownsTransport = options.ownsTransport ?? false
   }
 
@@ -300,7 +300,7 @@ export class Client {
 
   /** Arms the deadline and the abort signal for a pending call; returns its release function. */
   #track(id: string, signal: AbortSignal | undefined, timeout: number, fail: (error: Error) => void, waitingFor: string, service?: string): () => void {
-    if (service !== undefined) this.#consumers.note(topicNames.group(this.policy, service))
+    if (service !== undefined) this.#consumers.note(service)
     let released = false
     const release = (): void => {
       if (released) return
@@ -312,7 +312,7 @@ export class Client {
     const timer = setTimeout(() => {
       release()
       this.#pending.counters.timeouts++
-      const consumers = service === undefined ? undefined : this.#consumers.known(topicNames.group(this.policy, service))
+      const consumers = service === undefined ? undefined : this.#consumers.known(service)
       fail(new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${timeout} ms waiting for ${waitingFor}.${service === undefined ? '' : consumersNote(this.policy, service, consumers)}`, { details: { timeoutMs: timeout, consumers } }))
     }, timeout)
     const onAbort = (): void => {
@@ -395,9 +395,7 @@ export class Client {
       this.#onError(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} record in an inbox.`), {
         kind: 'message-dropped',
         service: this.name,
-        ...recordContext(message),
-        messageId: envelope.id,
-        caller: envelope.service,
+        ...recordContext(message, envelope),
       })
       return
     }

@@ -1,6 +1,7 @@
 import { isKafkaIpcError } from './kafka-ipc-error.ts'
 import type { Logger } from './logger.ts'
 import type { IncomingMessage } from './transport.ts'
+import type { Envelope } from './wire.ts'
 
 /**
  * What went wrong, from the service's side:
@@ -45,9 +46,12 @@ export interface FailureContext {
  */
 export type ErrorListener = (error: unknown, context: FailureContext) => void
 
-/** The context fields a consumed record gives. */
-export function recordContext(message: IncomingMessage): Pick<FailureContext, 'topic' | 'partition' | 'offset'> {
-  return { topic: message.topic, partition: message.partition, offset: message.offset }
+/**
+ * The context fields a consumed record gives: where it is, and — once its envelope could be read —
+ * its message id and the service that sent it.
+ */
+export function recordContext(message: IncomingMessage, envelope?: Pick<Envelope, 'id' | 'service'>): Pick<FailureContext, 'topic' | 'partition' | 'offset' | 'messageId' | 'caller'> {
+  return { topic: message.topic, partition: message.partition, offset: message.offset, messageId: envelope?.id, caller: envelope?.service }
 }
 
 /**

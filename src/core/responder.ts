@@ -51,9 +51,9 @@ export interface ResponderDeps {
  */
 export async function respond(deps: ResponderDeps, envelope: Envelope, message: IncomingMessage, found: { registered: Registered; params: Record<string, string> } | undefined): Promise<void> {
   const { policy, counters } = deps
-  // The context is built only when something fails: nothing extra per request.
+  // The context object is built only when something fails.
   const report = (kind: FailureKind, error: unknown): void => {
-    const context: FailureContext = { kind, service: deps.service, target: `${envelope.method ?? '?'} ${envelope.path ?? '?'}`, ...recordContext(message), messageId: envelope.id, caller: envelope.service }
+    const context: FailureContext = { kind, service: deps.service, target: `${envelope.method ?? '?'} ${envelope.path ?? '?'}`, ...recordContext(message, envelope) }
     deps.onError(error, context)
   }
   const now = Date.now()

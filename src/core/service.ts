@@ -237,9 +237,7 @@ export class Service {
       this.#onError(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} record on request topic ${message.topic}.`), {
         kind: 'message-dropped',
         service: this.name,
-        ...recordContext(message),
-        messageId: envelope.id,
-        caller: envelope.service,
+        ...recordContext(message, envelope),
       })
       return
     }
@@ -274,9 +272,7 @@ export class Service {
         kind: dropped ? 'message-dropped' : 'handler-failed',
         service: this.name,
         target: name,
-        ...recordContext(message),
-        messageId: envelope?.id,
-        caller: envelope?.service,
+        ...recordContext(message, envelope),
       })
     }
   }

@@ -1,6 +1,8 @@
 // Contracts shared by the conformance tests, declared once as users would.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { z } from 'zod'
 import { event, gather, route, stream } from '../../src/core/contracts.ts'
+import type { HandlerFor } from '../../src/core/handler-types.ts'
 
 export const echo = route('echo', 'POST /echo', {
   body: z.object({ caller: z.string(), n: z.number().int() }),
@@ -16,3 +18,9 @@ export const countdown = stream('echo', 'POST /countdown', {
 })
 export const booked = event('booking.created', { body: z.object({ id: z.string(), seq: z.number().int() }) })
 export const seatHold = gather('seat.hold', { body: z.object({ flight: z.string() }), reply: z.object({ carrier: z.string(), seats: z.number().int() }) })
+
+/** A handler of {@link slow} that waits `ms`, or fails with its signal's reason when that aborts first. */
+export const sleepThenDone: HandlerFor<typeof slow> = async (request, context) => {
+  await sleep(request.body.ms, undefined, { signal: context.signal })
+  return { done: true }
+}

@@ -12,7 +12,7 @@ import { buildMessage } from '../../src/core/messages.ts'
 import { type Policy, topicNames } from '../../src/core/policy.ts'
 import type { IncomingMessage, OutgoingMessage, Transport } from '../../src/core/transport.ts'
 import { type Envelope, readEnvelope } from '../../src/core/wire.ts'
-import { countdown, echo, seatHold, slow } from './contracts.ts'
+import { countdown, echo, seatHold, sleepThenDone, slow } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitUntil } from './request-reply.ts'
 
@@ -172,10 +172,7 @@ export function protocolEdgesSuite(harness: () => Harness): void {
     it('a call or a gather ends with KIPC_CANCELLED when its signal aborts, and leaves nothing pending', async () => {
       const { service, client } = kit()
       const app = service('echo')
-      app.handle(slow, async (request, context) => {
-        await sleep(request.body.ms, undefined, { signal: context.signal })
-        return { done: true }
-      })
+      app.handle(slow, sleepThenDone)
       // Slower than the test's abort, quick enough that closing the service (which waits for
       // handlers in flight) does not wait for the deadline.
       app.handle(seatHold, async (_request, context) => {
@@ -203,10 +200,7 @@ export function protocolEdgesSuite(harness: () => Harness): void {
     it('close() ends the calls still waiting with a retryable KIPC_UNAVAILABLE', async () => {
       const { service, client } = kit()
       const app = service('echo')
-      app.handle(slow, async (request, context) => {
-        await sleep(request.body.ms, undefined, { signal: context.signal })
-        return { done: true }
-      })
+      app.handle(slow, sleepThenDone)
       await app.listen()
       const caller = client('caller')
       const waiting = caller.call(slow, { body: { ms: 2_000 }, timeout: 60_000 }).catch((caught: unknown) => caught)

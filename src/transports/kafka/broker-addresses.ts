@@ -1,3 +1,4 @@
+import type { Environment } from '../../core/environment.ts'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 
 /** Where the broker list came from, so an error can name what to fix. */
@@ -20,7 +21,7 @@ const hostPort = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9]
  * brokerAddresses('http://kafka:9092', {}) // throws KIPC_INVALID_ARGUMENT
  * ```
  */
-export function brokerAddresses(option: readonly string[] | string | undefined, env: Readonly<Record<string, string | undefined>>): BrokerAddresses {
+export function brokerAddresses(option: readonly string[] | string | undefined, env: Environment): BrokerAddresses {
   const fromEnv = env['KAFKA_BROKERS']
   const source = option !== undefined ? 'the brokers option' : fromEnv !== undefined && fromEnv.trim() !== '' ? 'KAFKA_BROKERS' : 'the default (KAFKA_BROKERS is not set)'
   const raw = option ?? (fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv : '127.0.0.1:9092')

@@ -1,4 +1,5 @@
 import { Admin } from '@platformatic/kafka'
+import type { Environment } from '../../core/environment.ts'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { Logger } from '../../core/logger.ts'
 import { backoff } from './backoff.ts'
@@ -8,7 +9,7 @@ import { innermostReason } from './kafka-errors.ts'
 const defaultConnectTimeoutMs = 30_000
 
 /** The connect timeout from the option, else $KIPC_CONNECT_TIMEOUT_MS, else 30 s. */
-export function connectTimeout(option: number | undefined, env: Readonly<Record<string, string | undefined>> = process.env): number {
+export function connectTimeout(option: number | undefined, env: Environment = process.env): number {
   const fromEnv = env['KIPC_CONNECT_TIMEOUT_MS']
   const value = option ?? (fromEnv === undefined || fromEnv === '' ? defaultConnectTimeoutMs : Number(fromEnv))
   if (!Number.isInteger(value) || value < 0) {

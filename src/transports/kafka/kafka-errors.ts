@@ -85,7 +85,7 @@ export function isRetryableKafkaError(error: unknown): boolean {
 export function asTransportError(error: unknown, what: string): KafkaIpcError {
   if (error instanceof KafkaIpcError) return error
   const inner = typeof error === 'object' && error !== null && !(error instanceof Error) && 'error' in error ? (error).error : error
-  const reasons = [...new Set([...errorTree(inner)].filter((node) => !Array.isArray(node['errors'])).map((node) => (typeof node['message'] === 'string' ? node['message'] : '')).filter((message) => message !== ''))]
+  const reasons = messagesOf([...errorTree(inner)].filter((node) => !Array.isArray(node['errors'])))
   const top = inner instanceof Error ? inner.message : String(inner)
   const detail = reasons.length === 0 || (reasons.length === 1 && reasons[0] === top) ? top : `${top} (${reasons.slice(0, 3).join('; ')})`
   return new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka: ${what}: ${detail}`, { cause: error, retryable: isRetryableKafkaError(inner) })
@@ -96,7 +96,12 @@ export function asTransportError(error: unknown, what: string): KafkaIpcError {
  * `connect ECONNREFUSED 127.0.0.1:9092` — rather than its summary (`metadata failed 1 times.`).
  */
 export function innermostReason(error: unknown): string {
-  const leaves = [...new Set([...errorTree(error)].filter((node) => !Array.isArray(node['errors']) && node['cause'] === undefined).map((node) => (typeof node['message'] === 'string' ? node['message'] : '')).filter((message) => message !== ''))]
+  const leaves = messagesOf([...errorTree(error)].filter((node) => !Array.isArray(node['errors']) && node['cause'] === undefined))
   if (leaves.length > 0) return leaves.slice(0, 2).join('; ')
   return error instanceof Error ? error.message : String(error)
+}
+
+/** The distinct, non-empty messages of error-tree nodes, in order. */
+function messagesOf(nodes: readonly Record<string, unknown>[]): string[] {
+  return [...new Set(nodes.map((node) => (typeof node['message'] === 'string' ? node['message'] : '')).filter((message) => message !== ''))]
 }

@@ -3,11 +3,11 @@ import { describe, it } from 'node:test'
 import { ConsumerWatch } from '../../../src/core/consumer-watch.ts'
 
 describe('ConsumerWatch', () => {
-  it('checks a group in the background at most once per ttl and remembers the last answer', async () => {
+  it('checks a service in the background at most once per ttl and remembers the last answer', async () => {
     const asked: string[] = []
     let members: number | undefined = 0
-    const watch = new ConsumerWatch((group) => {
-      asked.push(group)
+    const watch = new ConsumerWatch((service) => {
+      asked.push(service)
       return Promise.resolve(members)
     }, 50)
     assert.equal(watch.known('g'), undefined, 'nothing known before the first check')
