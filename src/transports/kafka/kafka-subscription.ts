@@ -6,6 +6,7 @@ import { OrderedDispatcher } from '../ordered-dispatcher.ts'
 import { backoff } from './backoff.ts'
 import { CommitCoalescer } from './commit-coalescer.ts'
 import { asTransportError } from './kafka-errors.ts'
+import { PartitionOwnership } from './partition-ownership.ts'
 import type { KafkaConnection } from './kafka-transport.ts'
 import { type Delivery, rawDeserializers, toDelivery } from './records.ts'
 
@@ -46,13 +47,11 @@ class KafkaSubscription implements Subscription {
   readonly #tracker: ChannelTracker
   readonly #dispatcher: OrderedDispatcher<Delivery>
   readonly #commits: CommitCoalescer
-  /** The highest offset handed to the handler, by topic and partition: a re-read after a recovery skips up to it. */
-  readonly #handedOver = new Map<string, Map<number, bigint>>()
+  /** Which partitions this member holds and how far each was handed over: a re-read after a recovery skips up to it. */
+  readonly #ownership = new PartitionOwnership(() => this.#consumer?.assignments)
   readonly #stop = new AbortController()
   #consumer: RawConsumer | undefined
   #stream: RawStream | undefined
-  #owned: ReadonlyMap<string, ReadonlySet<number>> = new Map()
-  #ownedSource: unknown
   #recovery: Promise<void> | undefined
   /** Consumers being replaced: closed in the background, awaited by close(). */
   readonly #retiring = new Set<Promise<void>>()
@@ -63,7 +62,7 @@ class KafkaSubscription implements Subscription {
     this.#tracker = new ChannelTracker(`subscription ${options.group}`, options.onState)
     this.#commits = new CommitCoalescer(
       connection.tuning.commitIntervalMs,
-      (topic, partition) => this.#owns(topic, partition),
+      (topic, partition) => this.#ownership.owns(topic, partition),
       async (offsets) => {
         const consumer = this.#consumer
         if (consumer === undefined) throw new Error('no consumer while recovering')
@@ -160,21 +159,10 @@ class KafkaSubscription implements Subscription {
   }
 
   #receive(stream: RawStream, raw: Delivery['raw']): void {
-    // A fetch that was in flight when a rebalance took the partition away still delivers; its
-    // records now belong to the new owner, which reads them from the committed offset. Handling
-    // them here too would run them twice, on two instances, and break per-key order.
-    if (!this.#owns(raw.topic, raw.partition)) return
-    // After a recovery the new consumer starts again from the last commit: records between it
-    // and what was already handed over are running or done here.
-    // Nested maps rather than a `topic:partition` key: no string is built per record.
-    let partitions = this.#handedOver.get(raw.topic)
-    if (partitions === undefined) {
-      partitions = new Map()
-      this.#handedOver.set(raw.topic, partitions)
-    }
-    const handedOver = partitions.get(raw.partition)
-    if (handedOver !== undefined && raw.offset <= handedOver) return
-    partitions.set(raw.partition, raw.offset)
+    // A fetch that was in flight when a rebalance took the partition away still delivers, and after
+    // a recovery the new consumer re-reads from the last commit: handling either again here would
+    // run records twice and break per-key order.
+    if (!this.#ownership.admit(raw.topic, raw.partition, raw.offset)) return
     const pushed = this.#dispatcher.push(toDelivery(raw))
     if (this.#dispatcher.inFlight >= this.#options.maxInFlight) {
       stream.pause()
@@ -182,27 +170,6 @@ class KafkaSubscription implements Subscription {
         stream.resume()
       })
     }
-  }
-
-  /**
-   * Whether the current consumer holds a partition. The lookup is rebuilt only when the client
-   * replaces its assignments array (once per rebalance); partitions a new assignment leaves out
-   * forget how far they were handed over, so a partition won back later starts from its
-   * committed offset.
-   */
-  #owns(topic: string, partition: number): boolean {
-    const current = this.#consumer?.assignments
-    if (current !== this.#ownedSource) {
-      this.#ownedSource = current
-      this.#owned = new Map((current ?? []).map(({ topic: name, partitions }) => [name, new Set(partitions)]))
-      // No assignment yet (a consumer joining during a recovery) says nothing about what was lost.
-      if (current == null) return false
-      for (const [name, partitions] of this.#handedOver) {
-        const held = this.#owned.get(name)
-        for (const index of partitions.keys()) if (held?.has(index) !== true) partitions.delete(index)
-      }
-    }
-    return this.#owned.get(topic)?.has(partition) === true
   }
 
   /** A failure of the current consumer starts one recovery; failures of replaced ones are ignored. */
