@@ -7,6 +7,8 @@ export interface NodePaths {
   readonly logDir: string
   readonly serverProperties: string
   readonly log4jProperties: string
+  /** The same for log4j 1 (reload4j), which Kafka 3 logs through. */
+  readonly log4j1Properties: string
   readonly serverLog: string
   readonly stdoutLog: string
 }
@@ -19,6 +21,7 @@ export function nodePaths(dataDir: string, id: number): NodePaths {
     logDir: join(root, 'data'),
     serverProperties: join(root, 'server.properties'),
     log4jProperties: join(root, 'log4j2.properties'),
+    log4j1Properties: join(root, 'log4j.properties'),
     serverLog: join(root, 'logs', 'server.log'),
     stdoutLog: join(root, 'logs', 'stdout.log'),
   }
@@ -86,6 +89,23 @@ export function renderLog4jProperties(paths: NodePaths): string {
     'logger.request.level = WARN',
     'logger.state.name = state.change.logger',
     'logger.state.level = WARN',
+    '',
+  ].join('\n')
+}
+
+/**
+ * The log4j 1 configuration of {@link renderLog4jProperties}, for Kafka 3: the node's log in a
+ * file, request and state-change chatter left out.
+ */
+export function renderLog4j1Properties(paths: NodePaths): string {
+  return [
+    'log4j.rootLogger=INFO, file',
+    'log4j.appender.file=org.apache.log4j.FileAppender',
+    `log4j.appender.file.File=${paths.serverLog}`,
+    'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+    'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+    'log4j.logger.kafka.request.logger=WARN',
+    'log4j.logger.state.change.logger=WARN',
     '',
   ].join('\n')
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
-import { renderLog4jProperties, renderServerProperties, type NodePaths, nodePaths } from './broker-config.ts'
+import { renderLog4j1Properties, renderLog4jProperties, renderServerProperties, type NodePaths, nodePaths } from './broker-config.ts'
 import type { ClusterLayout, NodeLayout } from './cluster-layout.ts'
 import type { KafkaDistribution } from './kafka-distribution.ts'
 import { lastLines, runCommand } from './run-command.ts'
@@ -28,6 +28,7 @@ export async function prepareNode(dataDir: string, layout: ClusterLayout, node: 
   await mkdir(join(paths.root, 'logs'), { recursive: true })
   await writeFile(paths.serverProperties, renderServerProperties(layout, node, paths))
   await writeFile(paths.log4jProperties, renderLog4jProperties(paths))
+  await writeFile(paths.log4j1Properties, renderLog4j1Properties(paths))
   const formatted = await stat(join(paths.logDir, 'meta.properties')).then(() => true, () => false)
   if (formatted) return paths
   const result = await runCommand(runtime.java.executable, [
@@ -58,7 +59,9 @@ function jvmArgs(paths: NodePaths, heapMb: number, runtime: NodeRuntime): string
     '-XX:InitiatingHeapOccupancyPercent=35',
     '-XX:+ExplicitGCInvokesConcurrent',
     '-Djava.awt.headless=true',
+    // Each logging backend reads its own property; the one a release does not use is ignored.
     `-Dlog4j2.configurationFile=${paths.log4jProperties}`,
+    `-Dlog4j.configuration=file:${paths.log4j1Properties}`,
     `-Dkafka.logs.dir=${join(paths.root, 'logs')}`,
     '-cp',
     runtime.distribution.classpath,

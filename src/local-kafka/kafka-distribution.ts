@@ -8,7 +8,7 @@ import type { Environment } from '../core/environment.ts'
 
 /**
  * The Apache Kafka release kafka-ipc runs by default. @platformatic/kafka 2.x supports brokers
- * 3.5.0–4.2.x; pass another `kafkaVersion` to try a newer 4.x.
+ * 3.5.0–4.2.x; pass another `kafkaVersion` to run an older 3.x or a newer 4.x.
  */
 export const defaultKafkaVersion = '4.2.1'
 
@@ -101,20 +101,34 @@ async function fetchBrokerJars(maven: string, version: string, home: string, out
 }
 
 /**
- * Kafka logs through SLF4J and ships log4j2 but not the bridge between them. The bridge must
- * match both: log4j-slf4j-impl for SLF4J 1.x, log4j-slf4j2-impl for 2.x, at the log4j version
- * Kafka brought in.
+ * Kafka logs through SLF4J, and its POM leaves the logging backend out. Kafka 4 brings log4j2 but
+ * not the bridge to it: log4j-slf4j-impl for SLF4J 1.x, log4j-slf4j2-impl for 2.x, at the log4j
+ * version Kafka brought in. Kafka 3 brings no backend at all; its own distribution ships reload4j
+ * (log4j 1) behind slf4j-reload4j, so that is what it gets here too — its code still reaches for
+ * log4j 1 classes at start-up.
  */
 async function fetchLoggingBinding(maven: string, libsDir: string, env: Environment): Promise<void> {
   const jars = await readdir(libsDir)
   const slf4j = findJarVersion(jars, 'slf4j-api')
-  const log4j = findJarVersion(jars, 'log4j-api')
-  if (slf4j === undefined || log4j === undefined) {
-    throw new KafkaIpcError('KIPC_KAFKA_DOWNLOAD_FAILED', `The Kafka jars in ${libsDir} lack slf4j-api or log4j-api; cannot pick a logging binding.`)
+  if (slf4j === undefined) {
+    throw new KafkaIpcError('KIPC_KAFKA_DOWNLOAD_FAILED', `The Kafka jars in ${libsDir} lack slf4j-api; cannot pick a logging binding.`)
   }
+  for (const artifact of loggingArtifacts(slf4j, findJarVersion(jars, 'log4j-api'))) {
+    await runMaven(maven, ['dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${libsDir}`], env, artifact)
+  }
+}
+
+/** The reload4j release that Kafka 3.9's own distribution ships. */
+const reload4jVersion = '1.2.25'
+
+/**
+ * The Maven coordinates that connect SLF4J to a logging backend, given the versions of
+ * slf4j-api and (Kafka 4 only) log4j-api among a release's jars.
+ */
+export function loggingArtifacts(slf4j: string, log4j: string | undefined): readonly string[] {
+  if (log4j === undefined) return [`org.slf4j:slf4j-reload4j:${slf4j}`, `ch.qos.reload4j:reload4j:${reload4jVersion}`]
   const binding = slf4j.startsWith('1.') ? 'log4j-slf4j-impl' : 'log4j-slf4j2-impl'
-  const artifact = `org.apache.logging.log4j:${binding}:${log4j}`
-  await runMaven(maven, ['dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${libsDir}`], env, artifact)
+  return [`org.apache.logging.log4j:${binding}:${log4j}`]
 }
 
 /** `slf4j-api-1.7.36.jar` → `1.7.36` for the prefix `slf4j-api`. */

@@ -272,6 +272,8 @@ export function requestReplySuite(harness: () => Harness): void {
       await caller.call(echo, { body: { caller: 'c', n: 2 }, timeout: 4_000.4 })
       assert.equal(deadlines.length, 1)
       assert.ok(Number.isInteger(deadlines[0]), 'the deadline travels as whole milliseconds')
+      // Counted once the reply is acknowledged, which may come after the caller has it: close() waits for that.
+      await app.close()
       assert.equal(app.stats().handled, 1)
     })
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { nodePaths, renderServerProperties } from '../../../src/local-kafka/broker-config.ts'
+import { nodePaths, renderLog4j1Properties, renderLog4jProperties, renderServerProperties } from '../../../src/local-kafka/broker-config.ts'
 import { bootstrapOf, type ClusterLayout, isClusterLayout, newClusterId } from '../../../src/local-kafka/cluster-layout.ts'
-import { findJarVersion } from '../../../src/local-kafka/kafka-distribution.ts'
+import { findJarVersion, loggingArtifacts } from '../../../src/local-kafka/kafka-distribution.ts'
 
 function layoutOf(size: number): ClusterLayout {
   return {
@@ -70,5 +70,22 @@ describe('findJarVersion', () => {
     assert.equal(findJarVersion(jars, 'slf4j-api'), '1.7.36')
     assert.equal(findJarVersion(jars, 'log4j-api'), '2.25.4')
     assert.equal(findJarVersion(jars, 'kafka'), undefined)
+  })
+})
+
+describe('loggingArtifacts', () => {
+  it('bridges Kafka 4 to the log4j2 it brings, and gives Kafka 3 the reload4j its own distribution ships', () => {
+    assert.deepEqual(loggingArtifacts('1.7.36', '2.25.4'), ['org.apache.logging.log4j:log4j-slf4j-impl:2.25.4'])
+    assert.deepEqual(loggingArtifacts('2.0.17', '2.25.4'), ['org.apache.logging.log4j:log4j-slf4j2-impl:2.25.4'])
+    assert.deepEqual(loggingArtifacts('1.7.36', undefined), ['org.slf4j:slf4j-reload4j:1.7.36', 'ch.qos.reload4j:reload4j:1.2.25'])
+  })
+})
+
+describe('log configuration', () => {
+  it('writes the node log to the same file under log4j2 and log4j 1', () => {
+    const paths = nodePaths('/data', 1)
+    assert.match(renderLog4jProperties(paths), new RegExp(`fileName = ${paths.serverLog}\n`))
+    assert.match(renderLog4j1Properties(paths), new RegExp(`File=${paths.serverLog}\n`))
+    assert.notEqual(paths.log4jProperties, paths.log4j1Properties)
   })
 })
