@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { HandlerContext, IncomingEvent, IncomingRequest } from '../../src/core/handler-types.ts'
+import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
 import { buildMessage } from '../../src/core/messages.ts'
 import { topicNames } from '../../src/core/policy.ts'
 import { booked, echo, slow } from './contracts.ts'
@@ -100,6 +101,28 @@ export function lifecycleSuite(harness: () => Harness): void {
       assert.equal(leaving.stats().running, 0)
       const answers = await Promise.all(Array.from({ length: 12 }, (_, n) => caller.call(echo, { body: { caller: 'c', n }, key: `after-${n}`, timeout: 30_000 })))
       assert.ok(answers.every((answer) => answer.responder === 'staying'), 'the remaining instance took every partition')
+    })
+
+    it('close() waits for a handler that ignores its signal until it returns, and sends nothing after the deadline', async () => {
+      const { service, client } = kit()
+      const app = service('echo')
+      let returned = false
+      let started = false
+      app.handle(slow, async (request) => {
+        started = true
+        // Ignores context.signal on purpose, as a handler calling an API without abort support would.
+        await sleep(request.body.ms)
+        returned = true
+        return { done: true }
+      })
+      await app.listen()
+      const caller = client('caller')
+      const call = caller.call(slow, { body: { ms: 1_500 }, timeout: 500 }).catch((error: unknown) => error)
+      await waitUntil(() => started, 'the handler runs')
+      await app.close()
+      assert.equal(returned, true, 'close() resolved only after the handler returned')
+      assert.ok(isKafkaIpcError(await call, 'KIPC_TIMEOUT'))
+      assert.deepEqual([app.stats().handled, caller.stats().lateAnswers], [0, 0], 'the answer after the deadline was never sent')
     })
   })
 }
