@@ -269,7 +269,7 @@ export class Client {
   ): Promise<{ message: OutgoingMessage; id: string; timeout: number }> {
     this.#assertOpen()
     if (args.signal?.aborted === true) throw cancelled(route.target)
-    const timeout = checkTimeout(args.timeout ?? this.policy.timeoutMs)
+    const timeout = checkTimeout(args.timeout ?? this.policy.timeoutMs, this.policy.maxTimeoutMs)
     await this.#openInbox()
     if (route.kind === 'gather') await this.#ensureTopic(route.topic, this.policy.retentionMs.requests, this.policy.autoCreateTopics)
     else await this.#ensureRequestTopic(route.topic, route.target)
@@ -437,8 +437,9 @@ function transportError(error: unknown): KafkaIpcError {
 }
 
 /** Timeouts become whole milliseconds on the wire; nonsense is refused before anything is sent. */
-function checkTimeout(timeout: number): number {
+function checkTimeout(timeout: number, max: number): number {
   if (!Number.isFinite(timeout) || timeout <= 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `timeout must be a positive number of milliseconds, got ${String(timeout)}.`)
+  if (timeout > max) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `timeout ${String(timeout)} ms is longer than the policy allows (maxTimeoutMs ${max}).`)
   return Math.ceil(timeout)
 }
 

@@ -20,6 +20,13 @@ export interface Policy {
   readonly retentionMs: { readonly requests: number; readonly events: number; readonly inbox: number }
   /** Default deadline of a call, stream or gather, in ms from sending. */
   readonly timeoutMs: number
+  /**
+   * The longest a call may wait and a handler may run, in ms. Callers refuse a longer `timeout`;
+   * responders cut a `kipc-deadline` further ahead down to now + this. One hour by default — the
+   * requests topic's retention, after which the request itself is gone — and never more than
+   * 2^31−1 ms (about 24.8 days), the longest a Node.js timer can wait.
+   */
+  readonly maxTimeoutMs: number
   /** Create missing topics; when false a missing topic is a KIPC_TOPIC_MISSING error. */
   readonly autoCreateTopics: boolean
   /** Largest body accepted or sent, in bytes. */
@@ -59,6 +66,9 @@ const compressions: readonly string[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'
  */
 const DEDUPLICATION_WINDOW = 10_000
 
+/** The longest delay setTimeout honours; a longer one fires after 1 ms. */
+export const maxTimerMs = 2 ** 31 - 1
+
 /** The defaults: safe for production, fast on a laptop. */
 export const defaultPolicy: Policy = Object.freeze({
   prefix: 'kipc',
@@ -66,6 +76,7 @@ export const defaultPolicy: Policy = Object.freeze({
   replication: -1,
   retentionMs: Object.freeze({ requests: 3_600_000, events: 7 * 24 * 3_600_000, inbox: 600_000 }),
   timeoutMs: 5_000,
+  maxTimeoutMs: 3_600_000,
   autoCreateTopics: true,
   // Under the broker's default message.max.bytes (1 MiB + 12), leaving room for headers.
   maxMessageBytes: 1_000_000,
@@ -99,6 +110,9 @@ export function definePolicy(input: PolicyInput = {}): Policy {
   positiveInteger('partitions', policy.partitions)
   if (policy.replication !== -1) positiveInteger('replication', policy.replication)
   positiveInteger('timeoutMs', policy.timeoutMs)
+  positiveInteger('maxTimeoutMs', policy.maxTimeoutMs)
+  if (policy.maxTimeoutMs > maxTimerMs) invalid(`maxTimeoutMs must be at most ${maxTimerMs} (the longest a timer can wait), got ${policy.maxTimeoutMs}`)
+  if (policy.timeoutMs > policy.maxTimeoutMs) invalid(`timeoutMs (${policy.timeoutMs}) must not exceed maxTimeoutMs (${policy.maxTimeoutMs})`)
   positiveInteger('maxMessageBytes', policy.maxMessageBytes)
   positiveInteger('maxInFlight', policy.maxInFlight)
   if (!Number.isInteger(policy.deduplicationWindow) || policy.deduplicationWindow < 0) invalid(`deduplicationWindow must be 0 or a positive integer, got ${JSON.stringify(policy.deduplicationWindow)}`)
@@ -113,7 +127,7 @@ export function definePolicy(input: PolicyInput = {}): Policy {
 /**
  * The policy from a JSON config file and the environment, over `base`. The file is
  * `options.file`, else $KAFKA_IPC_CONFIG; environment variables override it:
- * KIPC_PREFIX, KIPC_PARTITIONS, KIPC_REPLICATION, KIPC_TIMEOUT_MS, KIPC_AUTO_CREATE_TOPICS,
+ * KIPC_PREFIX, KIPC_PARTITIONS, KIPC_REPLICATION, KIPC_TIMEOUT_MS, KIPC_MAX_TIMEOUT_MS, KIPC_AUTO_CREATE_TOPICS,
  * KIPC_MAX_MESSAGE_BYTES, KIPC_EXPOSE_ERROR_STACK, KIPC_VALIDATE_REPLIES, KIPC_MAX_IN_FLIGHT,
  * KIPC_EVENTS_START_FROM, KIPC_COMPRESSION, KIPC_DEDUPLICATION_WINDOW.
  *
@@ -146,6 +160,7 @@ export function loadPolicy(options: { readonly file?: string; readonly env?: Env
     ['partitions', number('KIPC_PARTITIONS')],
     ['replication', number('KIPC_REPLICATION')],
     ['timeoutMs', number('KIPC_TIMEOUT_MS')],
+    ['maxTimeoutMs', number('KIPC_MAX_TIMEOUT_MS')],
     ['autoCreateTopics', flag('KIPC_AUTO_CREATE_TOPICS')],
     ['maxMessageBytes', number('KIPC_MAX_MESSAGE_BYTES')],
     ['exposeErrorStack', flag('KIPC_EXPOSE_ERROR_STACK')],
@@ -159,7 +174,7 @@ export function loadPolicy(options: { readonly file?: string; readonly env?: Env
   return definePolicy({ ...options.base, ...fromFile, ...(fromEnv as PolicyInput) })
 }
 
-const fileKeys = new Set(['prefix', 'partitions', 'replication', 'retentionMs', 'timeoutMs', 'autoCreateTopics', 'maxMessageBytes', 'exposeErrorStack', 'validateReplies', 'maxInFlight', 'eventsStartFrom', 'compression', 'deduplicationWindow'])
+const fileKeys = new Set(['prefix', 'partitions', 'replication', 'retentionMs', 'timeoutMs', 'maxTimeoutMs', 'autoCreateTopics', 'maxMessageBytes', 'exposeErrorStack', 'validateReplies', 'maxInFlight', 'eventsStartFrom', 'compression', 'deduplicationWindow'])
 
 function readConfigFile(file: string): PolicyInput {
   let parsed: unknown

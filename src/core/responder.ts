@@ -4,7 +4,8 @@ import type { HandlerContext, IncomingRequest } from './handler-types.ts'
 import { type ErrorListener, type FailureContext, type FailureKind, recordContext } from './failure.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { buildMessage, type EnvelopeFields, errorBody } from './messages.ts'
-import { type Policy, topicNames } from './policy.ts'
+import type { Policy } from './policy.ts'
+import type { ReplyTargets } from './protocol/reply-targets.ts'
 import { validate } from './schema.ts'
 import type { IncomingMessage, Transport } from './transport.ts'
 import { ItemChunker } from './item-chunker.ts'
@@ -40,6 +41,8 @@ export interface ResponderDeps {
   readonly onError: ErrorListener
   /** Running requests by id, so a cancel message can abort them. */
   readonly running: Map<string, AbortController>
+  /** The reply-address rules: answers go only to an existing partition of an inbox of this prefix. */
+  readonly replyTargets: ReplyTargets
   /** Aborts every handler when the service closes. */
   readonly shutdown: AbortSignal
 }
@@ -62,16 +65,18 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
     report('message-dropped', new KafkaIpcError('KIPC_TIMEOUT', `Dropped request ${envelope.id}: its deadline had passed ${now - envelope.deadline} ms before it was consumed.`))
     return
   }
-  const replyTo = envelope.replyTo
-  const target = replyTo === undefined ? undefined : topicNames.allowedInbox(policy, replyTo)
-  if (target === undefined) {
+  const target = await deps.replyTargets.resolve(envelope.replyTo)
+  if ('refused' in target) {
     counters.rejectedReplyTargets++
-    report('message-dropped', new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Dropped request ${envelope.id}: reply target ${JSON.stringify(replyTo ?? null)} is not an inbox of prefix ${policy.prefix}.`))
+    report('message-dropped', new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Dropped request ${envelope.id}: ${target.refused}.`))
     return
   }
+  // A request without a deadline gets the policy's timeout; one further ahead than the policy's
+  // maximum is cut down to it (a timer cannot wait past 2^31−1 ms: it would fire at once).
+  const deadline = Math.min(envelope.deadline ?? now + policy.timeoutMs, now + policy.maxTimeoutMs)
   // An answer whose send falls into a leader election is tried again until the caller stops
   // waiting: after the deadline nobody reads it.
-  const sendOptions = { compression: policy.compression, retryUntil: envelope.deadline ?? Date.now() + policy.timeoutMs }
+  const sendOptions = { compression: policy.compression, retryUntil: deadline }
   /** An answer the broker would not take: counted and reported once; no error answer follows it. */
   let undelivered: unknown
   const send = async (kind: 'reply' | 'item' | 'items' | 'end' | 'error', fields: EnvelopeFields, body: unknown): Promise<void> => {
@@ -97,7 +102,6 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
   }
   const { registered, params } = found
   const controller = new AbortController()
-  const deadline = envelope.deadline ?? Date.now() + policy.timeoutMs
   const timer = setTimeout(() => {
     controller.abort(new KafkaIpcError('KIPC_TIMEOUT', 'The deadline passed.'))
   }, Math.max(0, deadline - Date.now()))

@@ -5,6 +5,7 @@ import type { EventHandler, HandlerFor } from './handler-types.ts'
 import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
 import { type ErrorListener, logFailures, recordContext } from './failure.ts'
 import { logChannelState } from './logger.ts'
+import { ReplyTargets } from './protocol/reply-targets.ts'
 import { RecentIds } from './recent-ids.ts'
 import { type Registered, respond, type ResponderCounters, type ResponderDeps } from './responder.ts'
 import { Router } from './router.ts'
@@ -112,7 +113,8 @@ export class Service {
     await transport.ensureTopics([...requestTopics.map((name) => spec(name, policy.retentionMs.requests)), ...eventTopics.map((name) => spec(name, policy.retentionMs.events))], policy.autoCreateTopics)
     await this.client.ready()
     this.#assertListening()
-    const deps: ResponderDeps = { service: this.name, policy, transport, client: this.client, counters: this.#counters, onError: this.#onError, running: this.#running, shutdown: this.#shutdown.signal }
+    const replyTargets = new ReplyTargets(policy, (topic) => transport.partitionCount(topic))
+    const deps: ResponderDeps = { service: this.name, policy, transport, client: this.client, counters: this.#counters, onError: this.#onError, running: this.#running, replyTargets, shutdown: this.#shutdown.signal }
     if (requestTopics.length > 0) {
       await this.#keep(
         transport.subscribe({

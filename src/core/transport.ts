@@ -21,6 +21,12 @@ export interface Transport {
    * consuming the requests (a stopped service) or somebody is and is slow.
    */
   groupMembers(group: string): Promise<number | undefined>
+  /**
+   * How many partitions `topic` has, or undefined when it does not exist. A service checks a reply
+   * address with it before running the handler: a partition that does not exist would otherwise be
+   * taken modulo the count by some clients and the answer land in another reader's partition.
+   */
+  partitionCount(topic: string): Promise<number | undefined>
   /** Resolves once the broker has durably accepted every message (Kafka: acks=all). */
   send(messages: readonly OutgoingMessage[], options?: SendOptions): Promise<void>
   /**

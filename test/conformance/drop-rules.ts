@@ -54,9 +54,87 @@ export function dropRulesSuite(harness: () => Harness): void {
       await watch.close(false)
     })
 
-    it('a record of the wrong kind on a request, event or inbox topic is dropped and counted; the next good one is handled', async () => {
+    it('a reply address naming a partition its inbox lacks, or an inbox that does not exist, drops the request before the handler runs', async () => {
       const { service, client, transport, policy } = kit()
+      const reported: { error: unknown; context: FailureContext }[] = []
+      const app = service('echo', { onError: (error, context) => reported.push({ error, context }) })
+      let ran = 0
+      app.handle(echo, (request) => {
+        ran++
+        return { ...request.body, responder: 'r' }
+      })
+      await app.listen()
+      const caller = client('caller')
+      await caller.ready()
+      const inbox = topicNames.allowedInbox(policy, caller.address ?? '')
+      assert.ok(inbox)
+      const request = (replyTo: string): OutgoingMessage =>
+        raw(policy, topicNames.requests(policy, 'echo'), 'request', { replyTo, deadline: Date.now() + 20_000, method: echo.method, path: echo.path }, { caller: 'c', n: 1 })
+      await transport().send([request(`${inbox.topic}:7`), request(`${inbox.topic}:999999`), request(`${topicNames.inbox(policy, 'ghost', 'gone')}:0`)])
+      // The missing inbox is looked for again for about 1.6 s before the request is dropped.
+      await waitUntil(() => app.stats().rejectedReplyTargets === 3, 'the three requests are dropped', 10_000)
+      assert.equal(ran, 0, 'no handler ran')
+      const messages = reported.map(({ error }) => (error as Error).message)
+      assert.ok(reported.every(({ error, context }) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR') && context.kind === 'message-dropped'))
+      assert.ok(messages.some((message) => message.includes('no partition 7')), messages.join('\n'))
+      assert.ok(messages.some((message) => message.includes('no partition 999999')))
+      assert.ok(messages.some((message) => message.includes('does not exist')))
+      // The caller's own partition 0 got nothing: its next call's reply is the first record there.
+      assert.deepEqual(await caller.call(echo, { body: { caller: 'c', n: 2 } }), { caller: 'c', n: 2, responder: 'r' })
+      assert.equal(caller.stats().lateAnswers, 0, 'no answer to the dropped requests reached partition 0')
+    })
+
+    it('a deadline further ahead than policy.maxTimeoutMs is cut down to it: the handler keeps its signal and a stream ends', async () => {
+      const { service, transport, policy } = kit({ maxTimeoutMs: 60_000 })
+      const countTo = stream('echo', 'POST /count-to', { body: z.object({ n: z.number() }), item: z.object({ n: z.number() }) })
       const app = service('echo')
+      const seen: { aborted: boolean; deadline: number; at: number }[] = []
+      app.handle(echo, async (request, context) => {
+        await sleep(100)
+        seen.push({ aborted: context.signal.aborted, deadline: context.deadline, at: Date.now() })
+        return { ...request.body, responder: 'r' }
+      })
+      app.handle(countTo, async function* (request, context) {
+        for (let n = 1; n <= request.body.n; n++) {
+          await sleep(20)
+          if (context.signal.aborted) return
+          yield { n }
+        }
+      })
+      await app.listen()
+      const writer = transport()
+      const received: IncomingMessage[] = []
+      const inbox = await writer.openInbox({ topic: topicNames.inbox(policy, 'raw', 'far'), retentionMs: 60_000, create: true, onError: () => undefined, onMessage: (message) => received.push(message) })
+      // 40 days ahead: past the 2^31−1 ms a timer can wait, which would fire it at once.
+      const deadline = Date.now() + 40 * 24 * 3_600_000
+      await writer.send([
+        raw(policy, topicNames.requests(policy, 'echo'), 'request', { replyTo: inbox.address, deadline, method: echo.method, path: echo.path }, { caller: 'c', n: 1 }),
+        raw(policy, topicNames.requests(policy, 'echo'), 'request', { replyTo: inbox.address, deadline, method: countTo.method, path: countTo.path }, { n: 3 }),
+      ])
+      const kinds = (): string[] => received.map((message) => message.headers.get('kipc-kind') ?? '')
+      await waitUntil(() => kinds().includes('reply') && kinds().includes('end'), 'the reply and the stream end arrive', 10_000)
+      const [handled] = seen
+      assert.ok(handled)
+      assert.equal(handled.aborted, false, 'the signal did not fire after 100 ms')
+      assert.ok(handled.deadline <= handled.at + 60_000, `ctx.deadline is cut to now + maxTimeoutMs (${handled.deadline - handled.at} ms ahead)`)
+      assert.equal(kinds().filter((kind) => kind === 'item' || kind === 'items').length > 0, true, 'the stream sent its items')
+      await inbox.close(true)
+    })
+
+    it('a call refuses a timeout longer than policy.maxTimeoutMs before sending anything', async () => {
+      const { service, client } = kit({ maxTimeoutMs: 60_000 })
+      const app = service('echo')
+      app.handle(echo, (request) => ({ ...request.body, responder: 'r' }))
+      await app.listen()
+      const error: unknown = await client('caller').call(echo, { body: { caller: 'c', n: 1 }, timeout: 60_001 }).catch((caught: unknown) => caught)
+      assert.ok(isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT') && /maxTimeoutMs 60000/.test(error.message), String(error))
+      assert.equal(app.stats().handled, 0)
+    })
+
+    it('a record of the wrong kind on a request, event or inbox topic is dropped, counted and reported; the next good one is handled', async () => {
+      const { service, client, transport, policy } = kit()
+      const reported: { error: unknown; context: FailureContext }[] = []
+      const app = service('echo', { onError: (error, context) => reported.push({ error, context }) })
       const events: number[] = []
       app.handle(echo, (request) => ({ ...request.body, responder: 'r' }))
       app.on(booked, (event) => {
@@ -77,6 +155,12 @@ export function dropRulesSuite(harness: () => Harness): void {
         { ...raw(policy, inbox.topic, 'reply', {}, null), partition: inbox.partition, headers: new Map([['kipc-v', '2'], ['kipc-kind', 'reply'], ['kipc-id', 'x']]) },
       ])
       await waitUntil(() => app.stats().malformed === 2 && app.stats().eventsFailed === 2 && caller.stats().malformedMessages === 2, 'every bad record is counted')
+      const onRequestTopic = reported.filter(({ context }) => context.topic === topicNames.requests(policy, 'echo'))
+      assert.deepEqual(
+        onRequestTopic.map(({ error, context }) => [isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'), context.kind, /Unexpected (reply|event) record/.test((error as Error).message)]),
+        [[true, 'message-dropped', true], [true, 'message-dropped', true]],
+        'each wrong kind on the request topic is reported, not only counted',
+      )
       // The same topics still work.
       assert.equal((await caller.call(echo, { body: { caller: 'c', n: 5 } })).n, 5)
       await caller.emit(booked, { id: 'B2', seq: 2 })

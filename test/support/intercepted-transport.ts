@@ -9,6 +9,7 @@ export function interceptSends(inner: Transport, send: Transport['send']): Trans
     ensureTopics: (topics, create) => inner.ensureTopics(topics, create),
     deleteTopics: (names) => inner.deleteTopics(names),
     groupMembers: (group) => inner.groupMembers(group),
+    partitionCount: (topic) => inner.partitionCount(topic),
     subscribe: (options) => inner.subscribe(options),
     openInbox: (options) => inner.openInbox(options),
     close: () => inner.close(),

@@ -66,6 +66,19 @@ export function onlyTopicErrors(error: unknown, benign: number): boolean {
   return codes.size > 0 && [...codes].every((code) => code === benign)
 }
 
+/**
+ * True when `error` says a topic does not exist: the broker's UNKNOWN_TOPIC_OR_PARTITION, or the
+ * client's own "Unknown topic" (PLT_KFK_USER), which it raises from metadata it already holds.
+ */
+export function isUnknownTopicError(error: unknown): boolean {
+  if (topicErrorCodes(error).has(kafkaErrorCode.unknownTopicOrPartition)) return true
+  for (const node of errorTree(error)) {
+    if (node['apiId'] === 'UNKNOWN_TOPIC_OR_PARTITION') return true
+    if (node['code'] === 'PLT_KFK_USER' && typeof node['message'] === 'string' && /^Unknown topic /.test(node['message'])) return true
+  }
+  return false
+}
+
 /** True when trying the same operation again, after a pause, may succeed (see {@link permanentApiErrors}). */
 export function isRetryableKafkaError(error: unknown): boolean {
   if (error instanceof KafkaIpcError && error.cause === undefined) return error.retryable

@@ -7,7 +7,7 @@ import { type Logger, stderrLogger } from '../../core/logger.ts'
 import { backoff } from './backoff.ts'
 import { brokerAddresses } from './broker-addresses.ts'
 import { BrokerReachability, connectTimeout } from './broker-reachability.ts'
-import { asTransportError, isRetryableKafkaError, kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
+import { asTransportError, isRetryableKafkaError, isUnknownTopicError, kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
 import { encodeHeaders, producerSerializers } from './records.ts'
@@ -75,6 +75,8 @@ class KafkaTransport implements Transport {
   readonly name = 'kafka'
   readonly #connection: KafkaConnection
   #admin: Admin | undefined
+  /** An admin that does not retry: "unknown topic" is an answer here, which the other retries for 2 s. */
+  #lookupAdmin: Admin | undefined
   #producer: Producer<string, Uint8Array> | undefined
   #closed = false
   readonly #reachability: BrokerReachability
@@ -152,6 +154,19 @@ class KafkaTransport implements Transport {
         (groups) => groups.get(group)?.members.size ?? 0,
         () => undefined,
       )
+  }
+
+  async partitionCount(topic: string): Promise<number | undefined> {
+    await this.#reachability.reached()
+    try {
+      this.#assertOpen()
+      this.#lookupAdmin ??= new Admin({ ...this.#connection.base, clientId: `${this.#connection.base.clientId}-lookup`, retries: 0 })
+      const metadata = await this.#lookupAdmin.metadata({ topics: [topic], forceUpdate: true })
+      return metadata.topics.get(topic)?.partitionsCount
+    } catch (error) {
+      if (isUnknownTopicError(error)) return undefined
+      throw asTransportError(error, `reading the metadata of ${topic}`)
+    }
   }
 
   /**
@@ -256,9 +271,10 @@ class KafkaTransport implements Transport {
 
   async close(): Promise<void> {
     this.#closed = true
-    await Promise.all([this.#producer?.close(), this.#admin?.close()])
+    await Promise.all([this.#producer?.close(), this.#admin?.close(), this.#lookupAdmin?.close()])
     this.#producer = undefined
     this.#admin = undefined
+    this.#lookupAdmin = undefined
   }
 
   #adminClient(): Admin {

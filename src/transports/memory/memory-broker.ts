@@ -47,6 +47,11 @@ export class MemoryBroker {
     return [...this.#topics.keys()]
   }
 
+  /** How many partitions a topic has; undefined when it does not exist. */
+  partitionCount(name: string): number | undefined {
+    return this.#topics.get(name)?.partitions.length
+  }
+
   hasTopic(name: string): boolean {
     return this.#topics.has(name)
   }

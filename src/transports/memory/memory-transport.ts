@@ -50,6 +50,10 @@ class MemoryTransport implements Transport {
     return Promise.resolve(this.#broker.groupMembers(group))
   }
 
+  partitionCount(topic: string): Promise<number | undefined> {
+    return Promise.resolve(this.#broker.partitionCount(topic))
+  }
+
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     this.#assertOpen()
     // A real broker answers asynchronously; so does this one, so no caller relies on sync delivery.

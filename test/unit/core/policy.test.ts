@@ -26,6 +26,7 @@ describe('policy', () => {
         replication: -1,
         retentionMs: { requests: 3_600_000, events: 7 * 24 * 3_600_000, inbox: 600_000 },
         timeoutMs: 5_000,
+        maxTimeoutMs: 3_600_000,
         autoCreateTopics: true,
         maxMessageBytes: 1_000_000,
         exposeErrorStack: false,
@@ -49,6 +50,8 @@ describe('policy', () => {
       [{ compression: 'brotli' as 'zstd' }, /compression/],
       [{ retentionMs: { requests: -1 } }, /retentionMs.requests/],
       [{ deduplicationWindow: -1 }, /deduplicationWindow/],
+      [{ maxTimeoutMs: 2 ** 31 }, /maxTimeoutMs must be at most 2147483647/],
+      [{ timeoutMs: 10_000, maxTimeoutMs: 5_000 }, /timeoutMs \(10000\) must not exceed maxTimeoutMs/],
     ] as const) {
       assert.throws(() => definePolicy(input), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_POLICY') && pattern.test(error.message))
     }

@@ -1,0 +1,99 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type Policy, topicNames } from '../policy.ts'
+
+/** Where an answer may go: an inbox topic of this policy and one of its partitions. */
+export interface ReplyTarget {
+  readonly topic: string
+  readonly partition: number
+}
+
+/** A reply address refused, and why — the message of the drop report. */
+export interface RefusedTarget {
+  readonly refused: string
+}
+
+/** Reads a topic's partition count from the broker; undefined when the topic does not exist. */
+export type PartitionCounter = (topic: string) => Promise<number | undefined>
+
+/**
+ * How long an inbox that does not exist yet is looked for again before the request is dropped. A
+ * caller creates its inbox before it sends, but a broker other than the one it asked may learn of
+ * the new topic a moment later.
+ */
+const missingInboxGraceMs = [50, 150, 400, 1_000] as const
+
+/** Inbox topics whose partition count is remembered; the oldest is forgotten past this. */
+const rememberedInboxes = 10_000
+
+/**
+ * The reply-address rules of docs/protocol.md §5: an answer goes only to a partition that exists
+ * of an inbox topic of this policy's prefix. Anything else — another prefix, a topic that is not an
+ * inbox, a malformed address, an inbox that does not exist, a partition past its last — drops the
+ * request before its handler runs, so a request cannot make a service write elsewhere, and no
+ * answer lands in a partition some other reader owns (a client that took the partition modulo the
+ * count would put `inbox:7` on partition 0).
+ *
+ * Partition counts are read from the broker once per inbox and remembered; when the broker says
+ * the topic does not exist, it is asked again a few times over about 1.6 s, because a new topic
+ * reaches every broker's metadata a moment after it is created. A broker that cannot answer at all
+ * drops nothing: the answer is tried, and fails or lands as it would have.
+ *
+ * @example
+ * ```ts
+ * const targets = new ReplyTargets(policy, (topic) => transport.partitionCount(topic))
+ * const target = await targets.resolve(envelope.replyTo)
+ * if ('refused' in target) return drop(target.refused)
+ * ```
+ */
+export class ReplyTargets {
+  readonly #policy: Policy
+  readonly #count: PartitionCounter
+  readonly #known = new Map<string, Promise<number | undefined>>()
+
+  constructor(policy: Policy, count: PartitionCounter) {
+    this.#policy = policy
+    this.#count = count
+  }
+
+  /** The target of a `kipc-reply-to` address, or why it is refused. */
+  async resolve(address: string | undefined): Promise<ReplyTarget | RefusedTarget> {
+    const target = address === undefined ? undefined : topicNames.allowedInbox(this.#policy, address)
+    if (target === undefined) return { refused: `reply target ${JSON.stringify(address ?? null)} is not an inbox of prefix ${this.#policy.prefix}` }
+    const partitions = await this.#partitions(target.topic)
+    if (partitions === undefined) return { refused: `reply target ${address ?? ''}: inbox ${target.topic} does not exist` }
+    if (Number.isNaN(partitions) || target.partition < partitions) return target
+    return { refused: `reply target ${address ?? ''}: inbox ${target.topic} has ${partitions} partition(s), no partition ${target.partition}` }
+  }
+
+  /** The partition count, NaN when the broker could not tell, undefined when the topic does not exist. */
+  #partitions(topic: string): Promise<number | undefined> {
+    let known = this.#known.get(topic)
+    if (known === undefined) {
+      known = this.#lookUp(topic)
+      this.#remember(topic, known)
+    }
+    return known
+  }
+
+  async #lookUp(topic: string): Promise<number | undefined> {
+    for (const pause of [0, ...missingInboxGraceMs]) {
+      if (pause > 0) await sleep(pause)
+      const count = await this.#count(topic).catch(() => Number.NaN)
+      if (count !== undefined && !Number.isNaN(count)) return count
+      // Unknown to the broker now: neither a missing inbox nor a broken broker is kept for later.
+      if (Number.isNaN(count) || pause === missingInboxGraceMs.at(-1)) {
+        this.#known.delete(topic)
+        return count
+      }
+    }
+    return undefined
+  }
+
+  #remember(topic: string, count: Promise<number | undefined>): void {
+    if (this.#known.size >= rememberedInboxes) {
+      const oldest = this.#known.keys().next()
+      if (oldest.done !== true) this.#known.delete(oldest.value)
+    }
+    this.#known.set(topic, count)
+  }
+}
