@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { type Codec, jsonCodec } from './codec.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
-import { parseAddress } from './wire.ts'
 import type { Environment } from './environment.ts'
 
 /**
@@ -194,23 +193,4 @@ function positiveInteger(name: string, value: unknown): void {
 
 function invalid(message: string): never {
   throw new KafkaIpcError('KIPC_INVALID_POLICY', `Invalid kafka-ipc policy: ${message}.`)
-}
-
-/** Topic and group names, all derived from the policy in one place. */
-export const topicNames = {
-  requests: (policy: Policy, service: string): string => `${policy.prefix}.${service}.requests`,
-  event: (policy: Policy, name: string): string => `${policy.prefix}.event.${name}`,
-  gather: (policy: Policy, name: string): string => `${policy.prefix}.gather.${name}`,
-  inbox: (policy: Policy, service: string, instance: string): string => `${policy.prefix}.inbox.${service}.${instance}`,
-  group: (policy: Policy, service: string): string => `${policy.prefix}.${service}`,
-  /** Replies may only go to inboxes: a request cannot make a service write to any other topic. */
-  isInbox: (policy: Policy, topic: string): boolean => topic.startsWith(`${policy.prefix}.inbox.`),
-  /**
-   * The target of a `kipc-reply-to` address when it is well formed and names an inbox of this
-   * policy, else undefined. Replies and cancels are only ever sent where this allows.
-   */
-  allowedInbox: (policy: Policy, address: string): { topic: string; partition: number } | undefined => {
-    const target = parseAddress(address)
-    return target !== undefined && topicNames.isInbox(policy, target.topic) ? target : undefined
-  },
 }

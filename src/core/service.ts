@@ -9,7 +9,7 @@ import { ReplyTargets } from './protocol/reply-targets.ts'
 import { RecentIds } from './recent-ids.ts'
 import { type Registered, respond, type ResponderCounters, type ResponderDeps } from './responder.ts'
 import { Router } from './router.ts'
-import { topicNames } from './policy.ts'
+import { topicNames } from './protocol/topic-names.ts'
 import { validate } from './schema.ts'
 import type { IncomingMessage, Subscription, TopicPartition, TopicSpec } from './transport.ts'
 import { type Envelope, readEnvelope, userHeaders } from './wire.ts'
@@ -131,12 +131,12 @@ export class Service {
     if (eventTopics.length > 0) {
       await this.#keep(
         transport.subscribe({
-          group: `${topicNames.group(policy, this.name)}.events`,
+          group: topicNames.eventGroup(policy, this.name),
           topics: eventTopics,
           startFrom: policy.eventsStartFrom,
           maxInFlight: policy.maxInFlight,
           onMessage: (message) => this.#onEvent(message),
-          onError: this.#onChannelError(`${topicNames.group(policy, this.name)}.events`),
+          onError: this.#onChannelError(topicNames.eventGroup(policy, this.name)),
           onState: this.#logState,
         }),
       )
@@ -244,8 +244,8 @@ export class Service {
       return
     }
     if (this.#isCopy(message, envelope.id)) return
-    const gatherName = message.topic.startsWith(`${this.client.policy.prefix}.gather.`) ? message.topic.slice(`${this.client.policy.prefix}.gather.`.length) : undefined
-    const gathered = gatherName === undefined ? undefined : this.#gathers.get(gatherName)
+    const topic = topicNames.parse(this.client.policy, message.topic)
+    const gathered = topic?.kind === 'gather' ? this.#gathers.get(topic.name) : undefined
     const routed = gathered === undefined ? this.#router.match(envelope.method ?? '', envelope.path ?? '') : undefined
     const found = gathered !== undefined ? { registered: gathered, params: {} } : routed === undefined ? undefined : { registered: routed.value, params: routed.params }
     await respond(deps, envelope, message, found)
@@ -253,7 +253,8 @@ export class Service {
 
   async #onEvent(message: IncomingMessage): Promise<void> {
     const { policy } = this.client
-    const name = message.topic.slice(`${policy.prefix}.event.`.length)
+    const topic = topicNames.parse(policy, message.topic)
+    const name = topic?.kind === 'event' ? topic.name : message.topic
     const subscription = this.#events.get(name)
     let envelope: Envelope | undefined
     try {

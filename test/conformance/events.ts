@@ -6,7 +6,7 @@ import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
 import { booked } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitForSettledGroup, waitUntil } from './request-reply.ts'
-import { topicNames } from '../../src/core/policy.ts'
+import { topicNames } from '../../src/core/protocol/topic-names.ts'
 
 export function eventsSuite(harness: () => Harness): void {
   const kit = useKit(harness)

@@ -5,7 +5,7 @@ import type { Service } from '../../src/core/service.ts'
 import { seatHold } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitForSettledGroup } from './request-reply.ts'
-import { topicNames } from '../../src/core/policy.ts'
+import { topicNames } from '../../src/core/protocol/topic-names.ts'
 
 export function gatherSuite(harness: () => Harness): void {
   const kit = useKit(harness)

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
-import { topicNames } from '../../src/core/policy.ts'
+import { topicNames } from '../../src/core/protocol/topic-names.ts'
 import { booked, echo } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 

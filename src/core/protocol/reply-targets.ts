@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type Policy, topicNames } from '../policy.ts'
+import type { Policy } from '../policy.ts'
+import { topicNames } from './topic-names.ts'
 
 /** Where an answer may go: an inbox topic of this policy and one of its partitions. */
 export interface ReplyTarget {

@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Client } from '../../../src/core/client.ts'
-import { definePolicy, topicNames } from '../../../src/core/policy.ts'
+import { definePolicy } from '../../../src/core/policy.ts'
+import { topicNames } from '../../../src/core/protocol/topic-names.ts'
 import { Service } from '../../../src/core/service.ts'
 import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
 import { waitUntil } from '../../conformance/request-reply.ts'
@@ -23,7 +24,7 @@ describe('a service killed in the middle of a handler', { timeout: 120_000 }, ()
     const prefix = uniqueName('crash')
     const policy = definePolicy({ prefix, partitions: 1 })
     const topic = topicNames.event(policy, ledgerEvent.name)
-    const group = `${topicNames.group(policy, 'ledger')}.events`
+    const group = topicNames.eventGroup(policy, 'ledger')
     const output: string[] = []
     const doomed = spawn(process.execPath, [child], { env: { ...process.env, KAFKA_BROKERS: brokers().join(','), KIPC_PREFIX: prefix, HANG_SEQ: '4' }, stdio: ['ignore', 'pipe', 'inherit'] })
     const exited = new Promise((resolve) => doomed.once('exit', resolve))

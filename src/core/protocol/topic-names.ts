@@ -1,0 +1,58 @@
+import type { Policy } from '../policy.ts'
+import { parseAddress } from '../wire.ts'
+
+/** What a topic name says about itself, read back by {@link topicNames.parse}. */
+export type ParsedTopic =
+  | { readonly kind: 'requests'; readonly service: string }
+  | { readonly kind: 'event'; readonly name: string }
+  | { readonly kind: 'gather'; readonly name: string }
+  | { readonly kind: 'inbox'; readonly service: string; readonly instance: string }
+
+/** Service and instance names never hold a dot (contracts.ts checks them), so a dot splits them. */
+const segment = /^[a-zA-Z0-9_-]+$/
+
+/**
+ * Every topic and consumer group name kafka-ipc uses, built and read back in this one place from
+ * the policy's prefix (docs/protocol.md §4). Nothing else assembles or slices a name.
+ *
+ * @example
+ * ```ts
+ * topicNames.requests(policy, 'pricing')            // 'kipc.pricing.requests'
+ * topicNames.parse(policy, 'kipc.event.booking.created') // { kind: 'event', name: 'booking.created' }
+ * ```
+ */
+export const topicNames = {
+  requests: (policy: Policy, service: string): string => `${policy.prefix}.${service}.requests`,
+  event: (policy: Policy, name: string): string => `${policy.prefix}.event.${name}`,
+  gather: (policy: Policy, name: string): string => `${policy.prefix}.gather.${name}`,
+  inbox: (policy: Policy, service: string, instance: string): string => `${policy.prefix}.inbox.${service}.${instance}`,
+  /** The consumer group of a service's request and gather topics: its instances share them. */
+  group: (policy: Policy, service: string): string => `${policy.prefix}.${service}`,
+  /** The consumer group of a service's event subscriptions: apart from requests, so events never wait behind them. */
+  eventGroup: (policy: Policy, service: string): string => `${policy.prefix}.${service}.events`,
+  /** Replies may only go to inboxes: a request cannot make a service write to any other topic. */
+  isInbox: (policy: Policy, topic: string): boolean => topic.startsWith(`${policy.prefix}.inbox.`),
+  /**
+   * The target of a `kipc-reply-to` address when it is well formed and names an inbox of this
+   * policy, else undefined. Replies and cancels are only ever sent where this allows.
+   */
+  allowedInbox: (policy: Policy, address: string): { topic: string; partition: number } | undefined => {
+    const target = parseAddress(address)
+    return target !== undefined && topicNames.isInbox(policy, target.topic) ? target : undefined
+  },
+  /** What a topic of this policy is and whose, or undefined for a name kafka-ipc would not build. */
+  parse: (policy: Policy, topic: string): ParsedTopic | undefined => {
+    const head = `${policy.prefix}.`
+    if (!topic.startsWith(head)) return undefined
+    const rest = topic.slice(head.length)
+    if (rest.startsWith('event.') && rest.length > 6) return { kind: 'event', name: rest.slice(6) }
+    if (rest.startsWith('gather.') && rest.length > 7) return { kind: 'gather', name: rest.slice(7) }
+    if (rest.startsWith('inbox.')) {
+      const [service, instance, ...more] = rest.slice(6).split('.')
+      if (service === undefined || instance === undefined || more.length > 0 || !segment.test(service) || !segment.test(instance)) return undefined
+      return { kind: 'inbox', service, instance }
+    }
+    const service = rest.endsWith('.requests') ? rest.slice(0, -'.requests'.length) : undefined
+    return service !== undefined && segment.test(service) ? { kind: 'requests', service } : undefined
+  },
+}
