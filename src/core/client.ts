@@ -5,14 +5,18 @@ import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
 import { ConsumerWatch } from './consumer-watch.ts'
 import { type ErrorListener, logFailures, recordContext } from './failure.ts'
 import { logChannelState, type Logger, stderrLogger } from './logger.ts'
-import { buildMessage, remoteError } from './messages.ts'
+import { buildMessage } from './protocol/envelope.ts'
+import { remoteError } from './protocol/error-body.ts'
 import { type Answer, PendingCalls } from './pending-calls.ts'
 import { defaultPolicy, type Policy } from './policy.ts'
 import { topicNames } from './protocol/topic-names.ts'
+import { checkBodySize, checkKind } from './protocol/record-checks.ts'
 import { RemoteStream } from './remote-stream.ts'
 import { type InferOut, validate } from './schema.ts'
 import type { IncomingMessage, Inbox, OutgoingMessage, SendOptions, Transport } from './transport.ts'
-import { checkOutgoingHeaders, type Envelope, newMessageId, readEnvelope } from './wire.ts'
+import { type Envelope, readEnvelope } from './protocol/envelope.ts'
+import { checkOutgoingHeaders } from './protocol/headers.ts'
+import { newMessageId } from './protocol/message-id.ts'
 
 /** How to build a client. */
 export interface ClientOptions {
@@ -381,7 +385,8 @@ export class Client {
     let envelope: Envelope
     try {
       envelope = readEnvelope(message.headers)
-      if (message.value.byteLength > this.policy.maxMessageBytes) throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', 'inbox message too large')
+      checkKind('inbox', envelope, message.topic)
+      checkBodySize(message.value.byteLength, this.policy.maxMessageBytes, `The ${envelope.kind} record`)
     } catch (error) {
       this.#pending.counters.malformedMessages++
       this.#onError(error, { kind: 'message-dropped', service: this.name, ...recordContext(message) })
@@ -389,15 +394,6 @@ export class Client {
     }
     if (envelope.kind === 'cancel') {
       this.onCancel?.(envelope)
-      return
-    }
-    if (envelope.kind !== 'reply' && envelope.kind !== 'item' && envelope.kind !== 'items' && envelope.kind !== 'end' && envelope.kind !== 'error') {
-      this.#pending.counters.malformedMessages++
-      this.#onError(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} record in an inbox.`), {
-        kind: 'message-dropped',
-        service: this.name,
-        ...recordContext(message, envelope),
-      })
       return
     }
     let body: unknown

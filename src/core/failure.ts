@@ -1,7 +1,7 @@
 import { isKafkaIpcError } from './kafka-ipc-error.ts'
 import type { Logger } from './logger.ts'
 import type { IncomingMessage } from './transport.ts'
-import type { Envelope } from './wire.ts'
+import type { Envelope } from './protocol/envelope.ts'
 
 /**
  * What went wrong, from the service's side:

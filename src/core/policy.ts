@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { type Codec, jsonCodec } from './codec.ts'
+import { type Codec, jsonCodec } from './protocol/codec.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import type { Environment } from './environment.ts'
 

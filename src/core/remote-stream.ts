@@ -1,5 +1,5 @@
 import { KafkaIpcError } from './kafka-ipc-error.ts'
-import { remoteError } from './messages.ts'
+import { remoteError } from './protocol/error-body.ts'
 import type { Answer } from './pending-calls.ts'
 
 /** What a {@link RemoteStream} needs from its client. */

@@ -3,13 +3,16 @@ import type { GatherContract, RouteContract, StreamContract } from './contracts.
 import type { HandlerContext, IncomingRequest } from './handler-types.ts'
 import { type ErrorListener, type FailureContext, type FailureKind, recordContext } from './failure.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
-import { buildMessage, type EnvelopeFields, errorBody } from './messages.ts'
+import { buildMessage, type EnvelopeFields } from './protocol/envelope.ts'
+import { errorBody } from './protocol/error-body.ts'
 import type { Policy } from './policy.ts'
 import type { ReplyTargets } from './protocol/reply-targets.ts'
 import { validate } from './schema.ts'
 import type { IncomingMessage, Transport } from './transport.ts'
 import { ItemChunker } from './item-chunker.ts'
-import { type Envelope, userHeaders } from './wire.ts'
+import { checkBodySize } from './protocol/record-checks.ts'
+import type { Envelope } from './protocol/envelope.ts'
+import { userHeaders } from './protocol/headers.ts'
 
 /** A registered request handler, whatever its kind. */
 export type Registered =
@@ -111,7 +114,7 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
   deps.shutdown.addEventListener('abort', onShutdown, { once: true })
   deps.running.set(envelope.id, controller)
   try {
-    if (message.value.byteLength > policy.maxMessageBytes) throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `The request body is ${message.value.byteLength} bytes; the policy allows ${policy.maxMessageBytes}.`)
+    checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'The request body')
     let raw: unknown
     try {
       raw = policy.codec.decode(message.value)

@@ -5,6 +5,7 @@ import type { EventHandler, HandlerFor } from './handler-types.ts'
 import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
 import { type ErrorListener, logFailures, recordContext } from './failure.ts'
 import { logChannelState } from './logger.ts'
+import { checkBodySize, checkKind } from './protocol/record-checks.ts'
 import { ReplyTargets } from './protocol/reply-targets.ts'
 import { RecentIds } from './recent-ids.ts'
 import { type Registered, respond, type ResponderCounters, type ResponderDeps } from './responder.ts'
@@ -12,7 +13,8 @@ import { Router } from './router.ts'
 import { topicNames } from './protocol/topic-names.ts'
 import { validate } from './schema.ts'
 import type { IncomingMessage, Subscription, TopicPartition, TopicSpec } from './transport.ts'
-import { type Envelope, readEnvelope, userHeaders } from './wire.ts'
+import { type Envelope, readEnvelope } from './protocol/envelope.ts'
+import { userHeaders } from './protocol/headers.ts'
 
 /** How to build a service: a client's options (a service calls others too). */
 export type ServiceOptions = ClientOptions
@@ -234,13 +236,11 @@ export class Service {
       this.#onError(error, { kind: 'message-dropped', service: this.name, ...recordContext(message) })
       return
     }
-    if (envelope.kind !== 'request') {
+    try {
+      checkKind('requests', envelope, message.topic)
+    } catch (error) {
       this.#counters.malformed++
-      this.#onError(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} record on request topic ${message.topic}.`), {
-        kind: 'message-dropped',
-        service: this.name,
-        ...recordContext(message, envelope),
-      })
+      this.#onError(error, { kind: 'message-dropped', service: this.name, ...recordContext(message, envelope) })
       return
     }
     if (this.#isCopy(message, envelope.id)) return
@@ -259,9 +259,10 @@ export class Service {
     let envelope: Envelope | undefined
     try {
       envelope = readEnvelope(message.headers)
-      if (subscription === undefined || envelope.kind !== 'event') throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} on event topic ${message.topic}.`)
+      checkKind('events', envelope, message.topic)
+      if (subscription === undefined) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `No subscription to the event topic ${message.topic}.`)
       if (this.#isCopy(message, envelope.id)) return
-      if (message.value.byteLength > policy.maxMessageBytes) throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `Event ${name} is ${message.value.byteLength} bytes; the policy allows ${policy.maxMessageBytes}.`)
+      checkBodySize(message.value.byteLength, policy.maxMessageBytes, `Event ${name}`)
       const body = await validate(subscription.contract.body, policy.codec.decode(message.value), 'KIPC_BAD_REQUEST', `event ${name}`)
       await subscription.handler(
         { id: envelope.id, name, headers: userHeaders(message.headers), body, key: message.key, source: envelope.service },

@@ -1,5 +1,5 @@
 import type { Policy } from '../policy.ts'
-import { parseAddress } from '../wire.ts'
+import { parseAddress } from './addresses.ts'
 
 /** What a topic name says about itself, read back by {@link topicNames.parse}. */
 export type ParsedTopic =

@@ -1,6 +1,6 @@
 import { Consumer } from '@platformatic/kafka'
 import type { Inbox, InboxOptions } from '../../core/transport.ts'
-import { formatAddress } from '../../core/wire.ts'
+import { formatAddress } from '../../core/protocol/addresses.ts'
 import { ChannelTracker } from '../channel-tracker.ts'
 import { backoff } from './backoff.ts'
 import { asTransportError } from './kafka-errors.ts'

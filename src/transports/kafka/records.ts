@@ -1,6 +1,7 @@
 import type { Message } from '@platformatic/kafka'
 import type { IncomingMessage } from '../../core/transport.ts'
-import { headerLimits, type WireHeaders, wireHeader } from '../../core/wire.ts'
+import { type WireHeaders, wireHeader } from '../../core/protocol/envelope.ts'
+import { headerLimits } from '../../core/protocol/headers.ts'
 
 /**
  * How records are turned into bytes on the way out: keys as UTF-8, values as given, headers

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import { type Inbox, type InboxOptions, type OutgoingMessage, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
-import { formatAddress } from '../../core/wire.ts'
+import { formatAddress } from '../../core/protocol/addresses.ts'
 import { ChannelTracker } from '../channel-tracker.ts'
 import { OrderedDispatcher } from '../ordered-dispatcher.ts'
 import { MemoryBroker } from './memory-broker.ts'

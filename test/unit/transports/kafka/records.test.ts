@@ -2,7 +2,7 @@
 // first of duplicates kept, into a Map (no object keys, so no prototype to reach).
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { headerLimits } from '../../../../src/core/wire.ts'
+import { headerLimits } from '../../../../src/core/protocol/headers.ts'
 import { decodeHeaders, encodeHeaders } from '../../../../src/transports/kafka/records.ts'
 
 const entry = (name: string | null, value: string | null): [Buffer | null, Buffer | null] => [name === null ? null : Buffer.from(name), value === null ? null : Buffer.from(value)]

@@ -1,9 +1,13 @@
-import { randomBytes } from 'node:crypto'
-import { KafkaIpcError } from './kafka-ipc-error.ts'
+import type { Codec } from './codec.ts'
+import { KafkaIpcError } from '../kafka-ipc-error.ts'
+import type { OutgoingMessage } from '../transport.ts'
+import { newMessageId } from './message-id.ts'
+import { checkBodySize } from './record-checks.ts'
 
 /**
  * The kafka-ipc wire protocol, version 1 (docs/protocol.md). The record value is the body; the
- * envelope travels in headers so plain Kafka tools can read and write it.
+ * envelope travels in headers so plain Kafka tools can read and write it. Writing an envelope
+ * ({@link buildMessage}) and reading one ({@link readEnvelope}) stand side by side here.
  */
 export const protocolVersion = '1'
 
@@ -36,12 +40,6 @@ const kinds = new Set<string>(['event', 'request', 'reply', 'item', 'items', 'en
  */
 export type WireHeaders = Map<string, string>
 
-/**
- * Limits on headers, in bytes. `maxCount` is the application's headers; readers keep up to
- * `maxCount + envelopeAllowance` so the envelope always fits beside them.
- */
-export const headerLimits = { maxCount: 64, envelopeAllowance: 16, maxNameLength: 128, maxValueLength: 8192 } as const
-
 /** The envelope of a received message, checked. */
 export interface Envelope {
   readonly kind: MessageKind
@@ -56,22 +54,56 @@ export interface Envelope {
   readonly seq: number | undefined
 }
 
-let entropy = Buffer.alloc(0)
-let entropyOffset = 0
+/** The fields every outgoing envelope may carry besides version, kind and id. */
+export interface EnvelopeFields {
+  readonly correlation?: string | undefined
+  readonly replyTo?: string | undefined
+  readonly deadline?: number | undefined
+  readonly method?: string | undefined
+  readonly path?: string | undefined
+  readonly status?: number | undefined
+  readonly service?: string | undefined
+  readonly seq?: number | undefined
+}
 
 /**
- * A new message id: 16 random bytes, base64url — unique, unguessable (a request id is what a
- * cancel names), short, safe in a header. Bytes come from a pooled 4 KiB draw: one system call per
- * 256 ids instead of one per id, on the hot path of every message.
+ * Builds one outgoing record: envelope headers over the application's headers, the encoded
+ * body, and the size check the policy demands.
  */
-export function newMessageId(): string {
-  if (entropyOffset + 16 > entropy.length) {
-    entropy = randomBytes(4096)
-    entropyOffset = 0
+export function buildMessage(
+  target: { readonly topic: string; readonly partition?: number; readonly key?: string | undefined },
+  kind: MessageKind,
+  fields: EnvelopeFields,
+  body: unknown,
+  codec: Codec,
+  maxBytes: number,
+  headers?: WireHeaders,
+  id: string = newMessageId(),
+): OutgoingMessage {
+  // Envelope first: a reader that stops at its header limit still sees the envelope.
+  const all: WireHeaders = new Map()
+  all.set(wireHeader.version, protocolVersion)
+  all.set(wireHeader.kind, kind)
+  all.set(wireHeader.id, id)
+  all.set(wireHeader.contentType, codec.contentType)
+  if (fields.correlation !== undefined) all.set(wireHeader.correlation, fields.correlation)
+  if (fields.replyTo !== undefined) all.set(wireHeader.replyTo, fields.replyTo)
+  if (fields.deadline !== undefined) all.set(wireHeader.deadline, String(fields.deadline))
+  if (fields.method !== undefined) all.set(wireHeader.method, fields.method)
+  if (fields.path !== undefined) all.set(wireHeader.path, fields.path)
+  if (fields.status !== undefined) all.set(wireHeader.status, String(fields.status))
+  if (fields.service !== undefined) all.set(wireHeader.service, fields.service)
+  if (fields.seq !== undefined) all.set(wireHeader.seq, String(fields.seq))
+  if (headers !== undefined) for (const [name, value] of headers) if (!all.has(name)) all.set(name, value)
+  const value = codec.encode(body)
+  checkBodySize(value.byteLength, maxBytes, `The ${kind} body`)
+  return {
+    topic: target.topic,
+    ...(target.partition === undefined ? {} : { partition: target.partition }),
+    ...(target.key === undefined ? {} : { key: target.key }),
+    headers: all,
+    value,
   }
-  const id = entropy.toString('base64url', entropyOffset, entropyOffset + 16)
-  entropyOffset += 16
-  return id
 }
 
 /**
@@ -108,51 +140,4 @@ function readInteger(headers: ReadonlyMap<string, string>, name: string): number
 
 function protocolError(message: string): KafkaIpcError {
   return new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Malformed kafka-ipc message: ${message}.`)
-}
-
-/**
- * The application's headers from a received message: envelope headers (`kipc-*`) removed,
- * returned as a prototype-free object.
- */
-export function userHeaders(headers: ReadonlyMap<string, string>): Record<string, string> {
-  const result = Object.create(null) as Record<string, string>
-  for (const [name, value] of headers) {
-    if (!name.startsWith('kipc-')) result[name] = value
-  }
-  return result
-}
-
-/**
- * Checks and lowercases headers an application wants to send: names must be HTTP tokens, not
- * start with `kipc-`, and stay within {@link headerLimits}.
- */
-export function checkOutgoingHeaders(headers: Readonly<Record<string, string>> | undefined): WireHeaders {
-  const result: WireHeaders = new Map()
-  if (headers === undefined) return result
-  const entries = Object.entries(headers)
-  if (entries.length > headerLimits.maxCount) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `At most ${headerLimits.maxCount} headers may be sent, got ${entries.length}.`)
-  for (const [rawName, value] of entries) {
-    const name = rawName.toLowerCase()
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || name.length > headerLimits.maxNameLength) {
-      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header name ${JSON.stringify(rawName.slice(0, 40))} is not a valid token.`)
-    }
-    if (name.startsWith('kipc-')) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} is reserved for the kafka-ipc envelope.`)
-    if (typeof value !== 'string' || Buffer.byteLength(value) > headerLimits.maxValueLength) {
-      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} must be a string of at most ${headerLimits.maxValueLength} bytes (UTF-8).`)
-    }
-    result.set(name, value)
-  }
-  return result
-}
-
-/** Formats an inbox address for kipc-reply-to: `topic:partition`. */
-export function formatAddress(topic: string, partition: number): string {
-  return `${topic}:${partition}`
-}
-
-/** Parses a kipc-reply-to address; undefined when malformed. */
-export function parseAddress(address: string): { topic: string; partition: number } | undefined {
-  const match = /^([a-zA-Z0-9._-]{1,249}):(\d{1,6})$/.exec(address)
-  if (match?.[1] === undefined || match[2] === undefined) return undefined
-  return { topic: match[1], partition: Number(match[2]) }
 }

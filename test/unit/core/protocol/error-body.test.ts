@@ -1,33 +1,29 @@
-// Building outgoing records and reading error answers, which come from untrusted peers.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { jsonCodec } from '../../../src/core/codec.ts'
-import { isKafkaIpcError, KafkaIpcError, RemoteError } from '../../../src/core/kafka-ipc-error.ts'
-import { buildMessage, errorBody, remoteError } from '../../../src/core/messages.ts'
-import { wireHeader } from '../../../src/core/wire.ts'
-
-describe('buildMessage', () => {
-  it('puts the envelope first and the application headers after it, never overriding the envelope', () => {
-    const message = buildMessage({ topic: 't', key: 'k' }, 'request', { correlation: 'c', deadline: 5, method: 'POST', path: '/x', service: 'web' }, { a: 1 }, jsonCodec, 1_000, new Map([
-      ['x-trace', '1'],
-      [wireHeader.kind, 'reply'],
-    ]), 'id-1')
-    const names = [...message.headers.keys()]
-    assert.deepEqual(names.slice(0, 4), [wireHeader.version, wireHeader.kind, wireHeader.id, wireHeader.contentType])
-    assert.equal(message.headers.get(wireHeader.kind), 'request', 'an application header cannot change the kind')
-    assert.equal(message.headers.get('x-trace'), '1')
-    assert.deepEqual([message.topic, message.key, message.headers.get(wireHeader.id), message.headers.get(wireHeader.deadline)], ['t', 'k', 'id-1', '5'])
-  })
-
-  it('refuses a body over the limit with KIPC_PAYLOAD_TOO_LARGE, naming both sizes', () => {
-    assert.throws(
-      () => buildMessage({ topic: 't' }, 'event', {}, { text: 'x'.repeat(100) }, jsonCodec, 50),
-      (error: unknown) => isKafkaIpcError(error, 'KIPC_PAYLOAD_TOO_LARGE') && /is 111 bytes; the policy allows 50/.test(error.message),
-    )
-  })
-})
+import { KafkaIpcError, RemoteError } from '../../../../src/core/kafka-ipc-error.ts'
+import { errorBody, remoteError } from '../../../../src/core/protocol/error-body.ts'
 
 describe('error answers', () => {
+  it('turns thrown errors into wire bodies and back into RemoteError, stacks only when exposed', () => {
+    const plain = errorBody(new Error('boom'), false)
+    assert.deepEqual(plain, { status: 500, body: { code: 'KIPC_HANDLER_ERROR', message: 'boom', retryable: false } })
+    assert.match(errorBody(new Error('boom'), true).body.stack ?? '', /boom/)
+    const rebuilt = remoteError('pricing', 409, { code: 'SEAT_TAKEN', message: 'taken', retryable: true })
+    assert.equal(rebuilt.service, 'pricing')
+    assert.equal(rebuilt.code, 'SEAT_TAKEN')
+    assert.equal(rebuilt.status, 409)
+    assert.equal(rebuilt.retryable, true)
+  })
+
+  it('survives hostile error bodies', () => {
+    for (const body of [null, 42, 'text', [], { code: 7, message: { nested: true } }]) {
+      const error = remoteError('svc', undefined, body)
+      assert.equal(error.code, 'KIPC_HANDLER_ERROR')
+      assert.equal(error.status, 500)
+    }
+    assert.equal(remoteError('svc', 500, { code: 'X'.repeat(500), message: 'm' }).code.length, 100)
+  })
+
   it('sends a KafkaIpcError as it is, a plain error as KIPC_HANDLER_ERROR 500, and the stack only when exposed', () => {
     const coded = errorBody(new KafkaIpcError('SEAT_TAKEN', 'taken', { status: 409, retryable: true }), false)
     assert.deepEqual(coded, { status: 409, body: { code: 'SEAT_TAKEN', message: 'taken', retryable: true } })

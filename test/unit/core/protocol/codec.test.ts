@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { jsonCodec } from '../../../src/core/codec.ts'
-import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
+import { jsonCodec } from '../../../../src/core/protocol/codec.ts'
+import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
 
 describe('jsonCodec', () => {
+  it('encodes undefined as an empty value and rejects invalid bytes with a protocol error', () => {
+    assert.equal(jsonCodec.encode(undefined).byteLength, 0)
+    assert.equal(jsonCodec.decode(new Uint8Array(0)), undefined)
+    assert.throws(() => jsonCodec.decode(new Uint8Array([0xff, 0xfe])), (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'))
+    assert.throws(() => jsonCodec.decode(new TextEncoder().encode('{"a":')), (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'))
+  })
+
   it('round-trips JSON values, with undefined as the empty value', () => {
     for (const value of [{ price: 120, tags: ['a'] }, [1, 2], 'text', 0, null, true]) assert.deepEqual(jsonCodec.decode(jsonCodec.encode(value)), value)
     assert.equal(jsonCodec.encode(undefined).byteLength, 0)

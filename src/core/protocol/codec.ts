@@ -1,4 +1,4 @@
-import { KafkaIpcError } from './kafka-ipc-error.ts'
+import { KafkaIpcError } from '../kafka-ipc-error.ts'
 
 /**
  * Turns bodies into record values and back. The policy picks one for the whole fleet; its

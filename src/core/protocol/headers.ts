@@ -1,0 +1,43 @@
+import { KafkaIpcError } from '../kafka-ipc-error.ts'
+import type { WireHeaders } from './envelope.ts'
+
+/**
+ * Limits on headers, in bytes. `maxCount` is the application's headers; readers keep up to
+ * `maxCount + envelopeAllowance` so the envelope always fits beside them.
+ */
+export const headerLimits = { maxCount: 64, envelopeAllowance: 16, maxNameLength: 128, maxValueLength: 8192 } as const
+
+/**
+ * The application's headers from a received message: envelope headers (`kipc-*`) removed,
+ * returned as a prototype-free object.
+ */
+export function userHeaders(headers: ReadonlyMap<string, string>): Record<string, string> {
+  const result = Object.create(null) as Record<string, string>
+  for (const [name, value] of headers) {
+    if (!name.startsWith('kipc-')) result[name] = value
+  }
+  return result
+}
+
+/**
+ * Checks and lowercases headers an application wants to send: names must be HTTP tokens, not
+ * start with `kipc-`, and stay within {@link headerLimits}.
+ */
+export function checkOutgoingHeaders(headers: Readonly<Record<string, string>> | undefined): WireHeaders {
+  const result: WireHeaders = new Map()
+  if (headers === undefined) return result
+  const entries = Object.entries(headers)
+  if (entries.length > headerLimits.maxCount) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `At most ${headerLimits.maxCount} headers may be sent, got ${entries.length}.`)
+  for (const [rawName, value] of entries) {
+    const name = rawName.toLowerCase()
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || name.length > headerLimits.maxNameLength) {
+      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header name ${JSON.stringify(rawName.slice(0, 40))} is not a valid token.`)
+    }
+    if (name.startsWith('kipc-')) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} is reserved for the kafka-ipc envelope.`)
+    if (typeof value !== 'string' || Buffer.byteLength(value) > headerLimits.maxValueLength) {
+      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} must be a string of at most ${headerLimits.maxValueLength} bytes (UTF-8).`)
+    }
+    result.set(name, value)
+  }
+  return result
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { jsonCodec } from '../../../../src/core/protocol/codec.ts'
+import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
+import { buildMessage, readEnvelope, type WireHeaders, wireHeader } from '../../../../src/core/protocol/envelope.ts'
+
+function headers(entries: Record<string, string>): WireHeaders {
+  return new Map(Object.entries(entries))
+}
+
+describe('envelope: written and read', () => {
+  it('round-trips every envelope field through buildMessage and readEnvelope', () => {
+    const message = buildMessage({ topic: 't', key: 'k' }, 'item', { correlation: 'c1', replyTo: 'kipc.inbox.a.b:0', deadline: 1_700_000_000_000, method: 'POST', path: '/x', status: 201, service: 'svc', seq: 3 }, { a: 1 }, jsonCodec, 1024, headers({ 'x-trace': 'abc' }), 'id-1')
+    const envelope = readEnvelope(message.headers)
+    assert.deepEqual(envelope, { kind: 'item', id: 'id-1', correlation: 'c1', replyTo: 'kipc.inbox.a.b:0', deadline: 1_700_000_000_000, method: 'POST', path: '/x', status: 201, service: 'svc', seq: 3 })
+    assert.equal(message.headers.get('content-type'), 'application/json')
+    assert.equal(message.headers.get('x-trace'), 'abc')
+    assert.deepEqual(jsonCodec.decode(message.value), { a: 1 })
+  })
+
+  it('rejects unknown versions, unknown kinds, missing ids and malformed numbers as protocol errors', () => {
+    const base = { 'kipc-v': '1', 'kipc-kind': 'request', 'kipc-id': 'x' }
+    for (const bad of [
+      { ...base, 'kipc-v': '2' },
+      { ...base, 'kipc-kind': 'teleport' },
+      { ...base, 'kipc-id': '' },
+      { ...base, 'kipc-deadline': '12ab' },
+      { ...base, 'kipc-status': '-1' },
+      { ...base, 'kipc-seq': '1e9' },
+      { ...base, 'kipc-deadline': '9'.repeat(40) },
+      { 'kipc-kind': 'request', 'kipc-id': 'x' },
+      { ...base, 'kipc-id': 'i'.repeat(129) },
+      { ...base, 'kipc-deadline': '+5' },
+      { ...base, 'kipc-deadline': ' 5' },
+    ]) {
+      assert.throws(() => readEnvelope(headers(bad)), (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'), JSON.stringify(bad))
+    }
+  })
+
+  it('puts the envelope first and the application headers after it, never overriding the envelope', () => {
+    const message = buildMessage({ topic: 't', key: 'k' }, 'request', { correlation: 'c', deadline: 5, method: 'POST', path: '/x', service: 'web' }, { a: 1 }, jsonCodec, 1_000, new Map([
+      ['x-trace', '1'],
+      [wireHeader.kind, 'reply'],
+    ]), 'id-1')
+    const names = [...message.headers.keys()]
+    assert.deepEqual(names.slice(0, 4), [wireHeader.version, wireHeader.kind, wireHeader.id, wireHeader.contentType])
+    assert.equal(message.headers.get(wireHeader.kind), 'request', 'an application header cannot change the kind')
+    assert.equal(message.headers.get('x-trace'), '1')
+    assert.deepEqual([message.topic, message.key, message.headers.get(wireHeader.id), message.headers.get(wireHeader.deadline)], ['t', 'k', 'id-1', '5'])
+  })
+
+  it('refuses oversized bodies with KIPC_PAYLOAD_TOO_LARGE', () => {
+    assert.throws(() => buildMessage({ topic: 't' }, 'reply', {}, 'x'.repeat(100), jsonCodec, 50), (error: unknown) => isKafkaIpcError(error, 'KIPC_PAYLOAD_TOO_LARGE'))
+  })
+
+  it('refuses a body over the limit with KIPC_PAYLOAD_TOO_LARGE, naming both sizes', () => {
+    assert.throws(
+      () => buildMessage({ topic: 't' }, 'event', {}, { text: 'x'.repeat(100) }, jsonCodec, 50),
+      (error: unknown) => isKafkaIpcError(error, 'KIPC_PAYLOAD_TOO_LARGE') && /is 111 bytes; the policy allows 50/.test(error.message),
+    )
+  })
+})

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
+import type { Envelope, MessageKind } from '../../../../src/core/protocol/envelope.ts'
+import { checkBodySize, checkKind, type TopicRole } from '../../../../src/core/protocol/record-checks.ts'
+
+function envelope(kind: MessageKind): Envelope {
+  return { kind, id: 'i', correlation: undefined, replyTo: undefined, deadline: undefined, method: undefined, path: undefined, status: undefined, service: undefined, seq: undefined }
+}
+
+const kinds: readonly MessageKind[] = ['event', 'request', 'reply', 'item', 'items', 'end', 'error', 'cancel']
+
+describe('checkKind', () => {
+  it('lets each role of topic carry exactly the kinds of protocol.md §3', () => {
+    const allowed: Record<TopicRole, readonly MessageKind[]> = {
+      requests: ['request'],
+      events: ['event'],
+      inbox: ['reply', 'item', 'items', 'end', 'error', 'cancel'],
+    }
+    for (const [role, ok] of Object.entries(allowed) as [TopicRole, readonly MessageKind[]][]) {
+      for (const kind of kinds) {
+        const check = (): void => {
+          checkKind(role, envelope(kind), 't')
+        }
+        if (ok.includes(kind)) assert.doesNotThrow(check, `${kind} on ${role}`)
+        else assert.throws(check, (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR') && error.message.includes(`Unexpected ${kind} record`), `${kind} on ${role}`)
+      }
+    }
+  })
+})
+
+describe('checkBodySize', () => {
+  it('allows the limit itself and refuses one byte more, naming both sizes', () => {
+    assert.doesNotThrow(() => {
+      checkBodySize(100, 100, 'The body')
+    })
+    assert.throws(
+      () => {
+        checkBodySize(101, 100, 'The body')
+      },
+      (error: unknown) => isKafkaIpcError(error, 'KIPC_PAYLOAD_TOO_LARGE') && error.message === 'The body is 101 bytes; the policy allows 100 (maxMessageBytes).' && error.details['limit'] === 100,
+    )
+  })
+})
