@@ -3,18 +3,18 @@ import { checkServiceName, type EventContract, fillPath, type GatherContract, ty
 import { type HealthReport, summarizeHealth } from './channel-health.ts'
 import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
 import { ConsumerWatch } from './consumer-watch.ts'
-import { type ErrorListener, logFailures, recordContext } from './failure.ts'
+import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState, type Logger, stderrLogger } from './logger.ts'
 import { buildMessage } from './protocol/envelope.ts'
 import { remoteError } from './protocol/error-body.ts'
 import { type Answer, PendingCalls } from './pending-calls.ts'
 import { defaultPolicy, type Policy } from './policy.ts'
 import { topicNames } from './protocol/topic-names.ts'
-import { checkBodySize, checkKind } from './protocol/record-checks.ts'
+import { AnswerInbox } from './answer-inbox.ts'
 import { RemoteStream } from './remote-stream.ts'
+import { RunningRequests } from './running-requests.ts'
 import { type InferOut, validate } from './schema.ts'
-import type { IncomingMessage, Inbox, OutgoingMessage, SendOptions, Transport } from './transport.ts'
-import { type Envelope, readEnvelope } from './protocol/envelope.ts'
+import type { Inbox, OutgoingMessage, SendOptions, Transport } from './transport.ts'
 import { checkOutgoingHeaders } from './protocol/headers.ts'
 import { newMessageId } from './protocol/message-id.ts'
 
@@ -78,8 +78,12 @@ export class Client {
   #inbox: Inbox | undefined
   #opening: Promise<Inbox> | undefined
   #closed = false
-  /** Set by a Service sharing this inbox: cancel messages for its running streams. */
-  onCancel: ((envelope: Envelope) => void) | undefined
+  /**
+   * Requests this instance runs as a service — a Service shares its client's inbox — so that a
+   * cancel read from the inbox aborts the handler it names.
+   */
+  readonly running = new RunningRequests()
+  readonly #answers: AnswerInbox
 
   constructor(options: ClientOptions) {
     this.name = checkServiceName(options.name)
@@ -94,6 +98,14 @@ export class Client {
     this.#onError = options.onError ?? logFailures(this.logger)
     this.#consumers = new ConsumerWatch((service) => this.#transport.groupMembers(topicNames.group(this.policy, service)))
     this.#ownsTransport = options.ownsTransport ?? false
+    this.#answers = new AnswerInbox({
+      policy: this.policy,
+      pending: this.#pending,
+      running: this.running,
+      dropped: (error, context) => {
+        this.#onError(error, { kind: 'message-dropped', service: this.name, ...context })
+      },
+    })
   }
 
   /** Opens the inbox. Calls do it themselves; await it to pay the cost up front. */
@@ -116,6 +128,10 @@ export class Client {
       }, `${contract.service} to ${contract.method} ${contract.path}`, contract.service)
       this.#pending.add(id, {
         target: contract.service,
+        fail: (error) => {
+          release()
+          reject(error)
+        },
         receive: (answer) => {
           release()
           if (answer.kind === 'reply') {
@@ -150,9 +166,15 @@ export class Client {
         release = this.#track(id, args.signal, request.timeout, (error) => {
           self.fail(error, true)
         }, `${contract.service} to finish ${contract.method} ${contract.path}`, contract.service)
-        this.#pending.add(id, { target: contract.service, receive: (answer) => {
-          self.receive(answer)
-        } })
+        this.#pending.add(id, {
+          target: contract.service,
+          receive: (answer) => {
+            self.receive(answer)
+          },
+          fail: (error) => {
+            self.fail(error, false)
+          },
+        })
         await this.#sendWithin(request.message, request.timeout)
       },
       cancel: (responder) => {
@@ -206,6 +228,10 @@ export class Client {
       }, `gather ${contract.name}`)
       this.#pending.add(id, {
         target: contract.name,
+        fail: (error) => {
+          release()
+          reject(error)
+        },
         receive: (answer) => {
           const service = answer.service ?? 'unknown'
           // One answer per service: a second is a copy the broker stored twice (or a gather request
@@ -251,7 +277,7 @@ export class Client {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#pending.failAll(new Error(`${this.name} is shutting down.`))
+    this.#pending.failAll(new KafkaIpcError('KIPC_UNAVAILABLE', `${this.name} is shutting down: the call was ended before its answer came.`))
     const inbox = await this.#opening?.catch(() => undefined)
     await inbox?.close(true)
     if (this.#ownsTransport) await this.#transport.close()
@@ -336,7 +362,7 @@ export class Client {
         retentionMs: this.policy.retentionMs.inbox,
         create: this.policy.autoCreateTopics,
         onMessage: (message) => {
-          this.#onInbox(message)
+          this.#answers.receive(message)
         },
         onError: (error) => {
           this.#onError(error, { kind: 'transport', service: this.name, topic: topicNames.inbox(this.policy, this.name, this.instanceId) })
@@ -380,40 +406,6 @@ export class Client {
     }
   }
 
-
-  #onInbox(message: IncomingMessage): void {
-    let envelope: Envelope
-    try {
-      envelope = readEnvelope(message.headers)
-      checkKind('inbox', envelope, message.topic)
-      checkBodySize(message.value.byteLength, this.policy.maxMessageBytes, `The ${envelope.kind} record`)
-    } catch (error) {
-      this.#pending.counters.malformedMessages++
-      this.#onError(error, { kind: 'message-dropped', service: this.name, ...recordContext(message) })
-      return
-    }
-    if (envelope.kind === 'cancel') {
-      this.onCancel?.(envelope)
-      return
-    }
-    let body: unknown
-    try {
-      body = this.policy.codec.decode(message.value)
-      if (envelope.kind === 'items' && (!Array.isArray(body) || body.length === 0)) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', 'An items record must carry a non-empty array.')
-    } catch (error) {
-      this.#pending.deliver(envelope.correlation, { kind: 'error', body: { code: 'KIPC_PROTOCOL_ERROR', message: (error as Error).message }, status: 502, service: envelope.service, seq: undefined, replyTo: undefined })
-      return
-    }
-    if (envelope.kind === 'items') {
-      // One record, several items: each goes on as the item it would have been, seq by seq.
-      const first = envelope.seq ?? 0
-      ;(body as unknown[]).forEach((item, index) => {
-        this.#pending.deliver(envelope.correlation, { kind: 'item', body: item, status: envelope.status, service: envelope.service, seq: first + index, replyTo: envelope.replyTo })
-      })
-      return
-    }
-    this.#pending.deliver(envelope.correlation, { kind: envelope.kind, body, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo })
-  }
 
   #assertOpen(): void {
     if (this.#closed) throw new KafkaIpcError('KIPC_UNAVAILABLE', `${this.name} is closed.`)

@@ -1,3 +1,4 @@
+import type { KafkaIpcError } from './kafka-ipc-error.ts'
 import type { Schema } from './schema.ts'
 
 /**
@@ -9,6 +10,8 @@ export interface PendingEntry {
   readonly target: string
   /** An answer for this entry arrived: reply, item, end or error. */
   receive(answer: Answer): void
+  /** The call ends here, without an answer: this instance shuts down. A local error, never the other service's. */
+  fail(error: KafkaIpcError): void
 }
 
 /** An answer read from the inbox, decoded but not yet validated. */
@@ -57,11 +60,11 @@ export class PendingCalls {
     entry.receive(answer)
   }
 
-  /** Ends every pending call with `error` (shutdown). */
-  failAll(error: Error): void {
+  /** Ends every pending call with `error` (shutdown), and forgets them. */
+  failAll(error: KafkaIpcError): void {
     const entries = [...this.#entries.values()]
     this.#entries.clear()
-    for (const entry of entries) entry.receive({ kind: 'error', body: { code: 'KIPC_UNAVAILABLE', message: error.message, retryable: true }, status: 503, service: entry.target, seq: undefined, replyTo: undefined })
+    for (const entry of entries) entry.fail(error)
   }
 }
 

@@ -7,6 +7,7 @@ import { buildMessage, type EnvelopeFields } from './protocol/envelope.ts'
 import { errorBody } from './protocol/error-body.ts'
 import type { Policy } from './policy.ts'
 import type { ReplyTargets } from './protocol/reply-targets.ts'
+import type { RunningRequests } from './running-requests.ts'
 import { validate } from './schema.ts'
 import type { IncomingMessage, Transport } from './transport.ts'
 import { ItemChunker } from './item-chunker.ts'
@@ -43,7 +44,7 @@ export interface ResponderDeps {
   readonly counters: ResponderCounters
   readonly onError: ErrorListener
   /** Running requests by id, so a cancel message can abort them. */
-  readonly running: Map<string, AbortController>
+  readonly running: RunningRequests
   /** The reply-address rules: answers go only to an existing partition of an inbox of this prefix. */
   readonly replyTargets: ReplyTargets
   /** Aborts every handler when the service closes. */
@@ -104,7 +105,7 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
     return
   }
   const { registered, params } = found
-  const controller = new AbortController()
+  const controller = deps.running.start(envelope.id)
   const timer = setTimeout(() => {
     controller.abort(new KafkaIpcError('KIPC_TIMEOUT', 'The deadline passed.'))
   }, Math.max(0, deadline - Date.now()))
@@ -112,7 +113,6 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
     controller.abort(new KafkaIpcError('KIPC_UNAVAILABLE', `${deps.service} is shutting down.`))
   }
   deps.shutdown.addEventListener('abort', onShutdown, { once: true })
-  deps.running.set(envelope.id, controller)
   try {
     checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'The request body')
     let raw: unknown
@@ -146,7 +146,7 @@ export async function respond(deps: ResponderDeps, envelope: Envelope, message: 
   } finally {
     clearTimeout(timer)
     deps.shutdown.removeEventListener('abort', onShutdown)
-    deps.running.delete(envelope.id)
+    deps.running.finish(envelope.id)
   }
 }
 

@@ -47,7 +47,6 @@ export class Service {
   readonly #gathers = new Map<string, Registered>()
   readonly #events = new Map<string, { contract: EventContract; handler: EventHandler<EventContract> }>()
   readonly #subscriptions: Subscription[] = []
-  readonly #running = new Map<string, AbortController>()
   readonly #shutdown = new AbortController()
   readonly #counters: ResponderCounters = { handled: 0, failed: 0, expired: 0, rejectedReplyTargets: 0, malformed: 0, cancelled: 0, undeliverable: 0 }
   readonly #serviceCounters = { eventsHandled: 0, eventsFailed: 0, duplicates: 0 }
@@ -62,10 +61,6 @@ export class Service {
     this.client = new Client({ ...options, ownsTransport: false })
     this.#onError = options.onError ?? logFailures(this.client.logger)
     this.#recentIds = new RecentIds(this.client.policy.deduplicationWindow)
-    this.client.onCancel = (envelope) => {
-      const controller = envelope.correlation === undefined ? undefined : this.#running.get(envelope.correlation)
-      controller?.abort(new KafkaIpcError('KIPC_CANCELLED', 'The caller cancelled.'))
-    }
   }
 
   get name(): string {
@@ -116,7 +111,7 @@ export class Service {
     await this.client.ready()
     this.#assertListening()
     const replyTargets = new ReplyTargets(policy, (topic) => transport.partitionCount(topic))
-    const deps: ResponderDeps = { service: this.name, policy, transport, client: this.client, counters: this.#counters, onError: this.#onError, running: this.#running, replyTargets, shutdown: this.#shutdown.signal }
+    const deps: ResponderDeps = { service: this.name, policy, transport, client: this.client, counters: this.#counters, onError: this.#onError, running: this.client.running, replyTargets, shutdown: this.#shutdown.signal }
     if (requestTopics.length > 0) {
       await this.#keep(
         transport.subscribe({
@@ -204,7 +199,7 @@ export class Service {
 
   /** Counters for monitoring. */
   stats(): ServiceStats {
-    return { ...this.#counters, ...this.#serviceCounters, running: this.#running.size }
+    return { ...this.#counters, ...this.#serviceCounters, running: this.client.running.size }
   }
 
   /** Calls another service's route (see {@link Client.call}). */

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { z } from 'zod'
 import { route } from '../../src/core/contracts.ts'
-import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
+import { isKafkaIpcError, RemoteError } from '../../src/core/kafka-ipc-error.ts'
 import { buildMessage } from '../../src/core/protocol/envelope.ts'
 import type { Policy } from '../../src/core/policy.ts'
 import { topicNames } from '../../src/core/protocol/topic-names.ts'
@@ -198,18 +198,34 @@ export function protocolEdgesSuite(harness: () => Harness): void {
       assert.ok(isKafkaIpcError(await caller.call(slow, { body: { ms: 1 }, signal: aborted }).catch((caught: unknown) => caught), 'KIPC_CANCELLED'), 'an already aborted signal sends nothing')
     })
 
-    it('close() ends the calls still waiting with a retryable KIPC_UNAVAILABLE', async () => {
+    it('close() ends the calls, streams and gathers still waiting with a local, retryable KIPC_UNAVAILABLE — not an error from the other service', async () => {
       const { service, client } = kit()
       const app = service('echo')
       app.handle(slow, sleepThenDone)
+      app.handle(countdown, async function* (request, context) {
+        yield { n: request.body.from }
+        await sleep(60_000, undefined, { signal: context.signal })
+      })
+      app.handle(seatHold, async (_request, context) => {
+        await sleep(60_000, undefined, { signal: context.signal })
+        return { carrier: 'never', seats: 0 }
+      })
       await app.listen()
       const caller = client('caller')
-      const waiting = caller.call(slow, { body: { ms: 2_000 }, timeout: 60_000 }).catch((caught: unknown) => caught)
-      await waitUntil(() => caller.stats().pending === 1, 'the call is pending')
+      const call = caller.call(slow, { body: { ms: 2_000 }, timeout: 60_000 }).catch((caught: unknown) => caught)
+      const streamed = (async () => {
+        const items: unknown[] = []
+        for await (const item of caller.stream(countdown, { body: { from: 3 }, timeout: 60_000 })) items.push(item)
+      })().catch((caught: unknown) => caught)
+      const gathered = caller.gather(seatHold, { body: { flight: 'LO1' }, timeout: 60_000 }).catch((caught: unknown) => caught)
+      await waitUntil(() => caller.stats().pending === 3, 'the three are pending')
       await caller.close()
-      const error: unknown = await waiting
-      assert.ok(isKafkaIpcError(error, 'KIPC_UNAVAILABLE'), String(error))
-      assert.equal(error.retryable, true)
+      for (const [what, outcome] of [['call', await call], ['stream', await streamed], ['gather', await gathered]] as const) {
+        assert.ok(isKafkaIpcError(outcome, 'KIPC_UNAVAILABLE'), `${what}: ${String(outcome)}`)
+        assert.ok(!(outcome instanceof RemoteError), `${what}: the local shutdown is not blamed on echo`)
+        assert.equal(outcome.retryable, true)
+        assert.match(outcome.message, /caller is shutting down/)
+      }
       assert.equal(caller.stats().pending, 0)
     })
   })

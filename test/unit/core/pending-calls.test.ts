@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { KafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
 import { type Answer, PendingCalls } from '../../../src/core/pending-calls.ts'
 
 const reply: Answer = { kind: 'reply', body: 1, status: 200, service: 'pricing', seq: undefined, replyTo: undefined }
@@ -8,7 +9,7 @@ describe('PendingCalls', () => {
   it('hands an answer to the call with its correlation id, and counts one for no call as late', () => {
     const pending = new PendingCalls()
     const received: Answer[] = []
-    pending.add('a', { target: 'pricing', receive: (answer) => received.push(answer) })
+    pending.add('a', { target: 'pricing', receive: (answer) => received.push(answer), fail: () => assert.fail('not failed') })
     pending.deliver('a', reply)
     pending.deliver('b', reply)
     pending.deliver(undefined, reply)
@@ -20,18 +21,17 @@ describe('PendingCalls', () => {
     assert.equal(pending.size, 0)
   })
 
-  it('failAll ends every call once with a retryable 503 naming its target, and forgets them', () => {
+  it('failAll ends every call once with the local error it is given, never as an answer, and forgets them', () => {
     const pending = new PendingCalls()
-    const received: Answer[] = []
-    for (const id of ['a', 'b']) pending.add(id, { target: `svc-${id}`, receive: (answer) => received.push(answer) })
-    pending.failAll(new Error('web is shutting down.'))
-    assert.deepEqual(
-      received.map((answer) => [answer.kind, answer.status, answer.service, (answer.body as { code: string; retryable: boolean }).code, (answer.body as { retryable: boolean }).retryable]),
-      [
-        ['error', 503, 'svc-a', 'KIPC_UNAVAILABLE', true],
-        ['error', 503, 'svc-b', 'KIPC_UNAVAILABLE', true],
-      ],
-    )
+    const answered: Answer[] = []
+    const failed: [string, KafkaIpcError][] = []
+    for (const id of ['a', 'b']) pending.add(id, { target: `svc-${id}`, receive: (answer) => answered.push(answer), fail: (error) => failed.push([id, error]) })
+    const shutdown = new KafkaIpcError('KIPC_UNAVAILABLE', 'web is shutting down.')
+    pending.failAll(shutdown)
+    assert.deepEqual(failed, [['a', shutdown], ['b', shutdown]])
+    assert.deepEqual(answered, [], 'a local shutdown is not an error answer from the other service')
     assert.equal(pending.size, 0)
+    pending.deliver('a', reply)
+    assert.deepEqual(answered, [], 'an answer after the shutdown is late')
   })
 })

@@ -1,0 +1,77 @@
+import type { FailureContext } from './failure.ts'
+import { recordContext } from './failure.ts'
+import { KafkaIpcError } from './kafka-ipc-error.ts'
+import type { PendingCalls } from './pending-calls.ts'
+import type { Policy } from './policy.ts'
+import { type Envelope, readEnvelope } from './protocol/envelope.ts'
+import { type AcceptedKinds, checkBodySize, checkKind } from './protocol/record-checks.ts'
+import type { RunningRequests } from './running-requests.ts'
+import type { IncomingMessage } from './transport.ts'
+
+/** What an {@link AnswerInbox} hands its records to. */
+export interface AnswerInboxDeps {
+  readonly policy: Policy
+  /** Calls this instance waits on: answers go to them. */
+  readonly pending: PendingCalls
+  /** Requests this instance runs as a service: cancels go to them. */
+  readonly running: RunningRequests
+  /** A record that broke the protocol, dropped: counted by the caller of this and reported. */
+  readonly dropped: (error: unknown, context: Omit<FailureContext, 'kind' | 'service'>) => void
+}
+
+/**
+ * The reading end of an instance's private inbox: checks each record (envelope, kind, size),
+ * then routes it — answers (`reply`, `item`, `items`, `end`, `error`) to the pending call they
+ * name, cancels to the running handler they name. A record that breaks the protocol is dropped and
+ * reported; an answer whose body cannot be decoded fails its call with `502 KIPC_PROTOCOL_ERROR`.
+ *
+ * @example
+ * ```ts
+ * const answers = new AnswerInbox({ policy, pending, running, dropped: report })
+ * await transport.openInbox({ topic, onMessage: (message) => { answers.receive(message) }, … })
+ * ```
+ */
+export class AnswerInbox {
+  readonly #deps: AnswerInboxDeps
+
+  constructor(deps: AnswerInboxDeps) {
+    this.#deps = deps
+  }
+
+  receive(message: IncomingMessage): void {
+    const { policy, pending } = this.#deps
+    let read: Envelope | undefined
+    let envelope: Envelope & { readonly kind: AcceptedKinds['inbox'] }
+    try {
+      read = readEnvelope(message.headers)
+      checkKind('inbox', read, message.topic)
+      checkBodySize(message.value.byteLength, policy.maxMessageBytes, `The ${read.kind} record`)
+      envelope = read
+    } catch (error) {
+      pending.counters.malformedMessages++
+      this.#deps.dropped(error, recordContext(message, read))
+      return
+    }
+    if (envelope.kind === 'cancel') {
+      this.#deps.running.cancel(envelope.correlation)
+      return
+    }
+    let body: unknown
+    try {
+      body = policy.codec.decode(message.value)
+      if (envelope.kind === 'items' && (!Array.isArray(body) || body.length === 0)) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', 'An items record must carry a non-empty array.')
+    } catch (error) {
+      pending.deliver(envelope.correlation, { kind: 'error', body: { code: 'KIPC_PROTOCOL_ERROR', message: (error as Error).message }, status: 502, service: envelope.service, seq: undefined, replyTo: undefined })
+      return
+    }
+    if (envelope.kind === 'items') {
+      // One record, several items: each goes on as the item it would have been, seq by seq.
+      const first = envelope.seq ?? 0
+      ;(body as unknown[]).forEach((item, index) => {
+        pending.deliver(envelope.correlation, { kind: 'item', body: item, status: envelope.status, service: envelope.service, seq: first + index, replyTo: envelope.replyTo })
+      })
+      return
+    }
+    pending.deliver(envelope.correlation, { kind: envelope.kind, body, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo })
+  }
+}
