@@ -15,9 +15,34 @@
  */
 import './assert-supported-node.ts'
 export { createClient, createService, type CreateOptions } from './create.ts'
-export { Client, type ClientOptions, type ClientStats } from './core/client.ts'
+export { Client, type ClientOptions, type ClientPlugin, type ClientStats } from './core/client.ts'
 export type { CallArgs, EmitArgs, EmitOptions, GatherAnswer, GatherArgs, GatherResult } from './core/call-types.ts'
-export { Service, type ServiceOptions, type ServiceStats } from './core/service.ts'
+export { Service, type ServiceOptions, type ServicePlugin, type ServiceStats } from './core/service.ts'
+export type { Hook } from './core/pipeline/hooks.ts'
+export type {
+  AnswerContext,
+  AnswerKind,
+  BeforeSendContext,
+  CallErrorContext,
+  ClientHooks,
+  ClientPhase,
+  DropContext,
+  DropReason,
+  ErrorContext,
+  ExchangeInfo,
+  ExchangeKind,
+  FailedPhase,
+  HandledKind,
+  MessageInfo,
+  Outcome,
+  PipelineStep,
+  PreHandlerContext,
+  ReceiveContext,
+  ResponseContext,
+  SendContext,
+  ServiceHooks,
+  ServicePhase,
+} from './core/pipeline/phases.ts'
 export {
   event,
   gather,

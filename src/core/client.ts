@@ -5,18 +5,21 @@ import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
 import { ConsumerWatch } from './consumer-watch.ts'
 import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState, type Logger, stderrLogger } from './logger.ts'
+import { AnswerInbox } from './answer-inbox.ts'
+import { type Answer, PendingCalls } from './pending-calls.ts'
+import { type Exchange, type ExchangeDeps, eventHeaders, startExchange } from './pipeline/exchange.ts'
+import { type Hook, HookRegistry } from './pipeline/hooks.ts'
+import { type ClientHooks, type ClientPhase, clientPhases, isClientPhase } from './pipeline/phases.ts'
+import { defaultPolicy, type Policy } from './policy.ts'
 import { buildMessage } from './protocol/envelope.ts'
 import { remoteError } from './protocol/error-body.ts'
-import { type Answer, PendingCalls } from './pending-calls.ts'
-import { defaultPolicy, type Policy } from './policy.ts'
+import { checkOutgoingHeaders } from './protocol/headers.ts'
+import { newMessageId } from './protocol/message-id.ts'
 import { topicNames } from './protocol/topic-names.ts'
-import { AnswerInbox } from './answer-inbox.ts'
 import { RemoteStream } from './remote-stream.ts'
 import { RunningRequests } from './running-requests.ts'
 import { type InferOut, validate } from './schema.ts'
 import type { Inbox, OutgoingMessage, SendOptions, Transport } from './transport.ts'
-import { checkOutgoingHeaders } from './protocol/headers.ts'
-import { newMessageId } from './protocol/message-id.ts'
 
 /** How to build a client. */
 export interface ClientOptions {
@@ -41,6 +44,20 @@ export interface ClientOptions {
   /** Close the transport with the client. */
   readonly ownsTransport?: boolean
 }
+
+/**
+ * A plugin for a client: hooks added as one unit — a header every call carries, a logger of failed
+ * calls. It runs once, when registered, and must be synchronous.
+ *
+ * @example
+ * ```ts
+ * const tagged: ClientPlugin<{ source: string }> = (client, { source }) => {
+ *   client.addHook('beforeSend', ({ setHeader }) => { setHeader('x-source', source) })
+ * }
+ * createClient({ name: 'checkout' }).register(tagged, { source: 'web' })
+ * ```
+ */
+export type ClientPlugin<Options = undefined> = (client: Client, options: Options) => void
 
 /** Counters for monitoring. */
 export interface ClientStats {
@@ -84,6 +101,8 @@ export class Client {
    */
   readonly running = new RunningRequests()
   readonly #answers: AnswerInbox
+  readonly #hooks: HookRegistry<ClientHooks>
+  readonly #exchangeDeps: ExchangeDeps
 
   constructor(options: ClientOptions) {
     this.name = checkServiceName(options.name)
@@ -98,6 +117,25 @@ export class Client {
     this.#onError = options.onError ?? logFailures(this.logger)
     this.#consumers = new ConsumerWatch((service) => this.#transport.groupMembers(topicNames.group(this.policy, service)))
     this.#ownsTransport = options.ownsTransport ?? false
+    this.#hooks = new HookRegistry<ClientHooks>(this.name)
+    this.#exchangeDeps = {
+      client: this.name,
+      policy: this.policy,
+      pending: this.#pending,
+      hooks: this.#hooks,
+      consumers: this.#consumers,
+      prepare: async (kind, topic, service) => {
+        this.#assertOpen()
+        await this.#openInbox()
+        if (kind === 'gather' || service === undefined) await this.#ensureTopic(topic, this.policy.retentionMs.requests, this.policy.autoCreateTopics)
+        else await this.#ensureRequestTopic(topic, service)
+        return this.#inbox?.address
+      },
+      send: (message, timeout) => this.#sendWithin(message, timeout),
+      hookFailed: (error, info) => {
+        this.#onError(error, { kind: 'handler-failed', phase: isKafkaIpcError(error) && typeof error.details['phase'] === 'string' ? (error.details['phase'] as ClientPhase) : undefined, service: this.name, target: info.target, messageId: info.id, topic: info.topic })
+      },
+    }
     this.#answers = new AnswerInbox({
       policy: this.policy,
       pending: this.#pending,
@@ -118,36 +156,58 @@ export class Client {
     return this.#inbox?.address
   }
 
+  /**
+   * Adds a hook at a client phase (docs/lifecycle.md): `beforeSend` (may add headers or reject),
+   * `onAnswer` (each answer), `onCallError` (every failed call, stream or gather). Async, run in
+   * registration order.
+   *
+   * @example
+   * ```ts
+   * client.addHook('beforeSend', ({ setHeader }) => { setHeader('x-request-source', 'checkout') })
+   * ```
+   */
+  addHook<P extends ClientPhase>(phase: P, hook: Hook<ClientHooks[P]>): this {
+    if (!isClientPhase(phase)) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Unknown client hook phase ${JSON.stringify(phase)}; the phases are ${clientPhases.join(', ')}.`)
+    this.#hooks.add(phase, hook)
+    return this
+  }
+
+  /** Runs a plugin on this client now: the hooks it adds apply to every call from here on. */
+  register<Options>(plugin: ClientPlugin<Options>, ...[options]: undefined extends Options ? [options?: Options] : [options: Options]): this {
+    if (typeof plugin !== 'function') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A plugin must be a function, got ${typeof plugin}.`)
+    // Typed to return nothing, but a JavaScript caller may hand over an async function.
+    const result = (plugin as (target: this, options: Options) => unknown)(this, options as Options)
+    if (result instanceof Promise) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Plugin ${plugin.name || '(anonymous)'} returned a promise: plugins register synchronously.`)
+    return this
+  }
+
   /** Sends a request and resolves with the reply, or rejects with a typed error. */
   async call<C extends RouteContract>(contract: C, ...[callArgs]: ArgsTuple<CallArgs<C>>): Promise<InferOut<C['reply']>> {
     const args: RequestArgs = callArgs ?? {}
-    const { message, id, timeout } = await this.#request(this.#routeOf(contract, args), args)
-    return new Promise((resolve, reject) => {
-      const release = this.#track(id, args.signal, timeout, (error) => {
-        reject(error)
-      }, `${contract.service} to ${contract.method} ${contract.path}`, contract.service)
-      this.#pending.add(id, {
-        target: contract.service,
-        fail: (error) => {
-          release()
-          reject(error)
-        },
-        receive: (answer) => {
-          release()
-          if (answer.kind === 'reply') {
-            ;(validate(this.policy.validateReplies ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `reply from ${contract.service}`) as Promise<InferOut<C['reply']>>).then(resolve, reject)
-          } else if (answer.kind === 'error') {
-            reject(remoteError(answer.service ?? contract.service, answer.status, answer.body))
-          } else {
-            reject(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `${contract.service} answered ${contract.method} ${contract.path} with a stream ${answer.kind}; is it a route on both sides?`))
-          }
-        },
-      })
-      this.#sendWithin(message, timeout).catch((error: unknown) => {
-        release()
-        reject(transportError(error))
-      })
+    const { promise, resolve, reject } = Promise.withResolvers<InferOut<C['reply']>>()
+    const path = fillPath(contract.path, args.params)
+    await startExchange(this.#exchangeDeps, {
+      kind: 'call',
+      topic: topicNames.requests(this.policy, contract.service),
+      method: contract.method,
+      path,
+      target: `${contract.service} ${contract.method} ${path}`,
+      waitingFor: `${contract.service} to ${contract.method} ${contract.path}`,
+      service: contract.service,
+      args,
+      receive: (answer, exchange) => {
+        exchange.release()
+        if (answer.kind === 'reply') {
+          ;(validate(this.policy.validateReplies ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `reply from ${contract.service}`) as Promise<InferOut<C['reply']>>).then(resolve, reject)
+        } else if (answer.kind === 'error') {
+          reject(remoteError(answer.service ?? contract.service, answer.status, answer.body))
+        } else {
+          reject(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `${contract.service} answered ${contract.method} ${contract.path} with a stream ${answer.kind}; is it a route on both sides?`))
+        }
+      },
+      fail: reject,
     })
+    return promise
   }
 
   /**
@@ -156,38 +216,40 @@ export class Client {
    */
   stream<C extends StreamContract>(contract: C, ...[streamArgs]: ArgsTuple<CallArgs<C>>): RemoteStream<InferOut<C['item']>> {
     const args: RequestArgs = streamArgs ?? {}
-    let id = ''
-    let release = (): void => undefined
+    let exchange: Exchange | undefined
+    const path = fillPath(contract.path, args.params)
     const remote: RemoteStream<InferOut<C['item']>> = new RemoteStream({
       service: contract.service,
       start: async (self) => {
-        const request = await this.#request(this.#routeOf(contract, args), args)
-        id = request.id
-        release = this.#track(id, args.signal, request.timeout, (error) => {
-          self.fail(error, true)
-        }, `${contract.service} to finish ${contract.method} ${contract.path}`, contract.service)
-        this.#pending.add(id, {
-          target: contract.service,
+        exchange = await startExchange(this.#exchangeDeps, {
+          kind: 'stream',
+          topic: topicNames.requests(this.policy, contract.service),
+          method: contract.method,
+          path,
+          target: `${contract.service} ${contract.method} ${path}`,
+          waitingFor: `${contract.service} to finish ${contract.method} ${contract.path}`,
+          service: contract.service,
+          args,
           receive: (answer) => {
             self.receive(answer)
           },
           fail: (error) => {
-            self.fail(error, false)
+            // A deadline or a signal tells the responder to stop; a shutdown or failed send cannot.
+            self.fail(error, isKafkaIpcError(error, 'KIPC_TIMEOUT') || isKafkaIpcError(error, 'KIPC_CANCELLED'))
           },
         })
-        await this.#sendWithin(request.message, request.timeout)
       },
       cancel: (responder) => {
         // Only ever to an inbox: a misbehaving responder cannot aim our cancel at another topic.
         const target = responder === undefined ? undefined : topicNames.allowedInbox(this.policy, responder)
-        if (target === undefined) return
-        const cancel = buildMessage(target, 'cancel', { correlation: id, service: this.name }, undefined, this.policy.codec, this.policy.maxMessageBytes)
+        if (target === undefined || exchange === undefined) return
+        const cancel = buildMessage(target, 'cancel', { correlation: exchange.id, service: this.name }, undefined, this.policy.codec, this.policy.maxMessageBytes)
         this.#transport.send([cancel], this.#sendOptions).catch((error: unknown) => {
           this.#onError(error, { kind: 'transport', service: this.name, topic: cancel.topic })
         })
       },
       release: () => {
-        release()
+        exchange?.release()
       },
       validateItem: (body) => validate(this.policy.validateReplies ? contract.item : undefined, body, 'KIPC_INVALID_REPLY', `stream item from ${contract.service}`) as Promise<InferOut<C['item']>>,
     })
@@ -199,7 +261,10 @@ export class Client {
     this.#assertOpen()
     const topic = topicNames.event(this.policy, contract.name)
     await this.#ensureTopic(topic, this.policy.retentionMs.events, this.policy.autoCreateTopics)
-    const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`), this.policy.codec, this.policy.maxMessageBytes, checkOutgoingHeaders(options.headers))
+    const valid = await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`)
+    const id = newMessageId()
+    const headers = await eventHeaders(this.#hooks, checkOutgoingHeaders(options.headers), { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid)
+    const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, valid, this.policy.codec, this.policy.maxMessageBytes, headers, id)
     // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
     await this.#sendWithin(message, this.policy.timeoutMs)
   }
@@ -207,52 +272,53 @@ export class Client {
   /** Asks every service that answers `contract` and collects their answers until `expect` is met or the deadline. */
   async gather<C extends GatherContract>(contract: C, ...[gatherArgs]: ArgsTuple<GatherArgs<C>>): Promise<GatherResult<InferOut<C['reply']>>> {
     const args: GatherArgs<GatherContract> = gatherArgs ?? {}
-    const { message, id, timeout } = await this.#request({ kind: 'gather', topic: topicNames.gather(this.policy, contract.name), method: 'POST', path: `/${contract.name}`, target: contract.name }, args)
     const expect = args.expect
     const answers: GatherAnswer<InferOut<C['reply']>>[] = []
     const answered = new Set<string>()
     const settled: Promise<unknown>[] = []
     const complete = (): boolean =>
       typeof expect === 'number' ? answers.length >= expect : expect === undefined ? false : expect.every((name) => answers.some((answer) => answer.service === name))
-    return new Promise((resolve, reject) => {
-      const finish = (partial: boolean): void => {
-        release()
-        void Promise.all(settled).then(() => {
-          const missing = Array.isArray(expect) ? expect.filter((name: string) => !answers.some((answer) => answer.service === name)) : []
-          resolve({ answers: [...answers], partial, missing })
+    const { promise, resolve, reject } = Promise.withResolvers<GatherResult<InferOut<C['reply']>>>()
+    let finished = false
+    const finish = (exchange: Exchange | undefined, partial: boolean): void => {
+      if (finished) return
+      finished = true
+      exchange?.release()
+      void Promise.all(settled).then(() => {
+        const missing = Array.isArray(expect) ? expect.filter((name: string) => !answers.some((answer) => answer.service === name)) : []
+        resolve({ answers: [...answers], partial, missing })
+      })
+    }
+    await startExchange(this.#exchangeDeps, {
+      kind: 'gather',
+      topic: topicNames.gather(this.policy, contract.name),
+      method: 'POST',
+      path: `/${contract.name}`,
+      target: `gather ${contract.name}`,
+      waitingFor: `gather ${contract.name}`,
+      service: undefined,
+      args,
+      receive: (answer, exchange) => {
+        const service = answer.service ?? 'unknown'
+        // One answer per service: a second is a copy the broker stored twice (or a gather request
+        // run again by another instance after a crash), not a new answer.
+        if (answered.has(service)) {
+          this.#pending.counters.lateAnswers++
+          return
+        }
+        answered.add(service)
+        const taking = this.#gatherAnswer(contract, service, answer).then((result) => {
+          answers.push(result)
+          if (complete()) finish(exchange, false)
         })
-      }
-      const release = this.#track(id, args.signal, timeout, (error) => {
-        if (isTimeout(error)) finish(!complete() && expect !== undefined)
+        settled.push(taking)
+      },
+      fail: (error) => {
+        if (isKafkaIpcError(error, 'KIPC_TIMEOUT')) finish(undefined, !complete() && expect !== undefined)
         else reject(error)
-      }, `gather ${contract.name}`)
-      this.#pending.add(id, {
-        target: contract.name,
-        fail: (error) => {
-          release()
-          reject(error)
-        },
-        receive: (answer) => {
-          const service = answer.service ?? 'unknown'
-          // One answer per service: a second is a copy the broker stored twice (or a gather request
-          // run again by another instance after a crash), not a new answer.
-          if (answered.has(service)) {
-            this.#pending.counters.lateAnswers++
-            return
-          }
-          answered.add(service)
-          const taking = this.#gatherAnswer(contract, service, answer).then((result) => {
-            answers.push(result)
-            if (complete()) finish(false)
-          })
-          settled.push(taking)
-        },
-      })
-      this.#sendWithin(message, timeout).catch((error: unknown) => {
-        release()
-        reject(transportError(error))
-      })
+      },
     })
+    return promise
   }
 
   /**
@@ -293,65 +359,11 @@ export class Client {
     }
   }
 
-  /** The request record of a call, a stream or a gather, once the inbox and the topic are ready. */
-  async #request(
-    route: { readonly kind: 'route' | 'gather'; readonly topic: string; readonly method: string; readonly path: string; readonly target: string },
-    args: RequestArgs,
-  ): Promise<{ message: OutgoingMessage; id: string; timeout: number }> {
-    this.#assertOpen()
-    if (args.signal?.aborted === true) throw cancelled(route.target)
-    const timeout = checkTimeout(args.timeout ?? this.policy.timeoutMs, this.policy.maxTimeoutMs)
-    await this.#openInbox()
-    if (route.kind === 'gather') await this.#ensureTopic(route.topic, this.policy.retentionMs.requests, this.policy.autoCreateTopics)
-    else await this.#ensureRequestTopic(route.topic, route.target)
-    const id = newMessageId()
-    const message = buildMessage(
-      { topic: route.topic, key: args.key },
-      'request',
-      { replyTo: this.#inbox?.address, deadline: Date.now() + timeout, method: route.method, path: route.path, service: this.name },
-      args.body,
-      this.policy.codec,
-      this.policy.maxMessageBytes,
-      checkOutgoingHeaders(args.headers),
-      id,
-    )
-    return { message, id, timeout }
-  }
-
   /** Sends a request or an event; a broker failure during a failover is retried for up to `timeout` ms. */
   #sendWithin(message: OutgoingMessage, timeout: number): Promise<void> {
     return this.#transport.send([message], { ...this.#sendOptions, retryUntil: Date.now() + timeout }).catch((error: unknown) => {
       throw transportError(error)
     })
-  }
-
-  #routeOf(contract: RouteContract | StreamContract, args: RequestArgs): { kind: 'route'; topic: string; method: string; path: string; target: string } {
-    return { kind: 'route', topic: topicNames.requests(this.policy, contract.service), method: contract.method, path: fillPath(contract.path, args.params), target: contract.service }
-  }
-
-  /** Arms the deadline and the abort signal for a pending call; returns its release function. */
-  #track(id: string, signal: AbortSignal | undefined, timeout: number, fail: (error: Error) => void, waitingFor: string, service?: string): () => void {
-    if (service !== undefined) this.#consumers.note(service)
-    let released = false
-    const release = (): void => {
-      if (released) return
-      released = true
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-      this.#pending.delete(id)
-    }
-    const timer = setTimeout(() => {
-      release()
-      this.#pending.counters.timeouts++
-      const consumers = service === undefined ? undefined : this.#consumers.known(service)
-      fail(new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${timeout} ms waiting for ${waitingFor}.${service === undefined ? '' : consumersNote(this.policy, service, consumers)}`, { details: { timeoutMs: timeout, consumers } }))
-    }, timeout)
-    const onAbort = (): void => {
-      release()
-      fail(cancelled(waitingFor))
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-    return release
   }
 
   #openInbox(): Promise<Inbox> {
@@ -412,29 +424,7 @@ export class Client {
   }
 }
 
-function cancelled(what: string): KafkaIpcError {
-  return new KafkaIpcError('KIPC_CANCELLED', `The call to ${what} was cancelled.`)
-}
-
-function isTimeout(error: Error): boolean {
-  return error instanceof KafkaIpcError && error.code === 'KIPC_TIMEOUT'
-}
-
 function transportError(error: unknown): KafkaIpcError {
   if (error instanceof KafkaIpcError) return error
   return new KafkaIpcError('KIPC_TRANSPORT_ERROR', `The broker refused the message: ${(error as Error).message}`, { cause: error })
-}
-
-/** Timeouts become whole milliseconds on the wire; nonsense is refused before anything is sent. */
-function checkTimeout(timeout: number, max: number): number {
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `timeout must be a positive number of milliseconds, got ${String(timeout)}.`)
-  if (timeout > max) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `timeout ${String(timeout)} ms is longer than the policy allows (maxTimeoutMs ${max}).`)
-  return Math.ceil(timeout)
-}
-
-/** What a timeout can add about who consumes the service's requests (see {@link ConsumerWatch}). */
-function consumersNote(policy: Policy, service: string, consumers: number | undefined): string {
-  if (consumers === undefined) return ''
-  if (consumers === 0) return ` No instance of ${service} is consuming ${topicNames.requests(policy, service)} (consumer group ${topicNames.group(policy, service)} has no members): it is stopped, not started yet, or failing to start.`
-  return ` ${consumers} instance(s) of ${service} consume its requests: the handler is slow, its partition is backed up, or the deadline is too short.`
 }

@@ -42,6 +42,11 @@ export const errorCatalogue = {
     retryable: false,
     summary: 'The remote handler threw an error that carried no code of its own.',
   },
+  KIPC_HOOK_FAILED: {
+    status: 500,
+    retryable: false,
+    summary: 'A hook threw an error that was not a KafkaIpcError rejection; the phase is in details.phase.',
+  },
   KIPC_INVALID_REPLY: {
     status: 502,
     retryable: false,

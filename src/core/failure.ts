@@ -2,6 +2,7 @@ import { isKafkaIpcError } from './kafka-ipc-error.ts'
 import type { Logger } from './logger.ts'
 import type { IncomingMessage } from './transport.ts'
 import type { Envelope } from './protocol/envelope.ts'
+import type { FailedPhase } from './pipeline/phases.ts'
 
 /**
  * What went wrong, from the service's side:
@@ -20,6 +21,8 @@ export type FailureKind = 'handler-failed' | 'message-dropped' | 'answer-undeliv
  */
 export interface FailureContext {
   readonly kind: FailureKind
+  /** The step of the pipeline or the hook phase where it failed (docs/lifecycle.md). */
+  readonly phase?: FailedPhase | undefined
   /** The service or client that reports it. */
   readonly service: string
   /** What the record asked for: `POST /quotes`, a gather or an event name. */

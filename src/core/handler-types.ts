@@ -25,6 +25,8 @@ export interface HandlerContext {
   readonly caller: string | undefined
   /** Status of the reply; 200 unless the handler sets another (201, 202…). */
   status: number
+  /** What hooks of this request left for the handler (an authenticated user, a trace span…). */
+  readonly state: Record<string, unknown>
 }
 
 /** What an event handler receives. */
@@ -45,6 +47,8 @@ export interface EventContext {
   readonly topic: string
   readonly partition: number
   readonly offset: bigint
+  /** What hooks of this event left for the handler. */
+  readonly state: Record<string, unknown>
 }
 
 type BodyOf<C extends { readonly body: Schema | undefined }> = InferOut<C['body']>

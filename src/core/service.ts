@@ -2,31 +2,45 @@ import { type ChannelHealth, type HealthReport, summarizeHealth } from './channe
 import { Client, type ClientOptions } from './client.ts'
 import type { AnyContract, EventContract, GatherContract, RouteContract, StreamContract } from './contracts.ts'
 import type { EventHandler, HandlerFor } from './handler-types.ts'
-import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
-import { type ErrorListener, logFailures, recordContext } from './failure.ts'
+import { KafkaIpcError } from './kafka-ipc-error.ts'
+import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState } from './logger.ts'
-import { checkBodySize, checkKind } from './protocol/record-checks.ts'
+import { handleEvent, type Subscribed } from './pipeline/event-pipeline.ts'
+import { type Hook, HookRegistry } from './pipeline/hooks.ts'
+import { type ClientHooks, type ClientPhase, clientPhases, isClientPhase, isServicePhase, type ServiceHooks, type ServicePhase, servicePhases } from './pipeline/phases.ts'
+import { handleRequest } from './pipeline/request-pipeline.ts'
+import type { Registered, Routed, ServiceCounters, ServicePipelineDeps } from './pipeline/service-pipeline.ts'
+import type { Envelope } from './protocol/envelope.ts'
 import { ReplyTargets } from './protocol/reply-targets.ts'
-import { RecentIds } from './recent-ids.ts'
-import { type Registered, respond, type ResponderCounters, type ResponderDeps } from './responder.ts'
-import { Router } from './router.ts'
 import { topicNames } from './protocol/topic-names.ts'
-import { validate } from './schema.ts'
-import type { IncomingMessage, Subscription, TopicPartition, TopicSpec } from './transport.ts'
-import { type Envelope, readEnvelope } from './protocol/envelope.ts'
-import { userHeaders } from './protocol/headers.ts'
+import { RecentIds } from './recent-ids.ts'
+import { Router } from './router.ts'
+import type { Subscription, TopicPartition, TopicSpec } from './transport.ts'
 
 /** How to build a service: a client's options (a service calls others too). */
 export type ServiceOptions = ClientOptions
 
 /** Counters for monitoring. */
-export interface ServiceStats extends ResponderCounters {
-  readonly eventsHandled: number
-  readonly eventsFailed: number
-  /** Requests and events not run again because their record was a copy of one already consumed. */
-  readonly duplicates: number
+export interface ServiceStats extends Readonly<ServiceCounters> {
+  /** Handlers running now. */
   readonly running: number
 }
+
+/**
+ * A plugin: hooks, handlers and subscriptions registered on a service as one unit — an auth check,
+ * a logger, a metrics exporter. It runs once, when registered, and must be synchronous.
+ *
+ * @example
+ * ```ts
+ * const requireTenant: ServicePlugin<{ header: string }> = (app, { header }) => {
+ *   app.addHook('onReceive', ({ headers }) => {
+ *     if (headers[header] === undefined) throw new KafkaIpcError('KIPC_BAD_REQUEST', `${header} is required`)
+ *   })
+ * }
+ * createService({ name: 'pricing' }).register(requireTenant, { header: 'x-tenant' })
+ * ```
+ */
+export type ServicePlugin<Options = undefined> = (service: Service, options: Options) => void
 
 /**
  * A service: handles its routes and streams, answers gathers, subscribes to events — and, being a
@@ -45,11 +59,11 @@ export class Service {
   readonly client: Client
   readonly #router = new Router<Registered>()
   readonly #gathers = new Map<string, Registered>()
-  readonly #events = new Map<string, { contract: EventContract; handler: EventHandler<EventContract> }>()
+  readonly #events = new Map<string, Subscribed>()
   readonly #subscriptions: Subscription[] = []
   readonly #shutdown = new AbortController()
-  readonly #counters: ResponderCounters = { handled: 0, failed: 0, expired: 0, rejectedReplyTargets: 0, malformed: 0, cancelled: 0, undeliverable: 0 }
-  readonly #serviceCounters = { eventsHandled: 0, eventsFailed: 0, duplicates: 0 }
+  readonly #counters: ServiceCounters = { handled: 0, failed: 0, expired: 0, rejectedReplyTargets: 0, malformed: 0, cancelled: 0, undeliverable: 0, eventsHandled: 0, eventsFailed: 0, duplicates: 0 }
+  readonly #hooks: HookRegistry<ServiceHooks>
   readonly #recentIds: RecentIds
   readonly #options: ServiceOptions
   readonly #onError: ErrorListener
@@ -61,6 +75,7 @@ export class Service {
     this.client = new Client({ ...options, ownsTransport: false })
     this.#onError = options.onError ?? logFailures(this.client.logger)
     this.#recentIds = new RecentIds(this.client.policy.deduplicationWindow)
+    this.#hooks = new HookRegistry<ServiceHooks>(this.client.name)
   }
 
   get name(): string {
@@ -87,6 +102,41 @@ export class Service {
     return this
   }
 
+  /**
+   * Adds a hook at a phase of the pipeline (docs/lifecycle.md), run in registration order, awaited.
+   * Service phases (`onReceive`, `preHandler`, `onSend`, `onResponse`, `onError`, `onTimeout`,
+   * `onCancel`, `onDrop`) run for every record this service consumes; client phases (`beforeSend`,
+   * `onAnswer`, `onCallError`) for the calls it makes, as on its {@link Client}. A KafkaIpcError
+   * thrown in `onReceive` or `preHandler` is the caller's answer, with its code and status.
+   *
+   * @example
+   * ```ts
+   * app.addHook('preHandler', ({ headers, state }) => {
+   *   if (headers['authorization'] !== 'Bearer secret') throw new KafkaIpcError('UNAUTHORIZED', 'Who are you?', { status: 401 })
+   *   state['user'] = 'alice'
+   * })
+   * ```
+   */
+  addHook<P extends ServicePhase | ClientPhase>(phase: P, hook: Hook<(ServiceHooks & ClientHooks)[P]>): this {
+    if (isClientPhase(phase)) {
+      this.client.addHook(phase, hook as Hook<ClientHooks[typeof phase]>)
+      return this
+    }
+    if (!isServicePhase(phase)) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Unknown hook phase ${JSON.stringify(phase)}; the phases are ${[...servicePhases, ...clientPhases].join(', ')}.`)
+    if (this.#state !== 'new') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Add ${phase} hooks before listen().`)
+    this.#hooks.add(phase, hook as Hook<ServiceHooks[typeof phase]>)
+    return this
+  }
+
+  /** Runs a plugin on this service now: its hooks, handlers and subscriptions are registered as one unit (see {@link ServicePlugin}). */
+  register<Options>(plugin: ServicePlugin<Options>, ...[options]: undefined extends Options ? [options?: Options] : [options: Options]): this {
+    if (typeof plugin !== 'function') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A plugin must be a function, got ${typeof plugin}.`)
+    // Typed to return nothing, but a JavaScript caller may hand over an async function.
+    const result = (plugin as (target: this, options: Options) => unknown)(this, options as Options)
+    if (result instanceof Promise) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Plugin ${plugin.name || '(anonymous)'} returned a promise: plugins register synchronously.`)
+    return this
+  }
+
   /** Subscribes to an event: every instance group of this service receives each event once. */
   on<C extends EventContract>(contract: C, handler: EventHandler<C>): this {
     this.#assertNew(contract)
@@ -110,8 +160,21 @@ export class Service {
     await transport.ensureTopics([...requestTopics.map((name) => spec(name, policy.retentionMs.requests)), ...eventTopics.map((name) => spec(name, policy.retentionMs.events))], policy.autoCreateTopics)
     await this.client.ready()
     this.#assertListening()
-    const replyTargets = new ReplyTargets(policy, (topic) => transport.partitionCount(topic))
-    const deps: ResponderDeps = { service: this.name, policy, transport, client: this.client, counters: this.#counters, onError: this.#onError, running: this.client.running, replyTargets, shutdown: this.#shutdown.signal }
+    const deps: ServicePipelineDeps = {
+      service: this.name,
+      policy,
+      transport,
+      client: this.client,
+      counters: this.#counters,
+      onError: this.#onError,
+      hooks: this.#hooks,
+      running: this.client.running,
+      replyTargets: new ReplyTargets(policy, (topic) => transport.partitionCount(topic)),
+      isCopy: (message, id) => this.#recentIds.isRepeat(message.topic, message.partition, id),
+      shutdown: this.#shutdown.signal,
+    }
+    const route = (topic: string, envelope: Envelope): Routed | undefined => this.#route(topic, envelope)
+    const subscribed = (name: string): Subscribed | undefined => this.#events.get(name)
     if (requestTopics.length > 0) {
       await this.#keep(
         transport.subscribe({
@@ -119,7 +182,7 @@ export class Service {
           topics: requestTopics,
           startFrom: 'earliest',
           maxInFlight: policy.maxInFlight,
-          onMessage: (message) => this.#onRequest(deps, message),
+          onMessage: (message) => handleRequest(deps, message, route),
           onError: this.#onChannelError(topicNames.group(policy, this.name)),
           onState: this.#logState,
         }),
@@ -132,7 +195,7 @@ export class Service {
           topics: eventTopics,
           startFrom: policy.eventsStartFrom,
           maxInFlight: policy.maxInFlight,
-          onMessage: (message) => this.#onEvent(message),
+          onMessage: (message) => handleEvent(deps, message, subscribed),
           onError: this.#onChannelError(topicNames.eventGroup(policy, this.name)),
           onState: this.#logState,
         }),
@@ -199,7 +262,7 @@ export class Service {
 
   /** Counters for monitoring. */
   stats(): ServiceStats {
-    return { ...this.#counters, ...this.#serviceCounters, running: this.client.running.size }
+    return { ...this.#counters, running: this.client.running.size }
   }
 
   /** Calls another service's route (see {@link Client.call}). */
@@ -222,60 +285,6 @@ export class Service {
     return this.client.gather.bind(this.client)
   }
 
-  async #onRequest(deps: ResponderDeps, message: IncomingMessage): Promise<void> {
-    let envelope
-    try {
-      envelope = readEnvelope(message.headers)
-    } catch (error) {
-      this.#counters.malformed++
-      this.#onError(error, { kind: 'message-dropped', service: this.name, ...recordContext(message) })
-      return
-    }
-    try {
-      checkKind('requests', envelope, message.topic)
-    } catch (error) {
-      this.#counters.malformed++
-      this.#onError(error, { kind: 'message-dropped', service: this.name, ...recordContext(message, envelope) })
-      return
-    }
-    if (this.#isCopy(message, envelope.id)) return
-    const topic = topicNames.parse(this.client.policy, message.topic)
-    const gathered = topic?.kind === 'gather' ? this.#gathers.get(topic.name) : undefined
-    const routed = gathered === undefined ? this.#router.match(envelope.method ?? '', envelope.path ?? '') : undefined
-    const found = gathered !== undefined ? { registered: gathered, params: {} } : routed === undefined ? undefined : { registered: routed.value, params: routed.params }
-    await respond(deps, envelope, message, found)
-  }
-
-  async #onEvent(message: IncomingMessage): Promise<void> {
-    const { policy } = this.client
-    const topic = topicNames.parse(policy, message.topic)
-    const name = topic?.kind === 'event' ? topic.name : message.topic
-    const subscription = this.#events.get(name)
-    let envelope: Envelope | undefined
-    try {
-      envelope = readEnvelope(message.headers)
-      checkKind('events', envelope, message.topic)
-      if (subscription === undefined) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `No subscription to the event topic ${message.topic}.`)
-      if (this.#isCopy(message, envelope.id)) return
-      checkBodySize(message.value.byteLength, policy.maxMessageBytes, `Event ${name}`)
-      const body = await validate(subscription.contract.body, policy.codec.decode(message.value), 'KIPC_BAD_REQUEST', `event ${name}`)
-      await subscription.handler(
-        { id: envelope.id, name, headers: userHeaders(message.headers), body, key: message.key, source: envelope.service },
-        { signal: this.#shutdown.signal, topic: message.topic, partition: message.partition, offset: message.offset },
-      )
-      this.#serviceCounters.eventsHandled++
-    } catch (error) {
-      this.#serviceCounters.eventsFailed++
-      const dropped = isKafkaIpcError(error) && (error.code === 'KIPC_PROTOCOL_ERROR' || error.code === 'KIPC_PAYLOAD_TOO_LARGE')
-      this.#onError(error, {
-        kind: dropped ? 'message-dropped' : 'handler-failed',
-        service: this.name,
-        target: name,
-        ...recordContext(message, envelope),
-      })
-    }
-  }
-
   /** Failures of a consumer group subscription: it re-establishes itself; health() shows it. */
   #onChannelError(group: string): (error: unknown) => void {
     return (error) => {
@@ -283,11 +292,13 @@ export class Service {
     }
   }
 
-  /** A record already consumed from this partition, stored twice by the broker: counted, not run. */
-  #isCopy(message: IncomingMessage, id: string): boolean {
-    if (!this.#recentIds.isRepeat(message.topic, message.partition, id)) return false
-    this.#serviceCounters.duplicates++
-    return true
+  /** A request's handler: the gather its topic names, else the route matching its method and path. */
+  #route(topic: string, envelope: Envelope): Routed | undefined {
+    const parsed = topicNames.parse(this.client.policy, topic)
+    const gathered = parsed?.kind === 'gather' ? this.#gathers.get(parsed.name) : undefined
+    if (gathered !== undefined) return { registered: gathered, params: {} }
+    const routed = this.#router.match(envelope.method ?? '', envelope.path ?? '')
+    return routed === undefined ? undefined : { registered: routed.value, params: routed.params }
   }
 
   #hasRoutes(): boolean {

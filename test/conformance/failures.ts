@@ -84,6 +84,7 @@ export function failuresSuite(harness: () => Harness): void {
       assert.equal((entry.error as Error).message, 'ledger down')
       assert.deepEqual({ ...entry.context, partition: undefined, offset: undefined, messageId: undefined }, {
         kind: 'handler-failed',
+        phase: 'handler',
         service: 'ledger',
         target: booked.name,
         topic: topicNames.event(policy, booked.name),

@@ -212,12 +212,13 @@ export function protocolEdgesSuite(harness: () => Harness): void {
       })
       await app.listen()
       const caller = client('caller')
-      const call = caller.call(slow, { body: { ms: 2_000 }, timeout: 60_000 }).catch((caught: unknown) => caught)
+      // Deadlines of 5 s: the caller closes at once; the handlers then end at their deadline, so the service's close() does not wait long.
+      const call = caller.call(slow, { body: { ms: 60_000 }, timeout: 5_000 }).catch((caught: unknown) => caught)
       const streamed = (async () => {
         const items: unknown[] = []
-        for await (const item of caller.stream(countdown, { body: { from: 3 }, timeout: 60_000 })) items.push(item)
+        for await (const item of caller.stream(countdown, { body: { from: 3 }, timeout: 5_000 })) items.push(item)
       })().catch((caught: unknown) => caught)
-      const gathered = caller.gather(seatHold, { body: { flight: 'LO1' }, timeout: 60_000 }).catch((caught: unknown) => caught)
+      const gathered = caller.gather(seatHold, { body: { flight: 'LO1' }, timeout: 5_000 }).catch((caught: unknown) => caught)
       await waitUntil(() => caller.stats().pending === 3, 'the three are pending')
       await caller.close()
       for (const [what, outcome] of [['call', await call], ['stream', await streamed], ['gather', await gathered]] as const) {

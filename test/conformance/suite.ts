@@ -7,6 +7,7 @@ import { failuresSuite } from './failures.ts'
 import { gatherSuite } from './gather.ts'
 import type { Harness } from './harness.ts'
 import { healthSuite } from './health.ts'
+import { hooksSuite } from './hooks.ts'
 import { hostileInputSuite } from './hostile-input.ts'
 import { lifecycleSuite } from './lifecycle.ts'
 import { orderingSuite } from './ordering.ts'
@@ -32,5 +33,6 @@ export function runConformance(harness: () => Harness): void {
     protocolEdgesSuite(harness)
     dropRulesSuite(harness)
     lifecycleSuite(harness)
+    hooksSuite(harness)
   })
 }

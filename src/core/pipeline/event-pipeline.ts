@@ -1,0 +1,83 @@
+import type { EventContract } from '../contracts.ts'
+import type { EventHandler } from '../handler-types.ts'
+import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
+import { type Envelope, readEnvelope } from '../protocol/envelope.ts'
+import { userHeaders } from '../protocol/headers.ts'
+import { checkBodySize, checkKind } from '../protocol/record-checks.ts'
+import { topicNames } from '../protocol/topic-names.ts'
+import { validate } from '../schema.ts'
+import type { IncomingMessage } from '../transport.ts'
+import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
+import { dropRecord, messageInfo, reportFailure, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+
+/** An event subscription: its contract and handler. */
+export interface Subscribed {
+  readonly contract: EventContract
+  readonly handler: EventHandler<EventContract>
+}
+
+/**
+ * The service pipeline for one record of an event topic — the request pipeline without its answer
+ * phases (docs/lifecycle.md): receive → drop rules (version, kind, copy) → route → `onReceive` →
+ * decode (size) → validate → `preHandler` → handler → `onResponse`; a failure goes through
+ * `onError` and is reported; the event still counts as consumed either way.
+ *
+ * @example
+ * ```ts
+ * transport.subscribe({ …, onMessage: (message) => handleEvent(deps, message, (name) => subscriptions.get(name)) })
+ * ```
+ */
+export async function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage, subscribed: (name: string) => Subscribed | undefined): Promise<void> {
+  const { policy, counters, hooks } = deps
+  const topic = topicNames.parse(policy, message.topic)
+  const name = topic?.kind === 'event' ? topic.name : message.topic
+  const subscription = subscribed(name)
+  let envelope: Envelope | undefined
+  try {
+    envelope = readEnvelope(message.headers)
+    checkKind('events', envelope, message.topic)
+    if (subscription === undefined) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `No subscription to the event topic ${message.topic}.`)
+  } catch (error) {
+    counters.eventsFailed++
+    await dropRecord(deps, 'malformed', error, message, envelope, name)
+    return
+  }
+  if (deps.isCopy(message, envelope.id)) {
+    counters.duplicates++
+    await dropRecord(deps, 'copy', undefined, message, envelope, name)
+    return
+  }
+  const startedAt = Date.now()
+  const headers = userHeaders(message.headers)
+  const state: Record<string, unknown> = {}
+  let info: MessageInfo | undefined
+  const infoOf = (): MessageInfo => (info ??= messageInfo(deps, 'event', name, message, envelope, headers, state))
+  let phase: FailedPhase = 'onReceive'
+  let outcome: Outcome = 'handled'
+  try {
+    if (hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
+    phase = 'decode'
+    checkBodySize(message.value.byteLength, policy.maxMessageBytes, `Event ${name}`)
+    const raw = policy.codec.decode(message.value)
+    phase = 'validate'
+    const body = await validate(subscription.contract.body, raw, 'KIPC_BAD_REQUEST', `event ${name}`)
+    if (hooks.has('preHandler')) {
+      phase = 'preHandler'
+      await hooks.run('preHandler', { ...infoOf(), body })
+    }
+    phase = 'handler'
+    await subscription.handler(
+      { id: envelope.id, name, headers, body, key: message.key, source: envelope.service },
+      { signal: deps.shutdown, topic: message.topic, partition: message.partition, offset: message.offset, state },
+    )
+    counters.eventsHandled++
+  } catch (error) {
+    outcome = 'failed'
+    counters.eventsFailed++
+    // A record that breaks the protocol or the size limit was never the handler's to fail.
+    const dropped = phase === 'decode' && isKafkaIpcError(error) && (error.code === 'KIPC_PROTOCOL_ERROR' || error.code === 'KIPC_PAYLOAD_TOO_LARGE')
+    reportFailure(deps, dropped ? 'message-dropped' : 'handler-failed', phase, error, message, envelope, name)
+    if (hooks.has('onError')) await runReported(deps, 'onError', { ...infoOf(), error, phase }, message, envelope)
+  }
+  if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome, status: undefined, durationMs: Date.now() - startedAt }, message, envelope)
+}

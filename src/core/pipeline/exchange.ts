@@ -1,0 +1,191 @@
+import type { RequestArgs } from '../call-types.ts'
+import type { ConsumerWatch } from '../consumer-watch.ts'
+import { KafkaIpcError } from '../kafka-ipc-error.ts'
+import type { Answer, PendingCalls } from '../pending-calls.ts'
+import type { Policy } from '../policy.ts'
+import { buildMessage } from '../protocol/envelope.ts'
+import { remoteError } from '../protocol/error-body.ts'
+import { checkOutgoingHeaders } from '../protocol/headers.ts'
+import { newMessageId } from '../protocol/message-id.ts'
+import { topicNames } from '../protocol/topic-names.ts'
+import type { OutgoingMessage } from '../transport.ts'
+import type { HookRegistry } from './hooks.ts'
+import type { ClientHooks, ExchangeInfo, ExchangeKind } from './phases.ts'
+
+/** What an exchange needs from its client. */
+export interface ExchangeDeps {
+  readonly client: string
+  readonly policy: Policy
+  readonly pending: PendingCalls
+  readonly hooks: HookRegistry<ClientHooks>
+  readonly consumers: ConsumerWatch
+  /** Checks the client is open, opens its inbox and makes sure the topic exists; resolves with the inbox address. */
+  readonly prepare: (kind: ExchangeKind, topic: string, service: string | undefined) => Promise<string | undefined>
+  /** Sends a record, retried through a failover for up to `timeout` ms; fails with a typed error. */
+  readonly send: (message: OutgoingMessage, timeout: number) => Promise<void>
+  /** A hook that failed where its failure changes nothing for the exchange (onAnswer, onCallError). */
+  readonly hookFailed: (error: unknown, info: ExchangeInfo) => void
+}
+
+/** One request to send and how its answers are taken. */
+export interface ExchangeSpec {
+  readonly kind: 'call' | 'stream' | 'gather'
+  readonly topic: string
+  readonly method: string
+  readonly path: string
+  /** What is asked, for hooks and errors: `pricing POST /quotes`, `gather seat.hold`. */
+  readonly target: string
+  /** What a timeout waited for: `pricing to POST /quotes`. */
+  readonly waitingFor: string
+  /** The service asked, when one is (not for a gather): a timeout then says whether it consumes. */
+  readonly service: string | undefined
+  readonly args: RequestArgs
+  /** An answer arrived, after the `onAnswer` hooks. */
+  readonly receive: (answer: Answer, exchange: Exchange) => void
+  /** The exchange ended without (more) answers: its deadline, its signal, a send failure, the client closing. */
+  readonly fail: (error: Error) => void
+}
+
+/** A request on its way or sent: its id, and how to stop waiting for it. */
+export interface Exchange {
+  /** The request's `kipc-id`: one id for the exchange, across any retry of the send. */
+  readonly id: string
+  /** Forgets the exchange: timer, pending entry, abort listener. Idempotent. */
+  release(): void
+}
+
+/**
+ * The one path every call, stream and gather takes (docs/lifecycle.md, client side): build the
+ * request (one message id), `beforeSend` hooks, track its deadline and signal, register it for
+ * answers, send. Each answer passes the `onAnswer` hooks in arrival order before it is taken; every
+ * way the exchange can end without its answer — deadline, signal, send failure, shutdown — is a
+ * local KafkaIpcError, shown to the `onCallError` hooks, never blamed on the other service.
+ *
+ * @example
+ * ```ts
+ * const exchange = await startExchange(deps, { kind: 'call', topic, method: 'POST', path: '/quotes', …, receive, fail })
+ * ```
+ */
+export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Promise<Exchange> {
+  const { policy, hooks, pending } = deps
+  const { args } = spec
+  if (args.signal?.aborted === true) throw cancelled(spec.waitingFor)
+  const timeout = checkTimeout(args.timeout ?? policy.timeoutMs, policy.maxTimeoutMs)
+  const replyTo = await deps.prepare(spec.kind, spec.topic, spec.service)
+  const id = newMessageId()
+  const info: ExchangeInfo = { client: deps.client, kind: spec.kind, target: spec.target, id, topic: spec.topic }
+  const headers = await withHookHeaders(hooks, checkOutgoingHeaders(args.headers), info, args.body)
+  const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: Date.now() + timeout, method: spec.method, path: spec.path, service: deps.client }, args.body, policy.codec, policy.maxMessageBytes, headers, id)
+
+  const failWith = (error: Error): void => {
+    if (hooks.has('onCallError')) void runHooks(deps, 'onCallError', { ...info, error }, info)
+    spec.fail(error)
+  }
+  if (spec.service !== undefined) deps.consumers.note(spec.service)
+  let released = false
+  const release = (): void => {
+    if (released) return
+    released = true
+    clearTimeout(timer)
+    args.signal?.removeEventListener('abort', onAbort)
+    pending.delete(id)
+  }
+  const timer = setTimeout(() => {
+    release()
+    pending.counters.timeouts++
+    const consumers = spec.service === undefined ? undefined : deps.consumers.known(spec.service)
+    const note = spec.service === undefined ? '' : consumersNote(policy, spec.service, consumers)
+    const error = new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${timeout} ms waiting for ${spec.waitingFor}.${note}`, { details: { timeoutMs: timeout, consumers } })
+    // A gather's deadline ends its collection: its answers so far are the result, not an error.
+    if (spec.kind === 'gather') spec.fail(error)
+    else failWith(error)
+  }, timeout)
+  const onAbort = (): void => {
+    release()
+    failWith(cancelled(spec.waitingFor))
+  }
+  args.signal?.addEventListener('abort', onAbort, { once: true })
+
+  const exchange: Exchange = { id, release }
+  // Answers stay in arrival order through async onAnswer hooks: each waits for the one before.
+  let previous: Promise<void> = Promise.resolve()
+  pending.add(id, {
+    target: spec.service ?? spec.target,
+    receive: (answer) => {
+      if (answer.kind === 'error' && spec.kind !== 'gather' && hooks.has('onCallError')) {
+        void runHooks(deps, 'onCallError', { ...info, error: remoteError(answer.service ?? spec.target, answer.status, answer.body) }, info)
+      }
+      if (!hooks.has('onAnswer')) {
+        spec.receive(answer, exchange)
+        return
+      }
+      const context = { ...info, answer: answer.kind, status: answer.status, service: answer.service, body: answer.body }
+      previous = previous.then(() => runHooks(deps, 'onAnswer', context, info)).then(() => {
+        spec.receive(answer, exchange)
+      })
+    },
+    fail: (error) => {
+      release()
+      failWith(error)
+    },
+  })
+  deps.send(message, timeout).catch((error: unknown) => {
+    release()
+    failWith(error instanceof Error ? error : new Error(String(error)))
+  })
+  return exchange
+}
+
+/** The application's headers plus those `beforeSend` hooks add; a hook's KafkaIpcError fails the call before anything is sent. */
+async function withHookHeaders(hooks: HookRegistry<ClientHooks>, headers: Map<string, string>, info: ExchangeInfo, body: unknown): Promise<Map<string, string>> {
+  if (!hooks.has('beforeSend')) return headers
+  const added: Record<string, string> = Object.create(null) as Record<string, string>
+  await hooks.run('beforeSend', {
+    ...info,
+    body,
+    headers: Object.fromEntries(headers),
+    setHeader: (name, value) => {
+      added[name] = value
+    },
+  })
+  for (const [name, value] of checkOutgoingHeaders(added)) headers.set(name, value)
+  return headers
+}
+
+/**
+ * The `beforeSend` hooks of an event: the same header rules as a request's.
+ *
+ * @example
+ * ```ts
+ * const headers = await eventHeaders(hooks, checkOutgoingHeaders(options.headers), info, body)
+ * ```
+ */
+export function eventHeaders(hooks: HookRegistry<ClientHooks>, headers: Map<string, string>, info: ExchangeInfo, body: unknown): Promise<Map<string, string>> {
+  return withHookHeaders(hooks, headers, info, body)
+}
+
+async function runHooks<P extends 'onAnswer' | 'onCallError'>(deps: ExchangeDeps, phase: P, context: ClientHooks[P], info: ExchangeInfo): Promise<void> {
+  try {
+    await deps.hooks.run(phase, context)
+  } catch (error) {
+    deps.hookFailed(error, info)
+  }
+}
+
+function cancelled(what: string): KafkaIpcError {
+  return new KafkaIpcError('KIPC_CANCELLED', `The call to ${what} was cancelled.`)
+}
+
+/** Timeouts become whole milliseconds on the wire; nonsense is refused before anything is sent. */
+function checkTimeout(timeout: number, max: number): number {
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `timeout must be a positive number of milliseconds, got ${String(timeout)}.`)
+  if (timeout > max) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `timeout ${String(timeout)} ms is longer than the policy allows (maxTimeoutMs ${max}).`)
+  return Math.ceil(timeout)
+}
+
+/** What a timeout can add about who consumes the service's requests (see {@link ConsumerWatch}). */
+function consumersNote(policy: Policy, service: string, consumers: number | undefined): string {
+  if (consumers === undefined) return ''
+  if (consumers === 0) return ` No instance of ${service} is consuming ${topicNames.requests(policy, service)} (consumer group ${topicNames.group(policy, service)} has no members): it is stopped, not started yet, or failing to start.`
+  return ` ${consumers} instance(s) of ${service} consume its requests: the handler is slow, its partition is backed up, or the deadline is too short.`
+}

@@ -1,0 +1,93 @@
+import type { Client } from '../client.ts'
+import type { GatherContract, RouteContract, StreamContract } from '../contracts.ts'
+import type { HandlerContext, IncomingRequest } from '../handler-types.ts'
+import { type ErrorListener, type FailureKind, recordContext } from '../failure.ts'
+import type { Envelope } from '../protocol/envelope.ts'
+import type { Policy } from '../policy.ts'
+import type { ReplyTargets } from '../protocol/reply-targets.ts'
+import type { RunningRequests } from '../running-requests.ts'
+import type { IncomingMessage, Transport } from '../transport.ts'
+import type { HookRegistry } from './hooks.ts'
+import type { DropReason, FailedPhase, HandledKind, MessageInfo, ServiceHooks, ServicePhase } from './phases.ts'
+
+/** A registered request handler, whatever its kind. */
+export type Registered =
+  | { readonly kind: 'route'; readonly contract: RouteContract; readonly handler: (request: IncomingRequest, context: HandlerContext) => unknown }
+  | { readonly kind: 'stream'; readonly contract: StreamContract; readonly handler: (request: IncomingRequest, context: HandlerContext) => AsyncIterable<unknown> }
+  | { readonly kind: 'gather'; readonly contract: GatherContract; readonly handler: (request: IncomingRequest, context: HandlerContext) => unknown }
+
+/** A request's handler and the path parameters its route matched. */
+export interface Routed {
+  readonly registered: Registered
+  readonly params: Record<string, string>
+}
+
+/** Counters a service exposes through stats(). */
+export interface ServiceCounters {
+  handled: number
+  failed: number
+  /** Requests whose deadline had passed when they arrived: dropped unprocessed. */
+  expired: number
+  /** Requests naming a reply target that is not an existing partition of an inbox of this policy: dropped. */
+  rejectedReplyTargets: number
+  malformed: number
+  cancelled: number
+  /** Answers (replies, stream records, errors) the broker did not take before the request's deadline: dropped. */
+  undeliverable: number
+  eventsHandled: number
+  eventsFailed: number
+  /** Requests and events not run again because their record was a copy of one already consumed. */
+  duplicates: number
+}
+
+/** What the service pipeline needs from its service: built once in listen(). */
+export interface ServicePipelineDeps {
+  readonly service: string
+  readonly policy: Policy
+  readonly transport: Transport
+  /** The service's own client: its inbox address goes on stream records, so cancels come back here. */
+  readonly client: Client
+  readonly counters: ServiceCounters
+  readonly onError: ErrorListener
+  readonly hooks: HookRegistry<ServiceHooks>
+  /** Running requests by id, so a cancel aborts them. */
+  readonly running: RunningRequests
+  /** The reply-address rules: answers go only to an existing partition of an inbox of this prefix. */
+  readonly replyTargets: ReplyTargets
+  /** Whether a record repeats one already consumed from its partition (a copy the broker stored twice). */
+  readonly isCopy: (message: IncomingMessage, id: string) => boolean
+  /** Aborts every handler when the service closes. */
+  readonly shutdown: AbortSignal
+}
+
+/** Reports a failure with its phase and the record's context, through the service's onError. */
+export function reportFailure(deps: ServicePipelineDeps, kind: FailureKind, phase: FailedPhase, error: unknown, message: IncomingMessage, envelope: Pick<Envelope, 'id' | 'service'> | undefined, target?: string): void {
+  deps.onError(error, { kind, phase, service: deps.service, ...(target === undefined ? {} : { target }), ...recordContext(message, envelope) })
+}
+
+/**
+ * A record the drop rules took out: reported (copies are only counted) and shown to `onDrop`
+ * hooks. Nothing is answered.
+ */
+export async function dropRecord(deps: ServicePipelineDeps, reason: DropReason, error: unknown, message: IncomingMessage, envelope: Pick<Envelope, 'id' | 'service'> | undefined, target?: string): Promise<void> {
+  if (reason !== 'copy') reportFailure(deps, 'message-dropped', 'drop-rules', error, message, envelope, target)
+  if (!deps.hooks.has('onDrop')) return
+  await runReported(deps, 'onDrop', { service: deps.service, reason, error, topic: message.topic, partition: message.partition, offset: message.offset, id: envelope?.id, caller: envelope?.service }, message, envelope)
+}
+
+/**
+ * Runs hooks whose failure changes nothing for the message (onDrop, onError, onResponse, onTimeout,
+ * onCancel): a failing hook is reported with its phase and the pipeline goes on.
+ */
+export async function runReported<P extends ServicePhase>(deps: ServicePipelineDeps, phase: P, context: ServiceHooks[P], message: IncomingMessage, envelope: Pick<Envelope, 'id' | 'service'> | undefined): Promise<void> {
+  try {
+    await deps.hooks.run(phase, context)
+  } catch (error) {
+    reportFailure(deps, 'handler-failed', phase, error, message, envelope)
+  }
+}
+
+/** What hooks read about a record: built once per record, and only when some hook is registered. */
+export function messageInfo(deps: ServicePipelineDeps, kind: HandledKind, target: string, message: IncomingMessage, envelope: Envelope, headers: Readonly<Record<string, string>>, state: Record<string, unknown>): MessageInfo {
+  return { service: deps.service, kind, target, id: envelope.id, caller: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, headers, state }
+}

@@ -1,0 +1,58 @@
+import type { HandlerContext, IncomingRequest } from '../handler-types.ts'
+import { ItemChunker } from '../item-chunker.ts'
+import { KafkaIpcError } from '../kafka-ipc-error.ts'
+import type { EnvelopeFields } from '../protocol/envelope.ts'
+import { validate } from '../schema.ts'
+import type { Registered, ServicePipelineDeps } from './service-pipeline.ts'
+
+/**
+ * Sends a generator's items in order — one `item` record, or an `items` record carrying every item
+ * yielded while the previous record was on its way ({@link ItemChunker}) — each record with this
+ * instance's inbox so the caller's cancel comes back here; then the end marker. A cancel or the
+ * deadline closes the generator (its `finally` runs) and nothing more is sent.
+ */
+export async function streamItems(
+  deps: Pick<ServicePipelineDeps, 'client' | 'policy'>,
+  registered: Extract<Registered, { kind: 'stream' }>,
+  request: IncomingRequest,
+  context: HandlerContext,
+  send: (kind: 'item' | 'items' | 'end', fields: EnvelopeFields, body: unknown) => Promise<void>,
+): Promise<void> {
+  const replyTo = deps.client.address
+  const itemSchema = deps.policy.validateReplies ? (registered.contract.item) : undefined
+  const iterator = registered.handler(request, context)[Symbol.asyncIterator]()
+  const stop = (): void => {
+    void iterator.return?.()
+  }
+  context.signal.addEventListener('abort', stop, { once: true })
+  const chunker = new ItemChunker((items, seq) =>
+    items.length === 1 ? send('item', { seq, status: checkStatus(context.status), replyTo }, items[0]) : send('items', { seq, status: checkStatus(context.status), replyTo }, items),
+  )
+  try {
+    for (;;) {
+      const next = await iterator.next()
+      if (context.signal.aborted) throw context.signal.reason
+      if (next.done === true) break
+      await chunker.add(await validate(itemSchema, next.value, 'KIPC_INVALID_REPLY', 'stream item'))
+    }
+    const seq = await chunker.finish()
+    // A cancel may land while the last records are acknowledged; read the flag afresh.
+    if ((context.signal as { readonly aborted: boolean }).aborted) throw context.signal.reason
+    await send('end', { seq, status: checkStatus(context.status) }, undefined)
+  } catch (error) {
+    // Cancelled or past the deadline: nothing more goes out. Otherwise the items yielded before
+    // the failure are sent first, so the caller gets them and then the error, in that order.
+    if (context.signal.aborted) chunker.abandon()
+    else await chunker.finish().catch(() => undefined)
+    await iterator.return?.()
+    throw error
+  } finally {
+    context.signal.removeEventListener('abort', stop)
+  }
+}
+
+/** A handler's `ctx.status` must be an HTTP status; anything else is the handler's bug. */
+export function checkStatus(status: number): number {
+  if (!Number.isInteger(status) || status < 100 || status > 599) throw new KafkaIpcError('KIPC_HANDLER_ERROR', `The handler set ctx.status to ${String(status)}; a status is an integer from 100 to 599.`)
+  return status
+}
