@@ -45,6 +45,10 @@ export function failuresSuite(harness: () => Harness): void {
         ),
       ])
       await waitUntil(() => reported.length >= 3, 'three failures reported')
+      // Each failure is reported once: the expired request was written after the other two, and
+      // anything reported twice would have come by now.
+      await waitUntil(() => app.stats().expired === 1, 'the expired request is dropped')
+      assert.equal(reported.length, 3, 'one report per failure')
       const requestTopic = topicNames.requests(policy, 'echo')
       const byTarget = new Map(reported.map((entry) => [entry.context.target, entry]))
 
@@ -111,6 +115,9 @@ export function failuresSuite(harness: () => Harness): void {
         await caller.call(fail, { body: { kind: 'plain' } }).catch(() => undefined)
         await caller.call(echo, { body: { caller: 'c', n: 'x' as unknown as number } }).catch(() => undefined)
         await waitUntil(() => lines.length >= 2, 'two lines logged')
+        // A later answered call: a second line for either failure would have been written before its reply.
+        assert.equal((await caller.call(echo, { body: { caller: 'c', n: 1 } })).n, 1)
+        assert.equal(lines.length, 2, 'one line per failure')
         const failed = lines.find((line) => line.details['target'] === 'POST /fail')
         assert.equal(failed?.level, 'error')
         assert.equal(failed.message, 'echo: handler-failed POST /fail: boom')

@@ -2,7 +2,9 @@
 // 3.5–4.2"), started here rather than shared: 3.5 differs from 4.x in its group protocol
 // defaults, its logging and the API versions it offers, and the claim is only true if every
 // guarantee holds there too.
-import { after, before } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { after, before, it } from 'node:test'
 import { LocalKafka } from '../../src/local-kafka/index.ts'
 import { kafkaTransport } from '../../src/transports/kafka/kafka-transport.ts'
 import { runConformance } from './suite.ts'
@@ -16,6 +18,15 @@ before(async () => {
 })
 after(async () => {
   await kafka?.stop()
+})
+
+it(`runs on a Kafka ${oldestKafkaVersion} broker, as its own log says`, async () => {
+  assert.ok(kafka)
+  assert.equal(kafka.kafkaVersion, oldestKafkaVersion)
+  // The broker's own word, not the layout kafka-ipc saved: the JVM logs its release on start.
+  const [node] = await kafka.status()
+  assert.ok(node)
+  assert.match(await readFile(node.logFile, 'utf8'), new RegExp(`Kafka version: ${oldestKafkaVersion.replaceAll('.', '\\.')} `))
 })
 
 runConformance(() => ({

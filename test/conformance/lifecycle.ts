@@ -8,6 +8,7 @@ import type { HandlerContext, IncomingEvent, IncomingRequest } from '../../src/c
 import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
 import { buildMessage } from '../../src/core/protocol/envelope.ts'
 import { topicNames } from '../../src/core/protocol/topic-names.ts'
+import type { IncomingMessage } from '../../src/core/transport.ts'
 import { booked, echo, slow } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitForSettledGroup, waitUntil } from './request-reply.ts'
@@ -53,7 +54,7 @@ export function lifecycleSuite(harness: () => Harness): void {
     })
 
     it('an event emitted before anyone subscribed reaches the first subscriber; a request sent while its service was down is answered when it returns', async () => {
-      const { service, client } = kit()
+      const { service, client, transport, policy } = kit()
       const emitter = client('booking')
       await emitter.emit(booked, { id: 'B1', seq: 1 })
       const first = service('ledger')
@@ -68,11 +69,17 @@ export function lifecycleSuite(harness: () => Harness): void {
       before.handle(echo, (request) => ({ ...request.body, responder: 'before' }))
       await before.listen()
       await before.close()
-      const waiting = client('caller').call(echo, { body: { caller: 'c', n: 3 }, timeout: 30_000 })
+      // Written, and acknowledged, while no instance of echo runs.
+      const writer = transport()
+      const answers: IncomingMessage[] = []
+      const inbox = await writer.openInbox({ topic: topicNames.inbox(policy, 'raw', 'down'), retentionMs: 60_000, create: true, onError: () => undefined, onMessage: (message) => answers.push(message) })
+      await writer.send([buildMessage({ topic: topicNames.requests(policy, 'echo') }, 'request', { replyTo: inbox.address, deadline: Date.now() + 30_000, method: echo.method, path: echo.path, service: 'raw' }, { caller: 'c', n: 3 }, policy.codec, policy.maxMessageBytes)])
       const after = service('echo')
       after.handle(echo, (request) => ({ ...request.body, responder: 'after' }))
       await after.listen()
-      assert.deepEqual(await waiting, { caller: 'c', n: 3, responder: 'after' })
+      await waitUntil(() => answers.length === 1, 'the request written while echo was down is answered')
+      assert.deepEqual(policy.codec.decode(answers[0]?.value ?? new Uint8Array()), { caller: 'c', n: 3, responder: 'after' })
+      await inbox.close(true)
     })
 
     it('close() lets a running handler finish and answer, and the instance that remains takes the work', async () => {

@@ -63,6 +63,11 @@ export class RequestLoad {
     this.#killedAt = Date.now()
   }
 
+  /** Stops sending at once, without waiting for the calls in flight (a scenario that failed). */
+  halt(): void {
+    clearInterval(this.#timer)
+  }
+
   /** Stops sending and waits for every call to settle. */
   async stop(executions: Executions): Promise<Tally> {
     clearInterval(this.#timer)
