@@ -1,13 +1,16 @@
-import type { ArgsTuple, CallArgs, EmitArgs, GatherAnswer, GatherArgs, GatherResult, RequestArgs } from './call-types.ts'
+import type { ArgsTuple, CallArgs, EmitArgs, EmitOptions, GatherArgs, GatherResult, RequestArgs } from './call-types.ts'
 import { checkServiceName, type EventContract, fillPath, type GatherContract, type RouteContract, type StreamContract } from './contracts.ts'
 import { type HealthReport, summarizeHealth } from './channel-health.ts'
 import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
 import { ConsumerWatch } from './consumer-watch.ts'
 import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState, type Logger, stderrLogger } from './logger.ts'
+import { type CallTrace, diagnostics, type EmitTrace, traced } from './diagnostics.ts'
 import { AnswerInbox } from './answer-inbox.ts'
-import { type Answer, PendingCalls } from './pending-calls.ts'
-import { type Exchange, type ExchangeDeps, eventHeaders, startExchange } from './pipeline/exchange.ts'
+import { PendingCalls } from './pending-calls.ts'
+import { type ExchangeDeps, eventHeaders, startExchange } from './pipeline/exchange.ts'
+import { collectGather } from './pipeline/gather-collector.ts'
+import { openStream } from './pipeline/stream-call.ts'
 import { type Hook, HookRegistry } from './pipeline/hooks.ts'
 import { type ClientHooks, type ClientPhase, clientPhases, isClientPhase } from './pipeline/phases.ts'
 import { defaultPolicy, type Policy } from './policy.ts'
@@ -16,7 +19,7 @@ import { remoteError } from './protocol/error-body.ts'
 import { checkOutgoingHeaders } from './protocol/headers.ts'
 import { newMessageId } from './protocol/message-id.ts'
 import { topicNames } from './protocol/topic-names.ts'
-import { RemoteStream } from './remote-stream.ts'
+import type { RemoteStream } from './remote-stream.ts'
 import { RunningRequests } from './running-requests.ts'
 import { type InferOut, validate } from './schema.ts'
 import type { Inbox, OutgoingMessage, SendOptions, Transport } from './transport.ts'
@@ -184,14 +187,21 @@ export class Client {
   /** Sends a request and resolves with the reply, or rejects with a typed error. */
   async call<C extends RouteContract>(contract: C, ...[callArgs]: ArgsTuple<CallArgs<C>>): Promise<InferOut<C['reply']>> {
     const args: RequestArgs = callArgs ?? {}
-    const { promise, resolve, reject } = Promise.withResolvers<InferOut<C['reply']>>()
     const path = fillPath(contract.path, args.params)
+    const target = `${contract.service} ${contract.method} ${path}`
+    const topic = topicNames.requests(this.policy, contract.service)
+    return traced(diagnostics.call, (): CallTrace => ({ client: this.name, kind: 'call', target, topic }), (trace) => this.#call(contract, args, path, target, topic, trace))
+  }
+
+  async #call<C extends RouteContract>(contract: C, args: RequestArgs, path: string, target: string, topic: string, trace: CallTrace | undefined): Promise<InferOut<C['reply']>> {
+    const { promise, resolve, reject } = Promise.withResolvers<InferOut<C['reply']>>()
     await startExchange(this.#exchangeDeps, {
       kind: 'call',
-      topic: topicNames.requests(this.policy, contract.service),
+      topic,
       method: contract.method,
       path,
-      target: `${contract.service} ${contract.method} ${path}`,
+      target,
+      trace,
       waitingFor: `${contract.service} to ${contract.method} ${contract.path}`,
       service: contract.service,
       args,
@@ -215,54 +225,34 @@ export class Client {
    * `break` (or an aborted signal) tells the responder to stop.
    */
   stream<C extends StreamContract>(contract: C, ...[streamArgs]: ArgsTuple<CallArgs<C>>): RemoteStream<InferOut<C['item']>> {
-    const args: RequestArgs = streamArgs ?? {}
-    let exchange: Exchange | undefined
-    const path = fillPath(contract.path, args.params)
-    const remote: RemoteStream<InferOut<C['item']>> = new RemoteStream({
-      service: contract.service,
-      start: async (self) => {
-        exchange = await startExchange(this.#exchangeDeps, {
-          kind: 'stream',
-          topic: topicNames.requests(this.policy, contract.service),
-          method: contract.method,
-          path,
-          target: `${contract.service} ${contract.method} ${path}`,
-          waitingFor: `${contract.service} to finish ${contract.method} ${contract.path}`,
-          service: contract.service,
-          args,
-          receive: (answer) => {
-            self.receive(answer)
-          },
-          fail: (error) => {
-            // A deadline or a signal tells the responder to stop; a shutdown or failed send cannot.
-            self.fail(error, isKafkaIpcError(error, 'KIPC_TIMEOUT') || isKafkaIpcError(error, 'KIPC_CANCELLED'))
-          },
-        })
+    return openStream(
+      {
+        client: this.name,
+        policy: this.policy,
+        exchange: this.#exchangeDeps,
+        sendCancel: (cancel) => {
+          this.#transport.send([cancel], this.#sendOptions).catch((error: unknown) => {
+            this.#onError(error, { kind: 'transport', service: this.name, topic: cancel.topic })
+          })
+        },
       },
-      cancel: (responder) => {
-        // Only ever to an inbox: a misbehaving responder cannot aim our cancel at another topic.
-        const target = responder === undefined ? undefined : topicNames.allowedInbox(this.policy, responder)
-        if (target === undefined || exchange === undefined) return
-        const cancel = buildMessage(target, 'cancel', { correlation: exchange.id, service: this.name }, undefined, this.policy.codec, this.policy.maxMessageBytes)
-        this.#transport.send([cancel], this.#sendOptions).catch((error: unknown) => {
-          this.#onError(error, { kind: 'transport', service: this.name, topic: cancel.topic })
-        })
-      },
-      release: () => {
-        exchange?.release()
-      },
-      validateItem: (body) => validate(this.policy.validateReplies ? contract.item : undefined, body, 'KIPC_INVALID_REPLY', `stream item from ${contract.service}`) as Promise<InferOut<C['item']>>,
-    })
-    return remote
+      contract,
+      streamArgs ?? {},
+    )
   }
 
   /** Publishes an event; resolves once the broker has it (acks=all). */
   async emit<C extends EventContract>(contract: C, ...[body, options = {}]: EmitArgs<C>): Promise<void> {
     this.#assertOpen()
     const topic = topicNames.event(this.policy, contract.name)
+    await traced(diagnostics.emit, (): EmitTrace => ({ client: this.name, name: contract.name, topic, key: options.key }), (trace) => this.#emit(contract, body, options, topic, trace))
+  }
+
+  async #emit(contract: EventContract, body: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
     await this.#ensureTopic(topic, this.policy.retentionMs.events, this.policy.autoCreateTopics)
     const valid = await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`)
     const id = newMessageId()
+    if (trace !== undefined) trace.id = id
     const headers = await eventHeaders(this.#hooks, checkOutgoingHeaders(options.headers), { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid)
     const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, valid, this.policy.codec, this.policy.maxMessageBytes, headers, id)
     // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
@@ -272,53 +262,8 @@ export class Client {
   /** Asks every service that answers `contract` and collects their answers until `expect` is met or the deadline. */
   async gather<C extends GatherContract>(contract: C, ...[gatherArgs]: ArgsTuple<GatherArgs<C>>): Promise<GatherResult<InferOut<C['reply']>>> {
     const args: GatherArgs<GatherContract> = gatherArgs ?? {}
-    const expect = args.expect
-    const answers: GatherAnswer<InferOut<C['reply']>>[] = []
-    const answered = new Set<string>()
-    const settled: Promise<unknown>[] = []
-    const complete = (): boolean =>
-      typeof expect === 'number' ? answers.length >= expect : expect === undefined ? false : expect.every((name) => answers.some((answer) => answer.service === name))
-    const { promise, resolve, reject } = Promise.withResolvers<GatherResult<InferOut<C['reply']>>>()
-    let finished = false
-    const finish = (exchange: Exchange | undefined, partial: boolean): void => {
-      if (finished) return
-      finished = true
-      exchange?.release()
-      void Promise.all(settled).then(() => {
-        const missing = Array.isArray(expect) ? expect.filter((name: string) => !answers.some((answer) => answer.service === name)) : []
-        resolve({ answers: [...answers], partial, missing })
-      })
-    }
-    await startExchange(this.#exchangeDeps, {
-      kind: 'gather',
-      topic: topicNames.gather(this.policy, contract.name),
-      method: 'POST',
-      path: `/${contract.name}`,
-      target: `gather ${contract.name}`,
-      waitingFor: `gather ${contract.name}`,
-      service: undefined,
-      args,
-      receive: (answer, exchange) => {
-        const service = answer.service ?? 'unknown'
-        // One answer per service: a second is a copy the broker stored twice (or a gather request
-        // run again by another instance after a crash), not a new answer.
-        if (answered.has(service)) {
-          this.#pending.counters.lateAnswers++
-          return
-        }
-        answered.add(service)
-        const taking = this.#gatherAnswer(contract, service, answer).then((result) => {
-          answers.push(result)
-          if (complete()) finish(exchange, false)
-        })
-        settled.push(taking)
-      },
-      fail: (error) => {
-        if (isKafkaIpcError(error, 'KIPC_TIMEOUT')) finish(undefined, !complete() && expect !== undefined)
-        else reject(error)
-      },
-    })
-    return promise
+    const topic = topicNames.gather(this.policy, contract.name)
+    return traced(diagnostics.call, (): CallTrace => ({ client: this.name, kind: 'gather', target: `gather ${contract.name}`, topic }), (trace) => collectGather({ exchange: this.#exchangeDeps, policy: this.policy, counters: this.#pending.counters }, contract, args, topic, trace))
   }
 
   /**
@@ -347,16 +292,6 @@ export class Client {
     const inbox = await this.#opening?.catch(() => undefined)
     await inbox?.close(true)
     if (this.#ownsTransport) await this.#transport.close()
-  }
-
-  async #gatherAnswer<C extends GatherContract>(contract: C, service: string, answer: Answer): Promise<GatherAnswer<InferOut<C['reply']>>> {
-    if (answer.kind === 'error') return { service, ok: false, error: remoteError(service, answer.status, answer.body) }
-    try {
-      const reply = (await validate(this.policy.validateReplies ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `gather answer from ${service}`)) as InferOut<C['reply']>
-      return { service, ok: true, reply }
-    } catch (error) {
-      return { service, ok: false, error: remoteError(service, 502, { code: 'KIPC_INVALID_REPLY', message: (error as Error).message }) }
-    }
   }
 
   /** Sends a request or an event; a broker failure during a failover is retried for up to `timeout` ms. */

@@ -1,6 +1,7 @@
 // Every transport must pass all of this.
 import { describe } from 'node:test'
 import { copiesSuite } from './copies.ts'
+import { diagnosticsSuite } from './diagnostics.ts'
 import { dropRulesSuite } from './drop-rules.ts'
 import { eventsSuite } from './events.ts'
 import { failuresSuite } from './failures.ts'
@@ -34,5 +35,6 @@ export function runConformance(harness: () => Harness): void {
     dropRulesSuite(harness)
     lifecycleSuite(harness)
     hooksSuite(harness)
+    diagnosticsSuite(harness)
   })
 }

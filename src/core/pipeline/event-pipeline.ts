@@ -1,4 +1,5 @@
 import type { EventContract } from '../contracts.ts'
+import { diagnostics, type EventTrace, traced } from '../diagnostics.ts'
 import type { EventHandler } from '../handler-types.ts'
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Envelope, readEnvelope } from '../protocol/envelope.ts'
@@ -28,7 +29,7 @@ export interface Subscribed {
  * ```
  */
 export async function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage, subscribed: (name: string) => Subscribed | undefined): Promise<void> {
-  const { policy, counters, hooks } = deps
+  const { policy, counters } = deps
   const topic = topicNames.parse(policy, message.topic)
   const name = topic?.kind === 'event' ? topic.name : message.topic
   const subscription = subscribed(name)
@@ -47,8 +48,19 @@ export async function handleEvent(deps: ServicePipelineDeps, message: IncomingMe
     await dropRecord(deps, 'copy', undefined, message, envelope, name)
     return
   }
-  const startedAt = Date.now()
   const headers = userHeaders(message.headers)
+  const read = envelope
+  await traced(
+    diagnostics.event,
+    (): EventTrace => ({ service: deps.service, name, id: read.id, source: read.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
+    (trace) => runEventHandler(deps, message, read, subscription, name, headers, trace),
+  )
+}
+
+/** Decodes, validates and runs one event's handler — with the hooks of each phase. */
+async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, headers: Readonly<Record<string, string>>, trace: EventTrace | undefined): Promise<void> {
+  const { policy, counters, hooks } = deps
+  const startedAt = Date.now()
   const state: Record<string, unknown> = {}
   let info: MessageInfo | undefined
   const infoOf = (): MessageInfo => (info ??= messageInfo(deps, 'event', name, message, envelope, headers, state))
@@ -73,11 +85,13 @@ export async function handleEvent(deps: ServicePipelineDeps, message: IncomingMe
     counters.eventsHandled++
   } catch (error) {
     outcome = 'failed'
+    if (trace !== undefined) trace.error = error
     counters.eventsFailed++
     // A record that breaks the protocol or the size limit was never the handler's to fail.
     const dropped = phase === 'decode' && isKafkaIpcError(error) && (error.code === 'KIPC_PROTOCOL_ERROR' || error.code === 'KIPC_PAYLOAD_TOO_LARGE')
     reportFailure(deps, dropped ? 'message-dropped' : 'handler-failed', phase, error, message, envelope, name)
     if (hooks.has('onError')) await runReported(deps, 'onError', { ...infoOf(), error, phase }, message, envelope)
   }
+  if (trace !== undefined) trace.outcome = outcome
   if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome, status: undefined, durationMs: Date.now() - startedAt }, message, envelope)
 }

@@ -1,5 +1,6 @@
 import type { RequestArgs } from '../call-types.ts'
 import type { ConsumerWatch } from '../consumer-watch.ts'
+import type { CallTrace } from '../diagnostics.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { Answer, PendingCalls } from '../pending-calls.ts'
 import type { Policy } from '../policy.ts'
@@ -40,6 +41,8 @@ export interface ExchangeSpec {
   /** The service asked, when one is (not for a gather): a timeout then says whether it consumes. */
   readonly service: string | undefined
   readonly args: RequestArgs
+  /** The `kafka-ipc:call` trace of this exchange, when traced: it learns the request's id. */
+  readonly trace?: CallTrace | undefined
   /** An answer arrived, after the `onAnswer` hooks. */
   readonly receive: (answer: Answer, exchange: Exchange) => void
   /** The exchange ended without (more) answers: its deadline, its signal, a send failure, the client closing. */
@@ -73,6 +76,7 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
   const timeout = checkTimeout(args.timeout ?? policy.timeoutMs, policy.maxTimeoutMs)
   const replyTo = await deps.prepare(spec.kind, spec.topic, spec.service)
   const id = newMessageId()
+  if (spec.trace !== undefined) spec.trace.id = id
   const info: ExchangeInfo = { client: deps.client, kind: spec.kind, target: spec.target, id, topic: spec.topic }
   const headers = await withHookHeaders(hooks, checkOutgoingHeaders(args.headers), info, args.body)
   const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: Date.now() + timeout, method: spec.method, path: spec.path, service: deps.client }, args.body, policy.codec, policy.maxMessageBytes, headers, id)

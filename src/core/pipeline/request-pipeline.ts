@@ -1,15 +1,16 @@
+import { diagnostics, type HandleTrace, traced } from '../diagnostics.ts'
 import type { HandlerContext, IncomingRequest } from '../handler-types.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
-import { buildMessage, type Envelope, type EnvelopeFields, readEnvelope, type WireHeaders } from '../protocol/envelope.ts'
-import { errorBody } from '../protocol/error-body.ts'
-import { checkOutgoingHeaders, userHeaders } from '../protocol/headers.ts'
+import { type Envelope, readEnvelope } from '../protocol/envelope.ts'
+import { userHeaders } from '../protocol/headers.ts'
 import { checkBodySize, checkKind } from '../protocol/record-checks.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
 import { validate } from '../schema.ts'
 import type { IncomingMessage } from '../transport.ts'
-import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
-import { dropRecord, messageInfo, type Routed, reportFailure, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
+import { dropRecord, messageInfo, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 import { checkStatus, streamItems } from './stream-items.ts'
+import { Answers } from './answers.ts'
 
 /**
  * The service pipeline for one record of a request or gather topic (docs/lifecycle.md): receive →
@@ -42,7 +43,7 @@ export async function handleRequest(deps: ServicePipelineDeps, message: Incoming
 }
 
 async function respond(deps: ServicePipelineDeps, envelope: Envelope, message: IncomingMessage, found: Routed | undefined): Promise<void> {
-  const { policy, counters, hooks } = deps
+  const { policy, counters } = deps
   const target = `${envelope.method ?? '?'} ${envelope.path ?? '?'}`
   const now = Date.now()
   if (envelope.deadline !== undefined && envelope.deadline <= now) {
@@ -60,18 +61,54 @@ async function respond(deps: ServicePipelineDeps, envelope: Envelope, message: I
   // maximum is cut down to it (a timer cannot wait past 2^31−1 ms: it would fire at once).
   const deadline = Math.min(envelope.deadline ?? now + policy.timeoutMs, now + policy.maxTimeoutMs)
   const headers = userHeaders(message.headers)
+  const kind = found?.registered.kind ?? 'route'
+  const name = found?.registered.kind === 'gather' ? found.registered.contract.name : target
+  await traced(
+    diagnostics.handle,
+    (): HandleTrace => ({ service: deps.service, kind, target: name, id: envelope.id, caller: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
+    (trace) => runHandler({ deps, envelope, message, found, replyTarget, deadline, target, headers, trace }),
+  )
+}
+
+/** One request past its drop rules, and what its handling needs. */
+interface Handling {
+  readonly deps: ServicePipelineDeps
+  readonly envelope: Envelope
+  readonly message: IncomingMessage
+  readonly found: Routed | undefined
+  readonly replyTarget: ReplyTarget
+  readonly deadline: number
+  /** `METHOD path` as the request asked. */
+  readonly target: string
+  readonly headers: Readonly<Record<string, string>>
+  /** Filled in when `kafka-ipc:handle` is traced. */
+  readonly trace: HandleTrace | undefined
+}
+
+/** Routes, decodes, validates, runs the handler and answers — with the hooks of each phase. */
+async function runHandler({ deps, envelope, message, found, replyTarget, deadline, target, headers, trace }: Handling): Promise<void> {
+  const { policy, counters, hooks } = deps
+  const startedAt = Date.now()
   const state: Record<string, unknown> = {}
   // What hooks read: built once, and only for a service that has hooks.
   let info: MessageInfo | undefined
   const infoOf = (): MessageInfo => (info ??= messageInfo(deps, found?.registered.kind ?? 'route', found?.registered.kind === 'gather' ? found.registered.contract.name : target, message, envelope, headers, state))
   const answers = new Answers(deps, envelope, message, replyTarget, deadline, target, infoOf)
+  const finish = async (outcome: Outcome, error: unknown): Promise<void> => {
+    if (trace !== undefined) {
+      trace.outcome = outcome
+      trace.status = answers.lastStatus
+      if (outcome === 'failed') trace.error = error
+    }
+    if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome, status: answers.lastStatus, durationMs: Date.now() - startedAt }, message, envelope)
+  }
   if (found === undefined) {
-    await answers.fail('route', new KafkaIpcError('KIPC_NOT_FOUND', `${deps.service} has no route ${target}.`), 'message-dropped')
-    if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome: 'failed', status: answers.lastStatus, durationMs: Date.now() - now }, message, envelope)
+    const notFound = new KafkaIpcError('KIPC_NOT_FOUND', `${deps.service} has no route ${target}.`)
+    await answers.fail('route', notFound, 'message-dropped')
+    await finish('failed', notFound)
     return
   }
   const { registered, params } = found
-  const startedAt = Date.now()
   const controller = deps.running.start(envelope.id)
   const timer = setTimeout(() => {
     controller.abort(new KafkaIpcError('KIPC_TIMEOUT', 'The deadline passed.'))
@@ -82,6 +119,7 @@ async function respond(deps: ServicePipelineDeps, envelope: Envelope, message: I
   deps.shutdown.addEventListener('abort', onShutdown, { once: true })
   let phase: FailedPhase = 'onReceive'
   let outcome: Outcome = 'answered'
+  let failure: unknown
   try {
     if (hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
     phase = 'decode'
@@ -113,100 +151,12 @@ async function respond(deps: ServicePipelineDeps, envelope: Envelope, message: I
     }
     counters.handled++
   } catch (error) {
+    failure = error
     outcome = await answers.settle(phase, error, controller.signal)
   } finally {
     clearTimeout(timer)
     deps.shutdown.removeEventListener('abort', onShutdown)
     deps.running.finish(envelope.id)
   }
-  if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome, status: answers.lastStatus, durationMs: Date.now() - startedAt }, message, envelope)
-}
-
-/**
- * The answers of one request: each goes through the `onSend` hooks, then to the caller's inbox
- * partition, retried through a failover until the deadline. An answer the broker would not take
- * is counted and reported once, and no error answer follows it.
- */
-class Answers {
-  readonly #deps: ServicePipelineDeps
-  readonly #envelope: Envelope
-  readonly #message: IncomingMessage
-  readonly #to: ReplyTarget
-  readonly #sendOptions: { readonly compression: ServicePipelineDeps['policy']['compression']; readonly retryUntil: number }
-  readonly #target: string
-  readonly #info: () => MessageInfo
-  #undelivered: unknown
-  /** The status of the last answer sent, for `onResponse`. */
-  lastStatus: number | undefined
-
-  constructor(deps: ServicePipelineDeps, envelope: Envelope, message: IncomingMessage, to: ReplyTarget, deadline: number, target: string, info: () => MessageInfo) {
-    this.#deps = deps
-    this.#envelope = envelope
-    this.#message = message
-    this.#to = to
-    // After the deadline nobody reads an answer: sends are retried until then and no longer.
-    this.#sendOptions = { compression: deps.policy.compression, retryUntil: deadline }
-    this.#target = target
-    this.#info = info
-  }
-
-  async send(kind: AnswerKind, fields: EnvelopeFields, body: unknown): Promise<void> {
-    const { policy, service } = this.#deps
-    const status = fields.status ?? 200
-    let added: WireHeaders | undefined
-    if (this.#deps.hooks.has('onSend')) {
-      const extra: Record<string, string> = Object.create(null) as Record<string, string>
-      await this.#deps.hooks.run('onSend', {
-        ...this.#info(),
-        answer: kind,
-        status,
-        body,
-        setHeader: (name, value) => {
-          extra[name] = value
-        },
-      })
-      added = checkOutgoingHeaders(extra)
-    }
-    const record = buildMessage(this.#to, kind, { correlation: this.#envelope.id, service, ...fields }, body, policy.codec, policy.maxMessageBytes, added)
-    try {
-      await this.#deps.transport.send([record], this.#sendOptions)
-      this.lastStatus = status
-    } catch (error) {
-      this.#deps.counters.undeliverable++
-      reportFailure(this.#deps, 'answer-undeliverable', 'send', error, this.#message, this.#envelope, this.#target)
-      this.#undelivered = error
-      throw error
-    }
-  }
-
-  /** How a failed handling ends: nothing more when the answer could not be sent or nobody waits; else an error answer. */
-  async settle(phase: FailedPhase, error: unknown, signal: AbortSignal): Promise<Outcome> {
-    // Counted and reported by send: the same broker would not take an error answer either.
-    if (this.#undelivered !== undefined && error === this.#undelivered) return 'failed'
-    // A cancelled or expired call has nobody waiting: answering would only be a late reply.
-    if (signal.aborted) {
-      this.#deps.counters.cancelled++
-      const timedOut = signal.reason instanceof KafkaIpcError && signal.reason.code === 'KIPC_TIMEOUT'
-      const hook = timedOut ? 'onTimeout' : 'onCancel'
-      if (this.#deps.hooks.has(hook)) await runReported(this.#deps, hook, this.#info(), this.#message, this.#envelope)
-      return timedOut ? 'timed-out' : 'cancelled'
-    }
-    await this.fail(phase, error, 'handler-failed')
-    return 'failed'
-  }
-
-  /** Reports a failure, shows it to `onError` hooks, and answers it with an error record. */
-  async fail(phase: FailedPhase, error: unknown, kind: 'handler-failed' | 'message-dropped'): Promise<void> {
-    this.#deps.counters.failed++
-    reportFailure(this.#deps, kind, phase, error, this.#message, this.#envelope, this.#target)
-    if (this.#deps.hooks.has('onError')) await runReported(this.#deps, 'onError', { ...this.#info(), error, phase }, this.#message, this.#envelope)
-    const { status, body } = errorBody(error, this.#deps.policy.exposeErrorStack)
-    await this.send('error', { status }, body).catch(async (sendError: unknown) => {
-      if (sendError === this.#undelivered) return
-      // An onSend hook refused the error answer itself: reported, and the error goes out without its headers.
-      reportFailure(this.#deps, 'handler-failed', 'onSend', sendError, this.#message, this.#envelope, this.#target)
-      const record = buildMessage(this.#to, 'error', { correlation: this.#envelope.id, service: this.#deps.service, status }, body, this.#deps.policy.codec, this.#deps.policy.maxMessageBytes)
-      await this.#deps.transport.send([record], this.#sendOptions).catch(() => undefined)
-    })
-  }
+  await finish(outcome, failure)
 }

@@ -1,0 +1,97 @@
+import { KafkaIpcError } from '../kafka-ipc-error.ts'
+import { buildMessage, type Envelope, type EnvelopeFields, type WireHeaders } from '../protocol/envelope.ts'
+import { errorBody } from '../protocol/error-body.ts'
+import { checkOutgoingHeaders } from '../protocol/headers.ts'
+import type { ReplyTarget } from '../protocol/reply-targets.ts'
+import type { IncomingMessage } from '../transport.ts'
+import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
+import { reportFailure, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+
+/**
+ * The answers of one request: each goes through the `onSend` hooks, then to the caller's inbox
+ * partition, retried through a failover until the deadline. An answer the broker would not take
+ * is counted and reported once, and no error answer follows it.
+ */
+export class Answers {
+  readonly #deps: ServicePipelineDeps
+  readonly #envelope: Envelope
+  readonly #message: IncomingMessage
+  readonly #to: ReplyTarget
+  readonly #sendOptions: { readonly compression: ServicePipelineDeps['policy']['compression']; readonly retryUntil: number }
+  readonly #target: string
+  readonly #info: () => MessageInfo
+  #undelivered: unknown
+  /** The status of the last answer sent, for `onResponse`. */
+  lastStatus: number | undefined
+
+  constructor(deps: ServicePipelineDeps, envelope: Envelope, message: IncomingMessage, to: ReplyTarget, deadline: number, target: string, info: () => MessageInfo) {
+    this.#deps = deps
+    this.#envelope = envelope
+    this.#message = message
+    this.#to = to
+    // After the deadline nobody reads an answer: sends are retried until then and no longer.
+    this.#sendOptions = { compression: deps.policy.compression, retryUntil: deadline }
+    this.#target = target
+    this.#info = info
+  }
+
+  async send(kind: AnswerKind, fields: EnvelopeFields, body: unknown): Promise<void> {
+    const { policy, service } = this.#deps
+    const status = fields.status ?? 200
+    let added: WireHeaders | undefined
+    if (this.#deps.hooks.has('onSend')) {
+      const extra: Record<string, string> = Object.create(null) as Record<string, string>
+      await this.#deps.hooks.run('onSend', {
+        ...this.#info(),
+        answer: kind,
+        status,
+        body,
+        setHeader: (name, value) => {
+          extra[name] = value
+        },
+      })
+      added = checkOutgoingHeaders(extra)
+    }
+    const record = buildMessage(this.#to, kind, { correlation: this.#envelope.id, service, ...fields }, body, policy.codec, policy.maxMessageBytes, added)
+    try {
+      await this.#deps.transport.send([record], this.#sendOptions)
+      this.lastStatus = status
+    } catch (error) {
+      this.#deps.counters.undeliverable++
+      reportFailure(this.#deps, 'answer-undeliverable', 'send', error, this.#message, this.#envelope, this.#target)
+      this.#undelivered = error
+      throw error
+    }
+  }
+
+  /** How a failed handling ends: nothing more when the answer could not be sent or nobody waits; else an error answer. */
+  async settle(phase: FailedPhase, error: unknown, signal: AbortSignal): Promise<Outcome> {
+    // Counted and reported by send: the same broker would not take an error answer either.
+    if (this.#undelivered !== undefined && error === this.#undelivered) return 'failed'
+    // A cancelled or expired call has nobody waiting: answering would only be a late reply.
+    if (signal.aborted) {
+      this.#deps.counters.cancelled++
+      const timedOut = signal.reason instanceof KafkaIpcError && signal.reason.code === 'KIPC_TIMEOUT'
+      const hook = timedOut ? 'onTimeout' : 'onCancel'
+      if (this.#deps.hooks.has(hook)) await runReported(this.#deps, hook, this.#info(), this.#message, this.#envelope)
+      return timedOut ? 'timed-out' : 'cancelled'
+    }
+    await this.fail(phase, error, 'handler-failed')
+    return 'failed'
+  }
+
+  /** Reports a failure, shows it to `onError` hooks, and answers it with an error record. */
+  async fail(phase: FailedPhase, error: unknown, kind: 'handler-failed' | 'message-dropped'): Promise<void> {
+    this.#deps.counters.failed++
+    reportFailure(this.#deps, kind, phase, error, this.#message, this.#envelope, this.#target)
+    if (this.#deps.hooks.has('onError')) await runReported(this.#deps, 'onError', { ...this.#info(), error, phase }, this.#message, this.#envelope)
+    const { status, body } = errorBody(error, this.#deps.policy.exposeErrorStack)
+    await this.send('error', { status }, body).catch(async (sendError: unknown) => {
+      if (sendError === this.#undelivered) return
+      // An onSend hook refused the error answer itself: reported, and the error goes out without its headers.
+      reportFailure(this.#deps, 'handler-failed', 'onSend', sendError, this.#message, this.#envelope, this.#target)
+      const record = buildMessage(this.#to, 'error', { correlation: this.#envelope.id, service: this.#deps.service, status }, body, this.#deps.policy.codec, this.#deps.policy.maxMessageBytes)
+      await this.#deps.transport.send([record], this.#sendOptions).catch(() => undefined)
+    })
+  }
+}

@@ -1,0 +1,83 @@
+import type { RequestArgs } from '../call-types.ts'
+import { fillPath, type StreamContract } from '../contracts.ts'
+import { type CallTrace, diagnostics, type OpenTrace, openTrace } from '../diagnostics.ts'
+import { isKafkaIpcError } from '../kafka-ipc-error.ts'
+import type { Policy } from '../policy.ts'
+import { buildMessage } from '../protocol/envelope.ts'
+import { remoteError } from '../protocol/error-body.ts'
+import { topicNames } from '../protocol/topic-names.ts'
+import { RemoteStream } from '../remote-stream.ts'
+import { type InferOut, validate } from '../schema.ts'
+import type { OutgoingMessage } from '../transport.ts'
+import { type Exchange, type ExchangeDeps, startExchange } from './exchange.ts'
+
+/** What a stream needs from its client. */
+export interface StreamDeps {
+  readonly client: string
+  readonly policy: Policy
+  readonly exchange: ExchangeDeps
+  /** Sends a cancel to the responding instance, reporting (not throwing) a failure. */
+  readonly sendCancel: (cancel: OutgoingMessage) => void
+}
+
+/**
+ * A stream from a service, started on its first read: the request goes out through the exchange,
+ * items come back in order, and leaving early (or the signal, or the deadline) sends a cancel to
+ * the instance producing them — only ever to an inbox of this policy. Traced on `kafka-ipc:call`
+ * from the first read until the stream ends.
+ *
+ * @example
+ * ```ts
+ * for await (const fare of openStream(deps, search, { body: { from: 'WAW' } })) console.log(fare)
+ * ```
+ */
+export function openStream<C extends StreamContract>(deps: StreamDeps, contract: C, args: RequestArgs): RemoteStream<InferOut<C['item']>> {
+  const { policy } = deps
+  const path = fillPath(contract.path, args.params)
+  const target = `${contract.service} ${contract.method} ${path}`
+  const topic = topicNames.requests(policy, contract.service)
+  let exchange: Exchange | undefined
+  let trace: OpenTrace | undefined
+  let failure: unknown
+  return new RemoteStream({
+    service: contract.service,
+    start: async (self) => {
+      const context: CallTrace = { client: deps.client, kind: 'stream', target, topic }
+      trace = openTrace(diagnostics.call, () => context)
+      exchange = await startExchange(deps.exchange, {
+        kind: 'stream',
+        topic,
+        method: contract.method,
+        path,
+        target,
+        trace: trace === undefined ? undefined : context,
+        waitingFor: `${contract.service} to finish ${contract.method} ${contract.path}`,
+        service: contract.service,
+        args,
+        receive: (answer) => {
+          if (answer.kind === 'error') failure ??= remoteError(answer.service ?? contract.service, answer.status, answer.body)
+          self.receive(answer)
+        },
+        fail: (error) => {
+          failure ??= error
+          // A deadline or a signal tells the responder to stop; a shutdown or a failed send cannot.
+          self.fail(error, isKafkaIpcError(error, 'KIPC_TIMEOUT') || isKafkaIpcError(error, 'KIPC_CANCELLED'))
+        },
+      }).catch((error: unknown) => {
+        trace?.close(error)
+        throw error
+      })
+    },
+    cancel: (responder) => {
+      // Only ever to an inbox: a misbehaving responder cannot aim our cancel at another topic.
+      const to = responder === undefined ? undefined : topicNames.allowedInbox(policy, responder)
+      if (to === undefined || exchange === undefined) return
+      deps.sendCancel(buildMessage(to, 'cancel', { correlation: exchange.id, service: deps.client }, undefined, policy.codec, policy.maxMessageBytes))
+    },
+    release: () => {
+      exchange?.release()
+      trace?.close(failure)
+    },
+    validateItem: (body) => validate(policy.validateReplies ? contract.item : undefined, body, 'KIPC_INVALID_REPLY', `stream item from ${contract.service}`) as Promise<InferOut<C['item']>>,
+  })
+}
