@@ -26,6 +26,10 @@ const throughputRequests = Number(process.env['BENCH_THROUGHPUT_REQUESTS'] ?? 20
 // BENCH_NODES=3 runs the same systems on a local 3-node cluster (RF 3, min ISR 2): where replies
 // and requests live on different brokers, as in production.
 const nodes = Number(process.env['BENCH_NODES'] ?? 1)
+// BENCH_ONLY=kafka-ipc measures kafka-ipc alone (before/after comparisons); BENCH_INSTRUMENTED=1
+// adds a kafka-ipc row with a no-op hook at every phase and a subscriber on every diagnostics channel.
+const only = process.env['BENCH_ONLY']
+const instrumented = process.env['BENCH_INSTRUMENTED'] === '1'
 const suffix = nodes === 1 ? '' : `-${nodes}-nodes`
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`)
@@ -91,10 +95,17 @@ const brokers = kafka?.brokers ?? (external ?? '').split(',')
 try {
   // A fresh broker is slow for its first seconds; without this the first system measured pays.
   await warmBroker(brokers)
-  const rows = [...(await run(() => startRawKafka(brokers))), ...(await run(() => startRawTuned(brokers))), ...(await run(() => startKafkaIpc(brokers))), ...(await run(() => startHttp(256)))]
-  const nest = await runNest(brokers.join(','))
+  const everything = only === undefined || only === ''
+  const rows = [
+    ...(everything ? await run(() => startRawKafka(brokers)) : []),
+    ...(everything ? await run(() => startRawTuned(brokers)) : []),
+    ...(await run(() => startKafkaIpc(brokers))),
+    ...(instrumented ? await run(() => startKafkaIpc(brokers, { instrumented: true })) : []),
+    ...(everything ? await run(() => startHttp(256)) : []),
+  ]
+  const nest = everything ? await runNest(brokers.join(',')) : 'not run (BENCH_ONLY)'
   if (typeof nest !== 'string') rows.push(...nest)
-  const faststream = await runFastStream(brokers.join(','))
+  const faststream = everything ? await runFastStream(brokers.join(',')) : 'not run (BENCH_ONLY)'
   if (typeof faststream !== 'string') rows.push(...faststream)
   const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '-')
   const p50Of = (system: string): number => rows.find((row) => row.system.startsWith(system) && row.result.scenario === 'latency-c1')?.result.p50 ?? Number.NaN
@@ -113,9 +124,12 @@ try {
     '',
   ].join('\n')
   process.stdout.write(table)
-  await writeFile(new URL(`results/request-reply${suffix}.md`, import.meta.url), table)
-  // Latency samples for bench/chart.ts (the NestJS and FastStream peers report percentiles only).
-  await writeFile(new URL(`results/request-reply${suffix}-latency.json`, import.meta.url), `${JSON.stringify({ title: 'Request-reply latency at concurrency 1', note: table.split('\n')[0] ?? '', series: seriesOf(rows) })}\n`)
+  // A partial run (BENCH_ONLY, BENCH_INSTRUMENTED) prints its table and leaves the recorded results alone.
+  if (everything && !instrumented) {
+    await writeFile(new URL(`results/request-reply${suffix}.md`, import.meta.url), table)
+    // Latency samples for bench/chart.ts (the NestJS and FastStream peers report percentiles only).
+    await writeFile(new URL(`results/request-reply${suffix}-latency.json`, import.meta.url), `${JSON.stringify({ title: 'Request-reply latency at concurrency 1', note: table.split('\n')[0] ?? '', series: seriesOf(rows) })}\n`)
+  }
 } finally {
   await kafka?.stop()
 }

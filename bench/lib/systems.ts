@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { z } from 'zod'
 import { Client } from '../../src/core/client.ts'
 import { route } from '../../src/core/contracts.ts'
+import { diagnostics } from '../../src/core/diagnostics.ts'
 import { definePolicy } from '../../src/core/policy.ts'
 import { Service } from '../../src/core/service.ts'
 import { kafkaTransport } from '../../src/transports/kafka/kafka-transport.ts'
@@ -29,22 +30,39 @@ const Payload = z.object({ id: z.number(), from: z.string(), to: z.string(), pas
 export const echo = route('bench', 'POST /echo', { body: Payload, reply: Payload })
 
 /** kafka-ipc: a Service and a Client in this process, each with its own Kafka transport, zod-validated. */
-export async function startKafkaIpc(brokers: string[]): Promise<System> {
+export async function startKafkaIpc(brokers: string[], options: { readonly instrumented?: boolean } = {}): Promise<System> {
   const policy = definePolicy({ prefix: `bench-${randomUUID().slice(0, 8)}`, partitions: 6 })
   const serverTransport = kafkaTransport({ brokers })
   const clientTransport = kafkaTransport({ brokers })
   const service = new Service({ name: 'bench', policy, transport: serverTransport }).handle(echo, (req) => req.body)
-  await service.listen()
   const client = new Client({ name: 'bench-caller', policy, transport: clientTransport })
+  const unsubscribe = options.instrumented === true ? instrument(service, client) : () => undefined
+  await service.listen()
   await client.ready()
   return {
-    name: 'kafka-ipc',
+    name: options.instrumented === true ? 'kafka-ipc, with hooks and diagnostics subscribers' : 'kafka-ipc',
     call: (index) => client.call(echo, { body: payload(index) }),
     async stop() {
+      unsubscribe()
       await client.close()
       await service.close()
       await Promise.all([serverTransport.close(), clientTransport.close()])
     },
+  }
+}
+
+/**
+ * What a fully instrumented service pays: a no-op hook at each phase a request passes on both
+ * sides, and a no-op subscriber on every event of every diagnostics channel.
+ */
+function instrument(service: Service, client: Client): () => void {
+  const none = (): void => undefined
+  for (const phase of ['onReceive', 'preHandler', 'onSend', 'onResponse'] as const) service.addHook(phase, none)
+  for (const phase of ['beforeSend', 'onAnswer'] as const) client.addHook(phase, none)
+  const subscriber = { start: none, end: none, asyncStart: none, asyncEnd: none, error: none }
+  for (const channel of Object.values(diagnostics)) channel.subscribe(subscriber)
+  return () => {
+    for (const channel of Object.values(diagnostics)) channel.unsubscribe(subscriber)
   }
 }
 
