@@ -24,6 +24,36 @@ export default tseslint.config(
     },
   },
   {
+    // The layers of src/core (docs/architecture.md): the protocol module is the bottom; the
+    // pipeline stands on it and never reaches up to the Client or Service that assemble it.
+    files: ['src/core/protocol/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/transports/**', '@platformatic/kafka'], message: 'src/core never imports a transport' },
+            { group: ['../pipeline/**', '../client.ts', '../service.ts', '../answer-inbox.ts'], message: 'the protocol module is the bottom layer of src/core' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/pipeline/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/transports/**', '@platformatic/kafka'], message: 'src/core never imports a transport' },
+            { group: ['../client.ts', '../service.ts'], message: 'the pipeline never reaches up to the Client or Service that assemble it' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Only src/core is barred from transports; elsewhere the restriction is lifted.
     ignores: ['src/core/**'],
     rules: { 'no-restricted-imports': 'off' },

@@ -164,7 +164,7 @@ export class Service {
       service: this.name,
       policy,
       transport,
-      client: this.client,
+      inboxAddress: () => this.client.address,
       counters: this.#counters,
       onError: this.#onError,
       hooks: this.#hooks,

@@ -1,4 +1,3 @@
-import type { Client } from '../client.ts'
 import type { GatherContract, RouteContract, StreamContract } from '../contracts.ts'
 import type { HandlerContext, IncomingRequest } from '../handler-types.ts'
 import { type ErrorListener, type FailureKind, recordContext } from '../failure.ts'
@@ -45,8 +44,8 @@ export interface ServicePipelineDeps {
   readonly service: string
   readonly policy: Policy
   readonly transport: Transport
-  /** The service's own client: its inbox address goes on stream records, so cancels come back here. */
-  readonly client: Client
+  /** The service's own inbox address: it goes on stream records, so cancels come back here. */
+  readonly inboxAddress: () => string | undefined
   readonly counters: ServiceCounters
   readonly onError: ErrorListener
   readonly hooks: HookRegistry<ServiceHooks>

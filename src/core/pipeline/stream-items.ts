@@ -12,13 +12,13 @@ import type { Registered, ServicePipelineDeps } from './service-pipeline.ts'
  * deadline closes the generator (its `finally` runs) and nothing more is sent.
  */
 export async function streamItems(
-  deps: Pick<ServicePipelineDeps, 'client' | 'policy'>,
+  deps: Pick<ServicePipelineDeps, 'inboxAddress' | 'policy'>,
   registered: Extract<Registered, { kind: 'stream' }>,
   request: IncomingRequest,
   context: HandlerContext,
   send: (kind: 'item' | 'items' | 'end', fields: EnvelopeFields, body: unknown) => Promise<void>,
 ): Promise<void> {
-  const replyTo = deps.client.address
+  const replyTo = deps.inboxAddress()
   const itemSchema = deps.policy.validateReplies ? (registered.contract.item) : undefined
   const iterator = registered.handler(request, context)[Symbol.asyncIterator]()
   const stop = (): void => {
