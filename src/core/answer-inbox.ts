@@ -45,7 +45,7 @@ export class AnswerInbox {
     try {
       read = readEnvelope(message.headers)
       checkKind('inbox', read, message.topic)
-      checkBodySize(message.value.byteLength, policy.maxMessageBytes, `The ${read.kind} record`)
+      checkBodySize(message.value.byteLength, policy.maxMessageBytes, read.kind)
       envelope = read
     } catch (error) {
       pending.counters.malformedMessages++

@@ -12,7 +12,7 @@ import { type ExchangeDeps, eventHeaders, startExchange } from './pipeline/excha
 import { collectGather } from './pipeline/gather-collector.ts'
 import { openStream } from './pipeline/stream-call.ts'
 import { type Hook, HookRegistry } from './pipeline/hooks.ts'
-import { type ClientHooks, type ClientPhase, clientPhases, isClientPhase } from './pipeline/phases.ts'
+import { type ClientHooks, type ClientPhase, clientPhases, type ExchangeKind, isClientPhase } from './pipeline/phases.ts'
 import { defaultPolicy, type Policy } from './policy.ts'
 import { buildMessage } from './protocol/envelope.ts'
 import { remoteError } from './protocol/error-body.ts'
@@ -90,6 +90,8 @@ export class Client {
   readonly #transport: Transport
   readonly #pending = new PendingCalls()
   readonly #ensured = new Map<string, Promise<void>>()
+  /** Topics known to exist: a call to one of them starts without awaiting anything. */
+  readonly #known = new Set<string>()
   readonly #consumers: ConsumerWatch
   readonly #onError: ErrorListener
   readonly logger: Logger
@@ -127,12 +129,11 @@ export class Client {
       pending: this.#pending,
       hooks: this.#hooks,
       consumers: this.#consumers,
-      prepare: async (kind, topic, service) => {
+      prepare: (kind, topic, service) => {
         this.#assertOpen()
-        await this.#openInbox()
-        if (kind === 'gather' || service === undefined) await this.#ensureTopic(topic, this.policy.retentionMs.requests, this.policy.autoCreateTopics)
-        else await this.#ensureRequestTopic(topic, service)
-        return this.#inbox?.address
+        // Every call after the first finds the inbox open and the topic known: nothing to await.
+        if (this.#inbox !== undefined && this.#known.has(topic)) return this.#inbox.address
+        return this.#prepare(kind, topic, service)
       },
       send: (message, timeout) => this.#sendWithin(message, timeout),
       hookFailed: (error, info) => {
@@ -185,24 +186,22 @@ export class Client {
   }
 
   /** Sends a request and resolves with the reply, or rejects with a typed error. */
-  async call<C extends RouteContract>(contract: C, ...[callArgs]: ArgsTuple<CallArgs<C>>): Promise<InferOut<C['reply']>> {
+  call<C extends RouteContract>(contract: C, ...[callArgs]: ArgsTuple<CallArgs<C>>): Promise<InferOut<C['reply']>> {
     const args: RequestArgs = callArgs ?? {}
-    const path = fillPath(contract.path, args.params)
-    const target = `${contract.service} ${contract.method} ${path}`
-    const topic = topicNames.requests(this.policy, contract.service)
-    return traced(diagnostics.call, (): CallTrace => ({ client: this.name, kind: 'call', target, topic }), (trace) => this.#call(contract, args, path, target, topic, trace))
+    // Checked here rather than in traced(): an untraced call builds no closures and no target string.
+    if (!diagnostics.call.hasSubscribers) return this.#call(contract, args, undefined)
+    return traced(diagnostics.call, (): CallTrace => ({ client: this.name, kind: 'call', target: `${contract.service} ${contract.method} ${contract.path}`, topic: topicNames.requests(this.policy, contract.service) }), (trace) => this.#call(contract, args, trace))
   }
 
-  async #call<C extends RouteContract>(contract: C, args: RequestArgs, path: string, target: string, topic: string, trace: CallTrace | undefined): Promise<InferOut<C['reply']>> {
+  async #call<C extends RouteContract>(contract: C, args: RequestArgs, trace: CallTrace | undefined): Promise<InferOut<C['reply']>> {
     const { promise, resolve, reject } = Promise.withResolvers<InferOut<C['reply']>>()
     await startExchange(this.#exchangeDeps, {
       kind: 'call',
-      topic,
+      topic: topicNames.requests(this.policy, contract.service),
       method: contract.method,
-      path,
-      target,
+      path: fillPath(contract.path, args.params),
+      route: contract.path,
       trace,
-      waitingFor: `${contract.service} to ${contract.method} ${contract.path}`,
       service: contract.service,
       args,
       receive: (answer, exchange) => {
@@ -242,10 +241,14 @@ export class Client {
   }
 
   /** Publishes an event; resolves once the broker has it (acks=all). */
-  async emit<C extends EventContract>(contract: C, ...[body, options = {}]: EmitArgs<C>): Promise<void> {
-    this.#assertOpen()
+  emit<C extends EventContract>(contract: C, ...[body, options = {}]: EmitArgs<C>): Promise<void> {
+    // Not an async function, so that an untraced emit makes one promise, not two: a closed client
+    // still fails as a rejection.
+    if (this.#closed) return Promise.reject(closedError(this.name))
     const topic = topicNames.event(this.policy, contract.name)
-    await traced(diagnostics.emit, (): EmitTrace => ({ client: this.name, name: contract.name, topic, key: options.key }), (trace) => this.#emit(contract, body, options, topic, trace))
+    // Checked here rather than in traced(): an untraced emit builds no closures at all.
+    if (!diagnostics.emit.hasSubscribers) return this.#emit(contract, body, options, topic, undefined)
+    return traced(diagnostics.emit, (): EmitTrace => ({ client: this.name, name: contract.name, topic, key: options.key }), (trace) => this.#emit(contract, body, options, topic, trace))
   }
 
   async #emit(contract: EventContract, body: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
@@ -253,7 +256,7 @@ export class Client {
     const valid = await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`)
     const id = newMessageId()
     if (trace !== undefined) trace.id = id
-    const headers = await eventHeaders(this.#hooks, checkOutgoingHeaders(options.headers), { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid)
+    const headers = this.#hooks.has('beforeSend') ? await eventHeaders(this.#hooks, checkOutgoingHeaders(options.headers), { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid) : checkOutgoingHeaders(options.headers)
     const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, valid, this.policy.codec, this.policy.maxMessageBytes, headers, id)
     // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
     await this.#sendWithin(message, this.policy.timeoutMs)
@@ -263,7 +266,9 @@ export class Client {
   async gather<C extends GatherContract>(contract: C, ...[gatherArgs]: ArgsTuple<GatherArgs<C>>): Promise<GatherResult<InferOut<C['reply']>>> {
     const args: GatherArgs<GatherContract> = gatherArgs ?? {}
     const topic = topicNames.gather(this.policy, contract.name)
-    return traced(diagnostics.call, (): CallTrace => ({ client: this.name, kind: 'gather', target: `gather ${contract.name}`, topic }), (trace) => collectGather({ exchange: this.#exchangeDeps, policy: this.policy, counters: this.#pending.counters }, contract, args, topic, trace))
+    const deps = { exchange: this.#exchangeDeps, policy: this.policy, counters: this.#pending.counters }
+    if (!diagnostics.call.hasSubscribers) return collectGather(deps, contract, args, topic, undefined)
+    return traced(diagnostics.call, (): CallTrace => ({ client: this.name, kind: 'gather', target: `gather ${contract.name}`, topic }), (trace) => collectGather(deps, contract, args, topic, trace))
   }
 
   /**
@@ -325,6 +330,14 @@ export class Client {
     return this.#opening
   }
 
+  async #prepare(kind: ExchangeKind, topic: string, service: string | undefined): Promise<string | undefined> {
+    await this.#openInbox()
+    if (kind === 'gather' || service === undefined) await this.#ensureTopic(topic, this.policy.retentionMs.requests, this.policy.autoCreateTopics)
+    else await this.#ensureRequestTopic(topic, service)
+    this.#known.add(topic)
+    return this.#inbox?.address
+  }
+
   #ensureTopic(topic: string, retentionMs: number, create: boolean): Promise<void> {
     let ensured = this.#ensured.get(topic)
     if (ensured === undefined) {
@@ -355,8 +368,12 @@ export class Client {
 
 
   #assertOpen(): void {
-    if (this.#closed) throw new KafkaIpcError('KIPC_UNAVAILABLE', `${this.name} is closed.`)
+    if (this.#closed) throw closedError(this.name)
   }
+}
+
+function closedError(name: string): KafkaIpcError {
+  return new KafkaIpcError('KIPC_UNAVAILABLE', `${name} is closed.`)
 }
 
 function transportError(error: unknown): KafkaIpcError {

@@ -174,7 +174,8 @@ export class Service {
       shutdown: this.#shutdown.signal,
     }
     const route = (topic: string, envelope: Envelope): Routed | undefined => this.#route(topic, envelope)
-    const subscribed = (name: string): Subscribed | undefined => this.#events.get(name)
+    const byTopic = new Map([...this.#events].map(([name, subscription]) => [topicNames.event(policy, name), subscription]))
+    const subscribed = (topic: string): Subscribed | undefined => byTopic.get(topic)
     if (requestTopics.length > 0) {
       await this.#keep(
         transport.subscribe({

@@ -5,7 +5,7 @@ import { checkOutgoingHeaders } from '../protocol/headers.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
 import type { IncomingMessage } from '../transport.ts'
 import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
-import { reportFailure, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+import { reportFailure, requestTarget, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 
 /**
  * The answers of one request: each goes through the `onSend` hooks, then to the caller's inbox
@@ -18,20 +18,18 @@ export class Answers {
   readonly #message: IncomingMessage
   readonly #to: ReplyTarget
   readonly #sendOptions: { readonly compression: ServicePipelineDeps['policy']['compression']; readonly retryUntil: number }
-  readonly #target: string
   readonly #info: () => MessageInfo
   #undelivered: unknown
   /** The status of the last answer sent, for `onResponse`. */
   lastStatus: number | undefined
 
-  constructor(deps: ServicePipelineDeps, envelope: Envelope, message: IncomingMessage, to: ReplyTarget, deadline: number, target: string, info: () => MessageInfo) {
+  constructor(deps: ServicePipelineDeps, envelope: Envelope, message: IncomingMessage, to: ReplyTarget, deadline: number, info: () => MessageInfo) {
     this.#deps = deps
     this.#envelope = envelope
     this.#message = message
     this.#to = to
     // After the deadline nobody reads an answer: sends are retried until then and no longer.
     this.#sendOptions = { compression: deps.policy.compression, retryUntil: deadline }
-    this.#target = target
     this.#info = info
   }
 
@@ -58,7 +56,7 @@ export class Answers {
       this.lastStatus = status
     } catch (error) {
       this.#deps.counters.undeliverable++
-      reportFailure(this.#deps, 'answer-undeliverable', 'send', error, this.#message, this.#envelope, this.#target)
+      reportFailure(this.#deps, 'answer-undeliverable', 'send', error, this.#message, this.#envelope, requestTarget(this.#envelope))
       this.#undelivered = error
       throw error
     }
@@ -83,13 +81,13 @@ export class Answers {
   /** Reports a failure, shows it to `onError` hooks, and answers it with an error record. */
   async fail(phase: FailedPhase, error: unknown, kind: 'handler-failed' | 'message-dropped'): Promise<void> {
     this.#deps.counters.failed++
-    reportFailure(this.#deps, kind, phase, error, this.#message, this.#envelope, this.#target)
+    reportFailure(this.#deps, kind, phase, error, this.#message, this.#envelope, requestTarget(this.#envelope))
     if (this.#deps.hooks.has('onError')) await runReported(this.#deps, 'onError', { ...this.#info(), error, phase }, this.#message, this.#envelope)
     const { status, body } = errorBody(error, this.#deps.policy.exposeErrorStack)
     await this.send('error', { status }, body).catch(async (sendError: unknown) => {
       if (sendError === this.#undelivered) return
       // An onSend hook refused the error answer itself: reported, and the error goes out without its headers.
-      reportFailure(this.#deps, 'handler-failed', 'onSend', sendError, this.#message, this.#envelope, this.#target)
+      reportFailure(this.#deps, 'handler-failed', 'onSend', sendError, this.#message, this.#envelope, requestTarget(this.#envelope))
       const record = buildMessage(this.#to, 'error', { correlation: this.#envelope.id, service: this.#deps.service, status }, body, this.#deps.policy.codec, this.#deps.policy.maxMessageBytes)
       await this.#deps.transport.send([record], this.#sendOptions).catch(() => undefined)
     })

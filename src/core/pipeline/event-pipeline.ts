@@ -25,14 +25,13 @@ export interface Subscribed {
  *
  * @example
  * ```ts
- * transport.subscribe({ …, onMessage: (message) => handleEvent(deps, message, (name) => subscriptions.get(name)) })
+ * transport.subscribe({ …, onMessage: (message) => handleEvent(deps, message, (topic) => subscriptionsByTopic.get(topic)) })
  * ```
  */
-export async function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage, subscribed: (name: string) => Subscribed | undefined): Promise<void> {
-  const { policy, counters } = deps
-  const topic = topicNames.parse(policy, message.topic)
-  const name = topic?.kind === 'event' ? topic.name : message.topic
-  const subscription = subscribed(name)
+export function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage, subscribed: (topic: string) => Subscribed | undefined): Promise<void> {
+  const { counters } = deps
+  // Looked up by topic: no name is parsed out of it for a record that has a subscription.
+  const subscription = subscribed(message.topic)
   let envelope: Envelope | undefined
   try {
     envelope = readEnvelope(message.headers)
@@ -40,17 +39,17 @@ export async function handleEvent(deps: ServicePipelineDeps, message: IncomingMe
     if (subscription === undefined) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `No subscription to the event topic ${message.topic}.`)
   } catch (error) {
     counters.eventsFailed++
-    await dropRecord(deps, 'malformed', error, message, envelope, name)
-    return
+    return dropRecord(deps, 'malformed', error, message, envelope, eventName(deps, message.topic))
   }
+  const name = subscription.contract.name
   if (deps.isCopy(message, envelope.id)) {
     counters.duplicates++
-    await dropRecord(deps, 'copy', undefined, message, envelope, name)
-    return
+    return dropRecord(deps, 'copy', undefined, message, envelope, name)
   }
   const headers = userHeaders(message.headers)
+  if (!diagnostics.event.hasSubscribers) return runEventHandler(deps, message, envelope, subscription, name, headers, undefined)
   const read = envelope
-  await traced(
+  return traced(
     diagnostics.event,
     (): EventTrace => ({ service: deps.service, name, id: read.id, source: read.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
     (trace) => runEventHandler(deps, message, read, subscription, name, headers, trace),
@@ -69,7 +68,7 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
   try {
     if (hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
     phase = 'decode'
-    checkBodySize(message.value.byteLength, policy.maxMessageBytes, `Event ${name}`)
+    checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'event')
     const raw = policy.codec.decode(message.value)
     phase = 'validate'
     const body = await validate(subscription.contract.body, raw, 'KIPC_BAD_REQUEST', `event ${name}`)
@@ -94,4 +93,10 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
   }
   if (trace !== undefined) trace.outcome = outcome
   if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome, status: undefined, durationMs: Date.now() - startedAt }, message, envelope)
+}
+
+/** The event an event topic carries, for a report about a record nobody subscribed to. */
+function eventName(deps: ServicePipelineDeps, topic: string): string {
+  const parsed = topicNames.parse(deps.policy, topic)
+  return parsed?.kind === 'event' ? parsed.name : topic
 }

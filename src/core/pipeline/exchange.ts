@@ -20,8 +20,11 @@ export interface ExchangeDeps {
   readonly pending: PendingCalls
   readonly hooks: HookRegistry<ClientHooks>
   readonly consumers: ConsumerWatch
-  /** Checks the client is open, opens its inbox and makes sure the topic exists; resolves with the inbox address. */
-  readonly prepare: (kind: ExchangeKind, topic: string, service: string | undefined) => Promise<string | undefined>
+  /**
+   * Checks the client is open, opens its inbox and makes sure the topic exists; gives the inbox
+   * address — at once when both are ready, as they are for every call after the first.
+   */
+  readonly prepare: (kind: ExchangeKind, topic: string, service: string | undefined) => string | undefined | Promise<string | undefined>
   /** Sends a record, retried through a failover for up to `timeout` ms; fails with a typed error. */
   readonly send: (message: OutgoingMessage, timeout: number) => Promise<void>
   /** A hook that failed where its failure changes nothing for the exchange (onAnswer, onCallError). */
@@ -34,12 +37,12 @@ export interface ExchangeSpec {
   readonly topic: string
   readonly method: string
   readonly path: string
-  /** What is asked, for hooks and errors: `pricing POST /quotes`, `gather seat.hold`. */
-  readonly target: string
-  /** What a timeout waited for: `pricing to POST /quotes`. */
-  readonly waitingFor: string
+  /** The route's path as declared (`/quotes/:id`), for messages; `path` is it filled in. */
+  readonly route: string
   /** The service asked, when one is (not for a gather): a timeout then says whether it consumes. */
   readonly service: string | undefined
+  /** The gather asked, for a gather. */
+  readonly gather?: string | undefined
   readonly args: RequestArgs
   /** The `kafka-ipc:call` trace of this exchange, when traced: it learns the request's id. */
   readonly trace?: CallTrace | undefined
@@ -72,17 +75,19 @@ export interface Exchange {
 export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Promise<Exchange> {
   const { policy, hooks, pending } = deps
   const { args } = spec
-  if (args.signal?.aborted === true) throw cancelled(spec.waitingFor)
+  if (args.signal?.aborted === true) throw cancelled(waitingFor(spec))
   const timeout = checkTimeout(args.timeout ?? policy.timeoutMs, policy.maxTimeoutMs)
-  const replyTo = await deps.prepare(spec.kind, spec.topic, spec.service)
+  let replyTo = deps.prepare(spec.kind, spec.topic, spec.service)
+  if (replyTo instanceof Promise) replyTo = await replyTo
   const id = newMessageId()
   if (spec.trace !== undefined) spec.trace.id = id
-  const info: ExchangeInfo = { client: deps.client, kind: spec.kind, target: spec.target, id, topic: spec.topic }
-  const headers = await withHookHeaders(hooks, checkOutgoingHeaders(args.headers), info, args.body)
+  // What hooks read: built only for a client that has hooks.
+  const info: ExchangeInfo | undefined = hooks.isEmpty ? undefined : { client: deps.client, kind: spec.kind, target: exchangeTarget(spec), id, topic: spec.topic }
+  const headers = info !== undefined && hooks.has('beforeSend') ? await withHookHeaders(hooks, checkOutgoingHeaders(args.headers), info, args.body) : checkOutgoingHeaders(args.headers)
   const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: Date.now() + timeout, method: spec.method, path: spec.path, service: deps.client }, args.body, policy.codec, policy.maxMessageBytes, headers, id)
 
   const failWith = (error: Error): void => {
-    if (hooks.has('onCallError')) void runHooks(deps, 'onCallError', { ...info, error }, info)
+    if (info !== undefined && hooks.has('onCallError')) void runHooks(deps, 'onCallError', { ...info, error }, info)
     spec.fail(error)
   }
   if (spec.service !== undefined) deps.consumers.note(spec.service)
@@ -99,32 +104,36 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
     pending.counters.timeouts++
     const consumers = spec.service === undefined ? undefined : deps.consumers.known(spec.service)
     const note = spec.service === undefined ? '' : consumersNote(policy, spec.service, consumers)
-    const error = new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${timeout} ms waiting for ${spec.waitingFor}.${note}`, { details: { timeoutMs: timeout, consumers } })
+    const error = new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${timeout} ms waiting for ${waitingFor(spec)}.${note}`, { details: { timeoutMs: timeout, consumers } })
     // A gather's deadline ends its collection: its answers so far are the result, not an error.
     if (spec.kind === 'gather') spec.fail(error)
     else failWith(error)
   }, timeout)
   const onAbort = (): void => {
     release()
-    failWith(cancelled(spec.waitingFor))
+    failWith(cancelled(waitingFor(spec)))
   }
   args.signal?.addEventListener('abort', onAbort, { once: true })
 
   const exchange: Exchange = { id, release }
   // Answers stay in arrival order through async onAnswer hooks: each waits for the one before.
-  let previous: Promise<void> = Promise.resolve()
+  let previous: Promise<void> | undefined
   pending.add(id, {
-    target: spec.service ?? spec.target,
+    target: spec.service ?? spec.gather ?? '',
     receive: (answer) => {
+      if (info === undefined) {
+        spec.receive(answer, exchange)
+        return
+      }
       if (answer.kind === 'error' && spec.kind !== 'gather' && hooks.has('onCallError')) {
-        void runHooks(deps, 'onCallError', { ...info, error: remoteError(answer.service ?? spec.target, answer.status, answer.body) }, info)
+        void runHooks(deps, 'onCallError', { ...info, error: remoteError(answer.service ?? spec.service ?? '', answer.status, answer.body) }, info)
       }
       if (!hooks.has('onAnswer')) {
         spec.receive(answer, exchange)
         return
       }
       const context = { ...info, answer: answer.kind, status: answer.status, service: answer.service, body: answer.body }
-      previous = previous.then(() => runHooks(deps, 'onAnswer', context, info)).then(() => {
+      previous = (previous ?? Promise.resolve()).then(() => runHooks(deps, 'onAnswer', context, info)).then(() => {
         spec.receive(answer, exchange)
       })
     },
@@ -142,7 +151,6 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
 
 /** The application's headers plus those `beforeSend` hooks add; a hook's KafkaIpcError fails the call before anything is sent. */
 async function withHookHeaders(hooks: HookRegistry<ClientHooks>, headers: Map<string, string>, info: ExchangeInfo, body: unknown): Promise<Map<string, string>> {
-  if (!hooks.has('beforeSend')) return headers
   const added: Record<string, string> = Object.create(null) as Record<string, string>
   await hooks.run('beforeSend', {
     ...info,
@@ -174,6 +182,20 @@ async function runHooks<P extends 'onAnswer' | 'onCallError'>(deps: ExchangeDeps
   } catch (error) {
     deps.hookFailed(error, info)
   }
+}
+
+/**
+ * What an exchange asks, for hooks: the route as declared, `pricing POST /quotes/:id` (one name
+ * per route, whatever its parameters), or `gather seat.hold`. Built only when needed.
+ */
+export function exchangeTarget(spec: Pick<ExchangeSpec, 'service' | 'gather' | 'method' | 'route'>): string {
+  return spec.gather !== undefined ? `gather ${spec.gather}` : `${spec.service ?? '?'} ${spec.method} ${spec.route}`
+}
+
+/** What a timeout or a cancel waited for: `pricing to POST /quotes/:id`, `pricing to finish …`, `gather seat.hold`. */
+function waitingFor(spec: ExchangeSpec): string {
+  if (spec.gather !== undefined) return `gather ${spec.gather}`
+  return `${spec.service ?? '?'} to ${spec.kind === 'stream' ? 'finish ' : ''}${spec.method} ${spec.route}`
 }
 
 function cancelled(what: string): KafkaIpcError {

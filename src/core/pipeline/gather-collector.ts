@@ -50,9 +50,9 @@ export async function collectGather<C extends GatherContract>(deps: GatherDeps, 
     trace,
     method: 'POST',
     path: `/${contract.name}`,
-    target: `gather ${contract.name}`,
-    waitingFor: `gather ${contract.name}`,
+    route: `/${contract.name}`,
     service: undefined,
+    gather: contract.name,
     args,
     receive: (answer, exchange) => {
       const service = answer.service ?? 'unknown'

@@ -39,6 +39,11 @@ export class HookRegistry<Contexts extends object> {
     return this.#byPhase.has(phase)
   }
 
+  /** True while no hook at all is registered: the pipeline then builds no context for any phase. */
+  get isEmpty(): boolean {
+    return this.#byPhase.size === 0
+  }
+
   /**
    * Runs the hooks of `phase` one after another. A KafkaIpcError a hook throws is passed on as it
    * is — a deliberate rejection; anything else becomes `KIPC_HOOK_FAILED` naming the phase.

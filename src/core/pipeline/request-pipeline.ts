@@ -4,11 +4,11 @@ import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Envelope, readEnvelope } from '../protocol/envelope.ts'
 import { userHeaders } from '../protocol/headers.ts'
 import { checkBodySize, checkKind } from '../protocol/record-checks.ts'
-import type { ReplyTarget } from '../protocol/reply-targets.ts'
+import type { RefusedTarget, ReplyTarget } from '../protocol/reply-targets.ts'
 import { validate } from '../schema.ts'
 import type { IncomingMessage } from '../transport.ts'
 import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
-import { dropRecord, messageInfo, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+import { dropRecord, handledTarget, messageInfo, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 import { checkStatus, streamItems } from './stream-items.ts'
 import { Answers } from './answers.ts'
 
@@ -24,49 +24,52 @@ import { Answers } from './answers.ts'
  * transport.subscribe({ …, onMessage: (message) => handleRequest(deps, message, (topic, envelope) => router.find(topic, envelope)) })
  * ```
  */
-export async function handleRequest(deps: ServicePipelineDeps, message: IncomingMessage, route: (topic: string, envelope: Envelope) => Routed | undefined): Promise<void> {
+export function handleRequest(deps: ServicePipelineDeps, message: IncomingMessage, route: (topic: string, envelope: Envelope) => Routed | undefined): Promise<void> {
+  // Not an async function: a request that passes the drop rules makes no promise of its own here.
   let envelope: Envelope | undefined
   try {
     envelope = readEnvelope(message.headers)
     checkKind('requests', envelope, message.topic)
   } catch (error) {
     deps.counters.malformed++
-    await dropRecord(deps, 'malformed', error, message, envelope)
-    return
+    return dropRecord(deps, 'malformed', error, message, envelope)
   }
   if (deps.isCopy(message, envelope.id)) {
     deps.counters.duplicates++
-    await dropRecord(deps, 'copy', undefined, message, envelope)
-    return
+    return dropRecord(deps, 'copy', undefined, message, envelope)
   }
-  await respond(deps, envelope, message, route(message.topic, envelope))
-}
-
-async function respond(deps: ServicePipelineDeps, envelope: Envelope, message: IncomingMessage, found: Routed | undefined): Promise<void> {
-  const { policy, counters } = deps
-  const target = `${envelope.method ?? '?'} ${envelope.path ?? '?'}`
   const now = Date.now()
   if (envelope.deadline !== undefined && envelope.deadline <= now) {
-    counters.expired++
-    await dropRecord(deps, 'expired', new KafkaIpcError('KIPC_TIMEOUT', `Dropped request ${envelope.id}: its deadline had passed ${now - envelope.deadline} ms before it was consumed.`), message, envelope, target)
-    return
+    deps.counters.expired++
+    return dropRecord(deps, 'expired', new KafkaIpcError('KIPC_TIMEOUT', `Dropped request ${envelope.id}: its deadline had passed ${now - envelope.deadline} ms before it was consumed.`), message, envelope, requestTarget(envelope))
   }
-  const replyTarget = await deps.replyTargets.resolve(envelope.replyTo)
+  // Known inboxes are checked at once; only an inbox's first request waits for the broker.
+  const replyTarget = deps.replyTargets.resolve(envelope.replyTo)
+  const read = envelope
+  if (replyTarget instanceof Promise) return replyTarget.then((target) => answerTo(deps, message, read, route, now, target))
+  return answerTo(deps, message, envelope, route, now, replyTarget)
+}
+
+/** The reply-target rule, then the handling of a request that passed every drop rule. */
+function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, route: (topic: string, envelope: Envelope) => Routed | undefined, now: number, replyTarget: ReplyTarget | RefusedTarget): Promise<void> {
+  const { policy, counters } = deps
   if ('refused' in replyTarget) {
     counters.rejectedReplyTargets++
-    await dropRecord(deps, 'reply-target', new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Dropped request ${envelope.id}: ${replyTarget.refused}.`), message, envelope, target)
-    return
+    return dropRecord(deps, 'reply-target', new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Dropped request ${envelope.id}: ${replyTarget.refused}.`), message, envelope, requestTarget(envelope))
   }
   // A request without a deadline gets the policy's timeout; one further ahead than the policy's
   // maximum is cut down to it (a timer cannot wait past 2^31−1 ms: it would fire at once).
   const deadline = Math.min(envelope.deadline ?? now + policy.timeoutMs, now + policy.maxTimeoutMs)
   const headers = userHeaders(message.headers)
+  const found = route(message.topic, envelope)
+  // Checked here rather than in traced(): an untraced request builds no closures for it.
+  if (!diagnostics.handle.hasSubscribers) return runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace: undefined })
   const kind = found?.registered.kind ?? 'route'
-  const name = found?.registered.kind === 'gather' ? found.registered.contract.name : target
-  await traced(
+  const name = handledTarget(found, envelope)
+  return traced(
     diagnostics.handle,
     (): HandleTrace => ({ service: deps.service, kind, target: name, id: envelope.id, caller: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
-    (trace) => runHandler({ deps, envelope, message, found, replyTarget, deadline, target, headers, trace }),
+    (trace) => runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace }),
   )
 }
 
@@ -78,32 +81,31 @@ interface Handling {
   readonly found: Routed | undefined
   readonly replyTarget: ReplyTarget
   readonly deadline: number
-  /** `METHOD path` as the request asked. */
-  readonly target: string
   readonly headers: Readonly<Record<string, string>>
   /** Filled in when `kafka-ipc:handle` is traced. */
   readonly trace: HandleTrace | undefined
 }
 
 /** Routes, decodes, validates, runs the handler and answers — with the hooks of each phase. */
-async function runHandler({ deps, envelope, message, found, replyTarget, deadline, target, headers, trace }: Handling): Promise<void> {
+async function runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace }: Handling): Promise<void> {
   const { policy, counters, hooks } = deps
   const startedAt = Date.now()
   const state: Record<string, unknown> = {}
   // What hooks read: built once, and only for a service that has hooks.
   let info: MessageInfo | undefined
-  const infoOf = (): MessageInfo => (info ??= messageInfo(deps, found?.registered.kind ?? 'route', found?.registered.kind === 'gather' ? found.registered.contract.name : target, message, envelope, headers, state))
-  const answers = new Answers(deps, envelope, message, replyTarget, deadline, target, infoOf)
-  const finish = async (outcome: Outcome, error: unknown): Promise<void> => {
+  const infoOf = hooks.isEmpty ? noHooks : (): MessageInfo => (info ??= messageInfo(deps, found?.registered.kind ?? 'route', handledTarget(found, envelope), message, envelope, headers, state))
+  const answers = new Answers(deps, envelope, message, replyTarget, deadline, infoOf)
+  const finish = (outcome: Outcome, error: unknown): Promise<void> | undefined => {
     if (trace !== undefined) {
       trace.outcome = outcome
       trace.status = answers.lastStatus
       if (outcome === 'failed') trace.error = error
     }
-    if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome, status: answers.lastStatus, durationMs: Date.now() - startedAt }, message, envelope)
+    if (hooks.has('onResponse')) return runReported(deps, 'onResponse', { ...infoOf(), outcome, status: answers.lastStatus, durationMs: Date.now() - startedAt }, message, envelope)
+    return undefined
   }
   if (found === undefined) {
-    const notFound = new KafkaIpcError('KIPC_NOT_FOUND', `${deps.service} has no route ${target}.`)
+    const notFound = new KafkaIpcError('KIPC_NOT_FOUND', `${deps.service} has no route ${requestTarget(envelope)}.`)
     await answers.fail('route', notFound, 'message-dropped')
     await finish('failed', notFound)
     return
@@ -123,7 +125,7 @@ async function runHandler({ deps, envelope, message, found, replyTarget, deadlin
   try {
     if (hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
     phase = 'decode'
-    checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'The request body')
+    checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'request')
     let raw: unknown
     try {
       raw = policy.codec.decode(message.value)
@@ -159,4 +161,9 @@ async function runHandler({ deps, envelope, message, found, replyTarget, deadlin
     deps.running.finish(envelope.id)
   }
   await finish(outcome, failure)
+}
+
+/** The info builder of a service without hooks: no phase asks for it. */
+function noHooks(): never {
+  throw new Error('kafka-ipc: no hook is registered, so no hook context is built')
 }

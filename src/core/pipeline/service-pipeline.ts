@@ -86,6 +86,21 @@ export async function runReported<P extends ServicePhase>(deps: ServicePipelineD
   }
 }
 
+/** What a request asks for, `METHOD path`, for reports and hooks: built only when one needs it. */
+export function requestTarget(envelope: Pick<Envelope, 'method' | 'path'>): string {
+  return `${envelope.method ?? '?'} ${envelope.path ?? '?'}`
+}
+
+/**
+ * What a handled request is, for hooks and traces: its route as declared (`POST /quotes/:id`, one
+ * name per route whatever its parameters), its gather's name, or — unrouted — what it asked for.
+ */
+export function handledTarget(found: Routed | undefined, envelope: Pick<Envelope, 'method' | 'path'>): string {
+  if (found === undefined) return requestTarget(envelope)
+  const { contract } = found.registered
+  return contract.kind === 'gather' ? contract.name : `${contract.method} ${contract.path}`
+}
+
 /** What hooks read about a record: built once per record, and only when some hook is registered. */
 export function messageInfo(deps: ServicePipelineDeps, kind: HandledKind, target: string, message: IncomingMessage, envelope: Envelope, headers: Readonly<Record<string, string>>, state: Record<string, unknown>): MessageInfo {
   return { service: deps.service, kind, target, id: envelope.id, caller: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, headers, state }

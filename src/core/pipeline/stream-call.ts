@@ -49,9 +49,8 @@ export function openStream<C extends StreamContract>(deps: StreamDeps, contract:
         topic,
         method: contract.method,
         path,
-        target,
+        route: contract.path,
         trace: trace === undefined ? undefined : context,
-        waitingFor: `${contract.service} to finish ${contract.method} ${contract.path}`,
         service: contract.service,
         args,
         receive: (answer) => {

@@ -96,7 +96,7 @@ export function buildMessage(
   if (fields.seq !== undefined) all.set(wireHeader.seq, String(fields.seq))
   if (headers !== undefined) for (const [name, value] of headers) if (!all.has(name)) all.set(name, value)
   const value = codec.encode(body)
-  checkBodySize(value.byteLength, maxBytes, `The ${kind} body`)
+  checkBodySize(value.byteLength, maxBytes, kind)
   return {
     topic: target.topic,
     ...(target.partition === undefined ? {} : { partition: target.partition }),

@@ -39,16 +39,17 @@ export function checkKind<R extends TopicRole>(role: R, envelope: Envelope, topi
 }
 
 /**
- * Fails with `KIPC_PAYLOAD_TOO_LARGE` when a body — sent or received, always the decompressed
- * record value — is longer than the policy's `maxMessageBytes`. The one size rule of every kind.
+ * Fails with `KIPC_PAYLOAD_TOO_LARGE` when the body of a `kind` record — sent or received, always
+ * the decompressed record value — is longer than the policy's `maxMessageBytes`. The one size rule
+ * of every kind. It runs for every record: the message is built only when the check fails.
  *
  * @example
  * ```ts
- * checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'The request body')
+ * checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'request')
  * ```
  */
-export function checkBodySize(bytes: number, limit: number, what: string): void {
+export function checkBodySize(bytes: number, limit: number, kind: MessageKind): void {
   if (bytes > limit) {
-    throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `${what} is ${bytes} bytes; the policy allows ${limit} (maxMessageBytes).`, { details: { bytes, limit } })
+    throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `The ${kind} body is ${bytes} bytes; the policy allows ${limit} (maxMessageBytes).`, { details: { bytes, limit, kind } })
   }
 }

@@ -42,28 +42,33 @@ const rememberedInboxes = 10_000
  * @example
  * ```ts
  * const targets = new ReplyTargets(policy, (topic) => transport.partitionCount(topic))
- * const target = await targets.resolve(envelope.replyTo)
+ * const target = await targets.resolve(envelope.replyTo) // synchronous once the inbox is known
  * if ('refused' in target) return drop(target.refused)
  * ```
  */
 export class ReplyTargets {
   readonly #policy: Policy
   readonly #count: PartitionCounter
+  /** Lookups under way, shared by the requests that wait on them. */
   readonly #known = new Map<string, Promise<number | undefined>>()
+  /** Partition counts the broker gave: a request from a known inbox is checked without waiting. */
+  readonly #counts = new Map<string, number>()
 
   constructor(policy: Policy, count: PartitionCounter) {
     this.#policy = policy
     this.#count = count
   }
 
-  /** The target of a `kipc-reply-to` address, or why it is refused. */
-  async resolve(address: string | undefined): Promise<ReplyTarget | RefusedTarget> {
+  /**
+   * The target of a `kipc-reply-to` address, or why it is refused: at once for an inbox whose
+   * partition count is known (every request after an inbox's first), else once the broker said.
+   */
+  resolve(address: string | undefined): ReplyTarget | RefusedTarget | Promise<ReplyTarget | RefusedTarget> {
     const target = address === undefined ? undefined : topicNames.allowedInbox(this.#policy, address)
     if (target === undefined) return { refused: `reply target ${JSON.stringify(address ?? null)} is not an inbox of prefix ${this.#policy.prefix}` }
-    const partitions = await this.#partitions(target.topic)
-    if (partitions === undefined) return { refused: `reply target ${address ?? ''}: inbox ${target.topic} does not exist` }
-    if (Number.isNaN(partitions) || target.partition < partitions) return target
-    return { refused: `reply target ${address ?? ''}: inbox ${target.topic} has ${partitions} partition(s), no partition ${target.partition}` }
+    const known = this.#counts.get(target.topic)
+    if (known !== undefined) return checked(target, known)
+    return this.#partitions(target.topic).then((partitions) => (partitions === undefined ? { refused: `reply target ${target.topic}:${target.partition}: inbox ${target.topic} does not exist` } : checked(target, partitions)))
   }
 
   /** The partition count, NaN when the broker could not tell, undefined when the topic does not exist. */
@@ -71,7 +76,7 @@ export class ReplyTargets {
     let known = this.#known.get(topic)
     if (known === undefined) {
       known = this.#lookUp(topic)
-      this.#remember(topic, known)
+      this.#known.set(topic, known)
     }
     return known
   }
@@ -80,7 +85,12 @@ export class ReplyTargets {
     for (const pause of [0, ...missingInboxGraceMs]) {
       if (pause > 0) await sleep(pause)
       const count = await this.#count(topic).catch(() => Number.NaN)
-      if (count !== undefined && !Number.isNaN(count)) return count
+      if (count !== undefined && !Number.isNaN(count)) {
+        this.#known.delete(topic)
+        if (this.#counts.size >= rememberedInboxes) this.#counts.delete(this.#counts.keys().next().value ?? '')
+        this.#counts.set(topic, count)
+        return count
+      }
       // Unknown to the broker now: neither a missing inbox nor a broken broker is kept for later.
       if (Number.isNaN(count) || pause === missingInboxGraceMs.at(-1)) {
         this.#known.delete(topic)
@@ -89,12 +99,10 @@ export class ReplyTargets {
     }
     return undefined
   }
+}
 
-  #remember(topic: string, count: Promise<number | undefined>): void {
-    if (this.#known.size >= rememberedInboxes) {
-      const oldest = this.#known.keys().next()
-      if (oldest.done !== true) this.#known.delete(oldest.value)
-    }
-    this.#known.set(topic, count)
-  }
+/** A target within the inbox's partitions; NaN partitions (the broker could not tell) drop nothing. */
+function checked(target: ReplyTarget, partitions: number): ReplyTarget | RefusedTarget {
+  if (Number.isNaN(partitions) || target.partition < partitions) return target
+  return { refused: `reply target ${target.topic}:${target.partition}: inbox ${target.topic} has ${partitions} partition(s), no partition ${target.partition}` }
 }
