@@ -74,6 +74,8 @@ export function gatherSuite(harness: () => Harness): void {
       assert.ok(Date.now() - started < 15_000, 'ended when both named services had answered, not at the deadline')
       assert.deepEqual(result.answers.map((answer) => answer.service).sort(), ['carrier-a', 'carrier-b'])
       assert.equal(result.partial, false)
+      // Counted once the answer is acknowledged, which may come after the gather has it: close() waits for that.
+      await Promise.all(instances.map((app) => app.close()))
       assert.equal(instances.reduce((sum, app) => sum + app.stats().handled, 0), 1, 'one instance of carrier-a handled it')
     })
 
