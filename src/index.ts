@@ -19,7 +19,7 @@ export { Client, type ClientOptions, type ClientPlugin, type ClientStats } from 
 export type { CallArgs, EmitArgs, EmitOptions, GatherAnswer, GatherArgs, GatherResult } from './core/call-types.ts'
 export { Service, type ServiceOptions, type ServicePlugin, type ServiceStats } from './core/service.ts'
 export type { Hook } from './core/pipeline/hooks.ts'
-export { diagnostics, type CallTrace, type EmitTrace, type EventTrace, type HandleTrace } from './core/diagnostics.ts'
+export { diagnostics, type CallTrace, type Diagnostics, type EmitTrace, type EventTrace, type HandleTrace, type TraceChannel, type TraceSubscribers } from './core/diagnostics.ts'
 export type {
   AnswerContext,
   AnswerKind,

@@ -60,9 +60,10 @@ function instrument(service: Service, client: Client): () => void {
   for (const phase of ['onReceive', 'preHandler', 'onSend', 'onResponse'] as const) service.addHook(phase, none)
   for (const phase of ['beforeSend', 'onAnswer'] as const) client.addHook(phase, none)
   const subscriber = { start: none, end: none, asyncStart: none, asyncEnd: none, error: none }
-  for (const channel of Object.values(diagnostics)) channel.subscribe(subscriber)
+  const all = [diagnostics.handle, diagnostics.event, diagnostics.call, diagnostics.emit] as const
+  for (const channel of all) channel.subscribe(subscriber)
   return () => {
-    for (const channel of Object.values(diagnostics)) channel.unsubscribe(subscriber)
+    for (const channel of all) channel.unsubscribe(subscriber)
   }
 }
 

@@ -5,7 +5,8 @@ import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
 import { ConsumerWatch } from './consumer-watch.ts'
 import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState, type Logger, stderrLogger } from './logger.ts'
-import { type CallTrace, diagnostics, type EmitTrace, traced } from './diagnostics.ts'
+import type { CallTrace, EmitTrace } from './trace-contexts.ts'
+import { channels, traced } from './tracing.ts'
 import { AnswerInbox } from './answer-inbox.ts'
 import { PendingCalls } from './pending-calls.ts'
 import { type ExchangeDeps, eventHeaders, startExchange } from './pipeline/exchange.ts'
@@ -189,8 +190,8 @@ export class Client {
   call<C extends RouteContract>(contract: C, ...[callArgs]: ArgsTuple<CallArgs<C>>): Promise<InferOut<C['reply']>> {
     const args: RequestArgs = callArgs ?? {}
     // Checked here rather than in traced(): an untraced call builds no closures and no target string.
-    if (!diagnostics.call.hasSubscribers) return this.#call(contract, args, undefined)
-    return traced(diagnostics.call, (): CallTrace => ({ client: this.name, kind: 'call', target: `${contract.service} ${contract.method} ${contract.path}`, topic: topicNames.requests(this.policy, contract.service) }), (trace) => this.#call(contract, args, trace))
+    if (!channels.call.hasSubscribers) return this.#call(contract, args, undefined)
+    return traced(channels.call, (): CallTrace => ({ client: this.name, kind: 'call', target: `${contract.service} ${contract.method} ${contract.path}`, topic: topicNames.requests(this.policy, contract.service) }), (trace) => this.#call(contract, args, trace))
   }
 
   async #call<C extends RouteContract>(contract: C, args: RequestArgs, trace: CallTrace | undefined): Promise<InferOut<C['reply']>> {
@@ -247,8 +248,8 @@ export class Client {
     if (this.#closed) return Promise.reject(closedError(this.name))
     const topic = topicNames.event(this.policy, contract.name)
     // Checked here rather than in traced(): an untraced emit builds no closures at all.
-    if (!diagnostics.emit.hasSubscribers) return this.#emit(contract, body, options, topic, undefined)
-    return traced(diagnostics.emit, (): EmitTrace => ({ client: this.name, name: contract.name, topic, key: options.key }), (trace) => this.#emit(contract, body, options, topic, trace))
+    if (!channels.emit.hasSubscribers) return this.#emit(contract, body, options, topic, undefined)
+    return traced(channels.emit, (): EmitTrace => ({ client: this.name, name: contract.name, topic, key: options.key }), (trace) => this.#emit(contract, body, options, topic, trace))
   }
 
   async #emit(contract: EventContract, body: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
@@ -267,8 +268,8 @@ export class Client {
     const args: GatherArgs<GatherContract> = gatherArgs ?? {}
     const topic = topicNames.gather(this.policy, contract.name)
     const deps = { exchange: this.#exchangeDeps, policy: this.policy, counters: this.#pending.counters }
-    if (!diagnostics.call.hasSubscribers) return collectGather(deps, contract, args, topic, undefined)
-    return traced(diagnostics.call, (): CallTrace => ({ client: this.name, kind: 'gather', target: `gather ${contract.name}`, topic }), (trace) => collectGather(deps, contract, args, topic, trace))
+    if (!channels.call.hasSubscribers) return collectGather(deps, contract, args, topic, undefined)
+    return traced(channels.call, (): CallTrace => ({ client: this.name, kind: 'gather', target: `gather ${contract.name}`, topic }), (trace) => collectGather(deps, contract, args, topic, trace))
   }
 
   /**

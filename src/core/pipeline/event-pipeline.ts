@@ -1,5 +1,6 @@
 import type { EventContract } from '../contracts.ts'
-import { diagnostics, type EventTrace, traced } from '../diagnostics.ts'
+import type { EventTrace } from '../trace-contexts.ts'
+import { channels, traced } from '../tracing.ts'
 import type { EventHandler } from '../handler-types.ts'
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Envelope, readEnvelope } from '../protocol/envelope.ts'
@@ -47,10 +48,10 @@ export function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage,
     return dropRecord(deps, 'copy', undefined, message, envelope, name)
   }
   const headers = userHeaders(message.headers)
-  if (!diagnostics.event.hasSubscribers) return runEventHandler(deps, message, envelope, subscription, name, headers, undefined)
+  if (!channels.event.hasSubscribers) return runEventHandler(deps, message, envelope, subscription, name, headers, undefined)
   const read = envelope
   return traced(
-    diagnostics.event,
+    channels.event,
     (): EventTrace => ({ service: deps.service, name, id: read.id, source: read.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
     (trace) => runEventHandler(deps, message, read, subscription, name, headers, trace),
   )

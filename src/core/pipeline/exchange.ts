@@ -1,6 +1,6 @@
 import type { RequestArgs } from '../call-types.ts'
 import type { ConsumerWatch } from '../consumer-watch.ts'
-import type { CallTrace } from '../diagnostics.ts'
+import type { CallTrace } from '../trace-contexts.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { Answer, PendingCalls } from '../pending-calls.ts'
 import type { Policy } from '../policy.ts'

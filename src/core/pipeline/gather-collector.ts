@@ -1,6 +1,6 @@
 import type { GatherAnswer, GatherArgs, GatherResult } from '../call-types.ts'
 import type { GatherContract } from '../contracts.ts'
-import type { CallTrace } from '../diagnostics.ts'
+import type { CallTrace } from '../trace-contexts.ts'
 import { isKafkaIpcError } from '../kafka-ipc-error.ts'
 import type { Answer, CallCounters } from '../pending-calls.ts'
 import type { Policy } from '../policy.ts'

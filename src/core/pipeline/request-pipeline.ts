@@ -1,4 +1,5 @@
-import { diagnostics, type HandleTrace, traced } from '../diagnostics.ts'
+import type { HandleTrace } from '../trace-contexts.ts'
+import { channels, traced } from '../tracing.ts'
 import type { HandlerContext, IncomingRequest } from '../handler-types.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Envelope, readEnvelope } from '../protocol/envelope.ts'
@@ -63,11 +64,11 @@ function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope:
   const headers = userHeaders(message.headers)
   const found = route(message.topic, envelope)
   // Checked here rather than in traced(): an untraced request builds no closures for it.
-  if (!diagnostics.handle.hasSubscribers) return runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace: undefined })
+  if (!channels.handle.hasSubscribers) return runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace: undefined })
   const kind = found?.registered.kind ?? 'route'
   const name = handledTarget(found, envelope)
   return traced(
-    diagnostics.handle,
+    channels.handle,
     (): HandleTrace => ({ service: deps.service, kind, target: name, id: envelope.id, caller: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
     (trace) => runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace }),
   )

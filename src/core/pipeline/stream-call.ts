@@ -1,6 +1,7 @@
 import type { RequestArgs } from '../call-types.ts'
 import { fillPath, type StreamContract } from '../contracts.ts'
-import { type CallTrace, diagnostics, type OpenTrace, openTrace } from '../diagnostics.ts'
+import type { CallTrace } from '../trace-contexts.ts'
+import { channels, type OpenTrace, openTrace } from '../tracing.ts'
 import { isKafkaIpcError } from '../kafka-ipc-error.ts'
 import type { Policy } from '../policy.ts'
 import { buildMessage } from '../protocol/envelope.ts'
@@ -43,7 +44,7 @@ export function openStream<C extends StreamContract>(deps: StreamDeps, contract:
     service: contract.service,
     start: async (self) => {
       const context: CallTrace = { client: deps.client, kind: 'stream', target, topic }
-      trace = openTrace(diagnostics.call, () => context)
+      trace = openTrace(channels.call, () => context)
       exchange = await startExchange(deps.exchange, {
         kind: 'stream',
         topic,

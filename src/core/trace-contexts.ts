@@ -1,0 +1,61 @@
+/**
+ * The context objects kafka-ipc's tracing channels publish, one per operation (docs/lifecycle.md).
+ */
+
+/** Published on `kafka-ipc:handle` around one request a service handles (after its drop rules). */
+export interface HandleTrace {
+  readonly service: string
+  readonly kind: 'route' | 'stream' | 'gather'
+  /** `POST /quotes`, or the gather's name. */
+  readonly target: string
+  readonly id: string
+  readonly caller: string | undefined
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  /** The caller's application headers (`traceparent` among them when it sent one). */
+  readonly headers: Readonly<Record<string, string>>
+  /** Set when handling ended: `answered`, `failed`, `timed-out` or `cancelled`. */
+  outcome?: string
+  /** The status answered, when an answer was sent. */
+  status?: number | undefined
+  /** Set on the error channel: why handling failed. */
+  error?: unknown
+}
+
+/** Published on `kafka-ipc:event` around one event a service handles. */
+export interface EventTrace {
+  readonly service: string
+  readonly name: string
+  readonly id: string
+  readonly source: string | undefined
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  readonly headers: Readonly<Record<string, string>>
+  outcome?: string
+  error?: unknown
+}
+
+/** Published on `kafka-ipc:call` around one call, stream or gather, from send to its last answer. */
+export interface CallTrace {
+  readonly client: string
+  readonly kind: 'call' | 'stream' | 'gather'
+  /** `pricing POST /quotes`, or `gather seat.hold`. */
+  readonly target: string
+  readonly topic: string
+  /** The request's `kipc-id`, set once the request is built (before `start` for streams, after it for calls and gathers). */
+  id?: string
+  /** Set on the error channel. */
+  error?: unknown
+}
+
+/** Published on `kafka-ipc:emit` around one event sent, until the broker acknowledged it. */
+export interface EmitTrace {
+  readonly client: string
+  readonly name: string
+  readonly topic: string
+  readonly key: string | undefined
+  id?: string
+  error?: unknown
+}
