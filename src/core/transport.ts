@@ -1,7 +1,7 @@
 import type { ChannelHealth } from './channel-health.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import type { Compression } from './policy.ts'
-import type { WireHeaders } from './protocol/envelope.ts'
+import type { WireHeaders } from './protocol/headers.ts'
 
 /**
  * The port between kafka-ipc's core and a message broker. The core speaks only this interface;

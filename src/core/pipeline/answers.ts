@@ -1,5 +1,6 @@
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
-import { buildMessage, type Envelope, type EnvelopeFields, type WireHeaders } from '../protocol/envelope.ts'
+import { buildMessage, type Envelope, type EnvelopeFields } from '../protocol/envelope.ts'
+import type { WireHeaders } from '../protocol/headers.ts'
 import { errorBody } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders } from '../protocol/headers.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'

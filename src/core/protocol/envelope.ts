@@ -2,7 +2,8 @@ import type { Codec } from './codec.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { OutgoingMessage } from '../transport.ts'
 import { newMessageId } from './message-id.ts'
-import { checkBodySize } from './record-checks.ts'
+import { checkBodySize } from './body-size.ts'
+import type { WireHeaders } from './headers.ts'
 
 /**
  * The kafka-ipc wire protocol, version 1 (docs/protocol.md). The record value is the body; the
@@ -33,12 +34,6 @@ export type MessageKind = 'event' | 'request' | 'reply' | 'item' | 'items' | 'en
 
 const kinds = new Set<string>(['event', 'request', 'reply', 'item', 'items', 'end', 'error', 'cancel'])
 
-/**
- * Headers as the transports hand them over: lowercase names to strings. A Map, not an object —
- * names from the wire can never reach a prototype, and it is several times faster to fill and
- * read than a prototype-free object on the per-message path.
- */
-export type WireHeaders = Map<string, string>
 
 /** The envelope of a received message, checked. */
 export interface Envelope {

@@ -37,19 +37,3 @@ export function checkKind<R extends TopicRole>(role: R, envelope: Envelope, topi
     throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `Unexpected ${envelope.kind} record on ${roleNames[role]} ${topic}.`)
   }
 }
-
-/**
- * Fails with `KIPC_PAYLOAD_TOO_LARGE` when the body of a `kind` record — sent or received, always
- * the decompressed record value — is longer than the policy's `maxMessageBytes`. The one size rule
- * of every kind. It runs for every record: the message is built only when the check fails.
- *
- * @example
- * ```ts
- * checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'request')
- * ```
- */
-export function checkBodySize(bytes: number, limit: number, kind: MessageKind): void {
-  if (bytes > limit) {
-    throw new KafkaIpcError('KIPC_PAYLOAD_TOO_LARGE', `The ${kind} body is ${bytes} bytes; the policy allows ${limit} (maxMessageBytes).`, { details: { bytes, limit, kind } })
-  }
-}

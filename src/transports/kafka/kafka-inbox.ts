@@ -4,7 +4,7 @@ import { formatAddress } from '../../core/protocol/addresses.ts'
 import { ChannelTracker } from '../channel-tracker.ts'
 import { backoff } from './backoff.ts'
 import { asTransportError } from './kafka-errors.ts'
-import type { KafkaConnection } from './kafka-transport.ts'
+import type { KafkaConnection } from './kafka-connection.ts'
 import { decodeHeaders, rawDeserializers } from './records.ts'
 
 const controlBatch = 0x20

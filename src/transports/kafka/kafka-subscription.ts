@@ -7,7 +7,7 @@ import { backoff } from './backoff.ts'
 import { CommitCoalescer } from './commit-coalescer.ts'
 import { asTransportError } from './kafka-errors.ts'
 import { PartitionOwnership } from './partition-ownership.ts'
-import type { KafkaConnection } from './kafka-transport.ts'
+import type { KafkaConnection } from './kafka-connection.ts'
 import { type Delivery, rawDeserializers, toDelivery } from './records.ts'
 
 type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>

@@ -13,6 +13,9 @@ import { subscribeKafka } from './kafka-subscription.ts'
 import { encodeHeaders, producerSerializers } from './records.ts'
 import { SendBatcher } from './send-batcher.ts'
 import { SendDeadlines } from './send-deadlines.ts'
+import type { KafkaConnection, KafkaTuning } from './kafka-connection.ts'
+
+export type { KafkaConnection, KafkaTuning } from './kafka-connection.ts'
 
 /** How to reach Kafka. Everything else comes from the policy. */
 export interface KafkaTransportOptions {
@@ -30,26 +33,6 @@ export interface KafkaTransportOptions {
   readonly clientId?: string
   /** Low-level timings; the defaults favour latency. */
   readonly tuning?: Partial<KafkaTuning>
-}
-
-/** Timings of the Kafka clients underneath. */
-export interface KafkaTuning {
-  /** Longest a fetch waits for data when there is none (ms). Data is returned at once either way. */
-  readonly maxWaitTime: number
-  readonly sessionTimeout: number
-  readonly heartbeatInterval: number
-  readonly inboxMaxBytes: number
-  /** Offsets of handled records are committed together at most this often (ms); shutdown commits at once. */
-  readonly commitIntervalMs: number
-}
-
-/** What the subscription and inbox helpers share with the transport. */
-export interface KafkaConnection {
-  /** Options every client shares. Short, frequent retries: a topic just created reaches every broker's metadata within moments. */
-  readonly base: { readonly clientId: string; readonly bootstrapBrokers: string[]; readonly retries: number; readonly retryDelay: number }
-  readonly tuning: KafkaTuning
-  readonly transport: Transport
-  readonly inboxReplication: number
 }
 
 /** How long a new topic may take to appear, with leaders, in the broker's metadata. */

@@ -1,6 +1,7 @@
 import type { Message } from '@platformatic/kafka'
 import type { IncomingMessage } from '../../core/transport.ts'
-import { type WireHeaders, wireHeader } from '../../core/protocol/envelope.ts'
+import { wireHeader } from '../../core/protocol/envelope.ts'
+import type { WireHeaders } from '../../core/protocol/headers.ts'
 import { headerLimits } from '../../core/protocol/headers.ts'
 
 /**

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { jsonCodec } from '../../../../src/core/protocol/codec.ts'
 import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
-import { buildMessage, readEnvelope, type WireHeaders, wireHeader } from '../../../../src/core/protocol/envelope.ts'
+import { buildMessage, readEnvelope, wireHeader } from '../../../../src/core/protocol/envelope.ts'
+import type { WireHeaders } from '../../../../src/core/protocol/headers.ts'
 
 function headers(entries: Record<string, string>): WireHeaders {
   return new Map(Object.entries(entries))

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { WireHeaders } from '../../../../src/core/protocol/envelope.ts'
-import { checkOutgoingHeaders, userHeaders } from '../../../../src/core/protocol/headers.ts'
+import { checkOutgoingHeaders, userHeaders, type WireHeaders } from '../../../../src/core/protocol/headers.ts'
 
 function headers(entries: Record<string, string>): WireHeaders {
   return new Map(Object.entries(entries))

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
 import type { Envelope, MessageKind } from '../../../../src/core/protocol/envelope.ts'
-import { checkBodySize, checkKind, type TopicRole } from '../../../../src/core/protocol/record-checks.ts'
+import { checkKind, type TopicRole } from '../../../../src/core/protocol/record-checks.ts'
 
 function envelope(kind: MessageKind): Envelope {
   return { kind, id: 'i', correlation: undefined, replyTo: undefined, deadline: undefined, method: undefined, path: undefined, status: undefined, service: undefined, seq: undefined }
@@ -26,19 +26,5 @@ describe('checkKind', () => {
         else assert.throws(check, (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR') && error.message.includes(`Unexpected ${kind} record`), `${kind} on ${role}`)
       }
     }
-  })
-})
-
-describe('checkBodySize', () => {
-  it('allows the limit itself and refuses one byte more, naming both sizes', () => {
-    assert.doesNotThrow(() => {
-      checkBodySize(100, 100, 'reply')
-    })
-    assert.throws(
-      () => {
-        checkBodySize(101, 100, 'reply')
-      },
-      (error: unknown) => isKafkaIpcError(error, 'KIPC_PAYLOAD_TOO_LARGE') && error.message === 'The reply body is 101 bytes; the policy allows 100 (maxMessageBytes).' && error.details['limit'] === 100,
-    )
   })
 })
