@@ -12,7 +12,7 @@ import { PendingCalls } from './pending-calls.ts'
 import { type ExchangeDeps, eventHeaders, startExchange } from './pipeline/exchange.ts'
 import { collectGather } from './pipeline/gather-collector.ts'
 import { openStream } from './pipeline/stream-call.ts'
-import { type Hook, HookRegistry } from './pipeline/hooks.ts'
+import { applyPlugin, type Hook, HookRegistry } from './pipeline/hooks.ts'
 import { type ClientHooks, type ClientPhase, clientPhases, type ExchangeKind, isClientPhase } from './pipeline/phases.ts'
 import { defaultPolicy, type Policy } from './policy.ts'
 import { buildMessage } from './protocol/envelope.ts'
@@ -179,10 +179,7 @@ export class Client {
 
   /** Runs a plugin on this client now: the hooks it adds apply to every call from here on. */
   register<Options>(plugin: ClientPlugin<Options>, ...[options]: undefined extends Options ? [options?: Options] : [options: Options]): this {
-    if (typeof plugin !== 'function') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A plugin must be a function, got ${typeof plugin}.`)
-    // Typed to return nothing, but a JavaScript caller may hand over an async function.
-    const result = (plugin as (target: this, options: Options) => unknown)(this, options as Options)
-    if (result instanceof Promise) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Plugin ${plugin.name || '(anonymous)'} returned a promise: plugins register synchronously.`)
+    applyPlugin<Client, Options>(this, plugin, options as Options)
     return this
   }
 

@@ -6,7 +6,7 @@ import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState } from './logger.ts'
 import { handleEvent, type Subscribed } from './pipeline/event-pipeline.ts'
-import { type Hook, HookRegistry } from './pipeline/hooks.ts'
+import { applyPlugin, type Hook, HookRegistry } from './pipeline/hooks.ts'
 import { type ClientHooks, type ClientPhase, clientPhases, isClientPhase, isServicePhase, type ServiceHooks, type ServicePhase, servicePhases } from './pipeline/phases.ts'
 import { handleRequest } from './pipeline/request-pipeline.ts'
 import type { Registered, Routed, ServiceCounters, ServicePipelineDeps } from './pipeline/service-pipeline.ts'
@@ -130,10 +130,7 @@ export class Service {
 
   /** Runs a plugin on this service now: its hooks, handlers and subscriptions are registered as one unit (see {@link ServicePlugin}). */
   register<Options>(plugin: ServicePlugin<Options>, ...[options]: undefined extends Options ? [options?: Options] : [options: Options]): this {
-    if (typeof plugin !== 'function') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A plugin must be a function, got ${typeof plugin}.`)
-    // Typed to return nothing, but a JavaScript caller may hand over an async function.
-    const result = (plugin as (target: this, options: Options) => unknown)(this, options as Options)
-    if (result instanceof Promise) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Plugin ${plugin.name || '(anonymous)'} returned a promise: plugins register synchronously.`)
+    applyPlugin<Service, Options>(this, plugin, options as Options)
     return this
   }
 

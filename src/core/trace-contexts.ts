@@ -1,20 +1,16 @@
+import type { MessageInfo } from './pipeline/phases.ts'
+
 /**
  * The context objects kafka-ipc's tracing channels publish, one per operation (docs/lifecycle.md).
  */
 
-/** Published on `kafka-ipc:handle` around one request a service handles (after its drop rules). */
-export interface HandleTrace {
-  readonly service: string
+/**
+ * Published on `kafka-ipc:handle` around one request a service handles (after its drop rules):
+ * what hooks read of it — service, target (`POST /quotes/:id`, or the gather's name), id, caller,
+ * topic, partition, offset, and the caller's application headers (`traceparent` among them).
+ */
+export interface HandleTrace extends Pick<MessageInfo, 'service' | 'target' | 'id' | 'caller' | 'topic' | 'partition' | 'offset' | 'headers'> {
   readonly kind: 'route' | 'stream' | 'gather'
-  /** `POST /quotes`, or the gather's name. */
-  readonly target: string
-  readonly id: string
-  readonly caller: string | undefined
-  readonly topic: string
-  readonly partition: number
-  readonly offset: bigint
-  /** The caller's application headers (`traceparent` among them when it sent one). */
-  readonly headers: Readonly<Record<string, string>>
   /** Set when handling ended: `answered`, `failed`, `timed-out` or `cancelled`. */
   outcome?: string
   /** The status answered, when an answer was sent. */

@@ -12,15 +12,28 @@ import { isKafkaIpcError, RemoteError } from '../../src/core/kafka-ipc-error.ts'
 import { buildMessage, type EnvelopeFields } from '../../src/core/protocol/envelope.ts'
 import type { Policy } from '../../src/core/policy.ts'
 import { topicNames } from '../../src/core/protocol/topic-names.ts'
+import type { Service } from '../../src/core/service.ts'
 import type { IncomingMessage, OutgoingMessage } from '../../src/core/transport.ts'
 import type { MessageKind } from '../../src/core/protocol/envelope.ts'
 import { booked, echo } from './contracts.ts'
-import { type Harness, useKit } from './harness.ts'
+import { type Harness, type TestKit, useKit } from './harness.ts'
 import { waitUntil } from './request-reply.ts'
 
 /** A raw record of any kind on any topic, with the id given. */
 function raw(policy: Policy, topic: string, kind: MessageKind, fields: EnvelopeFields, body: unknown, id = randomUUID()): OutgoingMessage {
   return buildMessage({ topic }, kind, fields, body, policy.codec, policy.maxMessageBytes, undefined, id)
+}
+
+/** An echo service that records what it reports and counts how often its handler ran. */
+function countedEcho(service: TestKit['service']): { app: Service; reported: { error: unknown; context: FailureContext }[]; ran: () => number } {
+  const reported: { error: unknown; context: FailureContext }[] = []
+  const app = service('echo', { onError: (error, context) => reported.push({ error, context }) })
+  let runs = 0
+  app.handle(echo, (request) => {
+    runs++
+    return { ...request.body, responder: 'r' }
+  })
+  return { app, reported, ran: () => runs }
 }
 
 export function dropRulesSuite(harness: () => Harness): void {
@@ -29,13 +42,7 @@ export function dropRulesSuite(harness: () => Harness): void {
   describe('drop rules', () => {
     it('answers only to an inbox of its own prefix: another prefix, a missing or a malformed reply-to drops the request', async () => {
       const { service, transport, policy } = kit()
-      const reported: { error: unknown; context: FailureContext }[] = []
-      const app = service('echo', { onError: (error, context) => reported.push({ error, context }) })
-      let ran = 0
-      app.handle(echo, (request) => {
-        ran++
-        return { ...request.body, responder: 'r' }
-      })
+      const { app, reported, ran } = countedEcho(service)
       await app.listen()
       const foreignInbox = `${policy.prefix}x.inbox.caller.a`
       const watcher = transport()
@@ -46,7 +53,7 @@ export function dropRulesSuite(harness: () => Harness): void {
         raw(policy, topicNames.requests(policy, 'echo'), 'request', { replyTo, deadline: Date.now() + 10_000, method: echo.method, path: echo.path }, { caller: 'c', n: 1 })
       await watcher.send([request(`${foreignInbox}:0`), request(undefined), request('no-colon-here'), request(`${topicNames.inbox(policy, 'caller', 'a')}:x`)])
       await waitUntil(() => app.stats().rejectedReplyTargets === 4, 'the four requests are dropped')
-      assert.equal(ran, 0, 'no handler ran')
+      assert.equal(ran(), 0, 'no handler ran')
       assert.ok(reported.every(({ error, context }) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR') && context.kind === 'message-dropped'))
       // A marker after the drops: anything the service wrote to the foreign inbox would come first.
       await watcher.send([{ ...raw(policy, foreignInbox, 'event', {}, { marker: true }), partition: 0 }])
@@ -57,13 +64,7 @@ export function dropRulesSuite(harness: () => Harness): void {
 
     it('a reply address naming a partition its inbox lacks, or an inbox that does not exist, drops the request before the handler runs', async () => {
       const { service, client, transport, policy } = kit()
-      const reported: { error: unknown; context: FailureContext }[] = []
-      const app = service('echo', { onError: (error, context) => reported.push({ error, context }) })
-      let ran = 0
-      app.handle(echo, (request) => {
-        ran++
-        return { ...request.body, responder: 'r' }
-      })
+      const { app, reported, ran } = countedEcho(service)
       await app.listen()
       const caller = client('caller')
       await caller.ready()
@@ -74,7 +75,7 @@ export function dropRulesSuite(harness: () => Harness): void {
       await transport().send([request(`${inbox.topic}:7`), request(`${inbox.topic}:999999`), request(`${topicNames.inbox(policy, 'ghost', 'gone')}:0`)])
       // The missing inbox is looked for again for about 1.6 s before the request is dropped.
       await waitUntil(() => app.stats().rejectedReplyTargets === 3, 'the three requests are dropped', 10_000)
-      assert.equal(ran, 0, 'no handler ran')
+      assert.equal(ran(), 0, 'no handler ran')
       const messages = reported.map(({ error }) => (error as Error).message)
       assert.ok(reported.every(({ error, context }) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR') && context.kind === 'message-dropped'))
       assert.ok(messages.some((message) => message.includes('no partition 7')), messages.join('\n'))

@@ -9,6 +9,24 @@ import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
 export type Hook<Context> = (context: Context) => void | Promise<void>
 
 /**
+ * Runs a plugin on `target` (a service or a client) at once. Plugins register synchronously: one
+ * that returns a promise — an async function from untyped JavaScript — is refused, since what it
+ * registers after its first await would miss the records already flowing.
+ *
+ * @example
+ * ```ts
+ * applyPlugin(app, (service, { tag }) => { service.addHook('onReceive', ({ state }) => { state['tag'] = tag }) }, { tag: 'a' })
+ * ```
+ */
+export function applyPlugin<Target, Options>(target: Target, plugin: (target: Target, options: Options) => void, options: Options): void {
+  if (typeof plugin !== 'function') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A plugin must be a function, got ${typeof plugin}.`)
+  // Typed to return nothing, but untyped JavaScript may hand over an async function.
+  const run: (target: Target, options: Options) => unknown = plugin
+  const result = run(target, options)
+  if (result instanceof Promise) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Plugin ${plugin.name || '(anonymous)'} returned a promise: plugins register synchronously.`)
+}
+
+/**
  * Hooks by phase. Running a phase nobody hooked costs one lookup: the pipeline asks {@link has}
  * before it builds a context object, so a service without hooks pays nothing for them.
  *
