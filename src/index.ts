@@ -19,6 +19,7 @@ export { Client, type ClientOptions, type ClientPlugin, type ClientStats } from 
 export type { CallArgs, EmitArgs, EmitOptions, GatherAnswer, GatherArgs, GatherResult } from './core/call-types.ts'
 export { Service, type ServiceOptions, type ServicePlugin, type ServiceStats } from './core/service.ts'
 export type { Hook } from './core/pipeline/hooks.ts'
+export type { DecorationValue, DecorationValues, Decorations } from './core/decorations.ts'
 export { diagnostics, type CallTrace, type Diagnostics, type EmitTrace, type EventTrace, type HandleTrace, type TraceChannel, type TraceSubscribers } from './core/diagnostics.ts'
 export type {
   AnswerContext,

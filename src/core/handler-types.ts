@@ -1,4 +1,5 @@
 import type { EventContract, GatherContract, PathParams, RouteContract, StreamContract } from './contracts.ts'
+import type { DecorationValues } from './decorations.ts'
 import type { InferIn, InferOut, Schema } from './schema.ts'
 
 /** A request as a handler sees it: HTTP-shaped, body already validated. */
@@ -27,6 +28,8 @@ export interface HandlerContext {
   status: number
   /** What hooks of this request left for the handler (an authenticated user, a trace span…). */
   readonly state: Record<string, unknown>
+  /** What the service carries for every handler (`service.decorate`): a pool, a configuration. */
+  readonly decorations: DecorationValues
 }
 
 /** What an event handler receives. */
@@ -49,6 +52,8 @@ export interface EventContext {
   readonly offset: bigint
   /** What hooks of this event left for the handler. */
   readonly state: Record<string, unknown>
+  /** What the service carries for every handler (`service.decorate`). */
+  readonly decorations: DecorationValues
 }
 
 type BodyOf<C extends { readonly body: Schema | undefined }> = InferOut<C['body']>

@@ -2,6 +2,7 @@ import { type ChannelHealth, type HealthReport, summarizeHealth } from './channe
 import { Client, type ClientOptions } from './client.ts'
 import type { AnyContract, EventContract, GatherContract, RouteContract, StreamContract } from './contracts.ts'
 import type { EventHandler, HandlerFor } from './handler-types.ts'
+import { DecorationTable, type DecorationValue, type DecorationValues } from './decorations.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState } from './logger.ts'
@@ -64,6 +65,7 @@ export class Service {
   readonly #shutdown = new AbortController()
   readonly #counters: ServiceCounters = { handled: 0, failed: 0, expired: 0, rejectedReplyTargets: 0, malformed: 0, cancelled: 0, undeliverable: 0, eventsHandled: 0, eventsFailed: 0, duplicates: 0 }
   readonly #hooks: HookRegistry<ServiceHooks>
+  readonly #decorations: DecorationTable
   readonly #recentIds: RecentIds
   readonly #options: ServiceOptions
   readonly #onError: ErrorListener
@@ -76,6 +78,7 @@ export class Service {
     this.#onError = options.onError ?? logFailures(this.client.logger)
     this.#recentIds = new RecentIds(this.client.policy.deduplicationWindow)
     this.#hooks = new HookRegistry<ServiceHooks>(this.client.name)
+    this.#decorations = new DecorationTable(this.client.name)
   }
 
   get name(): string {
@@ -128,6 +131,28 @@ export class Service {
     return this
   }
 
+  /**
+   * Adds what every handler of this service reads as `context.decorations[name]` — a database
+   * pool, a configuration — once per name, before listen(). Type it by augmenting
+   * `Decorations`.
+   *
+   * @example
+   * ```ts
+   * app.decorate('db', pool)
+   * app.handle(quote, (request, context) => context.decorations.db.price(request.body))
+   * ```
+   */
+  decorate<Name extends string>(name: Name, value: DecorationValue<Name>): this {
+    if (this.#state !== 'new') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Decorate ${this.name} before listen().`)
+    this.#decorations.set(name, value)
+    return this
+  }
+
+  /** What this service carries for its handlers (see {@link decorate}). */
+  get decorations(): DecorationValues {
+    return this.#decorations.values
+  }
+
   /** Runs a plugin on this service now: its hooks, handlers and subscriptions are registered as one unit (see {@link ServicePlugin}). */
   register<Options>(plugin: ServicePlugin<Options>, ...[options]: undefined extends Options ? [options?: Options] : [options: Options]): this {
     applyPlugin<Service, Options>(this, plugin, options as Options)
@@ -169,6 +194,7 @@ export class Service {
       replyTargets: new ReplyTargets(policy, (topic) => transport.partitionCount(topic)),
       isCopy: (message, id) => this.#recentIds.isRepeat(message.topic, message.partition, id),
       shutdown: this.#shutdown.signal,
+      decorations: this.#decorations.values,
     }
     const route = (topic: string, envelope: Envelope): Routed | undefined => this.#route(topic, envelope)
     const byTopic = new Map([...this.#events].map(([name, subscription]) => [topicNames.event(policy, name), subscription]))

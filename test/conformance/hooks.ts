@@ -207,6 +207,32 @@ export function hooksSuite(harness: () => Harness): void {
       assert.deepEqual([...kinds].sort(), ['event:audited', 'gather:audited', 'route:audited', 'stream:audited'])
     })
 
+    it('a plugin decorates the service: every handler, of routes and events, reads the decoration from its context', async () => {
+      const { service, client } = kit()
+      const seen: unknown[] = []
+      const withPricing: ServicePlugin<{ rate: number }> = (app, { rate }) => {
+        app.decorate('pricing', { rate })
+      }
+      const app = service('echo').register(withPricing, { rate: 3 })
+      app.handle(echo, (request, context) => {
+        seen.push(context.decorations['pricing'])
+        return { ...request.body, responder: 'r' }
+      })
+      app.on(booked, (_event, context) => {
+        seen.push(context.decorations['pricing'])
+      })
+      assert.throws(() => app.decorate('pricing', 'again'), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT') && /already has/.test(error.message))
+      assert.throws(() => app.decorate('__proto__', {}), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT'))
+      await app.listen()
+      assert.throws(() => app.decorate('late', 1), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT') && /before listen/.test(error.message))
+      const caller = client('caller')
+      await caller.call(echo, { body: { caller: 'c', n: 1 } })
+      await caller.emit(booked, { id: 'B1', seq: 1 })
+      await waitUntil(() => seen.length === 2, 'both handlers ran')
+      assert.deepEqual(seen, [{ rate: 3 }, { rate: 3 }])
+      assert.equal(app.decorations['pricing'], seen[0], 'one object for every handler, not a copy per message')
+    })
+
     it('refuses unknown phases, hooks that are not functions, async plugins and hooks added after listen()', async () => {
       const { service } = kit()
       const app = service('echo')

@@ -81,7 +81,7 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
     phase = 'handler'
     await subscription.handler(
       { id: envelope.id, name, headers, body, key: message.key, source: envelope.service },
-      { signal: deps.shutdown, topic: message.topic, partition: message.partition, offset: message.offset, state },
+      { signal: deps.shutdown, topic: message.topic, partition: message.partition, offset: message.offset, state, decorations: deps.decorations },
     )
     counters.eventsHandled++
   } catch (error) {

@@ -142,7 +142,7 @@ async function runHandler({ deps, envelope, message, found, replyTarget, deadlin
     }
     phase = 'handler'
     const request: IncomingRequest = { id: envelope.id, method: envelope.method ?? 'POST', path: envelope.path ?? '/', params, headers, body, key: message.key }
-    const context: HandlerContext = { signal: controller.signal, deadline, caller: envelope.service, status: 200, state }
+    const context: HandlerContext = { signal: controller.signal, deadline, caller: envelope.service, status: 200, state, decorations: deps.decorations }
     if (registered.kind === 'stream') {
       await streamItems(deps, registered, request, context, (kind, fields, item) => answers.send(kind, fields, item))
     } else {

@@ -1,4 +1,5 @@
 import type { GatherContract, RouteContract, StreamContract } from '../contracts.ts'
+import type { DecorationValues } from '../decorations.ts'
 import type { HandlerContext, IncomingRequest } from '../handler-types.ts'
 import { type ErrorListener, type FailureKind, recordContext } from '../failure.ts'
 import type { Envelope } from '../protocol/envelope.ts'
@@ -57,6 +58,8 @@ export interface ServicePipelineDeps {
   readonly isCopy: (message: IncomingMessage, id: string) => boolean
   /** Aborts every handler when the service closes. */
   readonly shutdown: AbortSignal
+  /** What the service carries for every handler. */
+  readonly decorations: DecorationValues
 }
 
 /** Reports a failure with its phase and the record's context, through the service's onError. */
