@@ -3,6 +3,7 @@ import { checkServiceName, type EventContract, fillPath, type GatherContract, ty
 import { type HealthReport, summarizeHealth } from './channel-health.ts'
 import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
 import { ConsumerWatch } from './consumer-watch.ts'
+import { KnownTopics } from './known-topics.ts'
 import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState, type Logger, stderrLogger } from './logger.ts'
 import type { CallTrace, EmitTrace } from './trace-contexts.ts'
@@ -90,9 +91,7 @@ export class Client {
   readonly policy: Policy
   readonly #transport: Transport
   readonly #pending = new PendingCalls()
-  readonly #ensured = new Map<string, Promise<void>>()
-  /** Topics known to exist: a call to one of them starts without awaiting anything. */
-  readonly #known = new Set<string>()
+  readonly #topics: KnownTopics
   readonly #consumers: ConsumerWatch
   readonly #onError: ErrorListener
   readonly logger: Logger
@@ -119,6 +118,7 @@ export class Client {
     this.policy = options.policy ?? defaultPolicy
     this.#sendOptions = { compression: this.policy.compression }
     this.#transport = options.transport
+    this.#topics = new KnownTopics(options.transport, this.policy)
     this.logger = options.logger ?? stderrLogger()
     this.#onError = options.onError ?? logFailures(this.logger)
     this.#consumers = new ConsumerWatch((service) => this.#transport.groupMembers(topicNames.group(this.policy, service)))
@@ -133,7 +133,7 @@ export class Client {
       prepare: (kind, topic, service) => {
         this.#assertOpen()
         // Every call after the first finds the inbox open and the topic known: nothing to await.
-        if (this.#inbox !== undefined && this.#known.has(topic)) return this.#inbox.address
+        if (this.#inbox !== undefined && this.#topics.isKnown(topic)) return this.#inbox.address
         return this.#prepare(kind, topic, service)
       },
       send: (message, timeout) => this.#sendWithin(message, timeout),
@@ -250,7 +250,7 @@ export class Client {
   }
 
   async #emit(contract: EventContract, body: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
-    await this.#ensureTopic(topic, this.policy.retentionMs.events, this.policy.autoCreateTopics)
+    if (!this.#topics.isKnown(topic)) await this.#topics.ensure(topic, this.policy.retentionMs.events, this.policy.autoCreateTopics)
     const valid = await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`)
     const id = newMessageId()
     if (trace !== undefined) trace.id = id
@@ -330,40 +330,10 @@ export class Client {
 
   async #prepare(kind: ExchangeKind, topic: string, service: string | undefined): Promise<string | undefined> {
     await this.#openInbox()
-    if (kind === 'gather' || service === undefined) await this.#ensureTopic(topic, this.policy.retentionMs.requests, this.policy.autoCreateTopics)
-    else await this.#ensureRequestTopic(topic, service)
-    this.#known.add(topic)
+    if (kind === 'gather' || service === undefined) await this.#topics.ensure(topic, this.policy.retentionMs.requests, this.policy.autoCreateTopics)
+    else await this.#topics.ensureRequests(topic, service)
     return this.#inbox?.address
   }
-
-  #ensureTopic(topic: string, retentionMs: number, create: boolean): Promise<void> {
-    let ensured = this.#ensured.get(topic)
-    if (ensured === undefined) {
-      ensured = this.#transport.ensureTopics([{ name: topic, partitions: this.policy.partitions, replication: this.policy.replication, retentionMs }], create)
-      ensured.catch(() => this.#ensured.delete(topic))
-      this.#ensured.set(topic, ensured)
-    }
-    return ensured
-  }
-
-  /**
-   * A service's request topic is its own: it creates it in listen(). A caller never does, so a
-   * typo in a service name fails at once, naming the topic, instead of creating a topic nobody
-   * reads and timing out like a slow service (docs/decisions/0005-callers-do-not-create-request-topics.md).
-   */
-  async #ensureRequestTopic(topic: string, service: string): Promise<void> {
-    try {
-      await this.#ensureTopic(topic, this.policy.retentionMs.requests, false)
-    } catch (error) {
-      if (!isKafkaIpcError(error, 'KIPC_TOPIC_MISSING')) throw error
-      throw new KafkaIpcError(
-        'KIPC_UNKNOWN_SERVICE',
-        `No service named ${service} has ever listened with prefix ${this.policy.prefix}: its request topic ${topic} does not exist. Check the service name in the contract, or start ${service} first.`,
-        { details: { service, topic } },
-      )
-    }
-  }
-
 
   #assertOpen(): void {
     if (this.#closed) throw closedError(this.name)
