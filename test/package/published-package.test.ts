@@ -72,7 +72,7 @@ describe('the published package, installed from its tarball', { timeout: 5 * 60_
     await writeFile(join(project, 'entry-points.ts'), entryPointsProgram)
     await typecheck(project, 'tsconfig.json')
     const { stdout } = await run(process.execPath, ['entry-points.ts'], { cwd: project, env: { ...process.env, KAFKA_BROKERS: brokers().join(',') }, timeout: 60_000 })
-    assert.match(stdout, /memory: 3\nkafka: 42\n/)
+    assert.match(stdout, /memory: 3\nkafka: 42\nhooks: onReceive preHandler onSend onResponse\ntraced: call\n/)
   })
 
   it("runs the README's files as written: a service, a caller that exits, a unit test, and a shutdown on SIGTERM", async () => {
@@ -140,7 +140,7 @@ async function waitFor(condition: () => boolean, explain: () => string, timeoutM
 
 /** Every entry point, in a project where only kafka-ipc, zod and TypeScript are installed. */
 const entryPointsProgram = `
-import { createClient, createService, definePolicy, isKafkaIpcError, route, type HealthReport } from 'kafka-ipc'
+import { createClient, createService, definePolicy, diagnostics, isKafkaIpcError, route, type HealthReport, type ServicePlugin } from 'kafka-ipc'
 import { MemoryBroker, memoryTransport } from 'kafka-ipc/memory'
 import { cacheDir, LocalKafka, type LocalKafkaOptions } from 'kafka-ipc/local-kafka'
 import { z } from 'zod'
@@ -156,9 +156,23 @@ console.log('memory:', (await memoryCaller.call(add, { body: { a: 1, b: 2 } })).
 await memoryCaller.close()
 await inMemory.close()
 
+declare module 'kafka-ipc' {
+  interface Decorations {
+    offset: number
+  }
+}
+const phases: string[] = []
+const withOffset: ServicePlugin<{ offset: number }> = (app, { offset }) => {
+  app.decorate('offset', offset)
+  for (const phase of ['onReceive', 'preHandler', 'onSend', 'onResponse'] as const) app.addHook(phase, () => { phases.push(phase) })
+}
+const traced: string[] = []
+const subscriber = { asyncEnd: (trace: { kind: string }) => { traced.push(trace.kind) } }
+diagnostics.call.subscribe(subscriber)
+
 const policy = definePolicy({ prefix: 'pkg-' + crypto.randomUUID().slice(0, 8), partitions: 1 })
-const onKafka = createService({ name: 'math', policy })
-onKafka.handle(add, (request) => ({ sum: request.body.a + request.body.b }))
+const onKafka = createService({ name: 'math', policy }).register(withOffset, { offset: 0 })
+onKafka.handle(add, (request, context) => ({ sum: request.body.a + request.body.b + context.decorations.offset }))
 await onKafka.listen()
 const kafkaCaller = createClient({ name: 'caller', policy })
 const report: HealthReport = onKafka.health()
@@ -171,4 +185,7 @@ try {
 }
 await kafkaCaller.close()
 await onKafka.close()
+diagnostics.call.unsubscribe(subscriber)
+console.log('hooks:', phases.join(' '))
+console.log('traced:', traced.join(' '))
 `
