@@ -1,7 +1,7 @@
 // The other direction of raw-client.test.ts: a kafka-ipc Client writes, and a plain Kafka
 // consumer reads its records with nothing but docs/protocol.md §3: the header set of a request, a
 // gather request, an event and a cancel, in the documented order, with the key and the value. If
-// the code and the document drift apart, this test fails. Nothing from src/core/wire.ts is used on
+// the code and the document drift apart, this test fails. Nothing from src/core/protocol/ is used on
 // the raw side on purpose.
 import assert from 'node:assert/strict'
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka'
