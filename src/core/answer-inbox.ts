@@ -69,10 +69,10 @@ export class AnswerInbox {
       // One record, several items: each goes on as the item it would have been, seq by seq.
       const first = envelope.seq ?? 0
       ;(body as unknown[]).forEach((item, index) => {
-        pending.deliver(envelope.correlation, { kind: 'item', body: item, status: envelope.status, service: envelope.service, seq: first + index, replyTo: envelope.replyTo })
+        pending.deliver(envelope.correlation, { kind: 'item', body: item, status: envelope.status, service: envelope.service, seq: first + index, replyTo: envelope.replyTo, wireHeaders: message.headers })
       })
       return
     }
-    pending.deliver(envelope.correlation, { kind: envelope.kind, body, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo })
+    pending.deliver(envelope.correlation, { kind: envelope.kind, body, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers })
   }
 }

@@ -23,6 +23,8 @@ export interface Answer {
   readonly seq: number | undefined
   /** The responder's inbox, carried by stream items so a cancel reaches the right instance. */
   readonly replyTo: string | undefined
+  /** The record's headers as received, envelope included; read only when a hook asks for them. */
+  readonly wireHeaders?: ReadonlyMap<string, string> | undefined
 }
 
 /** Counters a client exposes through stats(). */

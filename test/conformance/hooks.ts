@@ -140,8 +140,13 @@ export function hooksSuite(harness: () => Harness): void {
       caller.addHook('beforeSend', ({ setHeader }) => {
         setHeader('x-tenant', 'acme')
       })
+      const answerHeaders: Record<string, string>[] = []
+      caller.addHook('onAnswer', ({ headers }) => {
+        answerHeaders.push({ ...headers })
+      })
       await caller.call(echo, { body: { caller: 'c', n: 1 }, headers: { 'x-own': 'kept' } })
       assert.deepEqual([seenByHandler['x-tenant'], seenByHandler['x-own']], ['acme', 'kept'])
+      assert.deepEqual(answerHeaders, [{ 'content-type': 'application/json', 'x-served-by': 'echo reply' }], 'the caller’s onAnswer hook reads the header the responder’s onSend hook added')
       // The answer's headers, read raw from an inbox of our own.
       const reader = transport()
       const received: IncomingMessage[] = []

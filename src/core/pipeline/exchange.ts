@@ -6,7 +6,7 @@ import type { Answer, PendingCalls } from '../pending-calls.ts'
 import type { Policy } from '../policy.ts'
 import { buildMessage } from '../protocol/envelope.ts'
 import { remoteError } from '../protocol/error-body.ts'
-import { checkOutgoingHeaders } from '../protocol/headers.ts'
+import { checkOutgoingHeaders, userHeaders } from '../protocol/headers.ts'
 import { newMessageId } from '../protocol/message-id.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import type { OutgoingMessage } from '../transport.ts'
@@ -132,7 +132,8 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
         spec.receive(answer, exchange)
         return
       }
-      const context = { ...info, answer: answer.kind, status: answer.status, service: answer.service, body: answer.body }
+      const headers = answer.wireHeaders === undefined ? noHeaders : userHeaders(answer.wireHeaders)
+      const context = { ...info, answer: answer.kind, status: answer.status, service: answer.service, body: answer.body, headers }
       previous = (previous ?? Promise.resolve()).then(() => runHooks(deps, 'onAnswer', context, info)).then(() => {
         spec.receive(answer, exchange)
       })
@@ -148,6 +149,8 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
   })
   return exchange
 }
+
+const noHeaders: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>)
 
 /** The application's headers plus those `beforeSend` hooks add; a hook's KafkaIpcError fails the call before anything is sent. */
 async function withHookHeaders(hooks: HookRegistry<ClientHooks>, headers: Map<string, string>, info: ExchangeInfo, body: unknown): Promise<Map<string, string>> {

@@ -147,6 +147,8 @@ export interface AnswerContext extends ExchangeInfo {
   /** The answering service. */
   readonly service: string | undefined
   readonly body: unknown
+  /** The answer's application headers (those its responder's `onSend` hooks added among them), without the envelope. */
+  readonly headers: Readonly<Record<string, string>>
 }
 
 /** `onCallError`: the exchange failed — an error answer, a timeout, a cancel, a local failure. Read-only. */
