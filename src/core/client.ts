@@ -10,7 +10,7 @@ import type { CallTrace, EmitTrace } from './trace-contexts.ts'
 import { channels, traced } from './tracing.ts'
 import { AnswerInbox } from './answer-inbox.ts'
 import { PendingCalls } from './pending-calls.ts'
-import { type ExchangeDeps, eventHeaders, startExchange } from './pipeline/exchange.ts'
+import { beforeSendHeaders, type ExchangeDeps, exchangeTarget, startExchange } from './pipeline/exchange.ts'
 import { collectGather } from './pipeline/gather-collector.ts'
 import { openStream } from './pipeline/stream-call.ts'
 import { applyPlugin, type Hook, HookRegistry } from './pipeline/hooks.ts'
@@ -188,7 +188,7 @@ export class Client {
     const args: RequestArgs = callArgs ?? {}
     // Checked here rather than in traced(): an untraced call builds no closures and no target string.
     if (!channels.call.hasSubscribers) return this.#call(contract, args, undefined)
-    return traced(channels.call, (): CallTrace => ({ client: this.name, kind: 'call', target: `${contract.service} ${contract.method} ${contract.path}`, topic: topicNames.requests(this.policy, contract.service) }), (trace) => this.#call(contract, args, trace))
+    return traced(channels.call, (): CallTrace => ({ client: this.name, kind: 'call', target: exchangeTarget({ service: contract.service, method: contract.method, route: contract.path }), topic: topicNames.requests(this.policy, contract.service) }), (trace) => this.#call(contract, args, trace))
   }
 
   async #call<C extends RouteContract>(contract: C, args: RequestArgs, trace: CallTrace | undefined): Promise<InferOut<C['reply']>> {
@@ -254,7 +254,8 @@ export class Client {
     const valid = await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`)
     const id = newMessageId()
     if (trace !== undefined) trace.id = id
-    const headers = this.#hooks.has('beforeSend') ? await eventHeaders(this.#hooks, checkOutgoingHeaders(options.headers), { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid) : checkOutgoingHeaders(options.headers)
+    let headers = checkOutgoingHeaders(options.headers)
+    if (this.#hooks.has('beforeSend')) headers = await beforeSendHeaders(this.#hooks, headers, { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid)
     const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, valid, this.policy.codec, this.policy.maxMessageBytes, headers, id)
     // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
     await this.#sendWithin(message, this.policy.timeoutMs)

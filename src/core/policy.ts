@@ -173,7 +173,8 @@ export function loadPolicy(options: { readonly file?: string; readonly env?: Env
   return definePolicy({ ...options.base, ...fromFile, ...(fromEnv as PolicyInput) })
 }
 
-const fileKeys = new Set(['prefix', 'partitions', 'replication', 'retentionMs', 'timeoutMs', 'maxTimeoutMs', 'autoCreateTopics', 'maxMessageBytes', 'exposeErrorStack', 'validateReplies', 'maxInFlight', 'eventsStartFrom', 'compression', 'deduplicationWindow'])
+// Every setting but the codec, which only code can give.
+const fileKeys = new Set(Object.keys(defaultPolicy).filter((key) => key !== 'codec'))
 
 function readConfigFile(file: string): PolicyInput {
   let parsed: unknown

@@ -176,8 +176,11 @@ export class Service {
     this.#state = 'starting'
     const { policy } = this.client
     const transport = this.#options.transport
-    const requestTopics = [...(this.#hasRoutes() ? [topicNames.requests(policy, this.name)] : []), ...[...this.#gathers.keys()].map((name) => topicNames.gather(policy, name))]
-    const eventTopics = [...this.#events.keys()].map((name) => topicNames.event(policy, name))
+    // Handlers by the topic their records come from: a record is routed by a map lookup, no name parsed.
+    const gathersByTopic = new Map([...this.#gathers].map(([name, registered]) => [topicNames.gather(policy, name), registered]))
+    const eventsByTopic = new Map([...this.#events].map(([name, subscription]) => [topicNames.event(policy, name), subscription]))
+    const requestTopics = [...(this.#hasRoutes() ? [topicNames.requests(policy, this.name)] : []), ...gathersByTopic.keys()]
+    const eventTopics = [...eventsByTopic.keys()]
     const spec = (name: string, retentionMs: number): TopicSpec => ({ name, partitions: policy.partitions, replication: policy.replication, retentionMs })
     await transport.ensureTopics([...requestTopics.map((name) => spec(name, policy.retentionMs.requests)), ...eventTopics.map((name) => spec(name, policy.retentionMs.events))], policy.autoCreateTopics)
     await this.client.ready()
@@ -196,9 +199,8 @@ export class Service {
       shutdown: this.#shutdown.signal,
       decorations: this.#decorations.values,
     }
-    const route = (topic: string, envelope: Envelope): Routed | undefined => this.#route(topic, envelope)
-    const byTopic = new Map([...this.#events].map(([name, subscription]) => [topicNames.event(policy, name), subscription]))
-    const subscribed = (topic: string): Subscribed | undefined => byTopic.get(topic)
+    const route = (topic: string, envelope: Envelope): Routed | undefined => this.#route(gathersByTopic.get(topic), envelope)
+    const subscribed = (topic: string): Subscribed | undefined => eventsByTopic.get(topic)
     if (requestTopics.length > 0) {
       await this.#keep(
         transport.subscribe({
@@ -316,10 +318,8 @@ export class Service {
     }
   }
 
-  /** A request's handler: the gather its topic names, else the route matching its method and path. */
-  #route(topic: string, envelope: Envelope): Routed | undefined {
-    const parsed = topicNames.parse(this.client.policy, topic)
-    const gathered = parsed?.kind === 'gather' ? this.#gathers.get(parsed.name) : undefined
+  /** A request's handler: the gather of its topic, else the route matching its method and path. */
+  #route(gathered: Registered | undefined, envelope: Envelope): Routed | undefined {
     if (gathered !== undefined) return { registered: gathered, params: {} }
     const routed = this.#router.match(envelope.method ?? '', envelope.path ?? '')
     return routed === undefined ? undefined : { registered: routed.value, params: routed.params }

@@ -1,8 +1,7 @@
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { buildMessage, type Envelope, type EnvelopeFields } from '../protocol/envelope.ts'
-import type { WireHeaders } from '../protocol/headers.ts'
 import { errorBody } from '../protocol/error-body.ts'
-import { checkOutgoingHeaders } from '../protocol/headers.ts'
+import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
 import type { IncomingMessage } from '../transport.ts'
 import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
@@ -34,23 +33,31 @@ export class Answers {
     this.#info = info
   }
 
+  /** Sends one answer through the `onSend` hooks; a hook's failure is thrown and nothing is sent. */
   async send(kind: AnswerKind, fields: EnvelopeFields, body: unknown): Promise<void> {
+    const added = this.#deps.hooks.has('onSend') ? await this.#onSendHeaders(kind, fields.status ?? 200, body) : undefined
+    await this.#deliver(kind, fields, body, added)
+  }
+
+  /** The headers the `onSend` hooks add to one answer. */
+  async #onSendHeaders(kind: AnswerKind, status: number, body: unknown): Promise<WireHeaders> {
+    const extra: Record<string, string> = Object.create(null) as Record<string, string>
+    await this.#deps.hooks.run('onSend', {
+      ...this.#info(),
+      answer: kind,
+      status,
+      body,
+      setHeader: (name, value) => {
+        extra[name] = value
+      },
+    })
+    return checkOutgoingHeaders(extra)
+  }
+
+  /** Writes one answer to the caller's inbox partition. */
+  async #deliver(kind: AnswerKind, fields: EnvelopeFields, body: unknown, added: WireHeaders | undefined): Promise<void> {
     const { policy, service } = this.#deps
     const status = fields.status ?? 200
-    let added: WireHeaders | undefined
-    if (this.#deps.hooks.has('onSend')) {
-      const extra: Record<string, string> = Object.create(null) as Record<string, string>
-      await this.#deps.hooks.run('onSend', {
-        ...this.#info(),
-        answer: kind,
-        status,
-        body,
-        setHeader: (name, value) => {
-          extra[name] = value
-        },
-      })
-      added = checkOutgoingHeaders(extra)
-    }
     const record = buildMessage(this.#to, kind, { correlation: this.#envelope.id, service, ...fields }, body, policy.codec, policy.maxMessageBytes, added)
     try {
       await this.#deps.transport.send([record], this.#sendOptions)
@@ -85,12 +92,14 @@ export class Answers {
     reportFailure(this.#deps, kind, phase, error, this.#message, this.#envelope, requestTarget(this.#envelope))
     if (this.#deps.hooks.has('onError')) await runReported(this.#deps, 'onError', { ...this.#info(), error, phase }, this.#message, this.#envelope)
     const { status, body } = errorBody(error, this.#deps.policy.exposeErrorStack)
-    await this.send('error', { status }, body).catch(async (sendError: unknown) => {
-      if (sendError === this.#undelivered) return
+    let added: WireHeaders | undefined
+    try {
+      added = this.#deps.hooks.has('onSend') ? await this.#onSendHeaders('error', status, body) : undefined
+    } catch (hookError) {
       // An onSend hook refused the error answer itself: reported, and the error goes out without its headers.
-      reportFailure(this.#deps, 'handler-failed', 'onSend', sendError, this.#message, this.#envelope, requestTarget(this.#envelope))
-      const record = buildMessage(this.#to, 'error', { correlation: this.#envelope.id, service: this.#deps.service, status }, body, this.#deps.policy.codec, this.#deps.policy.maxMessageBytes)
-      await this.#deps.transport.send([record], this.#sendOptions).catch(() => undefined)
-    })
+      reportFailure(this.#deps, 'handler-failed', 'onSend', hookError, this.#message, this.#envelope, requestTarget(this.#envelope))
+    }
+    // Counted and reported by #deliver when the broker does not take it.
+    await this.#deliver('error', { status }, body, added).catch(() => undefined)
   }
 }

@@ -11,7 +11,7 @@ import { topicNames } from '../protocol/topic-names.ts'
 import { validate } from '../schema.ts'
 import type { IncomingMessage } from '../transport.ts'
 import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
-import { dropRecord, messageInfo, reportFailure, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+import { dropRecord, messageInfo, noHooks, reportFailure, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 
 /** An event subscription: its contract and handler. */
 export interface Subscribed {
@@ -64,7 +64,7 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
   const startedAt = Date.now()
   const state: Record<string, unknown> = {}
   let info: MessageInfo | undefined
-  const infoOf = (): MessageInfo => (info ??= messageInfo(deps, 'event', name, message, envelope, headers, state))
+  const infoOf = hooks.isEmpty ? noHooks : (): MessageInfo => (info ??= messageInfo(deps, 'event', name, message, envelope, headers, state))
   let phase: FailedPhase = 'onReceive'
   let outcome: Outcome = 'handled'
   try {

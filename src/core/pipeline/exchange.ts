@@ -83,7 +83,8 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
   if (spec.trace !== undefined) spec.trace.id = id
   // What hooks read: built only for a client that has hooks.
   const info: ExchangeInfo | undefined = hooks.isEmpty ? undefined : { client: deps.client, kind: spec.kind, target: exchangeTarget(spec), id, topic: spec.topic }
-  const headers = info !== undefined && hooks.has('beforeSend') ? await withHookHeaders(hooks, checkOutgoingHeaders(args.headers), info, args.body) : checkOutgoingHeaders(args.headers)
+  let headers = checkOutgoingHeaders(args.headers)
+  if (info !== undefined && hooks.has('beforeSend')) headers = await beforeSendHeaders(hooks, headers, info, args.body)
   const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: Date.now() + timeout, method: spec.method, path: spec.path, service: deps.client }, args.body, policy.codec, policy.maxMessageBytes, headers, id)
 
   const failWith = (error: Error): void => {
@@ -152,8 +153,17 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
 
 const noHeaders: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>)
 
-/** The application's headers plus those `beforeSend` hooks add; a hook's KafkaIpcError fails the call before anything is sent. */
-async function withHookHeaders(hooks: HookRegistry<ClientHooks>, headers: Map<string, string>, info: ExchangeInfo, body: unknown): Promise<Map<string, string>> {
+/**
+ * The application's headers plus those the `beforeSend` hooks add — of a request or an event; a
+ * hook's KafkaIpcError fails the call before anything is sent. Callers skip it when no
+ * `beforeSend` hook is registered.
+ *
+ * @example
+ * ```ts
+ * if (hooks.has('beforeSend')) headers = await beforeSendHeaders(hooks, headers, info, body)
+ * ```
+ */
+export async function beforeSendHeaders(hooks: HookRegistry<ClientHooks>, headers: Map<string, string>, info: ExchangeInfo, body: unknown): Promise<Map<string, string>> {
   const added: Record<string, string> = Object.create(null) as Record<string, string>
   await hooks.run('beforeSend', {
     ...info,
@@ -165,18 +175,6 @@ async function withHookHeaders(hooks: HookRegistry<ClientHooks>, headers: Map<st
   })
   for (const [name, value] of checkOutgoingHeaders(added)) headers.set(name, value)
   return headers
-}
-
-/**
- * The `beforeSend` hooks of an event: the same header rules as a request's.
- *
- * @example
- * ```ts
- * const headers = await eventHeaders(hooks, checkOutgoingHeaders(options.headers), info, body)
- * ```
- */
-export function eventHeaders(hooks: HookRegistry<ClientHooks>, headers: Map<string, string>, info: ExchangeInfo, body: unknown): Promise<Map<string, string>> {
-  return withHookHeaders(hooks, headers, info, body)
 }
 
 async function runHooks<P extends 'onAnswer' | 'onCallError'>(deps: ExchangeDeps, phase: P, context: ClientHooks[P], info: ExchangeInfo): Promise<void> {

@@ -10,7 +10,7 @@ import type { RefusedTarget, ReplyTarget } from '../protocol/reply-targets.ts'
 import { validate } from '../schema.ts'
 import type { IncomingMessage } from '../transport.ts'
 import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
-import { dropRecord, handledTarget, messageInfo, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+import { dropRecord, handledTarget, messageInfo, noHooks, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 import { checkStatus, streamItems } from './stream-items.ts'
 import { Answers } from './answers.ts'
 
@@ -163,9 +163,4 @@ async function runHandler({ deps, envelope, message, found, replyTarget, deadlin
     deps.running.finish(envelope.id)
   }
   await finish(outcome, failure)
-}
-
-/** The info builder of a service without hooks: no phase asks for it. */
-function noHooks(): never {
-  throw new Error('kafka-ipc: no hook is registered, so no hook context is built')
 }

@@ -104,6 +104,11 @@ export function handledTarget(found: Routed | undefined, envelope: Pick<Envelope
   return contract.kind === 'gather' ? contract.name : `${contract.method} ${contract.path}`
 }
 
+/** The info builder of a service without hooks: no phase asks for it, so none is built per record. */
+export function noHooks(): never {
+  throw new Error('kafka-ipc: no hook is registered, so no hook context is built')
+}
+
 /** What hooks read about a record: built once per record, and only when some hook is registered. */
 export function messageInfo(deps: ServicePipelineDeps, kind: HandledKind, target: string, message: IncomingMessage, envelope: Envelope, headers: Readonly<Record<string, string>>, state: Record<string, unknown>): MessageInfo {
   return { service: deps.service, kind, target, id: envelope.id, caller: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, headers, state }

@@ -50,7 +50,7 @@ export class ReplyTargets {
   readonly #policy: Policy
   readonly #count: PartitionCounter
   /** Lookups under way, shared by the requests that wait on them. */
-  readonly #known = new Map<string, Promise<number | undefined>>()
+  readonly #lookups = new Map<string, Promise<number | undefined>>()
   /** Partition counts the broker gave: a request from a known inbox is checked without waiting. */
   readonly #counts = new Map<string, number>()
 
@@ -73,30 +73,28 @@ export class ReplyTargets {
 
   /** The partition count, NaN when the broker could not tell, undefined when the topic does not exist. */
   #partitions(topic: string): Promise<number | undefined> {
-    let known = this.#known.get(topic)
-    if (known === undefined) {
-      known = this.#lookUp(topic)
-      this.#known.set(topic, known)
+    let lookup = this.#lookups.get(topic)
+    if (lookup === undefined) {
+      lookup = this.#lookUp(topic).finally(() => this.#lookups.delete(topic))
+      this.#lookups.set(topic, lookup)
     }
-    return known
+    return lookup
   }
 
+  /** Asks the broker, and again through the grace while it does not know the topic. Only a count found is remembered. */
   async #lookUp(topic: string): Promise<number | undefined> {
     for (const pause of [0, ...missingInboxGraceMs]) {
       if (pause > 0) await sleep(pause)
       const count = await this.#count(topic).catch(() => Number.NaN)
-      if (count !== undefined && !Number.isNaN(count)) {
-        this.#known.delete(topic)
+      // A broker that cannot tell is not asked again now, nor is its silence kept for later.
+      if (Number.isNaN(count)) return count
+      if (count !== undefined) {
         if (this.#counts.size >= rememberedInboxes) this.#counts.delete(this.#counts.keys().next().value ?? '')
         this.#counts.set(topic, count)
         return count
       }
-      // Unknown to the broker now: neither a missing inbox nor a broken broker is kept for later.
-      if (Number.isNaN(count) || pause === missingInboxGraceMs.at(-1)) {
-        this.#known.delete(topic)
-        return count
-      }
     }
+    // Still unknown after the grace: this inbox does not exist (it may be created later).
     return undefined
   }
 }
