@@ -16,9 +16,14 @@
 import './assert-supported-node.ts'
 export { createClient, createService, type CreateOptions } from './create.ts'
 export { Client, type ClientOptions, type ClientPlugin, type ClientStats } from './core/client.ts'
-export type { CallArgs, EmitArgs, EmitOptions, GatherAnswer, GatherArgs, GatherResult } from './core/call-types.ts'
+export type { CallArgs, CallResponse, EmitArgs, EmitOptions, GatherAnswer, GatherArgs, GatherResult } from './core/call-types.ts'
 export { Service, type ServiceOptions, type ServicePlugin, type ServiceStats } from './core/service.ts'
 export type { Hook } from './core/pipeline/hooks.ts'
+export type { FetchHandler } from './core/pipeline/service-pipeline.ts'
+export type { KafkaFetchInit } from './core/pipeline/fetch-call.ts'
+export { reply, Reply, type ReplyInit } from './core/http/reply.ts'
+export type { QueryInit } from './core/http/query.ts'
+export { codeForStatus, errorFromHttp, errorToHttp, statusCodes } from './core/http/error-status.ts'
 export type { DecorationValue, DecorationValues, Decorations } from './core/decorations.ts'
 export { diagnostics, type CallTrace, type Diagnostics, type EmitTrace, type EventTrace, type HandleTrace, type TraceChannel, type TraceSubscribers } from './core/diagnostics.ts'
 export type {
@@ -59,7 +64,7 @@ export {
   type RouteSpec,
   type StreamContract,
 } from './core/contracts.ts'
-export type { EventContext, EventHandler, GatherHandler, HandlerContext, HandlerFor, IncomingEvent, IncomingRequest, RouteHandler, StreamHandler } from './core/handler-types.ts'
+export type { EventContext, EventHandler, GatherHandler, HandlerContext, HandlerFor, IncomingEvent, IncomingRequest, RouteHandler, RouteResult, StreamHandler } from './core/handler-types.ts'
 export type { CallOptions } from './core/pending-calls.ts'
 export { RemoteStream } from './core/remote-stream.ts'
 export { typed, type InferIn, type InferOut, type Schema } from './core/schema.ts'

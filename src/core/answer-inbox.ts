@@ -3,7 +3,8 @@ import { recordContext } from './failure.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import type { PendingCalls } from './pending-calls.ts'
 import type { Policy } from './policy.ts'
-import { type Envelope, readEnvelope } from './protocol/envelope.ts'
+import { type Envelope, readEnvelope, wireHeader } from './protocol/envelope.ts'
+import { decodeBody } from './protocol/bodies.ts'
 import { checkBodySize } from './protocol/body-size.ts'
 import { type AcceptedKinds, checkKind } from './protocol/record-checks.ts'
 import type { RunningRequests } from './running-requests.ts'
@@ -59,7 +60,7 @@ export class AnswerInbox {
     }
     let body: unknown
     try {
-      body = policy.codec.decode(message.value)
+      body = decodeBody(message.value, message.headers.get(wireHeader.contentType), policy.codec)
       if (envelope.kind === 'items' && (!Array.isArray(body) || body.length === 0)) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', 'An items record must carry a non-empty array.')
     } catch (error) {
       pending.deliver(envelope.correlation, { kind: 'error', body: { code: 'KIPC_PROTOCOL_ERROR', message: (error as Error).message }, status: 502, service: envelope.service, seq: undefined, replyTo: undefined })
@@ -73,6 +74,6 @@ export class AnswerInbox {
       })
       return
     }
-    pending.deliver(envelope.correlation, { kind: envelope.kind, body, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers })
+    pending.deliver(envelope.correlation, { kind: envelope.kind, body, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers, raw: message.value })
   }
 }

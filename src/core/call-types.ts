@@ -28,6 +28,14 @@ export interface RequestArgs extends CallOptions {
   readonly params?: Readonly<Record<string, string>> | undefined
 }
 
+/** A reply whole, as {@link Client.request} gives it: status, the responder's headers, and the body. */
+export interface CallResponse<Body> {
+  readonly status: number
+  /** Response headers, lowercase, without the kafka-ipc envelope (`content-type` included). */
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: Body
+}
+
 /** Options of {@link Client.emit}. */
 export interface EmitOptions {
   /** Ordering key: events with the same key reach each subscriber in order. */

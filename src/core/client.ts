@@ -1,4 +1,4 @@
-import type { ArgsTuple, CallArgs, EmitArgs, EmitOptions, GatherArgs, GatherResult, RequestArgs } from './call-types.ts'
+import type { ArgsTuple, CallArgs, CallResponse, EmitArgs, EmitOptions, GatherArgs, GatherResult, RequestArgs } from './call-types.ts'
 import { checkServiceName, type EventContract, fillPath, type GatherContract, type RouteContract, type StreamContract } from './contracts.ts'
 import { type HealthReport, summarizeHealth } from './channel-health.ts'
 import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
@@ -12,13 +12,15 @@ import { AnswerInbox } from './answer-inbox.ts'
 import { PendingCalls } from './pending-calls.ts'
 import { beforeSendHeaders, type ExchangeDeps, exchangeTarget, startExchange } from './pipeline/exchange.ts'
 import { collectGather } from './pipeline/gather-collector.ts'
-import { openStream } from './pipeline/stream-call.ts'
+import { openStream, type StreamDeps } from './pipeline/stream-call.ts'
+import { fetchOverKafka, type KafkaFetchInit } from './pipeline/fetch-call.ts'
+import { errorFromHttp } from './http/error-status.ts'
 import { applyPlugin, type Hook, HookRegistry } from './pipeline/hooks.ts'
 import { type ClientHooks, type ClientPhase, clientPhases, type ExchangeKind, isClientPhase } from './pipeline/phases.ts'
 import { defaultPolicy, type Policy } from './policy.ts'
 import { buildMessage } from './protocol/envelope.ts'
 import { remoteError } from './protocol/error-body.ts'
-import { checkOutgoingHeaders } from './protocol/headers.ts'
+import { checkOutgoingHeaders, userHeaders } from './protocol/headers.ts'
 import { newMessageId } from './protocol/message-id.ts'
 import { topicNames } from './protocol/topic-names.ts'
 import type { RemoteStream } from './remote-stream.ts'
@@ -108,6 +110,7 @@ export class Client {
   readonly #answers: AnswerInbox
   readonly #hooks: HookRegistry<ClientHooks>
   readonly #exchangeDeps: ExchangeDeps
+  readonly #streamDeps: StreamDeps
 
   constructor(options: ClientOptions) {
     this.name = checkServiceName(options.name)
@@ -139,6 +142,16 @@ export class Client {
       send: (message, timeout) => this.#sendWithin(message, timeout),
       hookFailed: (error, info) => {
         this.#onError(error, { kind: 'handler-failed', phase: isKafkaIpcError(error) && typeof error.details['phase'] === 'string' ? (error.details['phase'] as ClientPhase) : undefined, service: this.name, target: info.target, messageId: info.id, topic: info.topic })
+      },
+    }
+    this.#streamDeps = {
+      client: this.name,
+      policy: this.policy,
+      exchange: this.#exchangeDeps,
+      sendCancel: (cancel) => {
+        this.#transport.send([cancel], this.#sendOptions).catch((error: unknown) => {
+          this.#onError(error, { kind: 'transport', service: this.name, topic: cancel.topic })
+        })
       },
     }
     this.#answers = new AnswerInbox({
@@ -183,16 +196,53 @@ export class Client {
     return this
   }
 
-  /** Sends a request and resolves with the reply, or rejects with a typed error. */
+  /**
+   * Sends a request and resolves with the reply's body, or rejects with a typed error: the
+   * responder's error, or a reply whose status is 400 or more ({@link errorFromHttp}).
+   */
   call<C extends RouteContract>(contract: C, ...[callArgs]: ArgsTuple<CallArgs<C>>): Promise<InferOut<C['reply']>> {
-    const args: RequestArgs = callArgs ?? {}
-    // Checked here rather than in traced(): an untraced call builds no closures and no target string.
-    if (!channels.call.hasSubscribers) return this.#call(contract, args, undefined)
-    return traced(channels.call, (): CallTrace => ({ client: this.name, kind: 'call', target: exchangeTarget({ service: contract.service, method: contract.method, route: contract.path }), topic: topicNames.requests(this.policy, contract.service) }), (trace) => this.#call(contract, args, trace))
+    return this.#traceCall(contract, callArgs ?? {}, false) as Promise<InferOut<C['reply']>>
   }
 
-  async #call<C extends RouteContract>(contract: C, args: RequestArgs, trace: CallTrace | undefined): Promise<InferOut<C['reply']>> {
-    const { promise, resolve, reject } = Promise.withResolvers<InferOut<C['reply']>>()
+  /**
+   * Sends a request and resolves with the whole reply — status, headers and body — whatever its
+   * status; rejects only when the responder answers with an error (a thrown error, a failed
+   * validation) or no answer comes.
+   *
+   * @example
+   * ```ts
+   * const { status, headers, body } = await client.request(createBooking, { body: { seat: '1A' } })
+   * if (status === 201) console.log('created at', headers['location'], body.id)
+   * ```
+   */
+  request<C extends RouteContract>(contract: C, ...[callArgs]: ArgsTuple<CallArgs<C>>): Promise<CallResponse<InferOut<C['reply']>>> {
+    return this.#traceCall(contract, callArgs ?? {}, true) as Promise<CallResponse<InferOut<C['reply']>>>
+  }
+
+  /**
+   * `fetch()` over Kafka: `kafka://<service>/<path>?<query>` (or a `Request` with such a URL) to
+   * a standard Web `Response`. It reaches typed routes and mounted apps alike; a stream comes back
+   * as a streaming body. As with fetch, an error status resolves; it rejects when no answer can
+   * come — the deadline (`timeout`, `KIPC_TIMEOUT`), the `signal` (with its reason), shutdown.
+   *
+   * @example
+   * ```ts
+   * const response = await client.fetch('kafka://pricing/quotes?to=JFK', { signal: AbortSignal.timeout(2_000) })
+   * if (response.ok) console.log(await response.json())
+   * ```
+   */
+  fetch(input: string | URL | Request, init?: KafkaFetchInit): Promise<Response> {
+    return fetchOverKafka(this.#streamDeps, input, init)
+  }
+
+  #traceCall(contract: RouteContract, args: RequestArgs, full: boolean): Promise<unknown> {
+    // Checked here rather than in traced(): an untraced call builds no closures and no target string.
+    if (!channels.call.hasSubscribers) return this.#call(contract, args, full, undefined)
+    return traced(channels.call, (): CallTrace => ({ client: this.name, kind: 'call', target: exchangeTarget({ service: contract.service, method: contract.method, route: contract.path }), topic: topicNames.requests(this.policy, contract.service) }), (trace) => this.#call(contract, args, full, trace))
+  }
+
+  async #call(contract: RouteContract, args: RequestArgs, full: boolean, trace: CallTrace | undefined): Promise<unknown> {
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>()
     await startExchange(this.#exchangeDeps, {
       kind: 'call',
       topic: topicNames.requests(this.policy, contract.service),
@@ -204,10 +254,18 @@ export class Client {
       args,
       receive: (answer, exchange) => {
         exchange.release()
+        const service = answer.service ?? contract.service
         if (answer.kind === 'reply') {
-          ;(validate(this.policy.validateReplies ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `reply from ${contract.service}`) as Promise<InferOut<C['reply']>>).then(resolve, reject)
+          const status = answer.status ?? 200
+          if (status >= 400 && !full) {
+            reject(errorFromHttp(service, status, answer.body))
+            return
+          }
+          const body = validate(this.policy.validateReplies && status < 300 ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `reply from ${contract.service}`)
+          if (!full) body.then(resolve, reject)
+          else body.then((valid) => ({ status, headers: answer.wireHeaders === undefined ? {} : userHeaders(answer.wireHeaders), body: valid })).then(resolve, reject)
         } else if (answer.kind === 'error') {
-          reject(remoteError(answer.service ?? contract.service, answer.status, answer.body))
+          reject(remoteError(service, answer.status, answer.body))
         } else {
           reject(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `${contract.service} answered ${contract.method} ${contract.path} with a stream ${answer.kind}; is it a route on both sides?`))
         }
@@ -222,20 +280,7 @@ export class Client {
    * `break` (or an aborted signal) tells the responder to stop.
    */
   stream<C extends StreamContract>(contract: C, ...[streamArgs]: ArgsTuple<CallArgs<C>>): RemoteStream<InferOut<C['item']>> {
-    return openStream(
-      {
-        client: this.name,
-        policy: this.policy,
-        exchange: this.#exchangeDeps,
-        sendCancel: (cancel) => {
-          this.#transport.send([cancel], this.#sendOptions).catch((error: unknown) => {
-            this.#onError(error, { kind: 'transport', service: this.name, topic: cancel.topic })
-          })
-        },
-      },
-      contract,
-      streamArgs ?? {},
-    )
+    return openStream(this.#streamDeps, contract, streamArgs ?? {})
   }
 
   /** Publishes an event; resolves once the broker has it (acks=all). */

@@ -2,9 +2,9 @@ import { KafkaIpcError } from './kafka-ipc-error.ts'
 import type { Schema } from './schema.ts'
 
 /** HTTP methods a route may use. */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'
 
-const methods = new Set<string>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])
+const methods = new Set<string>(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 
 /** `'/bookings/:id/seats/:seat'` → `{ id: string; seat: string }`. */
 export type PathParams<Path extends string> = Path extends `${string}:${infer Param}/${infer Rest}`

@@ -1,5 +1,6 @@
 import type { EventContract, GatherContract, PathParams, RouteContract, StreamContract } from './contracts.ts'
 import type { DecorationValues } from './decorations.ts'
+import type { Reply } from './http/reply.ts'
 import type { InferIn, InferOut, Schema } from './schema.ts'
 
 /** A request as a handler sees it: HTTP-shaped, body already validated. */
@@ -9,6 +10,8 @@ export interface IncomingRequest<Body = unknown, Params = Record<string, string>
   readonly method: string
   readonly path: string
   readonly params: Params
+  /** The query string's parameters (`?from=WAW&to=JFK`); empty when there is none. */
+  readonly query: URLSearchParams
   /** The caller's headers, lowercase, without the kafka-ipc envelope. */
   readonly headers: Readonly<Record<string, string>>
   readonly body: Body
@@ -26,6 +29,11 @@ export interface HandlerContext {
   readonly caller: string | undefined
   /** Status of the reply; 200 unless the handler sets another (201, 202…). */
   status: number
+  /**
+   * Sets a response header (of a reply, or of a stream's first record). `content-type` chooses how
+   * the body travels: `text/*` as text, a non-JSON type as bytes.
+   */
+  setHeader(name: string, value: string): void
   /** What hooks of this request left for the handler (an authenticated user, a trace span…). */
   readonly state: Record<string, unknown>
   /** What the service carries for every handler (`service.decorate`): a pool, a configuration. */
@@ -58,11 +66,17 @@ export interface EventContext {
 
 type BodyOf<C extends { readonly body: Schema | undefined }> = InferOut<C['body']>
 
-/** A request-reply handler: its return value is the reply, a throw is an error reply. */
+/** What a route handler may return: the body, the body with a status and headers ({@link Reply}), or a Web `Response`. */
+export type RouteResult<Body> = Body | Reply<Body> | Response
+
+/**
+ * A request-reply handler: its return value is the reply — a body, `reply(body, { status, headers })`
+ * or a `Response` — and a throw is an error reply.
+ */
 export type RouteHandler<C extends RouteContract> = (
   request: IncomingRequest<BodyOf<C>, PathParams<C['path']>>,
   context: HandlerContext,
-) => Promise<InferIn<C['reply']>> | InferIn<C['reply']>
+) => Promise<RouteResult<InferIn<C['reply']>>> | RouteResult<InferIn<C['reply']>>
 
 /** A stream handler: an async generator; each yield is one item, returning ends the stream. */
 export type StreamHandler<C extends StreamContract> = (

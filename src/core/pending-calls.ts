@@ -1,4 +1,5 @@
 import type { KafkaIpcError } from './kafka-ipc-error.ts'
+import type { QueryInit } from './http/query.ts'
 import type { Schema } from './schema.ts'
 
 /**
@@ -21,6 +22,8 @@ export interface Answer {
   readonly status: number | undefined
   readonly service: string | undefined
   readonly seq: number | undefined
+  /** The record value as received; absent on the items a batched `items` record was split into. */
+  readonly raw?: Uint8Array | undefined
   /** The responder's inbox, carried by stream items so a cancel reaches the right instance. */
   readonly replyTo: string | undefined
   /** The record's headers as received, envelope included; read only when a hook asks for them. */
@@ -74,7 +77,9 @@ export class PendingCalls {
 export interface CallOptions {
   /** Milliseconds until the deadline; defaults to the policy's timeoutMs. */
   readonly timeout?: number
-  /** Headers for the handler (lowercase tokens; `kipc-*` is reserved). */
+  /** The query string: `{ from: 'WAW' }`, `URLSearchParams` or `'from=WAW'`; the handler reads `request.query`. */
+  readonly query?: QueryInit
+  /** Headers for the handler (lowercase tokens; `kipc-*` is reserved). A `content-type` chooses how the body travels. */
   readonly headers?: Readonly<Record<string, string>>
   /** Ordering key: requests with the same key are handled one at a time, in order. */
   readonly key?: string

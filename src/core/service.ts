@@ -10,7 +10,7 @@ import { handleEvent, type Subscribed } from './pipeline/event-pipeline.ts'
 import { applyPlugin, type Hook, HookRegistry } from './pipeline/hooks.ts'
 import { type ClientHooks, type ClientPhase, clientPhases, isClientPhase, isServicePhase, type ServiceHooks, type ServicePhase, servicePhases } from './pipeline/phases.ts'
 import { handleRequest } from './pipeline/request-pipeline.ts'
-import type { Registered, Routed, ServiceCounters, ServicePipelineDeps } from './pipeline/service-pipeline.ts'
+import type { FetchHandler, Registered, Routed, ServiceCounters, ServicePipelineDeps } from './pipeline/service-pipeline.ts'
 import type { Envelope } from './protocol/envelope.ts'
 import { ReplyTargets } from './protocol/reply-targets.ts'
 import { topicNames } from './protocol/topic-names.ts'
@@ -60,6 +60,7 @@ export class Service {
   readonly client: Client
   readonly #router = new Router<Registered>()
   readonly #gathers = new Map<string, Registered>()
+  #mounted: Registered | undefined
   readonly #events = new Map<string, Subscribed>()
   readonly #subscriptions: Subscription[] = []
   readonly #shutdown = new AbortController()
@@ -102,6 +103,28 @@ export class Service {
     }
     if (this.#router.has(contract.method, contract.path)) throw duplicate(`${contract.method} ${contract.path}`)
     this.#router.add(contract.method, contract.path, registered)
+    return this
+  }
+
+  /**
+   * Mounts a fetch-style app: every request no typed route of this service matches goes to
+   * `handler` as a Web `Request` (URL `kafka://<service><path>?<query>`), and the `Response` it
+   * returns is the answer — status, headers and body; a body that keeps coming is streamed. A Hono
+   * app's `fetch` mounts as it is; Fastify, Express and `node:http` apps through the adapters of
+   * `kafka-ipc/http`. One mount per service.
+   *
+   * @example
+   * ```ts
+   * import { Hono } from 'hono'
+   * const api = new Hono().get('/quotes/:id', (c) => c.json({ id: c.req.param('id') }))
+   * createService({ name: 'pricing' }).mount(api.fetch)
+   * ```
+   */
+  mount(handler: FetchHandler): this {
+    if (this.#state !== 'new') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Mount apps on ${this.name} before listen().`)
+    if (typeof handler !== 'function') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', 'mount() takes a function (request: Request) => Response, such as a Hono app\'s fetch.')
+    if (this.#mounted !== undefined) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `${this.name} already has a mounted app.`)
+    this.#mounted = { kind: 'fetch', handler }
     return this
   }
 
@@ -296,6 +319,16 @@ export class Service {
     return this.client.call.bind(this.client)
   }
 
+  /** Calls another service's route for the whole reply: status, headers, body (see {@link Client.request}). */
+  get request(): Client['request'] {
+    return this.client.request.bind(this.client)
+  }
+
+  /** `fetch()` over Kafka to another service (see {@link Client.fetch}). */
+  get fetch(): Client['fetch'] {
+    return this.client.fetch.bind(this.client)
+  }
+
   /** Opens a stream from another service (see {@link Client.stream}). */
   get stream(): Client['stream'] {
     return this.client.stream.bind(this.client)
@@ -321,12 +354,16 @@ export class Service {
   /** A request's handler: the gather of its topic, else the route matching its method and path. */
   #route(gathered: Registered | undefined, envelope: Envelope): Routed | undefined {
     if (gathered !== undefined) return { registered: gathered, params: {} }
-    const routed = this.#router.match(envelope.method ?? '', envelope.path ?? '')
-    return routed === undefined ? undefined : { registered: routed.value, params: routed.params }
+    const method = envelope.method ?? ''
+    const path = envelope.path ?? ''
+    // HEAD is GET without the body (RFC 9110 §9.3.2) unless a route declares HEAD itself.
+    const routed = this.#router.match(method, path) ?? (method === 'HEAD' ? this.#router.match('GET', path) : undefined)
+    if (routed !== undefined) return { registered: routed.value, params: routed.params }
+    return this.#mounted === undefined ? undefined : { registered: this.#mounted, params: {} }
   }
 
   #hasRoutes(): boolean {
-    return this.#router.size > 0
+    return this.#router.size > 0 || this.#mounted !== undefined
   }
 
   #assertNew(contract: AnyContract): void {

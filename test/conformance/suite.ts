@@ -9,6 +9,7 @@ import { gatherSuite } from './gather.ts'
 import type { Harness } from './harness.ts'
 import { healthSuite } from './health.ts'
 import { hooksSuite } from './hooks.ts'
+import { httpShapeSuite } from './http-shape.ts'
 import { hostileInputSuite } from './hostile-input.ts'
 import { lifecycleSuite } from './lifecycle.ts'
 import { orderingSuite } from './ordering.ts'
@@ -36,5 +37,6 @@ export function runConformance(harness: () => Harness): void {
     lifecycleSuite(harness)
     hooksSuite(harness)
     diagnosticsSuite(harness)
+    httpShapeSuite(harness)
   })
 }

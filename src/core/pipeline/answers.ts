@@ -1,5 +1,5 @@
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
-import { buildMessage, type Envelope, type EnvelopeFields } from '../protocol/envelope.ts'
+import { buildMessage, type Envelope, type EnvelopeFields, wireHeader } from '../protocol/envelope.ts'
 import { errorBody } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
@@ -20,8 +20,14 @@ export class Answers {
   readonly #sendOptions: { readonly compression: ServicePipelineDeps['policy']['compression']; readonly retryUntil: number }
   readonly #info: () => MessageInfo
   #undelivered: unknown
+  /** The response headers: all of them go on the first record, the `content-type` on every record but an error. */
+  #headers: WireHeaders | undefined
+  #contentType: WireHeaders | undefined
+  #sent = 0
   /** The status of the last answer sent, for `onResponse`. */
   lastStatus: number | undefined
+  /** A HEAD request's answers carry headers and status, and no body. */
+  readonly bodiless: boolean
 
   constructor(deps: ServicePipelineDeps, envelope: Envelope, message: IncomingMessage, to: ReplyTarget, deadline: number, info: () => MessageInfo) {
     this.#deps = deps
@@ -31,6 +37,14 @@ export class Answers {
     // After the deadline nobody reads an answer: sends are retried until then and no longer.
     this.#sendOptions = { compression: deps.policy.compression, retryUntil: deadline }
     this.#info = info
+    this.bodiless = envelope.method === 'HEAD'
+  }
+
+  /** Sets the response headers (a handler's, or a Response's) the answers carry. */
+  respondWith(headers: WireHeaders | undefined): void {
+    this.#headers = headers
+    const contentType = headers?.get(wireHeader.contentType)
+    this.#contentType = contentType === undefined ? undefined : new Map([[wireHeader.contentType, contentType]])
   }
 
   /** Sends one answer through the `onSend` hooks; a hook's failure is thrown and nothing is sent. */
@@ -58,8 +72,12 @@ export class Answers {
   async #deliver(kind: AnswerKind, fields: EnvelopeFields, body: unknown, added: WireHeaders | undefined): Promise<void> {
     const { policy, service } = this.#deps
     const status = fields.status ?? 200
-    const record = buildMessage(this.#to, kind, { correlation: this.#envelope.id, service, ...fields }, body, policy.codec, policy.maxMessageBytes, added)
+    // An error's body is always the codec's error body: it takes no response header but the hooks'.
+    const own = kind === 'error' ? undefined : this.#sent === 0 ? this.#headers : this.#contentType
+    const headers = own === undefined ? added : added === undefined ? own : new Map([...own, ...added])
+    const record = buildMessage(this.#to, kind, { correlation: this.#envelope.id, service, ...fields }, this.bodiless && kind !== 'error' ? undefined : body, policy.codec, policy.maxMessageBytes, headers)
     try {
+      this.#sent++
       await this.#deps.transport.send([record], this.#sendOptions)
       this.lastStatus = status
     } catch (error) {

@@ -3,7 +3,8 @@ import type { EventTrace } from '../trace-contexts.ts'
 import { channels, traced } from '../tracing.ts'
 import type { EventHandler } from '../handler-types.ts'
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
-import { type Envelope, readEnvelope } from '../protocol/envelope.ts'
+import { type Envelope, readEnvelope, wireHeader } from '../protocol/envelope.ts'
+import { decodeBody } from '../protocol/bodies.ts'
 import { userHeaders } from '../protocol/headers.ts'
 import { checkBodySize } from '../protocol/body-size.ts'
 import { checkKind } from '../protocol/record-checks.ts'
@@ -71,7 +72,7 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
     if (hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
     phase = 'decode'
     checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'event')
-    const raw = policy.codec.decode(message.value)
+    const raw = decodeBody(message.value, message.headers.get(wireHeader.contentType), policy.codec)
     phase = 'validate'
     const body = await validate(subscription.contract.body, raw, 'KIPC_BAD_REQUEST', `event ${name}`)
     if (hooks.has('preHandler')) {

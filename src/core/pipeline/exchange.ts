@@ -8,6 +8,7 @@ import { buildMessage } from '../protocol/envelope.ts'
 import { remoteError } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders, userHeaders } from '../protocol/headers.ts'
 import { newMessageId } from '../protocol/message-id.ts'
+import { queryString } from '../http/query.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import type { OutgoingMessage } from '../transport.ts'
 import type { HookRegistry } from './hooks.ts'
@@ -37,6 +38,8 @@ export interface ExchangeSpec {
   readonly topic: string
   readonly method: string
   readonly path: string
+  /** The query string, without `?`, when the request has one. */
+  readonly query?: string | undefined
   /** The route's path as declared (`/quotes/:id`), for messages; `path` is it filled in. */
   readonly route: string
   /** The service asked, when one is (not for a gather): a timeout then says whether it consumes. */
@@ -85,7 +88,7 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
   const info: ExchangeInfo | undefined = hooks.isEmpty ? undefined : { client: deps.client, kind: spec.kind, target: exchangeTarget(spec), id, topic: spec.topic }
   let headers = checkOutgoingHeaders(args.headers)
   if (info !== undefined && hooks.has('beforeSend')) headers = await beforeSendHeaders(hooks, headers, info, args.body)
-  const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: Date.now() + timeout, method: spec.method, path: spec.path, service: deps.client }, args.body, policy.codec, policy.maxMessageBytes, headers, id)
+  const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: Date.now() + timeout, method: spec.method, path: spec.path, query: spec.query ?? queryString(args.query), service: deps.client }, args.body, policy.codec, policy.maxMessageBytes, headers, id)
 
   const failWith = (error: Error): void => {
     if (info !== undefined && hooks.has('onCallError')) void runHooks(deps, 'onCallError', { ...info, error }, info)

@@ -1,8 +1,11 @@
 import type { HandleTrace } from '../trace-contexts.ts'
 import { channels, traced } from '../tracing.ts'
-import type { HandlerContext, IncomingRequest } from '../handler-types.ts'
+import { Reply } from '../http/reply.ts'
+import { webRequest } from '../http/web-messages.ts'
+import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
-import { type Envelope, readEnvelope } from '../protocol/envelope.ts'
+import { type Envelope, readEnvelope, wireHeader } from '../protocol/envelope.ts'
+import { decodeBody } from '../protocol/bodies.ts'
 import { userHeaders } from '../protocol/headers.ts'
 import { checkBodySize } from '../protocol/body-size.ts'
 import { checkKind } from '../protocol/record-checks.ts'
@@ -10,9 +13,11 @@ import type { RefusedTarget, ReplyTarget } from '../protocol/reply-targets.ts'
 import { validate } from '../schema.ts'
 import type { IncomingMessage } from '../transport.ts'
 import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
-import { dropRecord, handledTarget, messageInfo, noHooks, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+import { dropRecord, handledKind, handledTarget, messageInfo, noHooks, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 import { checkStatus, streamItems } from './stream-items.ts'
 import { Answers } from './answers.ts'
+import { ReceivedRequest, RequestContext } from './request-context.ts'
+import { sendResponse } from './response-answers.ts'
 
 /**
  * The service pipeline for one record of a request or gather topic (docs/lifecycle.md): receive →
@@ -66,13 +71,28 @@ function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope:
   const found = route(message.topic, envelope)
   // Checked here rather than in traced(): an untraced request builds no closures for it.
   if (!channels.handle.hasSubscribers) return runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace: undefined })
-  const kind = found?.registered.kind ?? 'route'
+  const kind = handledKind(found)
   const name = handledTarget(found, envelope)
   return traced(
     channels.handle,
     (): HandleTrace => ({ service: deps.service, kind, target: name, id: envelope.id, caller: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
     (trace) => runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace }),
   )
+}
+
+/** A route's result as body, status and headers: a {@link Reply}'s own, or the context's. */
+function replyParts(result: unknown, context: RequestContext): { body: unknown; status: number; headers: WireHeaders | undefined } {
+  const set = context.responseHeaders()
+  if (!(result instanceof Reply)) return { body: result, status: context.status, headers: set }
+  const own = result.headers === undefined ? undefined : checkOutgoingHeaders(result.headers)
+  const headers = own === undefined ? set : set === undefined ? own : new Map([...set, ...own])
+  return { body: result.body, status: result.status ?? context.status, headers }
+}
+
+/** A mounted handler must answer with a Response; anything else is its bug, told plainly. */
+function checkResponse(response: unknown): Response {
+  if (response instanceof Response) return response
+  throw new KafkaIpcError('KIPC_HANDLER_ERROR', `A mounted handler must return a Response (or a promise of one), got ${response === null ? 'null' : typeof response}.`)
 }
 
 /** One request past its drop rules, and what its handling needs. */
@@ -95,7 +115,7 @@ async function runHandler({ deps, envelope, message, found, replyTarget, deadlin
   const state: Record<string, unknown> = {}
   // What hooks read: built once, and only for a service that has hooks.
   let info: MessageInfo | undefined
-  const infoOf = hooks.isEmpty ? noHooks : (): MessageInfo => (info ??= messageInfo(deps, found?.registered.kind ?? 'route', handledTarget(found, envelope), message, envelope, headers, state))
+  const infoOf = hooks.isEmpty ? noHooks : (): MessageInfo => (info ??= messageInfo(deps, handledKind(found), handledTarget(found, envelope), message, envelope, headers, state))
   const answers = new Answers(deps, envelope, message, replyTarget, deadline, infoOf)
   const finish = (outcome: Outcome, error: unknown): Promise<void> | undefined => {
     if (trace !== undefined) {
@@ -128,30 +148,53 @@ async function runHandler({ deps, envelope, message, found, replyTarget, deadlin
     if (hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
     phase = 'decode'
     checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'request')
-    let raw: unknown
-    try {
-      raw = policy.codec.decode(message.value)
-    } catch (error) {
-      throw new KafkaIpcError('KIPC_BAD_REQUEST', 'The request body could not be decoded.', { cause: error })
-    }
-    phase = 'validate'
-    const body = await validate(registered.contract.body, raw, 'KIPC_BAD_REQUEST', 'request body')
-    if (hooks.has('preHandler')) {
-      phase = 'preHandler'
-      await hooks.run('preHandler', { ...infoOf(), body })
-    }
-    phase = 'handler'
-    const request: IncomingRequest = { id: envelope.id, method: envelope.method ?? 'POST', path: envelope.path ?? '/', params, headers, body, key: message.key }
-    const context: HandlerContext = { signal: controller.signal, deadline, caller: envelope.service, status: 200, state, decorations: deps.decorations }
-    if (registered.kind === 'stream') {
-      await streamItems(deps, registered, request, context, (kind, fields, item) => answers.send(kind, fields, item))
-    } else {
-      const result = await registered.handler(request, context)
-      phase = 'serialize'
-      const reply = await validate(policy.validateReplies ? registered.contract.reply : undefined, result, 'KIPC_INVALID_REPLY', 'reply')
-      if (controller.signal.aborted) throw controller.signal.reason
+    const method = envelope.method ?? 'POST'
+    const path = envelope.path ?? '/'
+    const context = new RequestContext({ signal: controller.signal, deadline, caller: envelope.service, state, decorations: deps.decorations })
+    if (registered.kind === 'fetch') {
+      // A mounted app reads the bytes itself, as it would from a socket.
+      const request = webRequest(deps.service, { method, path, query: envelope.query }, headers, message.value, controller.signal)
+      if (hooks.has('preHandler')) {
+        phase = 'preHandler'
+        await hooks.run('preHandler', { ...infoOf(), body: message.value })
+      }
+      phase = 'handler'
+      const response = await registered.handler(request, context)
       phase = 'send'
-      await answers.send('reply', { status: checkStatus(context.status) }, reply)
+      await sendResponse(deps, answers, checkResponse(response), controller.signal)
+    } else {
+      let raw: unknown
+      try {
+        raw = decodeBody(message.value, message.headers.get(wireHeader.contentType), policy.codec)
+      } catch (error) {
+        throw new KafkaIpcError('KIPC_BAD_REQUEST', 'The request body could not be decoded.', { cause: error })
+      }
+      phase = 'validate'
+      const body = await validate(registered.contract.body, raw, 'KIPC_BAD_REQUEST', 'request body')
+      if (hooks.has('preHandler')) {
+        phase = 'preHandler'
+        await hooks.run('preHandler', { ...infoOf(), body })
+      }
+      phase = 'handler'
+      const request = new ReceivedRequest({ id: envelope.id, method, path, params, headers, body, key: message.key }, envelope.query)
+      if (registered.kind === 'stream') {
+        answers.respondWith(context.responseHeaders())
+        await streamItems(deps, registered, request, context, (kind, fields, item) => answers.send(kind, fields, item))
+      } else {
+        const result = await registered.handler(request, context)
+        phase = 'send'
+        if (result instanceof Response) {
+          await sendResponse(deps, answers, result, controller.signal)
+        } else {
+          phase = 'serialize'
+          const { body: replyBody, status, headers: replyHeaders } = replyParts(result, context)
+          const reply = await validate(policy.validateReplies ? registered.contract.reply : undefined, replyBody, 'KIPC_INVALID_REPLY', 'reply')
+          if (controller.signal.aborted) throw controller.signal.reason
+          phase = 'send'
+          answers.respondWith(replyHeaders)
+          await answers.send('reply', { status: checkStatus(status) }, reply)
+        }
+      }
     }
     counters.handled++
   } catch (error) {

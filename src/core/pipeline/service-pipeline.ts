@@ -15,6 +15,13 @@ export type Registered =
   | { readonly kind: 'route'; readonly contract: RouteContract; readonly handler: (request: IncomingRequest, context: HandlerContext) => unknown }
   | { readonly kind: 'stream'; readonly contract: StreamContract; readonly handler: (request: IncomingRequest, context: HandlerContext) => AsyncIterable<unknown> }
   | { readonly kind: 'gather'; readonly contract: GatherContract; readonly handler: (request: IncomingRequest, context: HandlerContext) => unknown }
+  | { readonly kind: 'fetch'; readonly handler: FetchHandler }
+
+/**
+ * A fetch-style handler, mounted on a service: any `(request: Request) => Response` — a Hono
+ * app's `fetch`, an adapted Fastify or Express app. The second argument is the call's context.
+ */
+export type FetchHandler = (request: Request, context: HandlerContext) => Response | Promise<Response>
 
 /** A request's handler and the path parameters its route matched. */
 export interface Routed {
@@ -99,9 +106,16 @@ export function requestTarget(envelope: Pick<Envelope, 'method' | 'path'>): stri
  * name per route whatever its parameters), its gather's name, or — unrouted — what it asked for.
  */
 export function handledTarget(found: Routed | undefined, envelope: Pick<Envelope, 'method' | 'path'>): string {
-  if (found === undefined) return requestTarget(envelope)
+  // A mounted app declares no routes: its requests are named by what they ask for.
+  if (found === undefined || found.registered.kind === 'fetch') return requestTarget(envelope)
   const { contract } = found.registered
   return contract.kind === 'gather' ? contract.name : `${contract.method} ${contract.path}`
+}
+
+/** What kind of request a routed one is, for hooks and traces: a mounted app's requests are routes. */
+export function handledKind(found: Routed | undefined): Exclude<HandledKind, 'event'> {
+  const kind = found?.registered.kind ?? 'route'
+  return kind === 'fetch' ? 'route' : kind
 }
 
 /** The info builder of a service without hooks: no phase asks for it, so none is built per record. */

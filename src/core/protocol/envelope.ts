@@ -1,4 +1,5 @@
 import type { Codec } from './codec.ts'
+import { encodeBody } from './bodies.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { OutgoingMessage } from '../transport.ts'
 import { newMessageId } from './message-id.ts'
@@ -22,6 +23,7 @@ export const wireHeader = {
   deadline: 'kipc-deadline',
   method: 'kipc-method',
   path: 'kipc-path',
+  query: 'kipc-query',
   status: 'kipc-status',
   service: 'kipc-service',
   seq: 'kipc-seq',
@@ -44,6 +46,8 @@ export interface Envelope {
   readonly deadline: number | undefined
   readonly method: string | undefined
   readonly path: string | undefined
+  /** The query string of a request, without its `?`; absent when there is none. */
+  readonly query: string | undefined
   readonly status: number | undefined
   readonly service: string | undefined
   readonly seq: number | undefined
@@ -56,14 +60,16 @@ export interface EnvelopeFields {
   readonly deadline?: number | undefined
   readonly method?: string | undefined
   readonly path?: string | undefined
+  readonly query?: string | undefined
   readonly status?: number | undefined
   readonly service?: string | undefined
   readonly seq?: number | undefined
 }
 
 /**
- * Builds one outgoing record: envelope headers over the application's headers, the encoded
- * body, and the size check the policy demands.
+ * Builds one outgoing record: envelope headers over the application's headers, the body encoded
+ * as its `content-type` says ({@link encodeBody}: an application `content-type` header chooses
+ * the format; without one, the codec), and the size check the policy demands.
  */
 export function buildMessage(
   target: { readonly topic: string; readonly partition?: number; readonly key?: string | undefined },
@@ -80,17 +86,19 @@ export function buildMessage(
   all.set(wireHeader.version, protocolVersion)
   all.set(wireHeader.kind, kind)
   all.set(wireHeader.id, id)
-  all.set(wireHeader.contentType, codec.contentType)
+  const encoded = encodeBody(body, headers?.get(wireHeader.contentType), codec)
+  all.set(wireHeader.contentType, encoded.contentType)
   if (fields.correlation !== undefined) all.set(wireHeader.correlation, fields.correlation)
   if (fields.replyTo !== undefined) all.set(wireHeader.replyTo, fields.replyTo)
   if (fields.deadline !== undefined) all.set(wireHeader.deadline, String(fields.deadline))
   if (fields.method !== undefined) all.set(wireHeader.method, fields.method)
   if (fields.path !== undefined) all.set(wireHeader.path, fields.path)
+  if (fields.query !== undefined && fields.query !== '') all.set(wireHeader.query, fields.query)
   if (fields.status !== undefined) all.set(wireHeader.status, String(fields.status))
   if (fields.service !== undefined) all.set(wireHeader.service, fields.service)
   if (fields.seq !== undefined) all.set(wireHeader.seq, String(fields.seq))
   if (headers !== undefined) for (const [name, value] of headers) if (!all.has(name)) all.set(name, value)
-  const value = codec.encode(body)
+  const value = encoded.value
   checkBodySize(value.byteLength, maxBytes, kind)
   return {
     topic: target.topic,
@@ -120,6 +128,7 @@ export function readEnvelope(headers: ReadonlyMap<string, string>): Envelope {
     deadline: readInteger(headers, wireHeader.deadline),
     method: headers.get(wireHeader.method),
     path: headers.get(wireHeader.path),
+    query: headers.get(wireHeader.query),
     status: readInteger(headers, wireHeader.status),
     service: headers.get(wireHeader.service),
     seq: readInteger(headers, wireHeader.seq),

@@ -1,0 +1,32 @@
+import { checkServiceName } from '../contracts.ts'
+import { KafkaIpcError } from '../kafka-ipc-error.ts'
+
+/** What a `kafka://` URL names: the service, the path and the query string (without `?`). */
+export interface KafkaTarget {
+  readonly service: string
+  readonly path: string
+  readonly query: string | undefined
+}
+
+/**
+ * Reads a `kafka://<service>/<path>?<query>` URL. Any other scheme, a missing service, a port or
+ * credentials are refused with `KIPC_INVALID_ARGUMENT`.
+ *
+ * @example
+ * ```ts
+ * parseKafkaUrl('kafka://pricing/quotes/EUR?to=JFK') // { service: 'pricing', path: '/quotes/EUR', query: 'to=JFK' }
+ * ```
+ */
+export function parseKafkaUrl(url: string): KafkaTarget {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch (error) {
+    throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `${JSON.stringify(url.slice(0, 200))} is not a URL; fetch over Kafka takes kafka://<service>/<path>.`, { cause: error })
+  }
+  if (parsed.protocol !== 'kafka:') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `fetch over Kafka takes kafka://<service>/<path> URLs, not ${parsed.protocol}//.`)
+  if (parsed.port !== '' || parsed.username !== '' || parsed.password !== '') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A kafka:// URL names a service, with no port or credentials: ${JSON.stringify(url.slice(0, 200))}.`)
+  const service = checkServiceName(parsed.hostname)
+  const query = parsed.search === '' ? undefined : parsed.search.slice(1)
+  return { service, path: parsed.pathname === '' ? '/' : parsed.pathname, query: query === '' ? undefined : query }
+}

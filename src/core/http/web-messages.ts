@@ -1,0 +1,73 @@
+import { KafkaIpcError } from '../kafka-ipc-error.ts'
+import { headerLimits, type WireHeaders } from '../protocol/headers.ts'
+
+/**
+ * Headers that describe one HTTP connection rather than the message (RFC 9110 §7.6.1), and
+ * `content-length`, which the record's own length replaces: none of them crosses Kafka.
+ */
+const connectionHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'host'])
+
+/** The URL a mounted handler sees: `kafka://<service><path>?<query>`. */
+export function kafkaUrl(service: string, path: string, query: string | undefined): string {
+  return `kafka://${service}${path}${query === undefined ? '' : `?${query}`}`
+}
+
+/**
+ * A request from the wire as a Web `Request` for a mounted handler. A method or header HTTP does
+ * not allow is the caller's mistake: `400 KIPC_BAD_REQUEST`.
+ *
+ * @example
+ * ```ts
+ * const request = webRequest('pricing', { method: 'GET', path: '/quotes', query: 'to=JFK' }, headers, value, signal)
+ * ```
+ */
+export function webRequest(service: string, target: { readonly method: string; readonly path: string; readonly query: string | undefined }, headers: Readonly<Record<string, string>>, body: Uint8Array, signal: AbortSignal): Request {
+  const { method } = target
+  const hasBody = method !== 'GET' && method !== 'HEAD' && body.byteLength > 0
+  try {
+    return new Request(kafkaUrl(service, target.path, target.query), { method, headers: Object.entries(headers), ...(hasBody ? { body } : {}), signal })
+  } catch (error) {
+    throw new KafkaIpcError('KIPC_BAD_REQUEST', `The request cannot be read as HTTP: ${(error as Error).message}`, { cause: error })
+  }
+}
+
+/**
+ * The headers of a `Response` as they travel: lowercase, connection headers left out, several
+ * `set-cookie` headers joined by newlines (one Kafka header each name), within the header limits.
+ */
+export function responseHeaders(headers: Headers): WireHeaders {
+  const result: WireHeaders = new Map()
+  for (const [name, value] of headers) {
+    if (connectionHeaders.has(name) || name.startsWith('kipc-')) continue
+    const previous = result.get(name)
+    result.set(name, previous === undefined ? value : `${previous}${name === 'set-cookie' ? '\n' : ', '}${value}`)
+  }
+  if (result.size > headerLimits.maxCount) throw new KafkaIpcError('KIPC_HANDLER_ERROR', `The response has ${result.size} headers; at most ${headerLimits.maxCount} can be sent.`)
+  for (const [name, value] of result) {
+    if (Buffer.byteLength(value) > headerLimits.maxValueLength) throw new KafkaIpcError('KIPC_HANDLER_ERROR', `The response header ${name} is longer than ${headerLimits.maxValueLength} bytes.`)
+  }
+  return result
+}
+
+/** Headers from the wire for a Web `Headers`: `set-cookie` values split back into one each. */
+export function toHeaderList(headers: Readonly<Record<string, string>>): [string, string][] {
+  const list: [string, string][] = []
+  for (const [name, value] of Object.entries(headers)) {
+    if (name === 'set-cookie' && value.includes('\n')) for (const cookie of value.split('\n')) list.push([name, cookie])
+    else list.push([name, value])
+  }
+  return list
+}
+
+/**
+ * A Web request's headers as they travel: every name but the connection headers, which describe
+ * the hop the request arrived on.
+ */
+export function requestHeaders(headers: Headers): Record<string, string> {
+  const result = Object.create(null) as Record<string, string>
+  for (const [name, value] of headers) {
+    if (connectionHeaders.has(name)) continue
+    result[name] = name in result ? `${result[name] ?? ''}, ${value}` : value
+  }
+  return result
+}

@@ -1,0 +1,194 @@
+import type { CallTrace } from '../trace-contexts.ts'
+import { channels, type OpenTrace, openTrace } from '../tracing.ts'
+import { parseKafkaUrl } from '../http/kafka-url.ts'
+import { requestHeaders, toHeaderList } from '../http/web-messages.ts'
+import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
+import type { Answer } from '../pending-calls.ts'
+import { bodyFormat } from '../protocol/bodies.ts'
+import { buildMessage } from '../protocol/envelope.ts'
+import { remoteError } from '../protocol/error-body.ts'
+import { userHeaders } from '../protocol/headers.ts'
+import { topicNames } from '../protocol/topic-names.ts'
+import { type Exchange, exchangeTarget, startExchange } from './exchange.ts'
+import type { StreamDeps } from './stream-call.ts'
+
+/** `fetch()`'s options, and what a call over Kafka adds to them. */
+export interface KafkaFetchInit extends RequestInit {
+  /** Milliseconds until the deadline, for the answer and the whole of a streamed body; the policy's timeoutMs by default. */
+  readonly timeout?: number
+  /** Ordering key: requests with the same key are handled one at a time, in order. */
+  readonly key?: string
+}
+
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
+const encoder = new TextEncoder()
+
+/**
+ * `fetch()` over Kafka: the request goes to the service the `kafka://` URL names, and its answer
+ * comes back as a Web `Response` — a reply's status, headers and body; a stream's items as a
+ * streaming body (newline-delimited JSON for a typed stream, the bytes themselves for a mounted
+ * app's); a remote error as its status and JSON error body. As with fetch, an HTTP error status
+ * resolves; the promise rejects only when no answer can come — the deadline (`KIPC_TIMEOUT`), the
+ * signal (its reason), the client closing. Cancelling the body, aborting the signal or the
+ * deadline tells a streaming responder to stop.
+ *
+ * @example
+ * ```ts
+ * const response = await fetchOverKafka(deps, 'kafka://pricing/quotes?to=JFK', { headers: { accept: 'application/json' } })
+ * ```
+ */
+export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Request, init: KafkaFetchInit = {}): Promise<Response> {
+  const request = new Request(input, init)
+  const target = parseKafkaUrl(request.url)
+  const signal = init.signal ?? (input instanceof Request ? input.signal : undefined)
+  const method = request.method
+  const bytes = method === 'GET' || method === 'HEAD' ? undefined : new Uint8Array(await request.arrayBuffer())
+  const topic = topicNames.requests(deps.policy, target.service)
+  const spec = { service: target.service, method, route: target.path }
+  const context: CallTrace = { client: deps.client, kind: 'call', target: exchangeTarget(spec), topic }
+  const trace = openTrace(channels.call, () => context)
+  const { promise, resolve, reject } = Promise.withResolvers<Response>()
+  const body = new BodyFeed(deps, target.service, trace)
+  try {
+    body.exchange = await startExchange(deps.exchange, {
+      kind: 'call',
+      topic,
+      ...spec,
+      path: target.path,
+      query: target.query,
+      trace: trace === undefined ? undefined : context,
+      args: {
+        body: bytes === undefined || bytes.byteLength === 0 ? undefined : bytes,
+        headers: requestHeaders(request.headers),
+        ...(init.timeout === undefined ? {} : { timeout: init.timeout }),
+        ...(init.key === undefined ? {} : { key: init.key }),
+        ...(signal === undefined ? {} : { signal }),
+      },
+      receive: (answer) => {
+        if (body.started) {
+          body.take(answer)
+          return
+        }
+        try {
+          resolve(body.first(answer, method === 'HEAD'))
+        } catch (error) {
+          body.end(error)
+          reject(error)
+        }
+      },
+      fail: (error) => {
+        // As fetch does: an aborted signal rejects with its reason.
+        const cause = signal?.aborted === true && isKafkaIpcError(error, 'KIPC_CANCELLED') ? (signal.reason as unknown) : error
+        if (body.started) body.fail(cause, isKafkaIpcError(error, 'KIPC_TIMEOUT') || isKafkaIpcError(error, 'KIPC_CANCELLED'))
+        else {
+          trace?.close(cause)
+          reject(cause)
+        }
+      },
+    })
+  } catch (error) {
+    trace?.close(error)
+    throw error
+  }
+  return promise
+}
+
+/** The answers of one fetch after the first, fed into its Response's body. */
+class BodyFeed {
+  readonly #deps: StreamDeps
+  readonly #service: string
+  readonly #trace: OpenTrace | undefined
+  exchange: Exchange | undefined
+  started = false
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined
+  #ndjson = false
+  #nextSeq = 0
+  #responder: string | undefined
+  #done = false
+
+  constructor(deps: StreamDeps, service: string, trace: OpenTrace | undefined) {
+    this.#deps = deps
+    this.#service = service
+    this.#trace = trace
+  }
+
+  /** The first answer: a whole Response, or the head of a streaming one. */
+  first(answer: Answer, head: boolean): Response {
+    const headers = answer.wireHeaders === undefined ? [] : toHeaderList(userHeaders(answer.wireHeaders))
+    const status = answer.status ?? (answer.kind === 'error' ? 500 : 200)
+    const bodiless = head || nullBodyStatuses.has(status)
+    if (answer.kind === 'reply' || answer.kind === 'error') {
+      this.end(answer.kind === 'error' ? remoteError(answer.service ?? this.#service, status, answer.body) : undefined)
+      return new Response(bodiless || answer.raw === undefined || answer.raw.byteLength === 0 ? null : answer.raw, { status, headers })
+    }
+    this.started = true
+    this.#ndjson = bodyFormat(answer.wireHeaders?.get('content-type'), this.#deps.policy.codec) !== 'bytes' && answer.wireHeaders?.get('content-type')?.startsWith('text/') !== true
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller
+      },
+      cancel: () => {
+        this.#cancelResponder()
+        this.end(undefined)
+      },
+    })
+    const response = new Response(bodiless ? null : stream, { status, headers: this.#ndjson ? [...headers.filter(([name]) => name !== 'content-type'), ['content-type', 'application/x-ndjson']] : headers })
+    this.take(answer)
+    return response
+  }
+
+  /** Every answer after the first, in inbox order: items into the body, the end closes it. */
+  take(answer: Answer): void {
+    if (this.#done) return
+    if (answer.replyTo !== undefined) this.#responder = answer.replyTo
+    switch (answer.kind) {
+      case 'item':
+        if (answer.seq !== undefined) {
+          if (answer.seq < this.#nextSeq) return
+          this.#nextSeq = answer.seq + 1
+        }
+        this.#controller?.enqueue(this.#chunk(answer))
+        return
+      case 'end':
+        this.#controller?.close()
+        this.end(undefined)
+        return
+      case 'error': {
+        const error = remoteError(answer.service ?? this.#service, answer.status, answer.body)
+        this.#controller?.error(error)
+        this.end(error)
+        return
+      }
+      case 'reply':
+        this.fail(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `${this.#service} sent a reply in the middle of a stream.`), true)
+    }
+  }
+
+  /** The body fails locally: the deadline, the signal, the client closing. */
+  fail(error: unknown, tellResponder: boolean): void {
+    if (this.#done) return
+    if (tellResponder) this.#cancelResponder()
+    this.#controller?.error(error)
+    this.end(error)
+  }
+
+  /** The exchange is over: forget it and close its trace. */
+  end(error: unknown): void {
+    if (this.#done) return
+    this.#done = true
+    this.exchange?.release()
+    this.#trace?.close(error)
+  }
+
+  #chunk(answer: Answer): Uint8Array {
+    if (!this.#ndjson) return answer.raw ?? (typeof answer.body === 'string' ? encoder.encode(answer.body) : answer.body instanceof Uint8Array ? answer.body : new Uint8Array(0))
+    return encoder.encode(`${JSON.stringify(answer.body ?? null)}\n`)
+  }
+
+  #cancelResponder(): void {
+    // Only ever to an inbox: a misbehaving responder cannot aim our cancel at another topic.
+    const to = this.#responder === undefined ? undefined : topicNames.allowedInbox(this.#deps.policy, this.#responder)
+    if (to === undefined || this.exchange === undefined) return
+    this.#deps.sendCancel(buildMessage(to, 'cancel', { correlation: this.exchange.id, service: this.#deps.client }, undefined, this.#deps.policy.codec, this.#deps.policy.maxMessageBytes))
+  }
+}

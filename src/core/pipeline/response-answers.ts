@@ -1,0 +1,107 @@
+import { responseHeaders } from '../http/web-messages.ts'
+import type { Answers } from './answers.ts'
+import type { ServicePipelineDeps } from './service-pipeline.ts'
+import { checkStatus } from './stream-items.ts'
+
+/**
+ * How long a response body may pause between chunks and still go as one `reply`: a body that ends
+ * within this of its previous chunk is complete, one that pauses longer is a stream.
+ */
+export const streamAfterMs = 10
+
+const timeUp = Symbol('time up')
+
+/**
+ * Sends a Web `Response` — a mounted app's, or a route handler's — as the request's answers. Its
+ * status and headers go on the first record. A body that ends promptly and fits in a record goes
+ * as one `reply`; a body that keeps coming (server-sent events, a chunked download) goes as
+ * `item` records of its bytes as they are produced, then `end` — so the caller's `fetch()` reads a
+ * streaming body. A cancel or the deadline cancels the body.
+ *
+ * @example
+ * ```ts
+ * await sendResponse(deps, answers, await app.fetch(request), signal)
+ * ```
+ */
+export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress' | 'policy'>, answers: Answers, response: Response, signal: AbortSignal): Promise<void> {
+  const status = checkStatus(response.status)
+  answers.respondWith(responseHeaders(response.headers))
+  const body = response.body
+  if (body === null || answers.bodiless) {
+    await body?.cancel().catch(() => undefined)
+    await answers.send('reply', { status }, undefined)
+    return
+  }
+  const reader = (body as ReadableStream<Uint8Array>).getReader()
+  const onAbort = (): void => {
+    reader.cancel(signal.reason).catch(() => undefined)
+  }
+  signal.addEventListener('abort', onAbort, { once: true })
+  const limit = deps.policy.maxMessageBytes
+  try {
+    const chunks: Uint8Array[] = []
+    let size = 0
+    let pending = reader.read()
+    // The first chunk may take as long as the app needs; after it, a pause means a stream.
+    let next: Awaited<typeof pending> | typeof timeUp = await pending
+    for (;;) {
+      if (next === timeUp || size >= limit) break
+      if (next.done) {
+        await answers.send('reply', { status }, concat(chunks, size))
+        return
+      }
+      chunks.push(next.value)
+      size += next.value.byteLength
+      pending = reader.read()
+      next = await within(pending, streamAfterMs)
+    }
+    const replyTo = deps.inboxAddress()
+    let seq = 0
+    const sendBytes = async (bytes: Uint8Array): Promise<void> => {
+      for (let start = 0; start < bytes.byteLength; start += limit) {
+        if (signal.aborted) throw signal.reason
+        await answers.send('item', { seq: seq++, status, replyTo }, bytes.subarray(start, start + limit))
+      }
+    }
+    if (next !== timeUp && !next.done) {
+      chunks.push(next.value)
+      size += next.value.byteLength
+      pending = reader.read()
+    }
+    if (size > 0) await sendBytes(concat(chunks, size))
+    for (;;) {
+      const read = await pending
+      if (read.done) break
+      await sendBytes(read.value)
+      pending = reader.read()
+    }
+    if (signal.aborted) throw signal.reason
+    await answers.send('end', { seq, status }, undefined)
+  } catch (error) {
+    reader.cancel(error).catch(() => undefined)
+    throw error
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof timeUp> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<typeof timeUp>((resolve) => {
+    timer = setTimeout(resolve, ms, timeUp)
+  })
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer)
+  })
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0]
+  const all = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    all.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return all
+}
