@@ -83,6 +83,13 @@ export interface CallOptions {
   readonly headers?: Readonly<Record<string, string>>
   /** Ordering key: requests with the same key are handled one at a time, in order. */
   readonly key?: string
+  /**
+   * The request's message id (`kipc-id`), when the caller chooses it — an idempotency key. A
+   * service handles each id once per partition within its deduplication window (so send a retry
+   * with the same `key`: it lands in the same partition); the copy is dropped, not answered.
+   * 16–128 characters of `[A-Za-z0-9_.:-]`, unguessable (it is what a cancel names); random by default.
+   */
+  readonly id?: string
   /** Cancels the call: it rejects with KIPC_CANCELLED (a stream's responder is told to stop). */
   readonly signal?: AbortSignal
 }

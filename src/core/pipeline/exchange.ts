@@ -7,7 +7,7 @@ import type { Policy } from '../policy.ts'
 import { buildMessage } from '../protocol/envelope.ts'
 import { remoteError } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders, userHeaders } from '../protocol/headers.ts'
-import { newMessageId } from '../protocol/message-id.ts'
+import { checkMessageId, newMessageId } from '../protocol/message-id.ts'
 import { queryString } from '../http/query.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import type { OutgoingMessage } from '../transport.ts'
@@ -82,7 +82,7 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
   const timeout = checkTimeout(args.timeout ?? policy.timeoutMs, policy.maxTimeoutMs)
   let replyTo = deps.prepare(spec.kind, spec.topic, spec.service)
   if (replyTo instanceof Promise) replyTo = await replyTo
-  const id = newMessageId()
+  const id = args.id === undefined ? newMessageId() : checkMessageId(args.id)
   if (spec.trace !== undefined) spec.trace.id = id
   // What hooks read: built only for a client that has hooks.
   const info: ExchangeInfo | undefined = hooks.isEmpty ? undefined : { client: deps.client, kind: spec.kind, target: exchangeTarget(spec), id, topic: spec.topic }

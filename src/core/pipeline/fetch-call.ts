@@ -18,6 +18,8 @@ export interface KafkaFetchInit extends RequestInit {
   readonly timeout?: number
   /** Ordering key: requests with the same key are handled one at a time, in order. */
   readonly key?: string
+  /** The request's message id, as an idempotency key (see `CallOptions.id`). */
+  readonly id?: string
 }
 
 const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
@@ -62,6 +64,7 @@ export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Req
         headers: requestHeaders(request.headers),
         ...(init.timeout === undefined ? {} : { timeout: init.timeout }),
         ...(init.key === undefined ? {} : { key: init.key }),
+        ...(init.id === undefined ? {} : { id: init.id }),
         ...(signal === undefined ? {} : { signal }),
       },
       receive: (answer) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { KafkaIpcError } from '../kafka-ipc-error.ts'
 
 let entropy = Buffer.alloc(0)
 let entropyOffset = 0
@@ -15,5 +16,22 @@ export function newMessageId(): string {
   }
   const id = entropy.toString('base64url', entropyOffset, entropyOffset + 16)
   entropyOffset += 16
+  return id
+}
+
+/**
+ * Checks a message id a caller chooses (an idempotency key): 16–128 characters of
+ * `[A-Za-z0-9_.:-]`. At least 16, because a request's id is what a cancel names: a short one would
+ * be guessable.
+ *
+ * @example
+ * ```ts
+ * checkMessageId('order-7f3a9c2e-retry-safe') // returns it
+ * ```
+ */
+export function checkMessageId(id: string): string {
+  if (!/^[A-Za-z0-9_.:-]{16,128}$/.test(id)) {
+    throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A message id must be 16–128 characters of letters, digits, '_', '.', ':' and '-', got ${JSON.stringify(id.slice(0, 40))}.`)
+  }
   return id
 }
