@@ -1,5 +1,6 @@
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { buildMessage, type Envelope, type EnvelopeFields, wireHeader } from '../protocol/envelope.ts'
+import { encodeBody } from '../protocol/bodies.ts'
 import { errorBody } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
@@ -74,8 +75,15 @@ export class Answers {
     const status = fields.status ?? 200
     // An error's body is always the codec's error body: it takes no response header but the hooks'.
     const own = kind === 'error' ? undefined : this.#sent === 0 ? this.#headers : this.#contentType
-    const headers = own === undefined ? added : added === undefined ? own : new Map([...own, ...added])
-    const record = buildMessage(this.#to, kind, { correlation: this.#envelope.id, service, ...fields }, this.bodiless && kind !== 'error' ? undefined : body, policy.codec, policy.maxMessageBytes, headers)
+    let headers = own === undefined ? added : added === undefined ? own : new Map([...own, ...added])
+    let sent = body
+    if (this.bodiless && kind !== 'error' && body !== undefined) {
+      // HEAD: the headers GET would send, its content-type included, and no body.
+      const { contentType } = encodeBody(body, headers?.get(wireHeader.contentType), policy.codec)
+      if (contentType !== undefined) headers = new Map([...(headers ?? []), [wireHeader.contentType, contentType]])
+      sent = undefined
+    }
+    const record = buildMessage(this.#to, kind, { correlation: this.#envelope.id, service, ...fields }, sent, policy.codec, policy.maxMessageBytes, headers)
     try {
       this.#sent++
       await this.#deps.transport.send([record], this.#sendOptions)

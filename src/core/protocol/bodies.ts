@@ -34,14 +34,14 @@ export function bodyFormat(contentType: string | undefined, codec: Codec): BodyF
   return 'bytes'
 }
 
-/** A body ready for the record value, and the `content-type` it travels with. */
+/** A body ready for the record value, and the `content-type` it travels with (none for no body, unless one was given). */
 export interface EncodedBody {
   readonly value: Uint8Array
-  readonly contentType: string
+  readonly contentType: string | undefined
 }
 
 /**
- * Encodes a body for the wire. Bytes (`Uint8Array`, `Buffer`, `ArrayBuffer`) go as they are
+ * Encodes a body for the wire. No body (`undefined`) is a zero-length value, typed only when a type is given. Bytes (`Uint8Array`, `Buffer`, `ArrayBuffer`) go as they are
  * (`application/octet-stream` unless a type is given); a string goes as UTF-8 text when the given
  * type is not JSON; everything else is encoded by the codec (or as JSON for a `…+json` type).
  *
@@ -52,13 +52,14 @@ export interface EncodedBody {
  * ```
  */
 export function encodeBody(body: unknown, contentType: string | undefined, codec: Codec): EncodedBody {
+  // No body, no type: an HTTP app reads a content-type on an empty request as a malformed body.
+  if (body === undefined) return { value: empty, contentType }
   if (body instanceof Uint8Array) return { value: body, contentType: contentType ?? 'application/octet-stream' }
   if (body instanceof ArrayBuffer) return { value: new Uint8Array(body), contentType: contentType ?? 'application/octet-stream' }
   const format = bodyFormat(contentType, codec)
   if (format === 'codec') return { value: codec.encode(body), contentType: contentType ?? codec.contentType }
   if (format === 'json') return { value: jsonCodec.encode(body), contentType: contentType ?? jsonCodec.contentType }
   if (typeof body === 'string') return { value: Buffer.from(body), contentType: contentType ?? 'text/plain; charset=utf-8' }
-  if (body === undefined) return { value: empty, contentType: contentType ?? codec.contentType }
   throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A body sent as ${JSON.stringify(contentType)} must be a string or bytes, got ${body === null ? 'null' : typeof body}.`)
 }
 

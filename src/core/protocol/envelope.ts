@@ -87,7 +87,7 @@ export function buildMessage(
   all.set(wireHeader.kind, kind)
   all.set(wireHeader.id, id)
   const encoded = encodeBody(body, headers?.get(wireHeader.contentType), codec)
-  all.set(wireHeader.contentType, encoded.contentType)
+  if (encoded.contentType !== undefined) all.set(wireHeader.contentType, encoded.contentType)
   if (fields.correlation !== undefined) all.set(wireHeader.correlation, fields.correlation)
   if (fields.replyTo !== undefined) all.set(wireHeader.replyTo, fields.replyTo)
   if (fields.deadline !== undefined) all.set(wireHeader.deadline, String(fields.deadline))
