@@ -1,4 +1,5 @@
 import { responseHeaders } from '../http/web-messages.ts'
+import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { Answers } from './answers.ts'
 import type { ServicePipelineDeps } from './service-pipeline.ts'
 import { checkStatus } from './stream-items.ts'
@@ -32,7 +33,7 @@ export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress
     await answers.send('reply', { status }, undefined)
     return
   }
-  const reader = (body as ReadableStream<Uint8Array>).getReader()
+  const reader = (body as ReadableStream<unknown>).getReader()
   const onAbort = (): void => {
     reader.cancel(signal.reason).catch(() => undefined)
   }
@@ -50,8 +51,9 @@ export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress
         await answers.send('reply', { status }, concat(chunks, size))
         return
       }
-      chunks.push(next.value)
-      size += next.value.byteLength
+      const chunk = bytesOf(next.value)
+      chunks.push(chunk)
+      size += chunk.byteLength
       pending = reader.read()
       next = await within(pending, streamAfterMs)
     }
@@ -64,15 +66,16 @@ export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress
       }
     }
     if (next !== timeUp && !next.done) {
-      chunks.push(next.value)
-      size += next.value.byteLength
+      const chunk = bytesOf(next.value)
+      chunks.push(chunk)
+      size += chunk.byteLength
       pending = reader.read()
     }
     if (size > 0) await sendBytes(concat(chunks, size))
     for (;;) {
       const read = await pending
       if (read.done) break
-      await sendBytes(read.value)
+      await sendBytes(bytesOf(read.value))
       pending = reader.read()
     }
     if (signal.aborted) throw signal.reason
@@ -83,6 +86,20 @@ export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress
   } finally {
     signal.removeEventListener('abort', onAbort)
   }
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * A body chunk as bytes. The Fetch standard allows only bytes, but apps hand Node streams of text
+ * to `Response` (and Node's own servers write them): strings are taken as UTF-8, anything else is
+ * the app's bug, named.
+ */
+function bytesOf(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk
+  if (typeof chunk === 'string') return encoder.encode(chunk)
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk)
+  throw new KafkaIpcError('KIPC_HANDLER_ERROR', `A response body chunk must be bytes (or text), got ${chunk === null ? 'null' : typeof chunk}.`)
 }
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof timeUp> {

@@ -1,4 +1,4 @@
-// Existing HTTP apps — Fastify, Express, a bare node:http listener — served over a real Kafka
+// Existing HTTP apps — Fastify, Express, Hono, a bare node:http listener — served over a real Kafka
 // broker through the adapters, unchanged, while the same app keeps serving HTTP (dual serving):
 // every endpoint is called both ways and must answer byte for byte the same.
 import assert from 'node:assert/strict'
@@ -11,7 +11,8 @@ import { Service } from '../../../src/core/service.ts'
 import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
 import { uniqueName, useKafka } from '../../support/kafka.ts'
 import { waitUntil } from '../../conformance/request-reply.ts'
-import { expressApp, fastifyApp, listenHttp, nodeListener, type StreamProbe } from './apps.ts'
+import { getRequestListener } from '@hono/node-server'
+import { expressApp, fastifyApp, honoApp, listenHttp, nodeListener, type StreamProbe } from './apps.ts'
 
 const brokers = useKafka()
 
@@ -44,6 +45,12 @@ const frameworks: Served[] = [
     const probe: StreamProbe = { produced: 0, closed: false }
     const app = expressApp(probe)
     return { name: 'express', probe, start: async () => ({ handler: fromNodeHandler(app), http: await listenHttp(app) }) }
+  })(),
+  (() => {
+    const probe: StreamProbe = { produced: 0, closed: false }
+    const app = honoApp(probe)
+    // Hono's own node:http adapter serves the port; over Kafka its fetch mounts as it is.
+    return { name: 'hono', probe, start: async () => ({ handler: app.fetch, http: await listenHttp(getRequestListener(app.fetch, { overrideGlobalObjects: false })) }) }
   })(),
   (() => {
     const probe: StreamProbe = { produced: 0, closed: false }

@@ -5,6 +5,7 @@ import { pipeline, Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import express, { type NextFunction, type Request as ExpressRequest, type Response as ExpressResponse } from 'express'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { Hono } from 'hono'
 
 /** Counts of stream chunks an app has produced, so a test can see a cancel stop them. */
 export interface StreamProbe {
@@ -88,6 +89,24 @@ export function expressApp(probe: StreamProbe): express.Express {
   app.use((error: Error, _request: ExpressRequest, response: ExpressResponse, _next: NextFunction) => {
     response.status(500).json({ error: error.message })
   })
+  return app
+}
+
+/** The API as a Hono app: a fetch-style handler, mounted over Kafka with no adapter. */
+export function honoApp(probe: StreamProbe): Hono {
+  const app = new Hono()
+  app.get('/items/:id', (c) => c.json({ id: c.req.param('id'), detail: c.req.query('detail') ?? null, tenant: c.req.header('x-tenant') ?? null }, 200, { 'x-served-by': 'hono' }))
+  app.post('/items', async (c) => c.json({ created: await c.req.json<unknown>() }, 201, { location: '/items/7' }))
+  app.put('/blobs/:id', async (c) => c.body(new Uint8Array(await c.req.arrayBuffer()).reverse(), 200, { 'content-type': 'application/octet-stream' }))
+  app.delete('/items/:id', (c) => c.body(null, 204))
+  app.get('/boom', () => {
+    throw new Error('boom')
+  })
+  app.get('/ticks', (c) => {
+    const source = ticks(Number(c.req.query('count')), 30, probe)
+    return c.body(Readable.toWeb(source) as ReadableStream<Uint8Array>, 200, { 'content-type': 'text/plain; charset=utf-8' })
+  })
+  app.onError((error, c) => c.json({ error: error.message }, 500))
   return app
 }
 
