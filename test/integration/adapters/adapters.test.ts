@@ -50,7 +50,17 @@ const frameworks: Served[] = [
     const probe: StreamProbe = { produced: 0, closed: false }
     const app = honoApp(probe)
     // Hono's own node:http adapter serves the port; over Kafka its fetch mounts as it is.
-    return { name: 'hono', probe, start: async () => ({ handler: app.fetch, http: await listenHttp(getRequestListener(app.fetch, { overrideGlobalObjects: false })) }) }
+    const listener = getRequestListener(app.fetch, { overrideGlobalObjects: false })
+    return {
+      name: 'hono',
+      probe,
+      start: async () => ({
+        handler: app.fetch,
+        http: await listenHttp((request, response) => {
+          void listener(request, response)
+        }),
+      }),
+    }
   })(),
   (() => {
     const probe: StreamProbe = { produced: 0, closed: false }
