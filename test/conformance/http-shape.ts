@@ -54,6 +54,9 @@ export function httpShapeSuite(harness: () => Harness): void {
       assert.deepEqual(await caller.call(searchFares), { from: null, seats: [] })
       const response = await caller.fetch('kafka://shop/fares?from=JFK&seat=9C')
       assert.deepEqual(await response.json(), { from: 'JFK', seats: ['9C'] })
+      // A Request (or a URL) works as fetch's first argument does.
+      assert.deepEqual(await (await caller.fetch(new Request('kafka://shop/fares?from=LHR'))).json(), { from: 'LHR', seats: [] })
+      assert.deepEqual(await (await caller.fetch(new URL('kafka://shop/fares?seat=1A'))).json(), { from: null, seats: ['1A'] })
     })
 
     it('types bodies by content-type, both ways: JSON, text and bytes', async () => {
@@ -148,6 +151,35 @@ export function httpShapeSuite(harness: () => Harness): void {
       await assert.rejects(caller.fetch('kafka://shop/fares', { timeout: 100 }), (error: unknown) => isKafkaIpcError(error, 'KIPC_TIMEOUT'))
       await assert.rejects(caller.fetch('https://shop/fares'), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT'))
       assert.equal(caller.stats().pending, 0)
+    })
+
+    it('an aborted signal ends a streaming body with its reason and tells the responder to stop', async () => {
+      const { service, client } = kit()
+      let closed = false
+      const app = service('shop')
+      app.handle(ticker, async function* (_req, context) {
+        try {
+          for (let n = 1; ; n++) {
+            await sleep(20, undefined, { signal: context.signal })
+            yield { n }
+          }
+        } finally {
+          closed = true
+        }
+      })
+      await app.listen()
+      const caller = client('web')
+      const controller = new AbortController()
+      const response = await caller.fetch('kafka://shop/ticker', { signal: controller.signal })
+      const reader = response.body?.getReader()
+      assert.ok(reader)
+      assert.equal(new TextDecoder().decode((await reader.read()).value as Uint8Array), '{"n":1}\n')
+      controller.abort(new Error('enough'))
+      await assert.rejects(async () => {
+        for (;;) if ((await reader.read()).done) return
+      }, /enough/)
+      await waitUntil(() => closed, "the responder's generator is closed")
+      await waitUntil(() => caller.stats().pending === 0, 'nothing pending')
     })
 
     it('serves a mounted fetch-style app (Hono) as it is: params, query, headers, status, JSON and bytes, thrown errors', async () => {
