@@ -58,12 +58,18 @@ export class AnswerInbox {
       this.#deps.running.cancel(envelope.correlation)
       return
     }
+    // A piece of a streamed HTTP body is bytes whatever its content-type: never decoded.
+    if (envelope.kind === 'item' && envelope.stream === 'bytes') {
+      pending.deliver(envelope.correlation, { kind: 'item', body: message.value, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers, raw: message.value, chunk: true })
+      return
+    }
     let body: unknown
     try {
       body = decodeBody(message.value, message.headers.get(wireHeader.contentType), policy.codec)
       if (envelope.kind === 'items' && (!Array.isArray(body) || body.length === 0)) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', 'An items record must carry a non-empty array.')
     } catch (error) {
-      pending.deliver(envelope.correlation, { kind: 'error', body: { code: 'KIPC_PROTOCOL_ERROR', message: (error as Error).message }, status: 502, service: envelope.service, seq: undefined, replyTo: undefined })
+      const undecoded = envelope.kind === 'error' ? undefined : { kind: envelope.kind, status: envelope.status }
+      pending.deliver(envelope.correlation, { kind: 'error', body: { code: 'KIPC_PROTOCOL_ERROR', message: (error as Error).message }, status: 502, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers, raw: message.value, ...(undecoded === undefined ? {} : { undecoded }) })
       return
     }
     if (envelope.kind === 'items') {

@@ -85,7 +85,7 @@ export type StreamHandler<C extends StreamContract> = (
 ) => AsyncIterable<InferIn<C['item']>>
 
 /** A gather handler: the service's answer to a gather request. */
-export type GatherHandler<C extends GatherContract> = (request: IncomingRequest<BodyOf<C>>, context: HandlerContext) => Promise<InferIn<C['reply']>> | InferIn<C['reply']>
+export type GatherHandler<C extends GatherContract> = (request: IncomingRequest<BodyOf<C>>, context: HandlerContext) => Promise<RouteResult<InferIn<C['reply']>>> | RouteResult<InferIn<C['reply']>>
 
 /**
  * The handler a contract takes. One conditional type rather than overloads: with overloads,

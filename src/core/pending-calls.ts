@@ -24,6 +24,13 @@ export interface Answer {
   readonly seq: number | undefined
   /** The record value as received; absent on the items a batched `items` record was split into. */
   readonly raw?: Uint8Array | undefined
+  /** A piece of a streamed HTTP body (`kipc-stream: bytes`): `body` is the bytes, never decoded. */
+  readonly chunk?: boolean
+  /**
+   * Set on the 502 error that stands for an answer whose body did not decode: what that answer
+   * was, so `fetch()` — which wants the bytes, not a value — can pass it on as it came.
+   */
+  readonly undecoded?: { readonly kind: 'reply' | 'item' | 'end' | 'items'; readonly status: number | undefined }
   /** The responder's inbox, carried by stream items so a cancel reaches the right instance. */
   readonly replyTo: string | undefined
   /** The record's headers as received, envelope included; read only when a hook asks for them. */
@@ -45,6 +52,11 @@ export class PendingCalls {
 
   get size(): number {
     return this.#entries.size
+  }
+
+  /** True when a call with this request id waits for its answers. */
+  has(id: string): boolean {
+    return this.#entries.has(id)
   }
 
   add(id: string, entry: PendingEntry): void {

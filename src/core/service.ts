@@ -111,7 +111,7 @@ export class Service {
    * `handler` as a Web `Request` (URL `kafka://<service><path>?<query>`), and the `Response` it
    * returns is the answer — status, headers and body; a body that keeps coming is streamed. A Hono
    * app's `fetch` mounts as it is; Fastify, Express and `node:http` apps through the adapters of
-   * `kafka-ipc/http`. One mount per service.
+   * `kafka-ipc/adapters`. One mount per service.
    *
    * @example
    * ```ts
@@ -356,10 +356,16 @@ export class Service {
     if (gathered !== undefined) return { registered: gathered, params: {} }
     const method = envelope.method ?? ''
     const path = envelope.path ?? ''
-    // HEAD is GET without the body (RFC 9110 §9.3.2) unless a route declares HEAD itself.
-    const routed = this.#router.match(method, path) ?? (method === 'HEAD' ? this.#router.match('GET', path) : undefined)
+    // HEAD is GET without the body (RFC 9110 §9.3.2) unless a route declares HEAD itself — for a
+    // request-reply route; a stream would have to be produced to be thrown away.
+    const routed = this.#router.match(method, path) ?? (method === 'HEAD' ? this.#getRouteFor(path) : undefined)
     if (routed !== undefined) return { registered: routed.value, params: routed.params }
     return this.#mounted === undefined ? undefined : { registered: this.#mounted, params: {} }
+  }
+
+  #getRouteFor(path: string): ReturnType<Router<Registered>['match']> {
+    const routed = this.#router.match('GET', path)
+    return routed?.value.kind === 'route' ? routed : undefined
   }
 
   #hasRoutes(): boolean {

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { route, stream } from '../../src/core/contracts.ts'
+import { gather, route, stream } from '../../src/core/contracts.ts'
 import { reply } from '../../src/core/http/reply.ts'
 import { isKafkaIpcError, RemoteError } from '../../src/core/kafka-ipc-error.ts'
 import { type Harness, useKit } from './harness.ts'
@@ -18,6 +18,7 @@ const readNote = route('shop', 'PUT /notes/:id')
 const options = route('shop', 'OPTIONS /fares')
 const gone = route('shop', 'DELETE /bookings/:id')
 const ticker = stream('shop', 'GET /ticker', { item: z.object({ n: z.number() }) })
+const stock = gather('stock.count', { reply: z.object({ count: z.number() }) })
 
 export function httpShapeSuite(harness: () => Harness): void {
   const kit = useKit(harness)
@@ -180,6 +181,87 @@ export function httpShapeSuite(harness: () => Harness): void {
       }, /enough/)
       await waitUntil(() => closed, "the responder's generator is closed")
       await waitUntil(() => caller.stats().pending === 0, 'nothing pending')
+    })
+
+    it("a stream handler's headers reach the caller; HEAD is not served by a stream route", async () => {
+      const { service, client } = kit()
+      let runs = 0
+      const app = service('shop')
+      app.handle(ticker, async function* (_req, context) {
+        runs++
+        context.setHeader('x-feed', 'ticks')
+        await sleep(1)
+        yield { n: 1 }
+      })
+      await app.listen()
+      const caller = client('web')
+      const response = await caller.fetch('kafka://shop/ticker')
+      assert.deepEqual([response.headers.get('x-feed'), await response.text()], ['ticks', '{"n":1}\n'])
+      assert.equal((await caller.fetch('kafka://shop/ticker', { method: 'HEAD' })).status, 404)
+      assert.equal(runs, 1)
+    })
+
+    it("a handler's malformed answer is its own error (500), never the caller's (400)", async () => {
+      const { service, client } = kit()
+      const app = service('shop')
+      app.handle(readNote, (req) => {
+        if (req.params.id === 'header') return reply('x', { headers: { 'bad header': 'x' } })
+        if (req.params.id === 'status') return reply('x', { status: 101 })
+        return reply({ an: 'object' }, { headers: { 'content-type': 'text/plain' } })
+      })
+      await app.listen()
+      const caller = client('web')
+      for (const id of ['header', 'status', 'text']) {
+        await assert.rejects(caller.call(readNote, { params: { id } }), (error: unknown) => error instanceof RemoteError && error.code === 'KIPC_HANDLER_ERROR' && error.status === 500, id)
+      }
+    })
+
+    it('fetch() passes a streamed or undecodable JSON body on as its bytes', async () => {
+      const { service, client } = kit()
+      const app = service('shop')
+      app.mount((request) => {
+        const url = new URL(request.url)
+        if (url.pathname === '/broken') return new Response('{"not": json', { status: 418, headers: { 'content-type': 'application/json' } })
+        const parts = ['[{"a":', '1},', '{"a":2}]']
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await sleep(25)
+            const part = parts.shift()
+            if (part === undefined) controller.close()
+            else controller.enqueue(new TextEncoder().encode(part))
+          },
+        })
+        return new Response(body, { headers: { 'content-type': 'application/json' } })
+      })
+      await app.listen()
+      const caller = client('web')
+      const streamed = await caller.fetch('kafka://shop/list')
+      assert.deepEqual([streamed.headers.get('content-type'), await streamed.json()], ['application/json', [{ a: 1 }, { a: 2 }]])
+      const broken = await caller.fetch('kafka://shop/broken')
+      assert.deepEqual([broken.status, await broken.text()], [418, '{"not": json'])
+    })
+
+    it('refuses a chosen id already waiting, and rejects fetch as fetch does: an aborted signal with its reason, a bad URL typed', async () => {
+      const { service, client } = kit()
+      const app = service('shop')
+      app.handle(searchFares, async () => {
+        await sleep(200)
+        return { from: null, seats: [] }
+      })
+      app.handle(stock, () => reply({ count: 0 }, { status: 503 }))
+      await app.listen()
+      const caller = client('web')
+      const id = 'order-7f3a9c2e-retry-safe'
+      const first = caller.call(searchFares, { id })
+      await assert.rejects(caller.call(searchFares, { id }), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT'))
+      assert.deepEqual(await first, { from: null, seats: [] })
+      const reason = new Error('not any more')
+      await assert.rejects(caller.fetch('kafka://shop/fares', { signal: AbortSignal.abort(reason) }), (error: unknown) => error === reason)
+      await assert.rejects(caller.fetch('not a url'), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT'))
+      await assert.rejects(caller.fetch(`kafka://shop/fares?q=${'x'.repeat(9000)}`), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT'))
+      // A gathered answer of status 400 or more is a failed answer, read by the status table.
+      const { answers } = await caller.gather(stock, { expect: 1 })
+      assert.deepEqual(answers.map((answer) => [answer.ok, answer.ok ? undefined : answer.error.code]), [[false, 'KIPC_UNAVAILABLE']])
     })
 
     it('serves a mounted fetch-style app (Hono) as it is: params, query, headers, status, JSON and bytes, thrown errors', async () => {

@@ -154,7 +154,7 @@ export function protocolEdgesSuite(harness: () => Harness): void {
       }
     })
 
-    it('a status set by the handler must be 100–599: 201 goes through, 700 fails the call with KIPC_HANDLER_ERROR', async () => {
+    it('a status set by the handler must be a final one, 200–599: 201 goes through, 700 and 101 fail the call with KIPC_HANDLER_ERROR', async () => {
       const { service, client } = kit()
       const withStatus = route('echo', 'POST /status', { body: z.object({ status: z.number() }), reply: z.object({ ok: z.boolean() }) })
       const app = service('echo')
@@ -167,7 +167,8 @@ export function protocolEdgesSuite(harness: () => Harness): void {
       assert.deepEqual(await caller.call(withStatus, { body: { status: 201 } }), { ok: true })
       const error: unknown = await caller.call(withStatus, { body: { status: 700 } }).catch((caught: unknown) => caught)
       assert.ok(isKafkaIpcError(error, 'KIPC_HANDLER_ERROR'), String(error))
-      assert.match(error.message, /ctx\.status to 700/)
+      assert.match(error.message, /status 700/)
+      await assert.rejects(caller.call(withStatus, { body: { status: 101 } }), (caught: unknown) => isKafkaIpcError(caught, 'KIPC_HANDLER_ERROR'))
     })
 
     it('a call or a gather ends with KIPC_CANCELLED when its signal aborts, and leaves nothing pending', async () => {

@@ -1,5 +1,6 @@
 import { checkServiceName } from '../contracts.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
+import { checkQueryLength } from './query.ts'
 
 /** What a `kafka://` URL names: the service, the path and the query string (without `?`). */
 export interface KafkaTarget {
@@ -28,5 +29,5 @@ export function parseKafkaUrl(url: string): KafkaTarget {
   if (parsed.port !== '' || parsed.username !== '' || parsed.password !== '') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A kafka:// URL names a service, with no port or credentials: ${JSON.stringify(url.slice(0, 200))}.`)
   const service = checkServiceName(parsed.hostname)
   const query = parsed.search === '' ? undefined : parsed.search.slice(1)
-  return { service, path: parsed.pathname === '' ? '/' : parsed.pathname, query: query === '' ? undefined : query }
+  return { service, path: parsed.pathname === '' ? '/' : parsed.pathname, query: checkQueryLength(query === '' ? undefined : query) }
 }

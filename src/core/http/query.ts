@@ -4,7 +4,7 @@ type QueryValue = string | number | boolean
 /** A query string as a caller gives it: an object (arrays repeat the key), `URLSearchParams`, or text. */
 export type QueryInit = Readonly<Record<string, QueryValue | readonly QueryValue[] | undefined>> | URLSearchParams | string
 
-/** The longest query string a request may carry, in characters (as a `kipc-query` header value). */
+/** The longest query string a request may carry, in bytes of UTF-8 (a header value, within the header limit). */
 export const maxQueryLength = 8192
 
 /**
@@ -30,6 +30,13 @@ export function queryString(query: QueryInit | undefined): string | undefined {
     }
     text = params.toString()
   }
-  if (text.length > maxQueryLength) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `The query string is ${text.length} characters; at most ${maxQueryLength} may be sent.`)
-  return text === '' ? undefined : text
+  return checkQueryLength(text === '' ? undefined : text)
+}
+
+/** Refuses a query string longer than {@link maxQueryLength} bytes: a longer header value would be dropped by readers. */
+export function checkQueryLength(query: string | undefined): string | undefined {
+  if (query === undefined) return undefined
+  const bytes = Buffer.byteLength(query)
+  if (bytes > maxQueryLength) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `The query string is ${bytes} bytes; at most ${maxQueryLength} may be sent.`)
+  return query
 }

@@ -83,6 +83,8 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
   let replyTo = deps.prepare(spec.kind, spec.topic, spec.service)
   if (replyTo instanceof Promise) replyTo = await replyTo
   const id = args.id === undefined ? newMessageId() : checkMessageId(args.id)
+  // Two calls waiting under one id could not tell their answers apart.
+  if (args.id !== undefined && pending.has(id)) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A call with the id ${JSON.stringify(id)} is already waiting for its answer; a chosen id may be reused only once that call has ended.`)
   if (spec.trace !== undefined) spec.trace.id = id
   // What hooks read: built only for a client that has hooks.
   const info: ExchangeInfo | undefined = hooks.isEmpty ? undefined : { client: deps.client, kind: spec.kind, target: exchangeTarget(spec), id, topic: spec.topic }

@@ -4,7 +4,6 @@ import { parseKafkaUrl } from '../http/kafka-url.ts'
 import { requestHeaders, toHeaderList } from '../http/web-messages.ts'
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { Answer } from '../pending-calls.ts'
-import { bodyFormat } from '../protocol/bodies.ts'
 import { buildMessage } from '../protocol/envelope.ts'
 import { remoteError } from '../protocol/error-body.ts'
 import { userHeaders } from '../protocol/headers.ts'
@@ -22,7 +21,7 @@ export interface KafkaFetchInit extends RequestInit {
   readonly id?: string
 }
 
-const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
+const nullBodyStatuses = new Set([204, 205, 304])
 const encoder = new TextEncoder()
 
 /**
@@ -40,7 +39,7 @@ const encoder = new TextEncoder()
  * ```
  */
 export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Request, init: KafkaFetchInit = {}): Promise<Response> {
-  const request = new Request(input, init)
+  const request = readRequest(input, init)
   const target = parseKafkaUrl(request.url)
   const signal = init.signal ?? (input instanceof Request ? input.signal : undefined)
   const method = request.method
@@ -90,10 +89,30 @@ export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Req
       },
     })
   } catch (error) {
-    trace?.close(error)
-    throw error
+    // As fetch does: a signal aborted before the call rejects with its reason.
+    const cause = signal?.aborted === true ? (signal.reason as unknown) : error
+    trace?.close(cause)
+    throw cause
   }
   return promise
+}
+
+/** fetch's arguments as a Request; what `new Request` refuses is a typed error, not a TypeError. */
+function readRequest(input: string | URL | Request, init: KafkaFetchInit): Request {
+  try {
+    return new Request(input, init)
+  } catch (error) {
+    throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `fetch over Kafka cannot read its request: ${(error as Error).message}`, { cause: error })
+  }
+}
+
+/** A Web Response from an answer; headers a Response refuses are the responder's protocol error. */
+function webResponse(body: ReadableStream<Uint8Array> | Uint8Array | null, status: number, headers: [string, string][]): Response {
+  try {
+    return new Response(body, { status, headers })
+  } catch (error) {
+    throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `The answer cannot be read as an HTTP response: ${(error as Error).message}`, { cause: error })
+  }
 }
 
 /** The answers of one fetch after the first, fed into its Response's body. */
@@ -117,15 +136,19 @@ class BodyFeed {
 
   /** The first answer: a whole Response, or the head of a streaming one. */
   first(answer: Answer, head: boolean): Response {
+    // An answer whose body did not decode is still a body: fetch passes its bytes on as they came.
+    const kind = answer.undecoded?.kind ?? answer.kind
+    const status = answer.undecoded === undefined ? (answer.status ?? (kind === 'error' ? 500 : 200)) : (answer.undecoded.status ?? 200)
+    if (status < 200 || status > 599) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `${this.#service} answered with status ${String(status)}; a final status is 200 to 599.`)
     const headers = answer.wireHeaders === undefined ? [] : toHeaderList(userHeaders(answer.wireHeaders))
-    const status = answer.status ?? (answer.kind === 'error' ? 500 : 200)
     const bodiless = head || nullBodyStatuses.has(status)
-    if (answer.kind === 'reply' || answer.kind === 'error') {
-      this.end(answer.kind === 'error' ? remoteError(answer.service ?? this.#service, status, answer.body) : undefined)
-      return new Response(bodiless || answer.raw === undefined || answer.raw.byteLength === 0 ? null : answer.raw, { status, headers })
+    if (kind === 'reply' || kind === 'error') {
+      this.end(kind === 'error' ? remoteError(answer.service ?? this.#service, status, answer.body) : undefined)
+      return webResponse(bodiless || answer.raw === undefined || answer.raw.byteLength === 0 ? null : answer.raw, status, headers)
     }
     this.started = true
-    this.#ndjson = bodyFormat(answer.wireHeaders?.get('content-type'), this.#deps.policy.codec) !== 'bytes' && answer.wireHeaders?.get('content-type')?.startsWith('text/') !== true
+    // A typed stream's items are values, sent as lines of JSON; a streamed HTTP body's are its bytes.
+    this.#ndjson = answer.chunk !== true
     const stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller
@@ -135,7 +158,7 @@ class BodyFeed {
         this.end(undefined)
       },
     })
-    const response = new Response(bodiless ? null : stream, { status, headers: this.#ndjson ? [...headers.filter(([name]) => name !== 'content-type'), ['content-type', 'application/x-ndjson']] : headers })
+    const response = webResponse(bodiless ? null : stream, status, this.#ndjson ? [...headers.filter(([name]) => name !== 'content-type'), ['content-type', 'application/x-ndjson']] : headers)
     this.take(answer)
     return response
   }
@@ -144,7 +167,7 @@ class BodyFeed {
   take(answer: Answer): void {
     if (this.#done) return
     if (answer.replyTo !== undefined) this.#responder = answer.replyTo
-    switch (answer.kind) {
+    switch (answer.undecoded?.kind === 'item' ? 'item' : answer.kind) {
       case 'item':
         if (answer.seq !== undefined) {
           if (answer.seq < this.#nextSeq) return
@@ -184,7 +207,7 @@ class BodyFeed {
   }
 
   #chunk(answer: Answer): Uint8Array {
-    if (!this.#ndjson) return answer.raw ?? (typeof answer.body === 'string' ? encoder.encode(answer.body) : answer.body instanceof Uint8Array ? answer.body : new Uint8Array(0))
+    if (!this.#ndjson || answer.undecoded !== undefined) return answer.raw ?? new Uint8Array(0)
     return encoder.encode(`${JSON.stringify(answer.body ?? null)}\n`)
   }
 

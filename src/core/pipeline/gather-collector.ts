@@ -5,6 +5,7 @@ import { isKafkaIpcError } from '../kafka-ipc-error.ts'
 import type { Answer, CallCounters } from '../pending-calls.ts'
 import type { Policy } from '../policy.ts'
 import { remoteError } from '../protocol/error-body.ts'
+import { errorFromHttp } from '../http/error-status.ts'
 import { type InferOut, validate } from '../schema.ts'
 import { type Exchange, type ExchangeDeps, startExchange } from './exchange.ts'
 
@@ -80,6 +81,7 @@ export async function collectGather<C extends GatherContract>(deps: GatherDeps, 
 /** One service's answer: its reply checked against the contract, or its error. */
 async function gatherAnswer<C extends GatherContract>(policy: Policy, contract: C, service: string, answer: Answer): Promise<GatherAnswer<InferOut<C['reply']>>> {
   if (answer.kind === 'error') return { service, ok: false, error: remoteError(service, answer.status, answer.body) }
+  if ((answer.status ?? 200) >= 400) return { service, ok: false, error: errorFromHttp(service, answer.status ?? 500, answer.body) }
   try {
     const reply = (await validate(policy.validateReplies ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `gather answer from ${service}`)) as InferOut<C['reply']>
     return { service, ok: true, reply }

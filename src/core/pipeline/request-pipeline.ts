@@ -3,7 +3,7 @@ import { channels, traced } from '../tracing.ts'
 import { Reply } from '../http/reply.ts'
 import { webRequest } from '../http/web-messages.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
-import { KafkaIpcError } from '../kafka-ipc-error.ts'
+import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Envelope, readEnvelope, wireHeader } from '../protocol/envelope.ts'
 import { decodeBody } from '../protocol/bodies.ts'
 import { userHeaders } from '../protocol/headers.ts'
@@ -87,6 +87,16 @@ function replyParts(result: unknown, context: RequestContext): { body: unknown; 
   const own = result.headers === undefined ? undefined : checkOutgoingHeaders(result.headers)
   const headers = own === undefined ? set : set === undefined ? own : new Map([...set, ...own])
   return { body: result.body, status: result.status ?? context.status, headers }
+}
+
+/**
+ * `KIPC_INVALID_ARGUMENT` from a handler or its answer — a bad header name, an object sent as
+ * text — is the service's mistake, not the caller's: it is answered `500 KIPC_HANDLER_ERROR`,
+ * never a 400 that would blame the request.
+ */
+function handlerMistake(error: unknown): unknown {
+  if (!isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT')) return error
+  return new KafkaIpcError('KIPC_HANDLER_ERROR', `The handler's answer is invalid: ${error.message}`, { cause: error })
 }
 
 /** A mounted handler must answer with a Response; anything else is its bug, told plainly. */
@@ -178,8 +188,15 @@ async function runHandler({ deps, envelope, message, found, replyTarget, deadlin
       phase = 'handler'
       const request = new ReceivedRequest({ id: envelope.id, method, path, params, headers, body, key: message.key }, envelope.query)
       if (registered.kind === 'stream') {
-        answers.respondWith(context.responseHeaders())
-        await streamItems(deps, registered, request, context, (kind, fields, item) => answers.send(kind, fields, item))
+        // The headers go with the first record: the generator may set them until it yields.
+        let first = true
+        await streamItems(deps, registered, request, context, (kind, fields, item) => {
+          if (first) {
+            first = false
+            answers.respondWith(context.responseHeaders())
+          }
+          return answers.send(kind, fields, item)
+        })
       } else {
         const result = await registered.handler(request, context)
         phase = 'send'
@@ -198,8 +215,8 @@ async function runHandler({ deps, envelope, message, found, replyTarget, deadlin
     }
     counters.handled++
   } catch (error) {
-    failure = error
-    outcome = await answers.settle(phase, error, controller.signal)
+    failure = phase === 'handler' || phase === 'serialize' || phase === 'send' ? handlerMistake(error) : error
+    outcome = await answers.settle(phase, failure, controller.signal)
   } finally {
     clearTimeout(timer)
     deps.shutdown.removeEventListener('abort', onShutdown)

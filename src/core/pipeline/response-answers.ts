@@ -62,7 +62,7 @@ export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress
     const sendBytes = async (bytes: Uint8Array): Promise<void> => {
       for (let start = 0; start < bytes.byteLength; start += limit) {
         if (signal.aborted) throw signal.reason
-        await answers.send('item', { seq: seq++, status, replyTo }, bytes.subarray(start, start + limit))
+        await answers.send('item', { seq: seq++, status, replyTo, stream: 'bytes' }, bytes.subarray(start, start + limit))
       }
     }
     if (next !== timeUp && !next.done) {

@@ -51,8 +51,8 @@ export async function streamItems(
   }
 }
 
-/** A handler's `ctx.status` must be an HTTP status; anything else is the handler's bug. */
+/** A handler's status must be a final HTTP status (1xx are interim ones); anything else is the handler's bug. */
 export function checkStatus(status: number): number {
-  if (!Number.isInteger(status) || status < 100 || status > 599) throw new KafkaIpcError('KIPC_HANDLER_ERROR', `The handler set ctx.status to ${String(status)}; a status is an integer from 100 to 599.`)
+  if (!Number.isInteger(status) || status < 200 || status > 599) throw new KafkaIpcError('KIPC_HANDLER_ERROR', `The handler answered with status ${String(status)}; a status is an integer from 200 to 599.`)
   return status
 }

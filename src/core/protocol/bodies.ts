@@ -59,7 +59,7 @@ export function encodeBody(body: unknown, contentType: string | undefined, codec
   const format = bodyFormat(contentType, codec)
   if (format === 'codec') return { value: codec.encode(body), contentType: contentType ?? codec.contentType }
   if (format === 'json') return { value: jsonCodec.encode(body), contentType: contentType ?? jsonCodec.contentType }
-  if (typeof body === 'string') return { value: Buffer.from(body), contentType: contentType ?? 'text/plain; charset=utf-8' }
+  if (typeof body === 'string') return { value: Buffer.from(body), contentType }
   throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A body sent as ${JSON.stringify(contentType)} must be a string or bytes, got ${body === null ? 'null' : typeof body}.`)
 }
 

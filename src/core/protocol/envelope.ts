@@ -27,6 +27,7 @@ export const wireHeader = {
   status: 'kipc-status',
   service: 'kipc-service',
   seq: 'kipc-seq',
+  stream: 'kipc-stream',
   contentType: 'content-type',
   traceparent: 'traceparent',
 } as const
@@ -51,6 +52,8 @@ export interface Envelope {
   readonly status: number | undefined
   readonly service: string | undefined
   readonly seq: number | undefined
+  /** `bytes` on the items of a streamed HTTP body: pieces of one body, not values (never decoded). */
+  readonly stream: string | undefined
 }
 
 /** The fields every outgoing envelope may carry besides version, kind and id. */
@@ -64,6 +67,7 @@ export interface EnvelopeFields {
   readonly status?: number | undefined
   readonly service?: string | undefined
   readonly seq?: number | undefined
+  readonly stream?: 'bytes' | undefined
 }
 
 /**
@@ -97,6 +101,7 @@ export function buildMessage(
   if (fields.status !== undefined) all.set(wireHeader.status, String(fields.status))
   if (fields.service !== undefined) all.set(wireHeader.service, fields.service)
   if (fields.seq !== undefined) all.set(wireHeader.seq, String(fields.seq))
+  if (fields.stream !== undefined) all.set(wireHeader.stream, fields.stream)
   if (headers !== undefined) for (const [name, value] of headers) if (!all.has(name)) all.set(name, value)
   const value = encoded.value
   checkBodySize(value.byteLength, maxBytes, kind)
@@ -132,6 +137,7 @@ export function readEnvelope(headers: ReadonlyMap<string, string>): Envelope {
     status: readInteger(headers, wireHeader.status),
     service: headers.get(wireHeader.service),
     seq: readInteger(headers, wireHeader.seq),
+    stream: headers.get(wireHeader.stream),
   }
 }
 

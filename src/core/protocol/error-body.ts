@@ -23,7 +23,8 @@ export function remoteError(service: string, status: number | undefined, body: u
   const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}
   const code = typeof fields['code'] === 'string' ? fields['code'].slice(0, 100) : 'KIPC_HANDLER_ERROR'
   const message = typeof fields['message'] === 'string' ? fields['message'].slice(0, 10_000) : 'The remote handler failed.'
-  const retryable = fields['retryable'] === true
+  // Without a retryable flag, the catalogue's (for a catalogue code) decides.
+  const retryable = typeof fields['retryable'] === 'boolean' ? { retryable: fields['retryable'] } : {}
   const stack = typeof fields['stack'] === 'string' ? fields['stack'].slice(0, 50_000) : undefined
-  return new RemoteError(service, code, message, { status: status ?? 500, retryable, ...(stack === undefined ? {} : { remoteStack: stack }) })
+  return new RemoteError(service, code, message, { status: status ?? 500, ...retryable, ...(stack === undefined ? {} : { remoteStack: stack }) })
 }

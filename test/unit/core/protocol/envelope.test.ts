@@ -13,7 +13,7 @@ describe('envelope: written and read', () => {
   it('round-trips every envelope field through buildMessage and readEnvelope', () => {
     const message = buildMessage({ topic: 't', key: 'k' }, 'item', { correlation: 'c1', replyTo: 'kipc.inbox.a.b:0', deadline: 1_700_000_000_000, method: 'POST', path: '/x', query: 'a=1&b=2', status: 201, service: 'svc', seq: 3 }, { a: 1 }, jsonCodec, 1024, headers({ 'x-trace': 'abc' }), 'id-1')
     const envelope = readEnvelope(message.headers)
-    assert.deepEqual(envelope, { kind: 'item', id: 'id-1', correlation: 'c1', replyTo: 'kipc.inbox.a.b:0', deadline: 1_700_000_000_000, method: 'POST', path: '/x', query: 'a=1&b=2', status: 201, service: 'svc', seq: 3 })
+    assert.deepEqual(envelope, { kind: 'item', id: 'id-1', correlation: 'c1', replyTo: 'kipc.inbox.a.b:0', deadline: 1_700_000_000_000, method: 'POST', path: '/x', query: 'a=1&b=2', status: 201, service: 'svc', seq: 3, stream: undefined })
     assert.equal(message.headers.get('content-type'), 'application/json')
     assert.equal(message.headers.get('x-trace'), 'abc')
     assert.deepEqual(jsonCodec.decode(message.value), { a: 1 })

@@ -5,7 +5,7 @@ import type { Envelope, MessageKind } from '../../../../src/core/protocol/envelo
 import { checkKind, type TopicRole } from '../../../../src/core/protocol/record-checks.ts'
 
 function envelope(kind: MessageKind): Envelope {
-  return { kind, id: 'i', correlation: undefined, replyTo: undefined, deadline: undefined, method: undefined, path: undefined, query: undefined, status: undefined, service: undefined, seq: undefined }
+  return { kind, id: 'i', correlation: undefined, replyTo: undefined, deadline: undefined, method: undefined, path: undefined, query: undefined, status: undefined, service: undefined, seq: undefined, stream: undefined }
 }
 
 const kinds: readonly MessageKind[] = ['event', 'request', 'reply', 'item', 'items', 'end', 'error', 'cancel']
