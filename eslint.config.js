@@ -40,6 +40,21 @@ export default tseslint.config(
     },
   },
   {
+    // The HTTP shape's helpers stand beside the protocol module, under the pipeline.
+    files: ['src/core/http/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/transports/**', '@platformatic/kafka'], message: 'src/core never imports a transport' },
+            { group: ['../pipeline/**', '../client.ts', '../service.ts', '../answer-inbox.ts'], message: 'src/core/http stands under the pipeline, client and service' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/core/pipeline/**'],
     rules: {
       'no-restricted-imports': [

@@ -6,6 +6,7 @@ const usage = `Usage: kafka-ipc <command>
 
 Commands:
   kafka start|status|stop   Run a real Apache Kafka locally, without Docker (kafka-ipc kafka --help)
+  gateway                   Serve HTTP and forward it to exposed kafka-ipc services (kafka-ipc gateway --help)
 
 Options:
   -v, --version   Print the kafka-ipc version
@@ -18,6 +19,11 @@ export async function main(argv: readonly string[], io: CliOutput): Promise<numb
     switch (command) {
       case 'kafka':
         return await runKafkaCommand(rest, io)
+      case 'gateway': {
+        // Loaded only when asked for: the other commands never load the HTTP server.
+        const { runGatewayCommand } = await import('./gateway-command.ts')
+        return await runGatewayCommand(rest, io)
+      }
       case '-v':
       case '--version':
         io.out(packageVersion())

@@ -32,6 +32,11 @@ export const errorCatalogue = {
     retryable: false,
     summary: 'A message body is larger than the policy allows (maxMessageBytes).',
   },
+  KIPC_IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    retryable: false,
+    summary: 'An Idempotency-Key already used for a different request (method, URL or body) was sent again; a new request needs a new key.',
+  },
   KIPC_CANCELLED: {
     status: 499,
     retryable: false,
@@ -51,6 +56,11 @@ export const errorCatalogue = {
     status: 502,
     retryable: false,
     summary: 'The reply, or a stream item, failed validation against the contract.',
+  },
+  KIPC_RESULT_TOO_LARGE: {
+    status: 502,
+    retryable: false,
+    summary: 'The gateway cannot keep an answer this large for an async or idempotent request (results.maxBodyBytes); without those it would stream.',
   },
   KIPC_PROTOCOL_ERROR: {
     status: 502,
@@ -110,7 +120,7 @@ export const errorCatalogue = {
   KIPC_PORT_IN_USE: {
     status: 409,
     retryable: false,
-    summary: 'A port the local Kafka broker needs is already taken by another process.',
+    summary: 'A port kafka-ipc needs — a local Kafka node\'s, the gateway\'s — is already taken by another process.',
   },
   KIPC_LOCAL_KAFKA_START_FAILED: {
     status: 500,

@@ -72,7 +72,7 @@ describe('the published package, installed from its tarball', { timeout: 5 * 60_
     await writeFile(join(project, 'entry-points.ts'), entryPointsProgram)
     await typecheck(project, 'tsconfig.json')
     const { stdout } = await run(process.execPath, ['entry-points.ts'], { cwd: project, env: { ...process.env, KAFKA_BROKERS: brokers().join(',') }, timeout: 60_000 })
-    assert.match(stdout, /memory: 3\nkafka: 42\nhooks: onReceive preHandler onSend onResponse\ntraced: call\n/)
+    assert.match(stdout, /memory: 3\nkafka: 42\nfetch: 200 10\ngateway: 200 2\nhooks: onReceive=3 preHandler=3 onSend=3 onResponse=3\ntraced: call call call\n/)
   })
 
   it("runs the README's files as written: a service, a caller that exits, a unit test, and a shutdown on SIGTERM", async () => {
@@ -143,6 +143,7 @@ const entryPointsProgram = `
 import { createClient, createService, definePolicy, diagnostics, isKafkaIpcError, route, type HealthReport, type ServicePlugin } from 'kafka-ipc'
 import { MemoryBroker, memoryTransport } from 'kafka-ipc/memory'
 import { cacheDir, LocalKafka, type LocalKafkaOptions } from 'kafka-ipc/local-kafka'
+import { createGateway } from 'kafka-ipc/gateway'
 import { z } from 'zod'
 
 const add = route('math', 'POST /add', { body: z.object({ a: z.number(), b: z.number() }), reply: z.object({ sum: z.number() }) })
@@ -180,12 +181,18 @@ const options: LocalKafkaOptions = { nodes: 1 }
 if (report.status !== 'ok' || typeof cacheDir() !== 'string' || typeof LocalKafka.start !== 'function' || options.nodes !== 1) throw new Error('unexpected')
 try {
   console.log('kafka:', (await kafkaCaller.call(add, { body: { a: 40, b: 2 } })).sum)
+  const fetched = await kafkaCaller.fetch('kafka://math/add', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: 5, b: 5 }) })
+  console.log('fetch:', fetched.status, ((await fetched.json()) as { sum: number }).sum)
+  const gateway = createGateway({ client: kafkaCaller, expose: { math: ['POST /add'] } })
+  const viaGateway = await gateway(new Request('http://gateway.local/math/add', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: 1, b: 1 }) }))
+  console.log('gateway:', viaGateway.status, ((await viaGateway.json()) as { sum: number }).sum)
 } catch (error) {
   console.log(isKafkaIpcError(error) ? error.code : 'untyped')
 }
 await kafkaCaller.close()
 await onKafka.close()
 diagnostics.call.unsubscribe(subscriber)
-console.log('hooks:', phases.join(' '))
+// Counted, not listed: a reply can reach the caller before the responder's onResponse has run.
+console.log('hooks:', (['onReceive', 'preHandler', 'onSend', 'onResponse'] as const).map((phase) => phase + '=' + String(phases.filter((seen) => seen === phase).length)).join(' '))
 console.log('traced:', traced.join(' '))
 `
