@@ -80,13 +80,11 @@ function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope:
   )
 }
 
-/** A route's result as body, status and headers: a {@link Reply}'s own, or the context's. */
-function replyParts(result: unknown, context: RequestContext): { body: unknown; status: number; headers: WireHeaders | undefined } {
+/** A {@link Reply}'s headers over those the handler set on its context. */
+function replyHeaders(result: Reply, context: RequestContext): WireHeaders | undefined {
   const set = context.responseHeaders()
-  if (!(result instanceof Reply)) return { body: result, status: context.status, headers: set }
   const own = result.headers === undefined ? undefined : checkOutgoingHeaders(result.headers)
-  const headers = own === undefined ? set : set === undefined ? own : new Map([...set, ...own])
-  return { body: result.body, status: result.status ?? context.status, headers }
+  return own === undefined ? set : set === undefined ? own : new Map([...set, ...own])
 }
 
 /**
@@ -160,7 +158,7 @@ async function runHandler({ deps, envelope, message, found, replyTarget, deadlin
     checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'request')
     const method = envelope.method ?? 'POST'
     const path = envelope.path ?? '/'
-    const context = new RequestContext({ signal: controller.signal, deadline, caller: envelope.service, state, decorations: deps.decorations })
+    const context = new RequestContext(controller.signal, deadline, envelope.service, state, deps.decorations)
     if (registered.kind === 'fetch') {
       // A mounted app reads the bytes itself, as it would from a socket.
       const request = webRequest(deps.service, { method, path, query: envelope.query }, headers, message.value, controller.signal)
@@ -186,7 +184,7 @@ async function runHandler({ deps, envelope, message, found, replyTarget, deadlin
         await hooks.run('preHandler', { ...infoOf(), body })
       }
       phase = 'handler'
-      const request = new ReceivedRequest({ id: envelope.id, method, path, params, headers, body, key: message.key }, envelope.query)
+      const request = new ReceivedRequest(envelope.id, method, path, params, headers, body, message.key, envelope.query)
       if (registered.kind === 'stream') {
         // The headers go with the first record: the generator may set them until it yields.
         let first = true
@@ -204,12 +202,13 @@ async function runHandler({ deps, envelope, message, found, replyTarget, deadlin
           await sendResponse(deps, answers, result, controller.signal)
         } else {
           phase = 'serialize'
-          const { body: replyBody, status, headers: replyHeaders } = replyParts(result, context)
-          const reply = await validate(policy.validateReplies ? registered.contract.reply : undefined, replyBody, 'KIPC_INVALID_REPLY', 'reply')
+          // The common answer, a plain body, builds nothing more than the reply itself.
+          const isReply = result instanceof Reply
+          const reply = await validate(policy.validateReplies ? registered.contract.reply : undefined, isReply ? result.body : result, 'KIPC_INVALID_REPLY', 'reply')
           if (controller.signal.aborted) throw controller.signal.reason
           phase = 'send'
-          answers.respondWith(replyHeaders)
-          await answers.send('reply', { status: checkStatus(status) }, reply)
+          answers.respondWith(isReply ? replyHeaders(result, context) : context.responseHeaders())
+          await answers.send('reply', { status: checkStatus(isReply ? (result.status ?? context.status) : context.status) }, reply)
         }
       }
     }
