@@ -49,10 +49,14 @@ export function responseHeaders(headers: Headers): WireHeaders {
   return result
 }
 
-/** Headers from the wire for a Web `Headers`: `set-cookie` values split back into one each. */
-export function toHeaderList(headers: Readonly<Record<string, string>>): [string, string][] {
+/**
+ * Headers from the wire for a Web `Headers`: the envelope (`kipc-*`) left out, `set-cookie` values
+ * split back into one each.
+ */
+export function toHeaderList(headers: ReadonlyMap<string, string>): [string, string][] {
   const list: [string, string][] = []
-  for (const [name, value] of Object.entries(headers)) {
+  for (const [name, value] of headers) {
+    if (name.startsWith('kipc-')) continue
     if (name === 'set-cookie' && value.includes('\n')) for (const cookie of value.split('\n')) list.push([name, cookie])
     else list.push([name, value])
   }
@@ -63,7 +67,7 @@ export function toHeaderList(headers: Readonly<Record<string, string>>): [string
  * A Web request's headers as they travel: every name but the connection headers, which describe
  * the hop the request arrived on.
  */
-export function requestHeaders(headers: Headers): Record<string, string> {
+export function requestHeaders(headers: Headers | ReadonlyMap<string, string>): Record<string, string> {
   const result = Object.create(null) as Record<string, string>
   for (const [name, value] of headers) {
     if (connectionHeaders.has(name)) continue

@@ -1,12 +1,13 @@
 import type { CallTrace } from '../trace-contexts.ts'
 import { channels, type OpenTrace, openTrace } from '../tracing.ts'
 import { parseKafkaUrl } from '../http/kafka-url.ts'
-import { requestHeaders, toHeaderList } from '../http/web-messages.ts'
+import { toHeaderList } from '../http/web-messages.ts'
+import { readFetchArguments } from '../http/fetch-arguments.ts'
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
+import type { RequestArgs } from '../call-types.ts'
 import type { Answer } from '../pending-calls.ts'
 import { buildMessage } from '../protocol/envelope.ts'
 import { remoteError } from '../protocol/error-body.ts'
-import { userHeaders } from '../protocol/headers.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import { type Exchange, exchangeTarget, startExchange } from './exchange.ts'
 import type { StreamDeps } from './stream-call.ts'
@@ -39,33 +40,29 @@ const encoder = new TextEncoder()
  * ```
  */
 export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Request, init: KafkaFetchInit = {}): Promise<Response> {
-  const request = readRequest(input, init)
-  const target = parseKafkaUrl(request.url)
+  let read = readFetchArguments(input, init)
+  if (read instanceof Promise) read = await read
+  const { url, method, headers, body: bytes } = read
+  const target = parseKafkaUrl(url)
   const signal = init.signal ?? (input instanceof Request ? input.signal : undefined)
-  const method = request.method
-  const bytes = method === 'GET' || method === 'HEAD' ? undefined : new Uint8Array(await request.arrayBuffer())
   const topic = topicNames.requests(deps.policy, target.service)
-  const spec = { service: target.service, method, route: target.path }
-  const context: CallTrace = { client: deps.client, kind: 'call', target: exchangeTarget(spec), topic }
-  const trace = openTrace(channels.call, () => context)
+  // Built only when somebody traces calls: an untraced fetch makes no target string.
+  const context: CallTrace | undefined = channels.call.hasSubscribers ? { client: deps.client, kind: 'call', target: exchangeTarget({ service: target.service, method, route: target.path }), topic } : undefined
+  const trace = context === undefined ? undefined : openTrace(channels.call, () => context)
   const { promise, resolve, reject } = Promise.withResolvers<Response>()
   const body = new BodyFeed(deps, target.service, trace)
   try {
     body.exchange = await startExchange(deps.exchange, {
       kind: 'call',
       topic,
-      ...spec,
+      service: target.service,
+      method,
+      route: target.path,
       path: target.path,
       query: target.query,
       trace: trace === undefined ? undefined : context,
-      args: {
-        body: bytes === undefined || bytes.byteLength === 0 ? undefined : bytes,
-        headers: requestHeaders(request.headers),
-        ...(init.timeout === undefined ? {} : { timeout: init.timeout }),
-        ...(init.key === undefined ? {} : { key: init.key }),
-        ...(init.id === undefined ? {} : { id: init.id }),
-        ...(signal === undefined ? {} : { signal }),
-      },
+      // One object, its absent options undefined (read as absent): no spread per option.
+      args: { body: bytes === undefined || bytes.byteLength === 0 ? undefined : bytes, headers, timeout: init.timeout, key: init.key, id: init.id, signal: signal ?? undefined } as RequestArgs,
       receive: (answer) => {
         if (body.started) {
           body.take(answer)
@@ -97,14 +94,6 @@ export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Req
   return promise
 }
 
-/** fetch's arguments as a Request; what `new Request` refuses is a typed error, not a TypeError. */
-function readRequest(input: string | URL | Request, init: KafkaFetchInit): Request {
-  try {
-    return new Request(input, init)
-  } catch (error) {
-    throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `fetch over Kafka cannot read its request: ${(error as Error).message}`, { cause: error })
-  }
-}
 
 /** A Web Response from an answer; headers a Response refuses are the responder's protocol error. */
 function webResponse(body: ReadableStream<Uint8Array> | Uint8Array | null, status: number, headers: [string, string][]): Response {
@@ -140,7 +129,7 @@ class BodyFeed {
     const kind = answer.undecoded?.kind ?? answer.kind
     const status = answer.undecoded === undefined ? (answer.status ?? (kind === 'error' ? 500 : 200)) : (answer.undecoded.status ?? 200)
     if (status < 200 || status > 599) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `${this.#service} answered with status ${String(status)}; a final status is 200 to 599.`)
-    const headers = answer.wireHeaders === undefined ? [] : toHeaderList(userHeaders(answer.wireHeaders))
+    const headers = answer.wireHeaders === undefined ? [] : toHeaderList(answer.wireHeaders)
     const bodiless = head || nullBodyStatuses.has(status)
     if (kind === 'reply' || kind === 'error') {
       this.end(kind === 'error' ? remoteError(answer.service ?? this.#service, status, answer.body) : undefined)

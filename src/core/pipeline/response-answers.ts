@@ -102,7 +102,19 @@ function bytesOf(chunk: unknown): Uint8Array {
   throw new KafkaIpcError('KIPC_HANDLER_ERROR', `A response body chunk must be bytes (or text), got ${chunk === null ? 'null' : typeof chunk}.`)
 }
 
-function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof timeUp> {
+const notYet = Symbol('not yet')
+const settled: Promise<typeof notYet> = Promise.resolve(notYet)
+
+/**
+ * The read if it comes within `ms`, else {@link timeUp}. A body made whole (from a string or
+ * bytes) has its next read settled already: that is taken without arming a timer.
+ */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof timeUp> {
+  const ready = await Promise.race([promise, settled])
+  return ready === notYet ? waitFor(promise, ms) : ready
+}
+
+function waitFor<T>(promise: Promise<T>, ms: number): Promise<T | typeof timeUp> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const timeout = new Promise<typeof timeUp>((resolve) => {
     timer = setTimeout(resolve, ms, timeUp)
