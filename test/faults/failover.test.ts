@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Hono } from 'hono'
 import { Client } from '../../src/core/client.ts'
 import { definePolicy, type Policy } from '../../src/core/policy.ts'
 import { topicNames } from '../../src/core/protocol/topic-names.ts'
@@ -15,7 +16,7 @@ import { LocalKafka } from '../../src/local-kafka/index.ts'
 import { kafkaTransport } from '../../src/transports/kafka/kafka-transport.ts'
 import { uniqueName } from '../support/kafka.ts'
 import { ClusterProbe } from './cluster-probe.ts'
-import { type Executions, formatTally, RequestLoad, tick, work } from './request-load.ts'
+import { appWorkPath, type Executions, formatTally, RequestLoad, tick, work } from './request-load.ts'
 
 const full = process.env['KIPC_FAULTS'] === 'full'
 /** Load before the kill, and after the restart. */
@@ -65,6 +66,13 @@ describe('broker failover on a 3-node cluster', { timeout: 15 * 60_000 }, () => 
       await Promise.resolve()
       return { id: request.body.id }
     })
+    // The same work as a mounted HTTP app: its requests take the fetch-style path through the failover.
+    const app = new Hono().post(appWorkPath, async (c) => {
+      const { id } = await c.req.json<{ id: number }>()
+      executions.set(id, (executions.get(id) ?? 0) + 1)
+      return c.json({ id })
+    })
+    service.mount(app.fetch)
     open.push(service)
     await service.listen()
     return service

@@ -1,12 +1,16 @@
 // Steady request load for fault tests, and the tally every scenario prints: sent, answered,
 // failed with a typed error, lost, executed twice, and how long the service took to answer again.
+// The load takes every way of calling in turn — call(), client.fetch() to the typed route, and
+// client.fetch() to the service's mounted app — so each of them is proven through a failover.
 import { z } from 'zod'
 import type { Client } from '../../src/core/client.ts'
 import { event, route } from '../../src/core/contracts.ts'
-import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
+import { isKafkaIpcError, KafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
 
 /** The route every request scenario calls: its handler counts executions per id. */
 export const work = route('faulty', 'POST /work', { body: z.object({ id: z.number().int() }), reply: z.object({ id: z.number().int() }) })
+/** The path of the responder's mounted fetch-style app: the same work, as an HTTP app would do it. */
+export const appWorkPath = '/app-work'
 /** The event the events scenario emits. */
 export const tick = event('fault.tick', { body: z.object({ id: z.number().int() }) })
 
@@ -76,9 +80,21 @@ export class RequestLoad {
     return this.#tally
   }
 
+  /** Request `id` one of three ways, by `id % 3`; an HTTP error status fails as a typed error would. */
+  #request(id: number): Promise<unknown> {
+    const options = { key: String(id), timeout: this.#timeoutMs }
+    if (id % 3 === 0) return this.#client.call(work, { body: { id }, ...options })
+    const path = id % 3 === 1 ? work.path : appWorkPath
+    return this.#client.fetch(`kafka://${work.service}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }), ...options }).then(async (response) => {
+      if (!response.ok) throw new KafkaIpcError(`HTTP_${String(response.status)}`, await response.text())
+      const reply = (await response.json()) as { id: number }
+      if (reply.id !== id) throw new Error(`answered ${String(reply.id)} to request ${String(id)}`)
+    })
+  }
+
   #callOnce(id: number): void {
     const sentAt = Date.now()
-    const call = this.#client.call(work, { body: { id }, key: String(id), timeout: this.#timeoutMs }).then(
+    const call = this.#request(id).then(
       () => {
         const now = Date.now()
         this.#tally.answered++

@@ -75,6 +75,15 @@ describe('the published package, installed from its tarball', { timeout: 5 * 60_
     assert.match(stdout, /memory: 3\nkafka: 42\nfetch: 200 10\ngateway: 200 2\nhooks: onReceive=3 preHandler=3 onSend=3 onResponse=3\ntraced: call call call\n/)
   })
 
+  it('mounts a node:http listener through kafka-ipc/adapters, type-checked with Node types, and fetches from it', async () => {
+    await npmInstall(project, `@types/node@${manifest.devDependencies['@types/node'] ?? '24'}`)
+    await writeFile(join(project, 'adapters.ts'), adaptersProgram)
+    await writeFile(join(project, 'tsconfig.adapters.json'), JSON.stringify({ ...JSON.parse(tsconfig(['node'])), include: ['adapters.ts'] }))
+    await typecheck(project, 'tsconfig.adapters.json')
+    const { stdout } = await run(process.execPath, ['adapters.ts'], { cwd: project, timeout: 60_000 })
+    assert.equal(stdout, 'adapters: 201 text/plain hello /greet?to=you\n')
+  })
+
   it("runs the README's files as written: a service, a caller that exits, a unit test, and a shutdown on SIGTERM", async () => {
     await npmInstall(project, `@types/node@${manifest.devDependencies['@types/node'] ?? '24'}`)
     const files = readmeFiles(readFileSync(join(repo, 'README.md'), 'utf8'))
@@ -111,6 +120,25 @@ describe('the published package, installed from its tarball', { timeout: 5 * 60_
     assert.match(unitTest.stdout, /# pass 1\n# fail 0/)
   })
 })
+
+const adaptersProgram = `
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createClient, createService } from 'kafka-ipc'
+import { fromNodeHandler } from 'kafka-ipc/adapters'
+import { MemoryBroker, memoryTransport } from 'kafka-ipc/memory'
+
+const listener = (request: IncomingMessage, response: ServerResponse): void => {
+  response.writeHead(201, { 'content-type': 'text/plain' }).end('hello ' + (request.url ?? ''))
+}
+const broker = new MemoryBroker()
+const app = createService({ name: 'greeter', transport: memoryTransport(broker) }).mount(fromNodeHandler(listener))
+await app.listen()
+const client = createClient({ name: 'caller', transport: memoryTransport(broker) })
+const response = await client.fetch('kafka://greeter/greet?to=you')
+console.log('adapters:', response.status, response.headers.get('content-type'), await response.text())
+await client.close()
+await app.close()
+`
 
 /** The ```js block of docs/getting-started.md. */
 function javascriptCaller(): string {
