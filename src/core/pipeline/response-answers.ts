@@ -1,3 +1,4 @@
+import { concatBytes } from '../http/concat-bytes.ts'
 import { responseHeaders } from '../http/web-messages.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { Answers } from './answers.ts'
@@ -48,7 +49,7 @@ export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress
     for (;;) {
       if (next === timeUp || size >= limit) break
       if (next.done) {
-        await answers.send('reply', { status }, concat(chunks, size))
+        await answers.send('reply', { status }, concatBytes(chunks, size))
         return
       }
       const chunk = bytesOf(next.value)
@@ -71,7 +72,7 @@ export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress
       size += chunk.byteLength
       pending = reader.read()
     }
-    if (size > 0) await sendBytes(concat(chunks, size))
+    if (size > 0) await sendBytes(concatBytes(chunks, size))
     for (;;) {
       const read = await pending
       if (read.done) break
@@ -122,15 +123,4 @@ function waitFor<T>(promise: Promise<T>, ms: number): Promise<T | typeof timeUp>
   return Promise.race([promise, timeout]).finally(() => {
     clearTimeout(timer)
   })
-}
-
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0]
-  const all = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    all.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return all
 }

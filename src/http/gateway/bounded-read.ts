@@ -1,3 +1,5 @@
+import { concatBytes } from '../../core/http/concat-bytes.ts'
+
 /**
  * Reads a byte stream whole, but never more than `limit` bytes of it: past the limit the stream
  * is cancelled (so its producer stops) and `undefined` is returned. A failing stream rejects with
@@ -22,12 +24,5 @@ export async function readBounded(stream: ReadableStream<Uint8Array>, limit: num
     }
     chunks.push(value)
   }
-  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0]
-  const bytes = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
+  return concatBytes(chunks, total)
 }
