@@ -80,3 +80,4 @@ export { logFailures, type ErrorListener, type FailureContext, type FailureKind 
 export { errorCatalogue, type ErrorCode, type ErrorSpec } from './core/error-catalogue.ts'
 export { KafkaIpcError, RemoteError, isKafkaIpcError, type AnyErrorCode, type KafkaIpcErrorOptions } from './core/kafka-ipc-error.ts'
 export { kafkaTransport, type KafkaTransportOptions, type KafkaTuning } from './transports/kafka/kafka-transport.ts'
+export { defaultProbeLimits, liveness, readiness, serveHealth, startup, type HealthServer, type HealthServerOptions, type HealthSource, type ProbeInputs, type ProbeLimits, type ProbeResult } from './operations/index.ts'

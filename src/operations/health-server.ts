@@ -1,0 +1,103 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { HealthReport } from '../core/channel-health.ts'
+import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
+import { EventLoopWatch } from './event-loop-watch.ts'
+import { defaultProbeLimits, liveness, type ProbeInputs, type ProbeLimits, type ProbeResult, readiness, startup } from './probes.ts'
+
+/** Anything with a health report: a Service or a Client. */
+export interface HealthSource {
+  health(): HealthReport
+}
+
+/** Where the probe server listens and when its probes turn. */
+export interface HealthServerOptions extends Partial<ProbeLimits> {
+  /** Default 9464; 0 picks a free port (read it from `server.port`). */
+  readonly port?: number
+  /** Default `0.0.0.0`: the kubelet probes the pod's IP. */
+  readonly host?: string
+  /** The probe paths; defaults `/livez`, `/readyz`, `/startupz`. */
+  readonly paths?: Partial<Record<'live' | 'ready' | 'startup', string>>
+}
+
+/** A running probe server. */
+export interface HealthServer {
+  /** `http://host:port`, for logs and tests. */
+  readonly url: string
+  readonly port: number
+  /** Stops answering probes and the event-loop watch. */
+  close(): Promise<void>
+}
+
+/**
+ * Serves Kubernetes probes for a service (or client) on a small HTTP server of its own: liveness,
+ * readiness and startup, each a `200` or `503` with JSON details, answered from state the service
+ * already keeps (no broker round trip). Off unless started — one line:
+ *
+ * @example
+ * ```ts
+ * const app = createService({ name: 'pricing' })
+ * await app.listen()
+ * const probes = await serveHealth(app, { port: 9464 })   // GET /livez, /readyz, /startupz
+ * process.once('SIGTERM', () => void app.close().then(() => probes.close()))
+ * ```
+ */
+export async function serveHealth(source: HealthSource, options: HealthServerOptions = {}): Promise<HealthServer> {
+  const limits: ProbeLimits = { ...defaultProbeLimits, ...definedLimits(options) }
+  const paths = { live: options.paths?.live ?? '/livez', ready: options.paths?.ready ?? '/readyz', startup: options.paths?.startup ?? '/startupz' }
+  const watch = new EventLoopWatch()
+  const inputs = (): ProbeInputs => ({ report: source.health(), longestStallMs: watch.longestStallWithin(limits.stallWindowMs), now: Date.now() })
+  const probes = new Map<string, () => ProbeResult>([
+    [paths.live, () => liveness(inputs(), limits)],
+    [paths.ready, () => readiness(inputs(), limits)],
+    [paths.startup, () => startup(inputs())],
+  ])
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/'
+    const probe = request.method === 'GET' || request.method === 'HEAD' ? probes.get(path) : undefined
+    if (probe === undefined) {
+      response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no probe at ${request.method ?? '?'} ${path.slice(0, 100)}`, probes: paths }))
+      return
+    }
+    const { ok, body } = probe()
+    response.writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(request.method === 'HEAD' ? undefined : JSON.stringify(body))
+  })
+  const port = await listen(server, options.port ?? 9464, options.host ?? '0.0.0.0').catch((error: unknown) => {
+    watch.stop()
+    throw error
+  })
+  return {
+    url: `http://${options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${String(port)}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        watch.stop()
+        server.closeAllConnections()
+        server.close(() => {
+          resolve()
+        })
+      }),
+  }
+}
+
+function definedLimits(options: HealthServerOptions): Partial<ProbeLimits> {
+  const limits: Partial<Record<keyof ProbeLimits, number>> = {}
+  for (const key of ['brokerGraceMs', 'stallMs', 'stallWindowMs', 'stuckMs'] as const) {
+    const value = options[key]
+    if (value === undefined) continue
+    if (!Number.isFinite(value) || value < 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `serveHealth: ${key} must be a non-negative number of milliseconds, got ${String(value)}.`)
+    limits[key] = value
+  }
+  return limits
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new KafkaIpcError('KIPC_PORT_IN_USE', `The health probe port ${String(port)} on ${host} is already in use; choose another with the port option.`, { cause: error }) : error)
+    })
+    server.listen(port, host, () => {
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+}
