@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http'
 import { duplexPair, Readable } from 'node:stream'
+import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import type { FetchHandler } from '../core/pipeline/service-pipeline.ts'
 
 /** A `node:http` request listener: an Express app, a Koa app's `callback()`, a bare `(req, res) => …`. */
@@ -27,8 +28,22 @@ const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
  * ```
  */
 export function fromNodeHandler(listener: NodeRequestListener): FetchHandler {
-  // Never listens: connections are handed to it one request at a time.
-  const server = createServer(listener)
+  // How each in-memory connection's request fails when the app throws: by its server-side socket.
+  const failures = new WeakMap<object, (error: unknown) => void>()
+  // Never listens: connections are handed to it one request at a time. An app that throws would
+  // throw inside Node's HTTP parser — and take the process down: the throw fails its request instead.
+  const server = createServer((request, response) => {
+    const fail = (error: unknown): void => {
+      failures.get(request.socket)?.(error)
+      response.destroy()
+    }
+    try {
+      const result = listener(request, response)
+      if (result instanceof Promise) result.catch(fail)
+    } catch (error) {
+      fail(error)
+    }
+  })
   return async (request) => {
     const url = new URL(request.url)
     const headers: Record<string, string> = {}
@@ -38,6 +53,9 @@ export function fromNodeHandler(listener: NodeRequestListener): FetchHandler {
     const body = hasBody ? Buffer.from(await request.arrayBuffer()) : undefined
     return new Promise<Response>((resolve, reject) => {
       const [serverSide, clientSide] = duplexPair()
+      failures.set(serverSide, (error) => {
+        reject(new KafkaIpcError('KIPC_HANDLER_ERROR', `The app threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error }))
+      })
       server.emit('connection', serverSide)
       const outgoing = httpRequest({ createConnection: () => clientSide, method: request.method, path: `${url.pathname}${url.search}`, headers, signal: request.signal })
       outgoing.on('response', (incoming) => {

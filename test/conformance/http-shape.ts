@@ -264,6 +264,45 @@ export function httpShapeSuite(harness: () => Harness): void {
       assert.deepEqual(answers.map((answer) => [answer.ok, answer.ok ? undefined : answer.error.code]), [[false, 'KIPC_UNAVAILABLE']])
     })
 
+    it('a deadline that ends a slow body is a timeout, never a short 200; a signal aborted while the inbox opens cancels the call', async () => {
+      const { service, client } = kit()
+      const app = service('shop')
+      app.mount(() => {
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await sleep(400)
+            controller.enqueue(new TextEncoder().encode('late'))
+            controller.close()
+          },
+        })
+        return new Response(body)
+      })
+      app.handle(gone, (_req, context) => {
+        // Framing is the record's own: a handler's content-length does not cross.
+        context.setHeader('content-length', '5')
+        context.status = 204
+      })
+      await app.listen()
+      const caller = client('web')
+      const results = await Promise.allSettled(Array.from({ length: 5 }, () => caller.fetch('kafka://shop/slow', { timeout: 150 })))
+      assert.deepEqual(
+        results.map((result) => (result.status === 'rejected' && isKafkaIpcError(result.reason, 'KIPC_TIMEOUT') ? 'timeout' : 'answered')),
+        ['timeout', 'timeout', 'timeout', 'timeout', 'timeout'],
+      )
+      // The service sent nothing for them: a body cut by the deadline is not a reply.
+      await waitUntil(() => app.stats().cancelled === 5, 'every slow body ended as timed out on the service')
+      assert.equal(app.stats().handled, 0)
+      const deleted = await caller.fetch('kafka://shop/bookings/B1', { method: 'DELETE' })
+      assert.deepEqual([deleted.status, deleted.headers.get('content-length')], [204, null])
+      const fresh = client('late')
+      const controller = new AbortController()
+      const call = fresh.fetch('kafka://shop/bookings/B2', { method: 'DELETE', signal: controller.signal })
+      queueMicrotask(() => {
+        controller.abort(new Error('changed my mind'))
+      })
+      await assert.rejects(call, /changed my mind/)
+    })
+
     it('serves a mounted fetch-style app (Hono) as it is: params, query, headers, status, JSON and bytes, thrown errors', async () => {
       const { service, client } = kit()
       const api = new Hono()

@@ -67,7 +67,8 @@ function readHeaders(init: RequestInit['headers']): Record<string, string> {
   if (init === undefined) return Object.create(null) as Record<string, string>
   if (typeof init === 'object' && !Array.isArray(init) && !(init instanceof Headers)) {
     const entries = Object.entries(init as Record<string, unknown>)
-    if (entries.every(([, value]) => typeof value === 'string')) {
+    // Values with control characters go through Headers, which refuses them as fetch does.
+    if (entries.every(([, value]) => typeof value === 'string' && !/[\r\n\0]/.test(value))) {
       return requestHeaders(new Map(entries.map(([name, value]) => [name.toLowerCase(), (value as string).trim()])))
     }
   }

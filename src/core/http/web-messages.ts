@@ -7,6 +7,11 @@ import { headerLimits, type WireHeaders } from '../protocol/headers.ts'
  */
 const connectionHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'host'])
 
+/** True for a header that frames or routes one HTTP connection, which never crosses Kafka. */
+export function isConnectionHeader(name: string): boolean {
+  return connectionHeaders.has(name)
+}
+
 /** The URL a mounted handler sees: `kafka://<service><path>?<query>`. */
 export function kafkaUrl(service: string, path: string, query: string | undefined): string {
   return `kafka://${service}${path}${query === undefined ? '' : `?${query}`}`
@@ -25,7 +30,9 @@ export function webRequest(service: string, target: { readonly method: string; r
   const { method } = target
   const hasBody = method !== 'GET' && method !== 'HEAD' && body.byteLength > 0
   try {
-    return new Request(kafkaUrl(service, target.path, target.query), { method, headers: Object.entries(headers), ...(hasBody ? { body } : {}), signal })
+    // Framing headers from the wire would misframe the app's request (a content-length the body does not have).
+    const list = Object.entries(headers).filter(([name]) => !connectionHeaders.has(name))
+    return new Request(kafkaUrl(service, target.path, target.query), { method, headers: list, ...(hasBody ? { body } : {}), signal })
   } catch (error) {
     throw new KafkaIpcError('KIPC_BAD_REQUEST', `The request cannot be read as HTTP: ${(error as Error).message}`, { cause: error })
   }
@@ -56,7 +63,7 @@ export function responseHeaders(headers: Headers): WireHeaders {
 export function toHeaderList(headers: ReadonlyMap<string, string>): [string, string][] {
   const list: [string, string][] = []
   for (const [name, value] of headers) {
-    if (name.startsWith('kipc-')) continue
+    if (name.startsWith('kipc-') || connectionHeaders.has(name)) continue
     if (name === 'set-cookie' && value.includes('\n')) for (const cookie of value.split('\n')) list.push([name, cookie])
     else list.push([name, value])
   }

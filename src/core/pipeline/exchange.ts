@@ -82,6 +82,8 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
   const timeout = checkTimeout(args.timeout ?? policy.timeoutMs, policy.maxTimeoutMs)
   let replyTo = deps.prepare(spec.kind, spec.topic, spec.service)
   if (replyTo instanceof Promise) replyTo = await replyTo
+  // Read afresh: the signal may have aborted while the inbox opened.
+  if ((args.signal as { readonly aborted: boolean } | undefined)?.aborted === true) throw cancelled(waitingFor(spec))
   const id = args.id === undefined ? newMessageId() : checkMessageId(args.id)
   // Two calls waiting under one id could not tell their answers apart.
   if (args.id !== undefined && pending.has(id)) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A call with the id ${JSON.stringify(id)} is already waiting for its answer; a chosen id may be reused only once that call has ended.`)
@@ -89,7 +91,10 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
   // What hooks read: built only for a client that has hooks.
   const info: ExchangeInfo | undefined = hooks.isEmpty ? undefined : { client: deps.client, kind: spec.kind, target: exchangeTarget(spec), id, topic: spec.topic }
   let headers = checkOutgoingHeaders(args.headers)
-  if (info !== undefined && hooks.has('beforeSend')) headers = await beforeSendHeaders(hooks, headers, info, args.body)
+  if (info !== undefined && hooks.has('beforeSend')) {
+    headers = await beforeSendHeaders(hooks, headers, info, args.body)
+    if ((args.signal as { readonly aborted: boolean } | undefined)?.aborted === true) throw cancelled(waitingFor(spec))
+  }
   const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: Date.now() + timeout, method: spec.method, path: spec.path, query: spec.query ?? queryString(args.query), service: deps.client }, args.body, policy.codec, policy.maxMessageBytes, headers, id)
 
   const failWith = (error: Error): void => {

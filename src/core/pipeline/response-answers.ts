@@ -31,6 +31,7 @@ export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress
   const body = response.body
   if (body === null || answers.bodiless) {
     await body?.cancel().catch(() => undefined)
+    if (signal.aborted) throw signal.reason
     await answers.send('reply', { status }, undefined)
     return
   }
@@ -49,6 +50,8 @@ export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress
     for (;;) {
       if (next === timeUp || size >= limit) break
       if (next.done) {
+        // A cancel or the deadline ends the body early: what was read is not the whole body.
+        if (signal.aborted) throw signal.reason
         await answers.send('reply', { status }, concatBytes(chunks, size))
         return
       }

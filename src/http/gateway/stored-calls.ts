@@ -114,10 +114,15 @@ function resultKey(id: string): string {
   return `result:${id}`
 }
 
-/** What makes two requests the same request: method, URL (service, path, query) and body. */
+/**
+ * What makes two requests the same request: method, URL (service, path, query), who asks (the
+ * `authorization` and `cookie` headers — another caller who learns a key must not be handed the
+ * first caller's answer) and body.
+ */
 function digest(call: ForwardedCall): string {
   return createHash('sha256')
     .update(`${call.method} ${call.url}\n`)
+    .update(`authorization: ${call.headers.get('authorization') ?? ''}\ncookie: ${call.headers.get('cookie') ?? ''}\n`)
     .update(call.body ?? new Uint8Array(0))
     .digest('base64url')
 }

@@ -25,6 +25,10 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
   await connection.transport.ensureTopics([{ name: options.topic, partitions: 1, replication: connection.inboxReplication, retentionMs: options.retentionMs }], options.create)
   const consumer = new Consumer({
     ...connection.base,
+    // One retry, not the library's twenty: its fetch retries nest its metadata retries, so a broker
+    // that went away took 21 × 21 attempts — about 42 s — to be reported, and the health probes
+    // said ready all that time. This loop retries by itself, with backoff and a fresh lookup.
+    retries: 1,
     clientId: `${connection.base.clientId}-inbox`,
     // Never joined: Fetch and ListOffsets need no group, but the client wants a name.
     groupId: `${options.topic}-no-group`,
@@ -36,8 +40,12 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
   let located: { topicId: string; leader: number }
   let position: bigint
   try {
-    located = await locate(consumer, topic)
-    position = (await consumer.listOffsets({ topics: [topic] })).get(topic)?.[0] ?? 0n
+    // A topic just created reaches every broker's metadata within moments: the library's short
+    // retries used to cover it; with one retry, this does, for up to openBudgetMs.
+    ;({ located, position } = await withRetries(openBudgetMs, async () => {
+      const found = await locate(consumer, topic)
+      return { located: found, position: (await consumer.listOffsets({ topics: [topic] })).get(topic)?.[0] ?? 0n }
+    }))
   } catch (error) {
     await consumer.close(true).catch(() => undefined)
     throw asTransportError(error, `opening inbox ${topic}`)
@@ -105,6 +113,22 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
       await loop
       if (deleteTopic) await connection.transport.deleteTopics([topic]).catch(options.onError)
     },
+  }
+}
+
+/** How long opening an inbox retries its first lookups: what the library's twenty retries gave. */
+const openBudgetMs = 3_000
+
+/** Runs `work` until it succeeds or `budgetMs` has passed, with backoff; the last failure is thrown. */
+async function withRetries<T>(budgetMs: number, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + budgetMs
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work()
+    } catch (error) {
+      if (Date.now() >= deadline) throw error
+      await backoff(attempt, undefined, 50, 500)
+    }
   }
 }
 

@@ -9,6 +9,8 @@ import type { FetchHandler } from '../../../src/core/pipeline/service-pipeline.t
 import { definePolicy } from '../../../src/core/policy.ts'
 import { Service } from '../../../src/core/service.ts'
 import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
+import { MemoryBroker } from '../../../src/transports/memory/memory-broker.ts'
+import { memoryTransport } from '../../../src/transports/memory/memory-transport.ts'
 import { uniqueName, useKafka } from '../../support/kafka.ts'
 import { waitUntil } from '../../conformance/request-reply.ts'
 import { getRequestListener } from '@hono/node-server'
@@ -147,3 +149,32 @@ for (const framework of frameworks) {
     })
   })
 }
+
+describe('fromNodeHandler with an app that throws', () => {
+  it('answers 500 KIPC_HANDLER_ERROR for a synchronous or an asynchronous throw, and the process lives on', async () => {
+    const broker = new MemoryBroker()
+    const service = new Service({ name: 'thrower', transport: memoryTransport(broker), onError: () => undefined })
+    service.mount(
+      fromNodeHandler((request) => {
+        if (request.url === '/sync') throw new Error('sync boom')
+        return Promise.reject(new Error('async boom'))
+      }),
+    )
+    await service.listen()
+    const client = new Client({ name: 'caller', transport: memoryTransport(broker) })
+    try {
+      for (const [path, message] of [
+        ['/sync', 'sync boom'],
+        ['/async', 'async boom'],
+      ] as const) {
+        const response = await client.fetch(`kafka://thrower${path}`)
+        const body = (await response.json()) as { code: string; message: string }
+        assert.deepEqual([response.status, body.code], [500, 'KIPC_HANDLER_ERROR'], path)
+        assert.match(body.message, new RegExp(message))
+      }
+    } finally {
+      await client.close()
+      await service.close()
+    }
+  })
+})

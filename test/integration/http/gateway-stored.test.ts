@@ -101,6 +101,9 @@ describe('the HTTP gateway, answers kept for later', { timeout: 60_000 }, () => 
     const reused = await fetch(`${api}/pricing/quotes`, { method: 'POST', headers: { ...json, 'idempotency-key': key }, body: JSON.stringify({ to: 'CDG' }) })
     assert.equal(reused.status, 422, 'the same key on another request is refused')
     assert.equal(((await reused.json()) as { code: string }).code, 'KIPC_IDEMPOTENCY_KEY_REUSED')
+    // Another caller who learns the key is not handed the first caller's answer.
+    const stranger = await fetch(`${api}/pricing/quotes?delay=400`, { method: 'POST', headers: { ...json, 'idempotency-key': key, authorization: 'Bearer someone-else' }, body: JSON.stringify({ to: 'JFK' }) })
+    assert.equal(stranger.status, 422, 'the same key with other credentials is another request')
     assert.equal(fleet.runs.create - before, 1)
   })
 

@@ -48,6 +48,7 @@ describe('readFetchArguments', () => {
       () => readFetchArguments('kafka://a/b', { method: 'TRACE' }),
       () => readFetchArguments('kafka://a/b', { method: 'BAD METHOD' }),
       () => readFetchArguments('kafka://a/b', { headers: [['bad name', 'x']] }),
+      () => readFetchArguments('kafka://a/b', { headers: { 'x-a': 'a\r\nset-cookie: evil=1' } }),
     ]
     for (const attempt of refused) await assert.rejects(async () => attempt(), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT'))
   })
