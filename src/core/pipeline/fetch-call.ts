@@ -3,6 +3,7 @@ import { channels, type OpenTrace, openTrace } from '../tracing.ts'
 import { parseKafkaUrl } from '../http/kafka-url.ts'
 import { toHeaderList } from '../http/web-messages.ts'
 import { readFetchArguments } from '../http/fetch-arguments.ts'
+import { bufferedResponse } from '../http/buffered-response.ts'
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { RequestArgs } from '../call-types.ts'
 import type { Answer } from '../pending-calls.ts'
@@ -96,8 +97,10 @@ export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Req
 
 
 /** A Web Response from an answer; headers a Response refuses are the responder's protocol error. */
-function webResponse(body: ReadableStream<Uint8Array> | Uint8Array | null, status: number, headers: [string, string][]): Response {
+function webResponse(body: ReadableStream<Uint8Array> | Uint8Array | null, status: number, headers: [string, string][], buffered = false): Response {
   try {
+    // A whole reply's bytes stay as they are until read: see bufferedResponse.
+    if (buffered && body instanceof Uint8Array) return bufferedResponse(body, { status, headers })
     return new Response(body, { status, headers })
   } catch (error) {
     throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `The answer cannot be read as an HTTP response: ${(error as Error).message}`, { cause: error })
@@ -133,7 +136,7 @@ class BodyFeed {
     const bodiless = head || nullBodyStatuses.has(status)
     if (kind === 'reply' || kind === 'error') {
       this.end(kind === 'error' ? remoteError(answer.service ?? this.#service, status, answer.body) : undefined)
-      return webResponse(bodiless || answer.raw === undefined || answer.raw.byteLength === 0 ? null : answer.raw, status, headers)
+      return webResponse(bodiless || answer.raw === undefined || answer.raw.byteLength === 0 ? null : answer.raw, status, headers, true)
     }
     this.started = true
     // A typed stream's items are values, sent as lines of JSON; a streamed HTTP body's are its bytes.

@@ -1,0 +1,134 @@
+/**
+ * A Web `Response` over a body already in memory — a reply read from Kafka. It is a `Response`
+ * (`instanceof Response`, status, headers, `ok`, every body method, `body` as a stream), but its
+ * body stays the bytes until asked for: `json()`, `text()`, `arrayBuffer()`, `bytes()` read them
+ * directly, and `body` becomes a `ReadableStream` only when something asks for it. A plain
+ * `Response` copies the bytes and builds a stream at once, which costs more than the rest of a
+ * `fetch()` over Kafka (docs/performance.md). Read once, as any Response: a second read, or a
+ * read after the stream was taken, is a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * const response = bufferedResponse(new TextEncoder().encode('{"price":120}'), { status: 200, headers: [['content-type', 'application/json']] })
+ * await response.json() // { price: 120 }
+ * ```
+ */
+export function bufferedResponse(bytes: Uint8Array, init: ResponseInit): Response {
+  return new BufferedResponse(bytes, init)
+}
+
+/** The body of one BufferedResponse: the bytes, and the stream once asked for. */
+interface BufferedBody {
+  readonly bytes: Uint8Array
+  stream: ReadableStream<Uint8Array> | undefined
+  used: boolean
+}
+
+const bodies = new WeakMap<object, BufferedBody>()
+const decoder = new TextDecoder()
+
+// The body methods are replaced on the prototype below rather than declared here: the platform's
+// types declare them as properties, so a class body could not override them.
+class BufferedResponse extends Response {
+  constructor(bytes: Uint8Array, init: ResponseInit) {
+    super(null, init)
+    bodies.set(this, { bytes, stream: undefined, used: false })
+  }
+}
+
+function bodyOf(response: object): BufferedBody {
+  const body = bodies.get(response)
+  if (body === undefined) throw new TypeError('Illegal invocation: not a buffered response')
+  return body
+}
+
+/**
+ * A copy of the bytes in an ArrayBuffer of their own. Not `slice()`: on a Buffer — what the Kafka
+ * transport hands over, a view into a whole fetched batch — that is a view, not a copy.
+ */
+function copyOf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const copy = new Uint8Array(bytes.byteLength)
+  copy.set(bytes)
+  return copy
+}
+
+/** Reads the body once: a second read, or one after its stream was taken, fails as a Response's does. */
+function take<T>(response: object, read: (bytes: Uint8Array) => T): Promise<T> {
+  const body = bodyOf(response)
+  if (body.used || body.stream?.locked === true) return Promise.reject(new TypeError('Body is unusable: Body has already been read'))
+  body.used = true
+  try {
+    return Promise.resolve(read(body.bytes))
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+  }
+}
+
+Object.defineProperties(BufferedResponse.prototype, {
+  body: {
+    get(this: Response): ReadableStream<Uint8Array> {
+      const body = bodyOf(this)
+      if (body.stream === undefined) {
+        const { bytes } = body
+        // Pulled, not started: the body counts as used only once something reads from it.
+        body.stream = new ReadableStream<Uint8Array>(
+          {
+            pull: (controller) => {
+              body.used = true
+              controller.enqueue(bytes)
+              controller.close()
+            },
+          },
+          { highWaterMark: 0 },
+        )
+      }
+      return body.stream
+    },
+  },
+  bodyUsed: {
+    get(this: Response): boolean {
+      return bodyOf(this).used
+    },
+  },
+  arrayBuffer: {
+    value(this: Response): Promise<ArrayBuffer> {
+      return take(this, (bytes) => copyOf(bytes).buffer)
+    },
+  },
+  bytes: {
+    value(this: Response): Promise<Uint8Array> {
+      return take(this, (bytes) => copyOf(bytes))
+    },
+  },
+  text: {
+    value(this: Response): Promise<string> {
+      return take(this, (bytes) => decoder.decode(bytes))
+    },
+  },
+  json: {
+    value(this: Response): Promise<unknown> {
+      return take(this, (bytes) => JSON.parse(decoder.decode(bytes)) as unknown)
+    },
+  },
+  blob: {
+    value(this: Response): Promise<Blob> {
+      const type = this.headers.get('content-type') ?? ''
+      return take(this, (bytes) => new Blob([copyOf(bytes)], { type }))
+    },
+  },
+  formData: {
+    value(this: Response): Promise<FormData> {
+      const init = { status: this.status, statusText: this.statusText, headers: this.headers }
+      // Still part of Response, deprecated only in Node's types: a Response must have it.
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
+      return take(this, (bytes) => bytes).then((bytes) => new Response(copyOf(bytes), init).formData())
+    },
+  },
+  clone: {
+    value(this: Response): Response {
+      const body = bodyOf(this)
+      if (body.used || body.stream?.locked === true) throw new TypeError('Response.clone: Body has already been consumed.')
+      return new BufferedResponse(body.bytes, { status: this.status, statusText: this.statusText, headers: this.headers })
+    },
+  },
+})
