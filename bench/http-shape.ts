@@ -4,9 +4,11 @@
 //     — to the typed route and to the mounted Hono app;
 //   - over HTTP with Node's own fetch, straight to the Hono app on a port;
 //   - over HTTP through the gateway (HTTP → Kafka → the typed route → HTTP).
-// Latency at concurrency 1 and throughput at 64. The table's last column is each row's p50 against
-// its baseline: call() for the rows over Kafka, Node's fetch to the app for the gateway. Prints a
-// markdown table and writes it to bench/results/http-shape.md. A program, not a test.
+// Latency at concurrency 1 and throughput at 64. The ways take turns, in several rounds, so that a
+// drift of the shared machine during the run does not favour whichever way ran first. The table's
+// last column is each row's p50 against its baseline: call() for the rows over Kafka, Node's fetch
+// to the app for the gateway. Prints a markdown table and writes it to bench/results/http-shape.md.
+// A program, not a test.
 import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -20,13 +22,14 @@ import { Service } from '../src/core/service.ts'
 import { createGateway } from '../src/http/gateway/index.ts'
 import { LocalKafka } from '../src/local-kafka/index.ts'
 import { kafkaTransport } from '../src/transports/kafka/kafka-transport.ts'
-import { measure, type ScenarioResult } from './lib/measure.ts'
+import { measure, percentile, type ScenarioResult } from './lib/measure.ts'
 import { echo, payload } from './lib/systems.ts'
 import { warmBroker } from './lib/warm-broker.ts'
 
 const requests = Number(process.env['BENCH_REQUESTS'] ?? 3_000)
 const warmup = Number(process.env['BENCH_WARMUP'] ?? 500)
 const throughputRequests = Number(process.env['BENCH_THROUGHPUT_REQUESTS'] ?? 10_000)
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 4)
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`)
 }
@@ -90,13 +93,18 @@ async function main(): Promise<void> {
       { name: "Node's fetch → gateway → Kafka → typed route", baseline: "Node's fetch → the Hono app over HTTP", call: async (index) => (await fetch(`${gatewayUrl}/bench/echo`, jsonInit(index))).json() },
     ]
     const rows: Row[] = []
-    for (const way of ways) {
-      log(`${way.name}: latency at concurrency 1 (${requests} after ${warmup} warm-up)…`)
-      rows.push({ way, result: await measure('latency-c1', way.call, { total: requests, concurrency: 1, warmup }) })
-    }
-    for (const way of ways) {
-      log(`${way.name}: throughput at concurrency 64 (${throughputRequests})…`)
-      rows.push({ way, result: await measure('throughput-c64', way.call, { total: throughputRequests, concurrency: 64, warmup: 256 }) })
+    for (const [scenario, total, concurrency, warm] of [
+      ['latency-c1', requests, 1, warmup],
+      ['throughput-c64', throughputRequests, 64, 256],
+    ] as const) {
+      const parts = new Map<Way, ScenarioResult[]>(ways.map((way) => [way, []]))
+      for (let round = 1; round <= rounds; round++) {
+        for (const way of ways) {
+          log(`${way.name}: ${scenario}, round ${round} of ${rounds} (${Math.ceil(total / rounds)} requests)…`)
+          parts.get(way)?.push(await measure(scenario, way.call, { total: Math.ceil(total / rounds), concurrency, warmup: round === 1 ? warm : concurrency * 4, keepSamples: true }))
+        }
+      }
+      for (const way of ways) rows.push({ way, result: merge(scenario, parts.get(way) ?? []) })
     }
     const table = render(rows, brokers.length)
     process.stdout.write(table)
@@ -110,10 +118,17 @@ async function main(): Promise<void> {
   }
 }
 
+/** The rounds of one way as one result: percentiles over all their samples, throughput over all their time. */
+function merge(scenario: string, parts: readonly ScenarioResult[]): ScenarioResult {
+  const samples = parts.flatMap((part) => part.samples ?? []).sort((a, b) => a - b)
+  const elapsedMs = parts.reduce((sum, part) => sum + (part.count / part.perSecond) * 1000, 0)
+  return { scenario, count: samples.length, p50: percentile(samples, 50), p90: percentile(samples, 90), p99: percentile(samples, 99), max: samples.at(-1) ?? Number.NaN, perSecond: (samples.length / elapsedMs) * 1000 }
+}
+
 function render(rows: readonly Row[], brokerCount: number): string {
   const p50Of = (name: string, scenario: string): number => rows.find((row) => row.way.name === name && row.result.scenario === scenario)?.result.p50 ?? Number.NaN
   const lines = [
-    `HTTP shape over Kafka — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${brokerCount} broker(s); ${requests} requests at concurrency 1, ${throughputRequests} at 64.`,
+    `HTTP shape over Kafka — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${brokerCount} broker(s); ${requests} requests at concurrency 1, ${throughputRequests} at 64, each way in ${rounds} rounds taken in turns.`,
     '',
     '| way | scenario | p50 ms | p90 ms | p99 ms | req/s | p50 vs baseline |',
     '|---|---|---:|---:|---:|---:|---:|',

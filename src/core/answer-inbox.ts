@@ -63,6 +63,11 @@ export class AnswerInbox {
       pending.deliver(envelope.correlation, { kind: 'item', body: message.value, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers, raw: message.value, chunk: true })
       return
     }
+    // fetch() hands a reply's bytes on as they are: decoding them would be work thrown away.
+    if (envelope.kind === 'reply' && pending.wantsRawReply(envelope.correlation)) {
+      pending.deliver(envelope.correlation, { kind: 'reply', body: undefined, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers, raw: message.value })
+      return
+    }
     let body: unknown
     try {
       body = decodeBody(message.value, message.headers.get(wireHeader.contentType), policy.codec)

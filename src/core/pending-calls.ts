@@ -9,6 +9,8 @@ import type { Schema } from './schema.ts'
 export interface PendingEntry {
   /** The service (or gather name) asked, for errors. */
   readonly target: string
+  /** Take a `reply` as its bytes (`raw`), not decoded: `fetch()` hands them on as they are. */
+  readonly rawReplies?: boolean
   /** An answer for this entry arrived: reply, item, end or error. */
   receive(answer: Answer): void
   /** The call ends here, without an answer: this instance shuts down. A local error, never the other service's. */
@@ -52,6 +54,11 @@ export class PendingCalls {
 
   get size(): number {
     return this.#entries.size
+  }
+
+  /** True when the call `correlation` names takes its reply undecoded ({@link PendingEntry.rawReplies}). */
+  wantsRawReply(correlation: string | undefined): boolean {
+    return correlation !== undefined && this.#entries.get(correlation)?.rawReplies === true
   }
 
   /** True when a call with this request id waits for its answers. */

@@ -303,6 +303,21 @@ export function httpShapeSuite(harness: () => Harness): void {
       await assert.rejects(call, /changed my mind/)
     })
 
+    it("fetch() takes a reply's bytes undecoded, unless an onAnswer hook reads the body", async () => {
+      const { service, client } = kit()
+      const app = service('shop')
+      app.handle(createBooking, (req) => ({ id: 'B9', seat: req.body.seat }))
+      await app.listen()
+      const init = { method: 'POST', body: JSON.stringify({ seat: '9F' }), headers: { 'content-type': 'application/json' } }
+      const seen: unknown[] = []
+      const hooked = client('hooked').addHook('onAnswer', ({ body }) => {
+        seen.push(body)
+      })
+      assert.deepEqual(await (await hooked.fetch('kafka://shop/bookings', init)).json(), { id: 'B9', seat: '9F' })
+      assert.deepEqual(seen, [{ id: 'B9', seat: '9F' }])
+      assert.deepEqual(await (await client('plain').fetch('kafka://shop/bookings', init)).json(), { id: 'B9', seat: '9F' })
+    })
+
     it('serves a mounted fetch-style app (Hono) as it is: params, query, headers, status, JSON and bytes, thrown errors', async () => {
       const { service, client } = kit()
       const api = new Hono()

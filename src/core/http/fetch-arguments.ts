@@ -1,5 +1,5 @@
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
-import { requestHeaders } from './web-messages.ts'
+import { isConnectionHeader, requestHeaders } from './web-messages.ts'
 
 /** fetch's arguments read: the URL, the method, the headers as they travel, and the body's bytes (none when empty). */
 export interface FetchArguments {
@@ -66,11 +66,8 @@ function readMethod(method: string): string {
 function readHeaders(init: RequestInit['headers']): Record<string, string> {
   if (init === undefined) return Object.create(null) as Record<string, string>
   if (typeof init === 'object' && !Array.isArray(init) && !(init instanceof Headers)) {
-    const entries = Object.entries(init as Record<string, unknown>)
-    // Values with control characters go through Headers, which refuses them as fetch does.
-    if (entries.every(([, value]) => typeof value === 'string' && !/[\r\n\0]/.test(value))) {
-      return requestHeaders(new Map(entries.map(([name, value]) => [name.toLowerCase(), (value as string).trim()])))
-    }
+    const read = plainHeaders(init)
+    if (read !== undefined) return read
   }
   try {
     return requestHeaders(new Headers(init))
@@ -78,6 +75,27 @@ function readHeaders(init: RequestInit['headers']): Record<string, string> {
     throw invalid((error as Error).message, error)
   }
 }
+
+/**
+ * A plain object of headers in one pass: names lowercased, values trimmed, connection headers left
+ * out — or undefined when a value is not a string or holds a control character, for `Headers` to
+ * refuse as fetch does.
+ */
+function plainHeaders(init: Record<string, unknown>): Record<string, string> | undefined {
+  const result = Object.create(null) as Record<string, string>
+  for (const name of Object.keys(init)) {
+    const value = init[name]
+    if (typeof value !== 'string' || controlCharacter.test(value)) return undefined
+    const lower = name.toLowerCase()
+    if (isConnectionHeader(lower)) continue
+    const trimmed = value.trim()
+    const previous = result[lower]
+    result[lower] = previous === undefined ? trimmed : `${previous}, ${trimmed}`
+  }
+  return result
+}
+
+const controlCharacter = /[\r\n\0]/
 
 function invalid(reason: string, cause?: unknown): KafkaIpcError {
   return new KafkaIpcError('KIPC_INVALID_ARGUMENT', `fetch over Kafka cannot read its request: ${reason}.`, cause === undefined ? {} : { cause })

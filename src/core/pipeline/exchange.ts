@@ -49,6 +49,8 @@ export interface ExchangeSpec {
   readonly args: RequestArgs
   /** The `kafka-ipc:call` trace of this exchange, when traced: it learns the request's id. */
   readonly trace?: CallTrace | undefined
+  /** Take a reply as its bytes, undecoded (fetch); onAnswer hooks, which read the body, turn it off. */
+  readonly rawReplies?: boolean
   /** An answer arrived, after the `onAnswer` hooks. */
   readonly receive: (answer: Answer, exchange: Exchange) => void
   /** The exchange ended without (more) answers: its deadline, its signal, a send failure, the client closing. */
@@ -131,6 +133,7 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
   let previous: Promise<void> | undefined
   pending.add(id, {
     target: spec.service ?? spec.gather ?? '',
+    rawReplies: spec.rawReplies === true && !hooks.has('onAnswer'),
     receive: (answer) => {
       if (info === undefined) {
         spec.receive(answer, exchange)

@@ -62,6 +62,7 @@ export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Req
       path: target.path,
       query: target.query,
       trace: trace === undefined ? undefined : context,
+      rawReplies: true,
       // One object, its absent options undefined (read as absent): no spread per option.
       args: { body: bytes === undefined || bytes.byteLength === 0 ? undefined : bytes, headers, timeout: init.timeout, key: init.key, id: init.id, signal: signal ?? undefined } as RequestArgs,
       receive: (answer) => {
