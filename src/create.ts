@@ -3,11 +3,21 @@ import { loadPolicy } from './core/policy.ts'
 import { Service } from './core/service.ts'
 import type { Transport } from './core/transport.ts'
 import { kafkaTransport } from './transports/kafka/kafka-transport.ts'
+import { type ShutdownOptions, shutdownOnSignals } from './operations/shutdown.ts'
 
 /** Options of {@link createService} and {@link createClient}: only the name is required. */
 export type CreateOptions = Omit<ClientOptions, 'transport' | 'ownsTransport'> & {
   /** Default: Kafka at $KAFKA_BROKERS. Use `memoryTransport()` from `kafka-ipc/memory` in unit tests. */
   readonly transport?: Transport
+}
+
+/** Options of {@link createService}: a client's, and its shutdown on signals. */
+export type CreateServiceOptions = CreateOptions & {
+  /**
+   * Graceful shutdown on SIGTERM and SIGINT (docs/operations.md), on by default: `false` leaves
+   * the signals to the application, which then calls `close()` itself.
+   */
+  readonly shutdown?: ShutdownOptions | false
 }
 
 /**
@@ -22,8 +32,11 @@ export type CreateOptions = Omit<ClientOptions, 'transport' | 'ownsTransport'> &
  * await app.listen()
  * ```
  */
-export function createService(options: CreateOptions): Service {
-  return new Service(resolved(options))
+export function createService(options: CreateServiceOptions): Service {
+  const { shutdown, ...rest } = options
+  const service = new Service(resolved(rest))
+  if (shutdown !== false) shutdownOnSignals(service, service.client.logger, shutdown)
+  return service
 }
 
 /**

@@ -14,7 +14,7 @@
  * ```
  */
 import './assert-supported-node.ts'
-export { createClient, createService, type CreateOptions } from './create.ts'
+export { createClient, createService, type CreateOptions, type CreateServiceOptions } from './create.ts'
 export { Client, type ClientOptions, type ClientPlugin, type ClientStats } from './core/client.ts'
 export type { CallArgs, CallResponse, EmitArgs, EmitOptions, GatherAnswer, GatherArgs, GatherResult } from './core/call-types.ts'
 export { Service, type ServiceOptions, type ServicePlugin, type ServiceStats } from './core/service.ts'
@@ -80,4 +80,4 @@ export { logFailures, type ErrorListener, type FailureContext, type FailureKind 
 export { errorCatalogue, type ErrorCode, type ErrorSpec } from './core/error-catalogue.ts'
 export { KafkaIpcError, RemoteError, isKafkaIpcError, type AnyErrorCode, type KafkaIpcErrorOptions } from './core/kafka-ipc-error.ts'
 export { kafkaTransport, type KafkaTransportOptions, type KafkaTuning } from './transports/kafka/kafka-transport.ts'
-export { defaultProbeLimits, liveness, readiness, serveHealth, startup, type HealthServer, type HealthServerOptions, type HealthSource, type ProbeInputs, type ProbeLimits, type ProbeResult } from './operations/index.ts'
+export { defaultProbeLimits, liveness, readiness, serveHealth, startup, type HealthServer, type HealthServerOptions, type HealthSource, type ProbeInputs, type ProbeLimits, type ProbeResult, shutdownOnSignals, type Closable, type ShutdownOptions } from './operations/index.ts'
