@@ -15,8 +15,11 @@ export interface ShutdownOptions {
   readonly graceMs?: number
 }
 
-/** One process-wide listener per signal, for every service that asked: a second one would not help. */
-const registered = new Set<{ readonly target: Closable; readonly logger: Logger; readonly graceMs: number }>()
+/**
+ * One process-wide listener per signal, for every service that asked: a second one would not help.
+ * Services are held weakly: one the application dropped (a test's, say) is not kept alive here.
+ */
+const registered = new Set<{ readonly target: WeakRef<Closable>; readonly logger: Logger; readonly graceMs: number }>()
 const listening = new Map<string, () => void>()
 let shuttingDown = false
 
@@ -36,7 +39,7 @@ let shuttingDown = false
 export function shutdownOnSignals(target: Closable, logger: Logger, options: ShutdownOptions = {}): void {
   const graceMs = options.graceMs ?? 25_000
   if (!Number.isFinite(graceMs) || graceMs <= 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `shutdown graceMs must be a positive number of ms, got ${String(graceMs)}.`)
-  registered.add({ target, logger, graceMs })
+  registered.add({ target: new WeakRef(target), logger, graceMs })
   for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) {
     if (listening.has(signal)) continue
     const listener = (): void => {
@@ -53,8 +56,11 @@ function onSignal(signal: string): void {
     process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15))
   }
   shuttingDown = true
-  const targets = [...registered]
-  const graceMs = Math.max(...targets.map((entry) => entry.graceMs))
+  const targets = [...registered].flatMap((entry) => {
+    const target = entry.target.deref()
+    return target === undefined ? [] : [{ target, logger: entry.logger, graceMs: entry.graceMs }]
+  })
+  const graceMs = Math.max(0, ...targets.map((entry) => entry.graceMs))
   for (const { target, logger } of targets) logger.info({ service: target.name, signal, graceMs }, `${target.name}: ${signal} received, shutting down (finishing the requests in flight, at most ${String(graceMs)} ms)`)
   const timer = setTimeout(() => {
     for (const { target, logger } of targets) logger.error({ service: target.name, signal, graceMs }, `${target.name}: shutdown took longer than ${String(graceMs)} ms; exiting`)
