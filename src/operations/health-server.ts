@@ -8,6 +8,8 @@ import { defaultProbeLimits, liveness, type ProbeInputs, type ProbeLimits, type 
 /** Anything with a health report: a Service or a Client. */
 export interface HealthSource {
   health(): HealthReport
+  /** A Client's: opens its inbox, which it otherwise opens on its first call — a probed client is ready before it calls. */
+  ready?(): Promise<void>
 }
 
 /** Where the probe server listens and when its probes turn. */
@@ -44,6 +46,9 @@ export interface HealthServer {
  */
 export async function serveHealth(source: HealthSource, options: HealthServerOptions = {}): Promise<HealthServer> {
   const limits: ProbeLimits = { ...defaultProbeLimits, ...definedLimits(options) }
+  // A client opens its inbox on its first call; probed, it would never start without one. A
+  // failure to open shows in its health (starting), which is what the probes report.
+  source.ready?.().catch(() => undefined)
   const paths = { live: options.paths?.live ?? '/livez', ready: options.paths?.ready ?? '/readyz', startup: options.paths?.startup ?? '/startupz' }
   const watch = new EventLoopWatch()
   const inputs = (): ProbeInputs => ({ report: source.health(), longestStallMs: watch.longestStallWithin(limits.stallWindowMs), now: Date.now() })

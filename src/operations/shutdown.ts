@@ -19,7 +19,7 @@ export interface ShutdownOptions {
  * One process-wide listener per signal, for every service that asked: a second one would not help.
  * Services are held weakly: one the application dropped (a test's, say) is not kept alive here.
  */
-const registered = new Set<{ readonly target: WeakRef<Closable>; readonly logger: Logger; readonly graceMs: number }>()
+const registered = new Set<{ readonly target: WeakRef<Closable>; readonly logger: Logger; readonly graceMs: number; readonly signals: ReadonlySet<string> }>()
 const listening = new Map<string, () => void>()
 let shuttingDown = false
 
@@ -39,25 +39,31 @@ let shuttingDown = false
 export function shutdownOnSignals(target: Closable, logger: Logger, options: ShutdownOptions = {}): void {
   const graceMs = options.graceMs ?? 25_000
   if (!Number.isFinite(graceMs) || graceMs <= 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `shutdown graceMs must be a positive number of ms, got ${String(graceMs)}.`)
-  registered.add({ target: new WeakRef(target), logger, graceMs })
-  for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) {
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT']
+  registered.add({ target: new WeakRef(target), logger, graceMs, signals: new Set(signals) })
+  for (const signal of signals) {
     if (listening.has(signal)) continue
     const listener = (): void => {
-      onSignal(signal)
+      onSignal(signal, listener)
     }
     listening.set(signal, listener)
-    process.on(signal, listener)
+    // First in line: it sees the application's own listeners — even `once` ones, which Node removes
+    // as it calls them — before any of them runs, and so knows whether the exit is its to make.
+    process.prependListener(signal, listener)
   }
 }
 
-function onSignal(signal: string): void {
+function onSignal(signal: string, ours: () => void): void {
+  const applicationListens = process.listeners(signal as NodeJS.Signals).some((listener) => listener !== ours)
   if (shuttingDown) {
     // A second signal: the operator wants out now.
     process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15))
   }
   shuttingDown = true
+  // Only the services that asked for this signal; the others are the application's to close.
   const targets = [...registered].flatMap((entry) => {
-    const target = entry.target.deref()
+    const target = entry.signals.has(signal) ? entry.target.deref() : undefined
+    if (target === undefined && entry.target.deref() === undefined) registered.delete(entry)
     return target === undefined ? [] : [{ target, logger: entry.logger, graceMs: entry.graceMs }]
   })
   const graceMs = Math.max(0, ...targets.map((entry) => entry.graceMs))
@@ -74,7 +80,6 @@ function onSignal(signal: string): void {
       if (entry !== undefined && result.status === 'rejected') entry.logger.error({ service: entry.target.name, error: result.reason as unknown }, `${entry.target.name}: close failed during shutdown`)
     })
     // The application's own listeners own the exit; with none, this one exits as the signal would have.
-    const ours = listening.get(signal)
-    if (process.listeners(signal as NodeJS.Signals).every((listener) => listener === ours)) process.exit(results.every((result) => result.status === 'fulfilled') ? 0 : 1)
+    if (!applicationListens) process.exit(results.every((result) => result.status === 'fulfilled') ? 0 : 1)
   })
 }

@@ -5,7 +5,9 @@
  * directly, and `body` becomes a `ReadableStream` only when something asks for it. A plain
  * `Response` copies the bytes and builds a stream at once, which costs more than the rest of a
  * `fetch()` over Kafka (docs/performance.md). Read once, as any Response: a second read, or a
- * read after the stream was taken, is a `TypeError`.
+ * read after the stream was taken, is a `TypeError`. One difference remains: the platform's own
+ * methods called through the prototype (`Response.prototype.text.call(response)`) see the base
+ * Response, whose body is empty — call them on the response, as everyone does.
  *
  * @example
  * ```ts
@@ -42,6 +44,11 @@ function bodyOf(response: object): BufferedBody {
   return body
 }
 
+/** Locks a stream for good, as a read body's is. */
+function lock(stream: ReadableStream<Uint8Array>): void {
+  if (!stream.locked) stream.getReader()
+}
+
 /**
  * A copy of the bytes in an ArrayBuffer of their own. Not `slice()`: on a Buffer — what the Kafka
  * transport hands over, a view into a whole fetched batch — that is a view, not a copy.
@@ -52,10 +59,16 @@ function copyOf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return copy
 }
 
-/** Reads the body once: a second read, or one after its stream was taken, fails as a Response's does. */
+/**
+ * Reads the body once: a second read, or one after its stream was taken, fails as a Response's
+ * does. Once the stream has been handed out, the body is read through it (locking it, as a
+ * Response's read does); before, the bytes are read directly and the stream, if asked for later,
+ * comes locked.
+ */
 function take<T>(response: object, read: (bytes: Uint8Array) => T): Promise<T> {
   const body = bodyOf(response)
   if (body.used || body.stream?.locked === true) return Promise.reject(new TypeError('Body is unusable: Body has already been read'))
+  if (body.stream !== undefined) return new Response(body.stream).arrayBuffer().then((buffer) => read(new Uint8Array(buffer)))
   body.used = true
   try {
     return Promise.resolve(read(body.bytes))
@@ -70,17 +83,23 @@ Object.defineProperties(BufferedResponse.prototype, {
       const body = bodyOf(this)
       if (body.stream === undefined) {
         const { bytes } = body
-        // Pulled, not started: the body counts as used only once something reads from it.
+        // Pulled, not started: the body counts as used only once something reads from it — or
+        // cancels it. Its chunk is a copy: the bytes may be a view into a whole fetched batch.
         body.stream = new ReadableStream<Uint8Array>(
           {
             pull: (controller) => {
               body.used = true
-              controller.enqueue(bytes)
+              controller.enqueue(copyOf(bytes))
               controller.close()
+            },
+            cancel: () => {
+              body.used = true
             },
           },
           { highWaterMark: 0 },
         )
+        // Already read directly: the stream is a used one, locked as a Response's is after a read.
+        if (body.used) lock(body.stream)
       }
       return body.stream
     },

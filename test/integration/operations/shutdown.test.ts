@@ -89,6 +89,19 @@ describe('graceful shutdown on signals', { timeout: 180_000 }, () => {
     }
   })
 
+  it("leaves the exit to the application's own once-handler, and closes only the services that asked for the signal", async () => {
+    const env = { KAFKA_BROKERS: brokers().join(','), KIPC_PREFIX: uniqueName('drain') }
+    const own = await startService({ ...env, MODE: 'own-handler' })
+    own.process.kill('SIGTERM')
+    assert.equal(await own.exited, 0)
+    assert.match(own.output(), /own clean-up finished/, 'the library did not exit before the application was done')
+    const two = await startService({ ...env, MODE: 'two-services' })
+    two.process.kill('SIGHUP')
+    assert.equal(await two.exited, 0)
+    assert.match(two.output(), /other closing/)
+    assert.doesNotMatch(two.output(), /draining closing/, 'SIGHUP closes only the service that asked for it')
+  })
+
   it('a second signal exits at once', async () => {
     const prefix = uniqueName('drain')
     const service = await startService({ KAFKA_BROKERS: brokers().join(','), KIPC_PREFIX: prefix, GRACE_MS: '60000' })

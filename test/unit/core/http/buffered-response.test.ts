@@ -50,6 +50,23 @@ describe('bufferedResponse', () => {
     await assert.rejects(locked.text(), TypeError, 'a locked stream is a used body')
   })
 
+  it('is used once read, whichever way: its stream comes locked after a read, a read locks a stream handed out, a cancel uses it', async () => {
+    const [read] = both()
+    await read.text()
+    assert.throws(() => read.body?.getReader(), TypeError)
+    const [handedOut] = both()
+    const stream = handedOut.body
+    assert.equal(await handedOut.text(), text)
+    assert.throws(() => stream?.getReader(), TypeError)
+    const [cancelled] = both()
+    await cancelled.body?.cancel()
+    assert.equal(cancelled.bodyUsed, true)
+    await assert.rejects(cancelled.text(), TypeError)
+    const [chunked] = both()
+    const chunk = (await chunked.body?.getReader().read())?.value as Uint8Array | undefined
+    assert.equal(chunk?.buffer.byteLength, text.length, 'the chunk is a copy of the body, not a view into a larger batch')
+  })
+
   it('clones into an independent response, and refuses to clone a used one', async () => {
     const [buffered] = both()
     const copy = buffered.clone()
