@@ -1,13 +1,12 @@
 import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http'
 import { duplexPair, Readable } from 'node:stream'
+import { nullBodyStatuses } from '../core/http/web-messages.ts'
 import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import type { FetchHandler } from '../core/pipeline/service-pipeline.ts'
 
 /** A `node:http` request listener: an Express app, a Koa app's `callback()`, a bare `(req, res) => …`. */
 export type NodeRequestListener = (request: IncomingMessage, response: ServerResponse) => unknown
 
-/** Statuses whose responses have no body (a Web `Response` refuses one). */
-const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
 
 /**
  * Serves a `node:http` request listener over Kafka — an Express app as it is, or any

@@ -1,7 +1,7 @@
 import type { FailureContext } from './failure.ts'
 import { recordContext } from './failure.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
-import type { PendingCalls } from './pending-calls.ts'
+import type { Answer, PendingCalls } from './pending-calls.ts'
 import type { Policy } from './policy.ts'
 import { type Envelope, readEnvelope, wireHeader } from './protocol/envelope.ts'
 import { decodeBody } from './protocol/bodies.ts'
@@ -60,12 +60,12 @@ export class AnswerInbox {
     }
     // A piece of a streamed HTTP body is bytes whatever its content-type: never decoded.
     if (envelope.kind === 'item' && envelope.stream === 'bytes') {
-      pending.deliver(envelope.correlation, { kind: 'item', body: message.value, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers, raw: message.value, chunk: true })
+      pending.deliver(envelope.correlation, { ...answerOf(envelope, message, 'item', message.value), chunk: true })
       return
     }
     // fetch() hands a reply's bytes on as they are: decoding them would be work thrown away.
     if (envelope.kind === 'reply' && pending.wantsRawReply(envelope.correlation)) {
-      pending.deliver(envelope.correlation, { kind: 'reply', body: undefined, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers, raw: message.value })
+      pending.deliver(envelope.correlation, answerOf(envelope, message, 'reply', undefined))
       return
     }
     let body: unknown
@@ -85,6 +85,11 @@ export class AnswerInbox {
       })
       return
     }
-    pending.deliver(envelope.correlation, { kind: envelope.kind, body, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers, raw: message.value })
+    pending.deliver(envelope.correlation, answerOf(envelope, message, envelope.kind, body))
   }
+}
+
+/** An answer as the record carries it: its envelope's fields, its headers and its bytes. */
+function answerOf(envelope: Envelope, message: IncomingMessage, kind: Answer['kind'], body: unknown): Answer {
+  return { kind, body, status: envelope.status, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers, raw: message.value }
 }

@@ -1,5 +1,5 @@
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
-import { isConnectionHeader, requestHeaders } from './web-messages.ts'
+import { addRequestHeader, requestHeaders } from './web-messages.ts'
 
 /** fetch's arguments read: the URL, the method, the headers as they travel, and the body's bytes (none when empty). */
 export interface FetchArguments {
@@ -86,11 +86,7 @@ function plainHeaders(init: Record<string, unknown>): Record<string, string> | u
   for (const name of Object.keys(init)) {
     const value = init[name]
     if (typeof value !== 'string' || controlCharacter.test(value)) return undefined
-    const lower = name.toLowerCase()
-    if (isConnectionHeader(lower)) continue
-    const trimmed = value.trim()
-    const previous = result[lower]
-    result[lower] = previous === undefined ? trimmed : `${previous}, ${trimmed}`
+    addRequestHeader(result, name.toLowerCase(), value.trim())
   }
   return result
 }

@@ -7,6 +7,9 @@ import { headerLimits, type WireHeaders } from '../protocol/headers.ts'
  */
 const connectionHeaders = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'host'])
 
+/** Statuses whose responses have no body (a Web `Response` refuses one). */
+export const nullBodyStatuses: ReadonlySet<number> = new Set([204, 205, 304])
+
 /** True for a header that frames or routes one HTTP connection, which never crosses Kafka. */
 export function isConnectionHeader(name: string): boolean {
   return connectionHeaders.has(name)
@@ -74,11 +77,23 @@ export function toHeaderList(headers: ReadonlyMap<string, string>): [string, str
  * A Web request's headers as they travel: every name but the connection headers, which describe
  * the hop the request arrived on.
  */
-export function requestHeaders(headers: Headers | ReadonlyMap<string, string>): Record<string, string> {
+export function requestHeaders(headers: Headers): Record<string, string> {
   const result = Object.create(null) as Record<string, string>
-  for (const [name, value] of headers) {
-    if (connectionHeaders.has(name)) continue
-    result[name] = name in result ? `${result[name] ?? ''}, ${value}` : value
-  }
+  for (const [name, value] of headers) addRequestHeader(result, name, value)
   return result
+}
+
+/**
+ * Adds one request header (a lowercase name) as it travels: a connection header is left out, a
+ * repeated name joins its values with `, ` as HTTP does.
+ *
+ * @example
+ * ```ts
+ * addRequestHeader(headers, 'accept', 'application/json')
+ * ```
+ */
+export function addRequestHeader(result: Record<string, string>, name: string, value: string): void {
+  if (connectionHeaders.has(name)) return
+  const previous = result[name]
+  result[name] = previous === undefined ? value : `${previous}, ${value}`
 }

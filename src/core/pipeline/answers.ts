@@ -1,6 +1,7 @@
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { buildMessage, type Envelope, type EnvelopeFields, wireHeader } from '../protocol/envelope.ts'
 import { encodeBody } from '../protocol/bodies.ts'
+import { isConnectionHeader } from '../http/web-messages.ts'
 import { errorBody } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
@@ -41,8 +42,13 @@ export class Answers {
     this.bodiless = envelope.method === 'HEAD'
   }
 
-  /** Sets the response headers (a handler's, or a Response's) the answers carry. */
+  /**
+   * Sets the response headers (a handler's, or a Response's) the answers carry — without the
+   * framing ones (`content-length`, `transfer-encoding`, `connection`…): the record's length is
+   * the body's, whoever set them.
+   */
   respondWith(headers: WireHeaders | undefined): void {
+    if (headers !== undefined) for (const name of headers.keys()) if (isConnectionHeader(name)) headers.delete(name)
     this.#headers = headers
     const contentType = headers?.get(wireHeader.contentType)
     this.#contentType = contentType === undefined ? undefined : new Map([[wireHeader.contentType, contentType]])

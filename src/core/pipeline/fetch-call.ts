@@ -1,17 +1,16 @@
 import type { CallTrace } from '../trace-contexts.ts'
 import { channels, type OpenTrace, openTrace } from '../tracing.ts'
 import { parseKafkaUrl } from '../http/kafka-url.ts'
-import { toHeaderList } from '../http/web-messages.ts'
+import { nullBodyStatuses, toHeaderList } from '../http/web-messages.ts'
 import { readFetchArguments } from '../http/fetch-arguments.ts'
 import { bufferedResponse } from '../http/buffered-response.ts'
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { RequestArgs } from '../call-types.ts'
 import type { Answer } from '../pending-calls.ts'
-import { buildMessage } from '../protocol/envelope.ts'
 import { remoteError } from '../protocol/error-body.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import { type Exchange, exchangeTarget, startExchange } from './exchange.ts'
-import type { StreamDeps } from './stream-call.ts'
+import { cancelResponder, type StreamDeps } from './stream-call.ts'
 
 /** `fetch()`'s options, and what a call over Kafka adds to them. */
 export interface KafkaFetchInit extends RequestInit {
@@ -23,7 +22,6 @@ export interface KafkaFetchInit extends RequestInit {
   readonly id?: string
 }
 
-const nullBodyStatuses = new Set([204, 205, 304])
 const encoder = new TextEncoder()
 
 /**
@@ -205,9 +203,6 @@ class BodyFeed {
   }
 
   #cancelResponder(): void {
-    // Only ever to an inbox: a misbehaving responder cannot aim our cancel at another topic.
-    const to = this.#responder === undefined ? undefined : topicNames.allowedInbox(this.#deps.policy, this.#responder)
-    if (to === undefined || this.exchange === undefined) return
-    this.#deps.sendCancel(buildMessage(to, 'cancel', { correlation: this.exchange.id, service: this.#deps.client }, undefined, this.#deps.policy.codec, this.#deps.policy.maxMessageBytes))
+    cancelResponder(this.#deps, this.#responder, this.exchange)
   }
 }

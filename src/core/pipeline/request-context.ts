@@ -1,6 +1,5 @@
 import type { DecorationValues } from '../decorations.ts'
 import type { HandlerContext, IncomingRequest } from '../handler-types.ts'
-import { isConnectionHeader } from '../http/web-messages.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 
 /**
@@ -54,11 +53,8 @@ export class RequestContext implements HandlerContext {
   }
 
   setHeader(name: string, value: string): void {
-    const lower = name.toLowerCase()
-    // Framing is the record's own (its length is the body's): content-length and the like are dropped.
-    if (isConnectionHeader(lower)) return
     this.#headers ??= Object.create(null) as Record<string, string>
-    this.#headers[lower] = value
+    this.#headers[name.toLowerCase()] = value
   }
 
   /** The headers the handler set, checked as the protocol demands; undefined when it set none. */

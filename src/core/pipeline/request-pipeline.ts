@@ -1,7 +1,7 @@
 import type { HandleTrace } from '../trace-contexts.ts'
 import { channels, traced } from '../tracing.ts'
 import { Reply } from '../http/reply.ts'
-import { isConnectionHeader, webRequest } from '../http/web-messages.ts'
+import { webRequest } from '../http/web-messages.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Envelope, readEnvelope, wireHeader } from '../protocol/envelope.ts'
@@ -83,7 +83,7 @@ function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope:
 /** A {@link Reply}'s headers over those the handler set on its context. */
 function replyHeaders(result: Reply, context: RequestContext): WireHeaders | undefined {
   const set = context.responseHeaders()
-  const own = result.headers === undefined ? undefined : checkOutgoingHeaders(Object.fromEntries(Object.entries(result.headers).filter(([name]) => !isConnectionHeader(name.toLowerCase()))))
+  const own = result.headers === undefined ? undefined : checkOutgoingHeaders(result.headers)
   return own === undefined ? set : set === undefined ? own : new Map([...set, ...own])
 }
 

@@ -22,6 +22,22 @@ export interface StreamDeps {
 }
 
 /**
+ * Tells the instance producing a stream to stop: a cancel to the inbox its items named — only
+ * ever to an inbox of this policy, so a misbehaving responder cannot aim it at another topic.
+ * Nothing is sent before the request went out or when no item named an inbox.
+ *
+ * @example
+ * ```ts
+ * cancelResponder(deps, answer.replyTo, exchange)
+ * ```
+ */
+export function cancelResponder(deps: StreamDeps, responder: string | undefined, exchange: Exchange | undefined): void {
+  const to = responder === undefined ? undefined : topicNames.allowedInbox(deps.policy, responder)
+  if (to === undefined || exchange === undefined) return
+  deps.sendCancel(buildMessage(to, 'cancel', { correlation: exchange.id, service: deps.client }, undefined, deps.policy.codec, deps.policy.maxMessageBytes))
+}
+
+/**
  * A stream from a service, started on its first read: the request goes out through the exchange,
  * items come back in order, and leaving early (or the signal, or the deadline) sends a cancel to
  * the instance producing them — only ever to an inbox of this policy. Traced on `kafka-ipc:call`
@@ -69,10 +85,7 @@ export function openStream<C extends StreamContract>(deps: StreamDeps, contract:
       })
     },
     cancel: (responder) => {
-      // Only ever to an inbox: a misbehaving responder cannot aim our cancel at another topic.
-      const to = responder === undefined ? undefined : topicNames.allowedInbox(policy, responder)
-      if (to === undefined || exchange === undefined) return
-      deps.sendCancel(buildMessage(to, 'cancel', { correlation: exchange.id, service: deps.client }, undefined, policy.codec, policy.maxMessageBytes))
+      cancelResponder(deps, responder, exchange)
     },
     release: () => {
       exchange?.release()
