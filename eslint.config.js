@@ -20,7 +20,7 @@ export default tseslint.config(
         { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
       ],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/transports/**', '@platformatic/kafka'], message: 'src/core never imports a transport' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/transports/**', '@platformatic/kafka'], message: 'src/core never imports a transport' }, { group: ['@opentelemetry/*'], message: 'src/core calls its MessageTracer seam; OpenTelemetry lives in src/operations/tracing' }] }],
     },
   },
   {
@@ -33,6 +33,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/transports/**', '@platformatic/kafka'], message: 'src/core never imports a transport' },
+            { group: ['@opentelemetry/*'], message: 'src/core calls its MessageTracer seam; OpenTelemetry lives in src/operations/tracing' },
             { group: ['../pipeline/**', '../client.ts', '../service.ts', '../answer-inbox.ts'], message: 'the protocol module is the bottom layer of src/core' },
           ],
         },
@@ -48,6 +49,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/transports/**', '@platformatic/kafka'], message: 'src/core never imports a transport' },
+            { group: ['@opentelemetry/*'], message: 'src/core calls its MessageTracer seam; OpenTelemetry lives in src/operations/tracing' },
             { group: ['../pipeline/**', '../client.ts', '../service.ts', '../answer-inbox.ts'], message: 'src/core/http stands under the pipeline, client and service' },
           ],
         },
@@ -62,6 +64,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/transports/**', '@platformatic/kafka'], message: 'src/core never imports a transport' },
+            { group: ['@opentelemetry/*'], message: 'src/core calls its MessageTracer seam; OpenTelemetry lives in src/operations/tracing' },
             { group: ['../client.ts', '../service.ts'], message: 'the pipeline never reaches up to the Client or Service that assemble it' },
           ],
         },

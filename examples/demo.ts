@@ -3,9 +3,11 @@
 // in turn calls pricing, gathers seat holds from three carriers and emits booking.created, which
 // notifications and loyalty each receive. Kafka is started from this machine's Java unless
 // KAFKA_BROKERS names one; every run uses a fresh topic prefix, so old data is never seen.
+// `KIPC_LOG_LEVELS=messages=debug npm run demo` adds a log line per message to the transcript.
 import { performance } from 'node:perf_hooks'
 import { type Client, createClient, definePolicy, isKafkaIpcError, RemoteError } from 'kafka-ipc'
 import { LocalKafka } from 'kafka-ipc/local-kafka'
+import pino from 'pino'
 import { createBooking, quote, searchFares } from './airline/contracts.ts'
 import { type Airline, startAirline } from './airline/services.ts'
 import { createTranscript } from './airline/transcript.ts'
@@ -30,6 +32,19 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
     clearTimeout(timer)
   }
 }
+
+// Every service and the web client log through one pino logger. In production its JSON lines would
+// go to stdout for a log shipper; here each becomes a transcript line said by the service it names.
+// pino's level is warn: a quiet run shows none, but a concern given a level of its own
+// ($KIPC_LOG_LEVELS, or logLevels in code) is written at that level.
+const logger = pino({ level: 'warn' }, {
+  write: (line: string) => {
+    const { level, service = 'kafka-ipc', msg = '' } = JSON.parse(line) as { level: number; service?: string; msg?: string }
+    const text = msg.startsWith(`${service}: `) ? msg.slice(service.length + 2) : msg
+    if (level >= 40) t.warn(service, text) // pino's warn, error and fatal
+    else t.say(service, text)
+  },
+})
 
 function explain(error: unknown): string {
   if (error instanceof RemoteError) return `${error.service} answered ${error.status} ${error.code}: ${error.message}`
@@ -57,6 +72,7 @@ async function run(): Promise<void> {
   airline = await within(
     startAirline({
       policy,
+      logger,
       say: (service, text) => { t.say(service, text) },
       onError: (service, error) => {
         problems.push(`${service}: ${explain(error)}`)
@@ -67,7 +83,7 @@ async function run(): Promise<void> {
     'starting the services',
   )
   t.say('demo', `${airline.services.length} services listening (${t.took(since)}): ${airline.services.map((service) => service.name).join(', ')}`)
-  web = createClient({ name: 'web', policy })
+  web = createClient({ name: 'web', policy, logger })
 
   const trip = { from: 'WAW', to: 'JFK', date: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), passengers: 2 }
 

@@ -8,9 +8,9 @@ import { carriers } from './carriers.ts'
 import { bookingCreated, createBooking, holdSeats, quote } from './contracts.ts'
 import type { ServiceSetup } from './services.ts'
 
-export function bookingsService({ policy, say, onError }: ServiceSetup): Service {
+export function bookingsService({ policy, logger, say, onError }: ServiceSetup): Service {
   const name = 'bookings'
-  const app = createService({ name, policy, onError: (error) => { onError(name, error) } })
+  const app = createService({ name, policy, logger, onError: (error) => { onError(name, error) } })
   app.handle(createBooking, async ({ body: { flight, from, to, passengers, email } }, ctx) => {
     say(name, `booking ${flight} ${from}→${to} for ${passengers}; asking pricing for a quote`)
     const { price, currency } = await app.call(quote, { body: { from, to, passengers }, signal: ctx.signal })

@@ -22,10 +22,10 @@ export const carriers: readonly Carrier[] = [
   { service: 'carrier-dlh', name: 'Lufthansa', code: 'LH', seats: { LO26: 2, LH400: 6 } },
 ]
 
-export function carrierService(carrier: Carrier, { policy, say, onError }: ServiceSetup): Service {
+export function carrierService(carrier: Carrier, { policy, logger, say, onError }: ServiceSetup): Service {
   const name = carrier.service
   const seatsLeft = new Map(Object.entries(carrier.seats))
-  const app = createService({ name, policy, onError: (error) => { onError(name, error) } })
+  const app = createService({ name, policy, logger, onError: (error) => { onError(name, error) } })
   app.handle(holdSeats, ({ body: { flight, seats } }) => {
     const left = seatsLeft.get(flight) ?? 0
     if (left < seats) {

@@ -5,10 +5,10 @@ import { bookingCreated } from './contracts.ts'
 import type { ServiceSetup } from './services.ts'
 
 /** `onCredited` lets the demo know points were added; a real service would not need it. */
-export function loyaltyService({ policy, say, onError }: ServiceSetup, onCredited: (bookingId: string) => void): Service {
+export function loyaltyService({ policy, logger, say, onError }: ServiceSetup, onCredited: (bookingId: string) => void): Service {
   const name = 'loyalty'
   const balances = new Map<string, number>()
-  const app = createService({ name, policy, onError: (error) => { onError(name, error) } })
+  const app = createService({ name, policy, logger, onError: (error) => { onError(name, error) } })
   app.on(bookingCreated, ({ body: { bookingId, email, price } }) => {
     const points = Math.round(price)
     const balance = (balances.get(email) ?? 0) + points

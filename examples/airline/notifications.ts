@@ -5,9 +5,9 @@ import { bookingCreated } from './contracts.ts'
 import type { ServiceSetup } from './services.ts'
 
 /** `onSent` lets the demo know an email went out; a real service would not need it. */
-export function notificationsService({ policy, say, onError }: ServiceSetup, onSent: (bookingId: string) => void): Service {
+export function notificationsService({ policy, logger, say, onError }: ServiceSetup, onSent: (bookingId: string) => void): Service {
   const name = 'notifications'
-  const app = createService({ name, policy, onError: (error) => { onError(name, error) } })
+  const app = createService({ name, policy, logger, onError: (error) => { onError(name, error) } })
   app.on(bookingCreated, ({ body: { bookingId, flight, email } }) => {
     say(name, `email sent to ${email}: ${bookingId} on ${flight} is confirmed`)
     onSent(bookingId)

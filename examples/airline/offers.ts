@@ -15,9 +15,9 @@ const schedule: readonly Omit<Fare, 'currency'>[] = [
   { flight: 'LO26', carrier: 'LOT', departs: '16:05', arrives: '19:15', cabin: 'business', price: 2390 },
 ]
 
-export function offersService({ policy, say, onError }: ServiceSetup): Service {
+export function offersService({ policy, logger, say, onError }: ServiceSetup): Service {
   const name = 'offers'
-  const app = createService({ name, policy, onError: (error) => { onError(name, error) } })
+  const app = createService({ name, policy, logger, onError: (error) => { onError(name, error) } })
   app.handle(searchFares, async function* ({ body: { from, to, date } }, ctx) {
     say(name, `searching ${from}→${to} on ${date}`)
     if (from !== 'WAW' || to !== 'JFK') return

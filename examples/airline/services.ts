@@ -3,7 +3,7 @@
 // still has its own Kafka connection, consumer groups and inbox, exactly as if apart.
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Policy, Service } from 'kafka-ipc'
+import type { Logger, Policy, Service } from 'kafka-ipc'
 import { bookingsService } from './bookings.ts'
 import { carriers, carrierService } from './carriers.ts'
 import { loyaltyService } from './loyalty.ts'
@@ -15,6 +15,11 @@ import { pricingService } from './pricing.ts'
 export interface ServiceSetup {
   /** The fleet's policy: services and clients on the same policy find each other. */
   readonly policy: Policy
+  /**
+   * Where every service logs: a pino logger (any pino-compatible one). Each line names its
+   * service and what it is about (`concern`); docs/operations.md#logging.
+   */
+  readonly logger: Logger
   /** Prints one line of the transcript as `service`. */
   readonly say: (service: string, text: string) => void
   /** A failure no caller hears about (a failing event handler, a lost connection). */

@@ -25,6 +25,8 @@ Options:
   --port N         Port of the first broker; node i uses N+i-1 (start; default 9092)
   --data DIR       Folder for data, config and logs (default ${join(cacheDir(), 'local-kafka')})
   --kafka-version  Apache Kafka release to run (start; default 4.2.1)
+  --sasl           Require SASL/SCRAM-SHA-512 from clients; user admin, password in DIR/security/admin.password (start, first time)
+  --tls            Serve clients over TLS, with a CA made for the cluster in DIR/security/ca.pem (start, first time)
   --json           Print status as JSON
   -h, --help       Show this help`
 
@@ -41,6 +43,8 @@ export async function runKafkaCommand(argv: readonly string[], io: CliOutput): P
       port: { type: 'string' },
       data: { type: 'string' },
       'kafka-version': { type: 'string' },
+      sasl: { type: 'boolean' },
+      tls: { type: 'boolean' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -64,11 +68,17 @@ export async function runKafkaCommand(argv: readonly string[], io: CliOutput): P
   }
 }
 
-async function start(dataDir: string, values: { nodes?: string | undefined; port?: string | undefined; data?: string | undefined; 'kafka-version'?: string | undefined }, io: CliOutput): Promise<number> {
+async function start(
+  dataDir: string,
+  values: { nodes?: string | undefined; port?: string | undefined; data?: string | undefined; 'kafka-version'?: string | undefined; sasl?: boolean | undefined; tls?: boolean | undefined },
+  io: CliOutput,
+): Promise<number> {
   const explicitNodes = parseInteger('--nodes', values.nodes)
   const nodes = explicitNodes ?? 1
   const explicitPort = parseInteger('--port', values.port)
   const kafkaVersion = values['kafka-version']
+  const secured = values.sasl === true || values.tls === true
+  const protocol = values.sasl === true ? (values.tls === true ? 'SASL_SSL' : 'SASL_PLAINTEXT') : 'SSL'
   const running = await LocalKafka.attach(dataDir)
   if (running !== undefined) {
     // Asked for something other than what runs: say so and fail, rather than hand back a cluster
@@ -78,6 +88,7 @@ async function start(dataDir: string, values: { nodes?: string | undefined; port
       ...(explicitNodes !== undefined && explicitNodes !== running.nodeIds.length ? [`${running.nodeIds.length} node(s), not ${explicitNodes}`] : []),
       ...(explicitPort !== undefined && explicitPort !== firstPort ? [`port ${firstPort}, not ${explicitPort}`] : []),
       ...(kafkaVersion !== undefined && kafkaVersion !== running.kafkaVersion ? [`Kafka ${running.kafkaVersion}, not ${kafkaVersion}`] : []),
+      ...(secured && running.security?.protocol !== protocol ? [`${running.security?.protocol ?? 'PLAINTEXT'}, not ${protocol}`] : []),
     ]
     if (conflicts.length > 0) {
       io.err(`A local Kafka is already running from ${dataDir} with ${conflicts.join(', ')}. Stop it first (kafka-ipc kafka stop${values.data === undefined ? '' : ` --data ${dataDir}`}), or start another with --data DIR and a free --port.`)
@@ -95,9 +106,11 @@ async function start(dataDir: string, values: { nodes?: string | undefined; port
     // A fresh folder gets the conventional port; an existing one keeps the ports it was made with.
     ...(explicitPort !== undefined ? { port: explicitPort } : (await LocalKafka.hasLayout(dataDir)) ? {} : { port: defaultPort }),
     ...(kafkaVersion === undefined ? {} : { kafkaVersion }),
+    ...(secured ? { security: { sasl: values.sasl === true ? 'SCRAM-SHA-512' : false, tls: values.tls === true } } : {}),
   })
-  io.err(`Kafka ${kafka.kafkaVersion} ready in ${kafka.readyInMs} ms with ${nodes} node(s); data and logs in ${dataDir}.`)
-  io.err(`Use it with: export KAFKA_BROKERS=${kafka.bootstrap}`)
+  io.err(`Kafka ${kafka.kafkaVersion} ready in ${kafka.readyInMs} ms with ${nodes} node(s)${kafka.security === undefined ? '' : ` on a ${kafka.security.protocol} listener`}; data and logs in ${dataDir}.`)
+  // The admin password travels as a file name, so it is never printed.
+  io.err(`Use it with: export ${Object.entries(kafka.environment()).map(([name, value]) => `${name}=${value}`).join(' ')}`)
   io.out(kafka.bootstrap)
   return 0
 }
@@ -110,12 +123,15 @@ async function status(dataDir: string, json: boolean, io: CliOutput): Promise<nu
     return 3
   }
   const nodes = await kafka.status()
-  const answering = await Promise.all(nodes.map(async (node) => (node.running ? (await liveBrokerIds(node.address)) !== undefined : false)))
+  const { sasl, tls } = kafka.connection()
+  const asAdmin = { ...(sasl === undefined ? {} : { sasl }), ...(tls === undefined ? {} : { tls }) }
+  const answering = await Promise.all(nodes.map(async (node) => (node.running ? (await liveBrokerIds(node.address, 2_000, asAdmin)) !== undefined : false)))
+  const protocol = kafka.security?.protocol ?? 'PLAINTEXT'
   if (json) {
-    io.out(JSON.stringify({ running: true, dataDir, bootstrap: kafka.bootstrap, kafkaVersion: kafka.kafkaVersion, nodes: nodes.map((node, index) => ({ ...node, serving: answering[index] })) }, null, 2))
+    io.out(JSON.stringify({ running: true, dataDir, bootstrap: kafka.bootstrap, protocol, kafkaVersion: kafka.kafkaVersion, nodes: nodes.map((node, index) => ({ ...node, serving: answering[index] })) }, null, 2))
     return 0
   }
-  io.out(`Kafka ${kafka.kafkaVersion} at ${kafka.bootstrap} (data folder: ${dataDir})`)
+  io.out(`Kafka ${kafka.kafkaVersion} at ${kafka.bootstrap}${protocol === 'PLAINTEXT' ? '' : ` (${protocol})`} (data folder: ${dataDir})`)
   io.out(['node', 'address'.padEnd(21), 'pid'.padStart(8), 'state'.padEnd(11), 'RSS MiB'.padStart(8)].join('  '))
   nodes.forEach((node, index) => {
     const state = !node.running ? 'down' : answering[index] === true ? 'serving' : 'starting'

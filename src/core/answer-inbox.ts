@@ -23,7 +23,7 @@ export interface AnswerInboxDeps {
 
 /**
  * The reading end of an instance's private inbox: checks each record (envelope, kind, size),
- * then routes it — answers (`reply`, `item`, `items`, `end`, `error`) to the pending call they
+ * then routes it — heartbeats (the instance's own, written for the inbox sweep) nowhere, answers (`reply`, `item`, `items`, `end`, `error`) to the pending call they
  * name, cancels to the running handler they name. A record that breaks the protocol is dropped and
  * reported; an answer whose body cannot be decoded fails its call with `502 KIPC_PROTOCOL_ERROR`.
  *
@@ -54,6 +54,8 @@ export class AnswerInbox {
       this.#deps.dropped(error, recordContext(message, read))
       return
     }
+    // The owner's own sign of life, for the inbox sweep of other instances: nothing to do here.
+    if (envelope.kind === 'heartbeat') return
     if (envelope.kind === 'cancel') {
       this.#deps.running.cancel(envelope.correlation)
       return

@@ -6,9 +6,13 @@ import { ConsumerWatch } from './consumer-watch.ts'
 import { KnownTopics } from './known-topics.ts'
 import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState, type Logger, stderrLogger } from './logger.ts'
+import { type LogConcerns, logConcerns, type LogLevels } from './log-concerns.ts'
+import { withMessageLog } from './message-log.ts'
 import type { CallTrace, EmitTrace } from './trace-contexts.ts'
 import { channels, traced } from './tracing.ts'
 import { AnswerInbox } from './answer-inbox.ts'
+import { InboxHeartbeat } from './inbox-heartbeat.ts'
+import { InboxSweep } from './inbox-sweep.ts'
 import { PendingCalls } from './pending-calls.ts'
 import { beforeSendHeaders, type ExchangeDeps, exchangeTarget, startExchange } from './pipeline/exchange.ts'
 import { collectGather } from './pipeline/gather-collector.ts'
@@ -24,6 +28,7 @@ import { checkOutgoingHeaders, userHeaders } from './protocol/headers.ts'
 import { newMessageId } from './protocol/message-id.ts'
 import { topicNames } from './protocol/topic-names.ts'
 import type { RemoteStream } from './remote-stream.ts'
+import type { MessageTracing } from './message-tracing.ts'
 import { RunningRequests } from './running-requests.ts'
 import { type InferOut, validate } from './schema.ts'
 import type { Inbox, OutgoingMessage, SendOptions, Transport } from './transport.ts'
@@ -44,12 +49,25 @@ export interface ClientOptions {
    */
   readonly onError?: ErrorListener
   /**
-   * Where state changes (a channel lost and re-established during a broker failover) are logged:
-   * any pino-compatible logger. Default: one line on stderr per change ({@link stderrLogger}).
+   * Where kafka-ipc logs — failures (without `onError`), state changes (a channel lost and
+   * re-established during a broker failover), listening and closing, and a line per message when
+   * `logLevels` asks for them: any pino-compatible logger. Default: stderr ({@link stderrLogger}).
    */
   readonly logger?: Logger
+  /**
+   * A level per concern — `messages`, `failures`, `connection`, `lifecycle` — such as
+   * `{ messages: 'debug' }` for a line per message (docs/operations.md#logging).
+   * `$KIPC_LOG_LEVELS` overrides it.
+   */
+  readonly logLevels?: LogLevels
   /** Close the transport with the client. */
   readonly ownsTransport?: boolean
+  /**
+   * Spans around every call, stream, gather and event, their context carried in the records'
+   * headers (docs/operations.md#tracing). `createClient` and `createService` trace with
+   * OpenTelemetry by default; without this option nothing is traced.
+   */
+  readonly tracing?: MessageTracing
 }
 
 /**
@@ -97,6 +115,8 @@ export class Client {
   readonly #consumers: ConsumerWatch
   readonly #onError: ErrorListener
   readonly logger: Logger
+  /** The logger of each concern, over {@link logger}, at the levels asked for (docs/operations.md#logging). */
+  readonly logs: LogConcerns
   readonly #ownsTransport: boolean
   readonly #sendOptions: SendOptions
   #inbox: Inbox | undefined
@@ -111,6 +131,10 @@ export class Client {
   readonly #hooks: HookRegistry<ClientHooks>
   readonly #exchangeDeps: ExchangeDeps
   readonly #streamDeps: StreamDeps
+  /** This instance's sign of life in its inbox, for the other instances' sweeps. */
+  readonly #heartbeat: InboxHeartbeat
+  /** Deletes the inboxes of instances gone without closing. */
+  readonly #sweep: InboxSweep
 
   constructor(options: ClientOptions) {
     this.name = checkServiceName(options.name)
@@ -123,7 +147,8 @@ export class Client {
     this.#transport = options.transport
     this.#topics = new KnownTopics(options.transport, this.policy)
     this.logger = options.logger ?? stderrLogger()
-    this.#onError = options.onError ?? logFailures(this.logger)
+    this.logs = logConcerns(this.logger, options.logLevels)
+    this.#onError = options.onError ?? logFailures(this.logs.failures)
     this.#consumers = new ConsumerWatch((service) => this.#transport.groupMembers(topicNames.group(this.policy, service)))
     this.#ownsTransport = options.ownsTransport ?? false
     this.#hooks = new HookRegistry<ClientHooks>(this.name)
@@ -141,8 +166,9 @@ export class Client {
       },
       send: (message, timeout) => this.#sendWithin(message, timeout),
       hookFailed: (error, info) => {
-        this.#onError(error, { kind: 'handler-failed', phase: isKafkaIpcError(error) && typeof error.details['phase'] === 'string' ? (error.details['phase'] as ClientPhase) : undefined, service: this.name, target: info.target, messageId: info.id, topic: info.topic })
+        this.#onError(error, { kind: 'handler-failed', phase: isKafkaIpcError(error) && typeof error.details['phase'] === 'string' ? (error.details['phase'] as ClientPhase) : undefined, service: this.name, target: info.target, route: info.target, messageId: info.id, correlationId: info.id, topic: info.topic })
       },
+      tracer: withMessageLog(options.tracing?.({ name: this.name, instanceId: this.instanceId }), this.logs.messages, this.name, this.policy),
     }
     this.#streamDeps = {
       client: this.name,
@@ -154,6 +180,18 @@ export class Client {
         })
       },
     }
+    const inboxTopic = topicNames.inbox(this.policy, this.name, this.instanceId)
+    this.#heartbeat = new InboxHeartbeat(this.#transport, this.policy, this.name, inboxTopic)
+    this.#sweep = new InboxSweep({
+      transport: this.#transport,
+      policy: this.policy,
+      ownInbox: inboxTopic,
+      connected: () => this.#inbox?.health().state === 'consuming',
+      logger: this.logs.lifecycle,
+      onError: (error) => {
+        this.#onError(error, { kind: 'transport', service: this.name, target: 'inbox sweep' })
+      },
+    })
     this.#answers = new AnswerInbox({
       policy: this.policy,
       pending: this.#pending,
@@ -303,7 +341,20 @@ export class Client {
     if (this.#hooks.has('beforeSend')) headers = await beforeSendHeaders(this.#hooks, headers, { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid)
     const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, valid, this.policy.codec, this.policy.maxMessageBytes, headers, id)
     // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
-    await this.#sendWithin(message, this.policy.timeoutMs)
+    const tracer = this.#exchangeDeps.tracer
+    // Asked per event, so that a tracer registered later is honoured; untraced, no span is built.
+    if (tracer === undefined || !tracer.enabled()) {
+      await this.#sendWithin(message, this.policy.timeoutMs)
+      return
+    }
+    const sending = tracer.send(message)
+    try {
+      await this.#sendWithin(message, this.policy.timeoutMs)
+    } catch (error) {
+      sending.end(error)
+      throw error
+    }
+    sending.end()
   }
 
   /** Asks every service that answers `contract` and collects their answers until `expect` is met or the deadline. */
@@ -338,6 +389,8 @@ export class Client {
     if (this.#closed) return
     this.#closed = true
     this.#pending.failAll(new KafkaIpcError('KIPC_UNAVAILABLE', `${this.name} is shutting down: the call was ended before its answer came.`))
+    this.#heartbeat.stop()
+    this.#sweep.stop()
     const inbox = await this.#opening?.catch(() => undefined)
     await inbox?.close(true)
     if (this.#ownsTransport) await this.#transport.close()
@@ -364,11 +417,17 @@ export class Client {
           this.#onError(error, { kind: 'transport', service: this.name, topic: topicNames.inbox(this.policy, this.name, this.instanceId) })
         },
         onState: (health) => {
-          logChannelState(this.logger, this.name, health)
+          logChannelState(this.logs.connection, this.name, health)
+          // Back after an outage: a sign of life at once, before any sweep takes this inbox for dead.
+          if (health.state === 'consuming' && !this.#closed) void this.#heartbeat.beat()
         },
       })
       .then((inbox) => {
         this.#inbox = inbox
+        if (!this.#closed) {
+          this.#heartbeat.start()
+          this.#sweep.start()
+        }
         return inbox
       })
     return this.#opening

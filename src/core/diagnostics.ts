@@ -1,7 +1,7 @@
-import type { CallTrace, EmitTrace, EventTrace, HandleTrace } from './trace-contexts.ts'
+import type { CallTrace, DropTrace, EmitTrace, EventTrace, HandleTrace } from './trace-contexts.ts'
 import { channels } from './tracing.ts'
 
-export type { CallTrace, EmitTrace, EventTrace, HandleTrace } from './trace-contexts.ts'
+export type { CallTrace, DropTrace, EmitTrace, EventTrace, HandleTrace } from './trace-contexts.ts'
 
 /** What a subscriber to one of kafka-ipc's tracing channels may give: any of the five events. */
 export interface TraceSubscribers<Context extends object> {
@@ -23,6 +23,23 @@ export interface TraceChannel<Context extends object> {
   unsubscribe(subscribers: TraceSubscribers<Context>): boolean
 }
 
+/**
+ * One of kafka-ipc's plain `node:diagnostics_channel` channels, as a subscriber sees it: one
+ * message per moment (a dropped record), no start or end.
+ *
+ * @example
+ * ```ts
+ * const drops: MessageChannel<DropTrace> = diagnostics.drop
+ * const count = (drop: DropTrace): void => { dropped.inc({ reason: drop.reason }) }
+ * drops.subscribe(count)
+ * ```
+ */
+export interface MessageChannel<Message extends object> {
+  readonly hasSubscribers: boolean
+  subscribe(listener: (message: Message) => void): void
+  unsubscribe(listener: (message: Message) => void): boolean
+}
+
 /** kafka-ipc's tracing channels by operation (see {@link diagnostics}). */
 export interface Diagnostics {
   /** `kafka-ipc:handle`: one request a service handles. */
@@ -33,13 +50,16 @@ export interface Diagnostics {
   readonly call: TraceChannel<CallTrace>
   /** `kafka-ipc:emit`: one event emitted. */
   readonly emit: TraceChannel<EmitTrace>
+  /** `kafka-ipc:drop` (a plain channel): one record a service's drop rules took out, with its reason. */
+  readonly drop: MessageChannel<DropTrace>
 }
 
 /**
  * kafka-ipc's `node:diagnostics_channel` tracing channels, one per operation, each with its
- * context object above. Metrics exporters and tracers subscribe to them; nothing is published —
- * and no context object is built — while nobody does. The same channels are reachable by name
- * through `tracingChannel('kafka-ipc:handle')` and the like.
+ * context object above, and the plain channel `kafka-ipc:drop` for records the drop rules take out.
+ * Metrics exporters and tracers subscribe to them; nothing is published — and no context object is
+ * built — while nobody does. The same channels are reachable by name through
+ * `tracingChannel('kafka-ipc:handle')`, `channel('kafka-ipc:drop')` and the like.
  *
  * @example
  * ```ts

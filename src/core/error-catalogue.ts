@@ -97,6 +97,21 @@ export const errorCatalogue = {
     retryable: true,
     summary: 'No broker answered at the configured addresses within the connect timeout; the addresses and the last cause are named.',
   },
+  KIPC_AUTHENTICATION_FAILED: {
+    status: 401,
+    retryable: false,
+    summary: 'The broker refused this process\'s SASL login (wrong user, password or mechanism); failed at once, never retried.',
+  },
+  KIPC_NOT_AUTHORIZED: {
+    status: 403,
+    retryable: false,
+    summary: 'A broker ACL denies this process\'s principal an operation; the resource (topic, group or cluster) and the operation are named.',
+  },
+  KIPC_TLS_FAILED: {
+    status: 502,
+    retryable: false,
+    summary: 'The TLS handshake with the broker failed (an untrusted or mismatched certificate, or TLS on one side only); failed at once with the fix named.',
+  },
   KIPC_INVALID_POLICY: {
     status: 500,
     retryable: false,

@@ -17,7 +17,8 @@ export type FailureKind = 'handler-failed' | 'message-dropped' | 'answer-undeliv
 
 /**
  * Where a failure happened: enough to find the record (`topic`, `partition`, `offset`,
- * `messageId`) and who sent it (`caller`).
+ * `messageId`), the exchange it belongs to (`correlationId`), what it was for (`route`) and who
+ * sent it (`caller`).
  */
 export interface FailureContext {
   readonly kind: FailureKind
@@ -25,13 +26,23 @@ export interface FailureContext {
   readonly phase?: FailedPhase | undefined
   /** The service or client that reports it. */
   readonly service: string
-  /** What the record asked for: `POST /quotes`, a gather or an event name. */
+  /** What the record asked for: `POST /quotes/42`, a gather or an event name. */
   readonly target?: string | undefined
+  /**
+   * The route that took it, as declared (`POST /quotes/:id`), the gather or the event name; for a
+   * mounted app, or a record no route took, what it asked for. The log line's `route`.
+   */
+  readonly route?: string | undefined
   readonly topic?: string | undefined
   readonly partition?: number | undefined
   readonly offset?: bigint | undefined
   /** The record's `kipc-id`. */
   readonly messageId?: string | undefined
+  /**
+   * The request the record belongs to: a request's or an event's own id, an answer's or a
+   * cancel's `kipc-correlation` — one value across a call's request and its answers.
+   */
+  readonly correlationId?: string | undefined
   /** The service that sent the record, when it said. */
   readonly caller?: string | undefined
 }
@@ -51,23 +62,25 @@ export type ErrorListener = (error: unknown, context: FailureContext) => void
 
 /**
  * The context fields a consumed record gives: where it is, and — once its envelope could be read —
- * its message id and the service that sent it.
+ * its message id, the request it belongs to and the service that sent it.
  */
-export function recordContext(message: IncomingMessage, envelope?: Pick<Envelope, 'id' | 'service'>): Pick<FailureContext, 'topic' | 'partition' | 'offset' | 'messageId' | 'caller'> {
-  return { topic: message.topic, partition: message.partition, offset: message.offset, messageId: envelope?.id, caller: envelope?.service }
+export function recordContext(message: IncomingMessage, envelope?: Pick<Envelope, 'id' | 'service'> & { readonly correlation?: string | undefined }): Pick<FailureContext, 'topic' | 'partition' | 'offset' | 'messageId' | 'correlationId' | 'caller'> {
+  return { topic: message.topic, partition: message.partition, offset: message.offset, messageId: envelope?.id, correlationId: envelope?.correlation ?? envelope?.id, caller: envelope?.service }
 }
 
 /**
- * The listener used when none is given: one structured line per failure through `logger` —
- * `error` for failures of the service itself (status 500 and above, undeliverable answers),
- * `warn` for what the sender got wrong (status below 500, dropped records). Transport failures
- * are left to the channel state lines ({@link logChannelState}), which say once that a channel
- * stopped and once that it consumes again, instead of once per retry.
+ * The listener used when none is given: one structured line per failure through `logger` (the
+ * `failures` concern's, docs/operations.md#logging) — `error` for failures of the service itself
+ * (status 500 and above, undeliverable answers), `warn` for what the sender got wrong (status
+ * below 500, dropped records). The line carries the context with `route` (the context's `target`
+ * when it names no route), the error's `code`, `status` and message. Transport failures are left
+ * to the channel state lines ({@link logChannelState}), which say once that a channel stopped and
+ * once that it consumes again, instead of once per retry.
  *
  * @example
  * ```ts
  * const onError = logFailures(stderrLogger())
- * onError(new Error('ledger down'), { kind: 'handler-failed', service: 'ledger', target: 'booking.created' })
+ * onError(new Error('ledger down'), { kind: 'handler-failed', service: 'ledger', route: 'booking.created' })
  * // kafka-ipc error: ledger: handler-failed booking.created: ledger down {"kind":"handler-failed",…}
  * ```
  */
@@ -77,8 +90,9 @@ export function logFailures(logger: Logger): ErrorListener {
     const code = isKafkaIpcError(error) ? error.code : undefined
     const status = isKafkaIpcError(error) ? error.status : 500
     const message = error instanceof Error ? error.message : String(error)
-    const details = { ...context, ...(code === undefined ? {} : { code }), status, error: message }
-    const line = `${context.service}: ${context.kind}${context.target === undefined ? '' : ` ${context.target}`}: ${message}`
+    const { kind, phase, service, target, route = target, ...where } = context
+    const details = { kind, ...(phase === undefined ? {} : { phase }), service, ...(route === undefined ? {} : { route }), ...where, ...(code === undefined ? {} : { code }), status, error: message }
+    const line = `${service}: ${kind}${route === undefined ? '' : ` ${route}`}: ${message}`
     if (context.kind === 'answer-undeliverable' || (context.kind === 'handler-failed' && status >= 500)) logger.error(details, line)
     else logger.warn(details, line)
   }

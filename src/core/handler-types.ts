@@ -62,6 +62,8 @@ export interface EventContext {
   readonly state: Record<string, unknown>
   /** What the service carries for every handler (`service.decorate`). */
   readonly decorations: DecorationValues
+  /** Which run of the handler this is for the event: 1, then 2, 3, … while it is retried (`policy.eventRetries`). */
+  readonly attempt: number
 }
 
 type BodyOf<C extends { readonly body: Schema | undefined }> = InferOut<C['body']>

@@ -14,15 +14,35 @@ export interface Logger {
   info(details: object, message: string): void
   warn(details: object, message: string): void
   error(details: object, message: string): void
+  /** Per-message lines (the `messages` concern) go here; a logger without it gets them through `info`. */
+  debug?(details: object, message: string): void
+  /**
+   * pino's `child()`: when the logger has it, each concern's lines go through a child bound to
+   * `{ concern }` — with that concern's level, when one is set (docs/operations.md#logging).
+   */
+  child?(bindings: Record<string, unknown>, options?: { level?: string }): Logger
 }
 
-const levels = { silent: 0, error: 1, warn: 2, info: 3 } as const
-type Level = keyof typeof levels
+/**
+ * A log level, by pino's names: a concern's threshold, or the default logger's. `silent` logs
+ * nothing; kafka-ipc writes its own lines at `error`, `warn`, `info` and `debug`.
+ */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+/** pino's numbers: a line is written when its level's number is at least the threshold's. */
+export const levelValues: Readonly<Record<LogLevel, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity }
+
+/** Whether `value` names a {@link LogLevel}. */
+export function isLogLevel(value: unknown): value is LogLevel {
+  return typeof value === 'string' && Object.hasOwn(levelValues, value)
+}
 
 /**
- * The default logger: one line per entry on stderr, at the level of `$KIPC_LOG_LEVEL`
- * (`silent`, `error`, `warn`, `info`; default `info`). Only state changes and failures are
- * logged, never per message, so `info` stays quiet in steady operation.
+ * The default logger: one line per entry on stderr, at the level of `$KIPC_LOG_LEVEL` (a
+ * {@link LogLevel}; default `info`). Only state changes and failures are logged at `info` and
+ * above, never per message, so `info` stays quiet in steady operation; per-message lines are
+ * `debug`. `bindings` lead every line's details; `child()` adds more (and may set its own
+ * level), as pino's does.
  *
  * @example
  * ```ts
@@ -30,14 +50,18 @@ type Level = keyof typeof levels
  * logger.warn({ group: 'kipc.pricing' }, 'lost the partition leader; re-establishing')
  * ```
  */
-export function stderrLogger(level: Level = readLevel()): Logger {
-  const threshold = levels[level]
-  const write = (at: Exclude<Level, 'silent'>, details: object, message: string): void => {
-    if (levels[at] > threshold) return
-    const extra = Object.keys(details).length === 0 ? '' : ` ${JSON.stringify(details, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value instanceof Error ? value.message : value))}`
+export function stderrLogger(level: LogLevel = readLevel(), bindings: Readonly<Record<string, unknown>> = {}): Logger & Required<Pick<Logger, 'debug' | 'child'>> {
+  const threshold = levelValues[level]
+  const write = (at: 'debug' | 'info' | 'warn' | 'error', details: object, message: string): void => {
+    if (levelValues[at] < threshold) return
+    const all: object = Object.keys(bindings).length === 0 ? details : { ...bindings, ...details }
+    const extra = Object.keys(all).length === 0 ? '' : ` ${JSON.stringify(all, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value instanceof Error ? value.message : value))}`
     process.stderr.write(`kafka-ipc ${at}: ${message}${extra}\n`)
   }
   return {
+    debug: (details, message) => {
+      write('debug', details, message)
+    },
     info: (details, message) => {
       write('info', details, message)
     },
@@ -47,12 +71,13 @@ export function stderrLogger(level: Level = readLevel()): Logger {
     error: (details, message) => {
       write('error', details, message)
     },
+    child: (more, options) => stderrLogger(isLogLevel(options?.level) ? options.level : level, { ...bindings, ...more }),
   }
 }
 
-function readLevel(): Level {
+function readLevel(): LogLevel {
   const value = process.env['KIPC_LOG_LEVEL']
-  return value !== undefined && Object.hasOwn(levels, value) ? (value as Level) : 'info'
+  return isLogLevel(value) ? value : 'info'
 }
 
 /**
@@ -60,7 +85,7 @@ function readLevel(): Level {
  * an info line when it consumes again (with how long that took).
  */
 export function logChannelState(logger: Logger, owner: string, health: ChannelHealth): void {
-  const details = { owner, channel: health.name }
+  const details = { service: owner, channel: health.name }
   if (health.state === 'recovering') {
     logger.warn({ ...details, error: health.lastError?.message }, `${owner}: ${health.name} stopped (${health.lastError?.message ?? 'unknown failure'}); re-establishing`)
   } else if (health.state === 'consuming' && health.lastRecoveryMs !== undefined) {

@@ -16,7 +16,7 @@ export interface Policy {
   /** Replication factor of new topics; -1 lets the broker decide. */
   readonly replication: number
   /** How long records are kept, per kind of topic, in ms. */
-  readonly retentionMs: { readonly requests: number; readonly events: number; readonly inbox: number }
+  readonly retentionMs: { readonly requests: number; readonly events: number; readonly inbox: number; readonly deadLetters: number }
   /** Default deadline of a call, stream or gather, in ms from sending. */
   readonly timeoutMs: number
   /**
@@ -46,6 +46,22 @@ export interface Policy {
    */
   readonly deduplicationWindow: number
   /**
+   * How long an inbox may go without a write before the instance that owns it counts as gone and
+   * its topic is deleted, in ms (docs/operations.md#inbox-clean-up). Every instance writes a
+   * heartbeat to its own inbox five times per period and sweeps the others' now and then; a
+   * stale inbox is deleted only when a second look, two heartbeats later, finds it unchanged.
+   * 0 turns heartbeats and sweeps off. Fleet-wide: every instance judges the others by it.
+   */
+  readonly inboxIdleMs: number
+  /**
+   * How an event whose handler failed is tried again before its record goes to the service's
+   * dead-letter topic (docs/reliability.md#retries-and-dead-letters): up to `maxAttempts` runs in
+   * all, waiting `initialDelayMs`, doubling up to `maxDelayMs`, each with jitter. A failure that
+   * another run cannot mend — a body that does not decode or validate, a KafkaIpcError that is
+   * not `retryable` — goes there at once. Other keys of the partition run on meanwhile.
+   */
+  readonly eventRetries: { readonly maxAttempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number }
+  /**
    * How record batches are compressed on the way to the broker. `none` by default: every Kafka
    * client reads it (kafkajs, under NestJS, reads only gzip without plugins). `zstd` pays off for
    * event-heavy fleets with repetitive JSON (docs/performance.md).
@@ -73,7 +89,7 @@ export const defaultPolicy: Policy = Object.freeze({
   prefix: 'kipc',
   partitions: 6,
   replication: -1,
-  retentionMs: Object.freeze({ requests: 3_600_000, events: 7 * 24 * 3_600_000, inbox: 600_000 }),
+  retentionMs: Object.freeze({ requests: 3_600_000, events: 7 * 24 * 3_600_000, inbox: 600_000, deadLetters: 14 * 24 * 3_600_000 }),
   timeoutMs: 5_000,
   maxTimeoutMs: 3_600_000,
   autoCreateTopics: true,
@@ -84,12 +100,18 @@ export const defaultPolicy: Policy = Object.freeze({
   maxInFlight: 256,
   eventsStartFrom: 'earliest',
   deduplicationWindow: DEDUPLICATION_WINDOW,
+  // Ten minutes: an instance's inbox is gone within about a quarter of an hour of its crash,
+  // while a live one heartbeats every two minutes — far from any pause a process survives.
+  inboxIdleMs: 600_000,
+  // Five runs over about three seconds: long enough for a restarting dependency's blip, short
+  // enough that a key's later events do not wait long behind one that will not succeed.
+  eventRetries: Object.freeze({ maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 10_000 }),
   compression: 'none',
   codec: jsonCodec,
 })
 
 /** Settings that may be given in code, a config file or the environment. */
-export type PolicyInput = Partial<Omit<Policy, 'retentionMs'>> & { readonly retentionMs?: Partial<Policy['retentionMs']> }
+export type PolicyInput = Partial<Omit<Policy, 'retentionMs' | 'eventRetries'>> & { readonly retentionMs?: Partial<Policy['retentionMs']>; readonly eventRetries?: Partial<Policy['eventRetries']> }
 
 /**
  * A complete, checked, frozen policy from partial settings over the defaults.
@@ -104,6 +126,7 @@ export function definePolicy(input: PolicyInput = {}): Policy {
     ...defaultPolicy,
     ...input,
     retentionMs: Object.freeze({ ...defaultPolicy.retentionMs, ...input.retentionMs }),
+    eventRetries: Object.freeze({ ...defaultPolicy.eventRetries, ...input.eventRetries }),
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,99}$/.test(policy.prefix)) invalid(`prefix ${JSON.stringify(policy.prefix)} must be letters, digits, '.', '_' or '-' (at most 100)`)
   positiveInteger('partitions', policy.partitions)
@@ -115,7 +138,12 @@ export function definePolicy(input: PolicyInput = {}): Policy {
   positiveInteger('maxMessageBytes', policy.maxMessageBytes)
   positiveInteger('maxInFlight', policy.maxInFlight)
   if (!Number.isInteger(policy.deduplicationWindow) || policy.deduplicationWindow < 0) invalid(`deduplicationWindow must be 0 or a positive integer, got ${JSON.stringify(policy.deduplicationWindow)}`)
+  if (!Number.isInteger(policy.inboxIdleMs) || (policy.inboxIdleMs !== 0 && policy.inboxIdleMs < 1_000)) invalid(`inboxIdleMs must be 0 (off) or at least 1000 ms, got ${JSON.stringify(policy.inboxIdleMs)}`)
   for (const [kind, ms] of Object.entries(policy.retentionMs)) positiveInteger(`retentionMs.${kind}`, ms)
+  positiveInteger('eventRetries.maxAttempts', policy.eventRetries.maxAttempts)
+  positiveInteger('eventRetries.initialDelayMs', policy.eventRetries.initialDelayMs)
+  positiveInteger('eventRetries.maxDelayMs', policy.eventRetries.maxDelayMs)
+  if (policy.eventRetries.maxDelayMs > maxTimerMs) invalid(`eventRetries.maxDelayMs must be at most ${maxTimerMs}`)
   // Config files and the environment are untyped: check what the type cannot promise.
   const startFrom: string = policy.eventsStartFrom
   if (startFrom !== 'earliest' && startFrom !== 'latest') invalid(`eventsStartFrom must be "earliest" or "latest"`)
@@ -128,7 +156,8 @@ export function definePolicy(input: PolicyInput = {}): Policy {
  * `options.file`, else $KAFKA_IPC_CONFIG; environment variables override it:
  * KIPC_PREFIX, KIPC_PARTITIONS, KIPC_REPLICATION, KIPC_TIMEOUT_MS, KIPC_MAX_TIMEOUT_MS, KIPC_AUTO_CREATE_TOPICS,
  * KIPC_MAX_MESSAGE_BYTES, KIPC_EXPOSE_ERROR_STACK, KIPC_VALIDATE_REPLIES, KIPC_MAX_IN_FLIGHT,
- * KIPC_EVENTS_START_FROM, KIPC_COMPRESSION, KIPC_DEDUPLICATION_WINDOW.
+ * KIPC_EVENTS_START_FROM, KIPC_COMPRESSION, KIPC_DEDUPLICATION_WINDOW, KIPC_INBOX_IDLE_MS, KIPC_EVENT_MAX_ATTEMPTS
+ * (eventRetries.maxAttempts).
  *
  * @example
  * ```ts
@@ -168,8 +197,11 @@ export function loadPolicy(options: { readonly file?: string; readonly env?: Env
     ['eventsStartFrom', text('KIPC_EVENTS_START_FROM')],
     ['compression', text('KIPC_COMPRESSION')],
     ['deduplicationWindow', number('KIPC_DEDUPLICATION_WINDOW')],
+    ['inboxIdleMs', number('KIPC_INBOX_IDLE_MS')],
   ]
   for (const [key, value] of settings) if (value !== undefined) fromEnv[key] = value
+  const maxAttempts = number('KIPC_EVENT_MAX_ATTEMPTS')
+  if (maxAttempts !== undefined) fromEnv['eventRetries'] = { ...options.base?.eventRetries, ...fromFile.eventRetries, maxAttempts }
   return definePolicy({ ...options.base, ...fromFile, ...(fromEnv as PolicyInput) })
 }
 

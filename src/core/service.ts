@@ -6,6 +6,7 @@ import { DecorationTable, type DecorationValue, type DecorationValues } from './
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState } from './logger.ts'
+import { withMessageLog } from './message-log.ts'
 import { handleEvent, type Subscribed } from './pipeline/event-pipeline.ts'
 import { applyPlugin, type Hook, HookRegistry } from './pipeline/hooks.ts'
 import { type ClientHooks, type ClientPhase, clientPhases, isClientPhase, isServicePhase, type ServiceHooks, type ServicePhase, servicePhases } from './pipeline/phases.ts'
@@ -16,7 +17,7 @@ import { ReplyTargets } from './protocol/reply-targets.ts'
 import { topicNames } from './protocol/topic-names.ts'
 import { RecentIds } from './recent-ids.ts'
 import { Router } from './router.ts'
-import type { Subscription, TopicPartition, TopicSpec } from './transport.ts'
+import type { PartitionLag, Subscription, TopicPartition, TopicSpec } from './transport.ts'
 
 /** How to build a service: a client's options (a service calls others too). */
 export type ServiceOptions = ClientOptions
@@ -25,6 +26,19 @@ export type ServiceOptions = ClientOptions
 export interface ServiceStats extends Readonly<ServiceCounters> {
   /** Handlers running now. */
   readonly running: number
+}
+
+/**
+ * How far one of a service's consumer groups is behind on one partition this instance holds (see {@link Service.lag}).
+ *
+ * @example
+ * ```ts
+ * const worst: ConsumerLag | undefined = (await app.lag()).sort((a, b) => b.lag - a.lag)[0]
+ * ```
+ */
+export interface ConsumerLag extends PartitionLag {
+  /** The consumer group: the service's requests group, or its events group. */
+  readonly group: string
 }
 
 /**
@@ -63,8 +77,12 @@ export class Service {
   #mounted: Registered | undefined
   readonly #events = new Map<string, Subscribed>()
   readonly #subscriptions: Subscription[] = []
+  /** Each subscription's consumer group, for lag(). */
+  readonly #groups = new Map<Subscription, string>()
   readonly #shutdown = new AbortController()
-  readonly #counters: ServiceCounters = { handled: 0, failed: 0, expired: 0, rejectedReplyTargets: 0, malformed: 0, cancelled: 0, undeliverable: 0, eventsHandled: 0, eventsFailed: 0, duplicates: 0 }
+  /** Aborted when close() starts; #shutdown only once the in-flight handlers are done. */
+  readonly #stopping = new AbortController()
+  readonly #counters: ServiceCounters = { handled: 0, failed: 0, expired: 0, rejectedReplyTargets: 0, malformed: 0, cancelled: 0, undeliverable: 0, eventsHandled: 0, eventsFailed: 0, duplicates: 0, eventsRetried: 0, deadLettered: 0 }
   readonly #hooks: HookRegistry<ServiceHooks>
   readonly #decorations: DecorationTable
   readonly #recentIds: RecentIds
@@ -76,7 +94,7 @@ export class Service {
   constructor(options: ServiceOptions) {
     this.#options = options
     this.client = new Client({ ...options, ownsTransport: false })
-    this.#onError = options.onError ?? logFailures(this.client.logger)
+    this.#onError = options.onError ?? logFailures(this.client.logs.failures)
     this.#recentIds = new RecentIds(this.client.policy.deduplicationWindow)
     this.#hooks = new HookRegistry<ServiceHooks>(this.client.name)
     this.#decorations = new DecorationTable(this.client.name)
@@ -197,6 +215,7 @@ export class Service {
   async listen(): Promise<void> {
     if (this.#state !== 'new') throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `${this.name} is already ${this.#state}.`)
     this.#state = 'starting'
+    const startedAt = performance.now()
     const { policy } = this.client
     const transport = this.#options.transport
     // Handlers by the topic their records come from: a record is routed by a map lookup, no name parsed.
@@ -205,7 +224,12 @@ export class Service {
     const requestTopics = [...(this.#hasRoutes() ? [topicNames.requests(policy, this.name)] : []), ...gathersByTopic.keys()]
     const eventTopics = [...eventsByTopic.keys()]
     const spec = (name: string, retentionMs: number): TopicSpec => ({ name, partitions: policy.partitions, replication: policy.replication, retentionMs })
-    await transport.ensureTopics([...requestTopics.map((name) => spec(name, policy.retentionMs.requests)), ...eventTopics.map((name) => spec(name, policy.retentionMs.events))], policy.autoCreateTopics)
+    // A service with event subscriptions has a dead-letter topic for the events it cannot handle.
+    const deadLetterTopics = eventTopics.length > 0 ? [topicNames.deadLetters(policy, this.name)] : []
+    await transport.ensureTopics(
+      [...requestTopics.map((name) => spec(name, policy.retentionMs.requests)), ...eventTopics.map((name) => spec(name, policy.retentionMs.events)), ...deadLetterTopics.map((name) => spec(name, policy.retentionMs.deadLetters))],
+      policy.autoCreateTopics,
+    )
     await this.client.ready()
     this.#assertListening()
     const deps: ServicePipelineDeps = {
@@ -220,12 +244,15 @@ export class Service {
       replyTargets: new ReplyTargets(policy, (topic) => transport.partitionCount(topic)),
       isCopy: (message, id) => this.#recentIds.isRepeat(message.topic, message.partition, id),
       shutdown: this.#shutdown.signal,
+      stopping: this.#stopping.signal,
       decorations: this.#decorations.values,
+      tracer: withMessageLog(this.#options.tracing?.({ name: this.name, instanceId: this.client.instanceId }), this.client.logs.messages, this.name, policy),
     }
     const route = (topic: string, envelope: Envelope): Routed | undefined => this.#route(gathersByTopic.get(topic), envelope)
     const subscribed = (topic: string): Subscribed | undefined => eventsByTopic.get(topic)
     if (requestTopics.length > 0) {
       await this.#keep(
+        topicNames.group(policy, this.name),
         transport.subscribe({
           group: topicNames.group(policy, this.name),
           topics: requestTopics,
@@ -239,6 +266,7 @@ export class Service {
     }
     if (eventTopics.length > 0) {
       await this.#keep(
+        topicNames.eventGroup(policy, this.name),
         transport.subscribe({
           group: topicNames.eventGroup(policy, this.name),
           topics: eventTopics,
@@ -251,16 +279,19 @@ export class Service {
       )
     }
     this.#state = 'listening'
+    const durationMs = Math.round(performance.now() - startedAt)
+    this.client.logs.lifecycle.info({ service: this.name, instanceId: this.client.instanceId, topics: [...requestTopics, ...eventTopics], durationMs }, `${this.name}: listening (${String(durationMs)} ms)`)
   }
 
   /** Keeps a new subscription, or closes it at once when close() ran while it was being opened. */
-  async #keep(opening: Promise<Subscription>): Promise<void> {
+  async #keep(group: string, opening: Promise<Subscription>): Promise<void> {
     const subscription = await opening
     if (this.#state === 'closed') {
       await subscription.close()
       this.#assertListening()
     }
     this.#subscriptions.push(subscription)
+    this.#groups.set(subscription, group)
   }
 
   #assertListening(): void {
@@ -273,11 +304,17 @@ export class Service {
    */
   async close(): Promise<void> {
     if (this.#state === 'closed') return
+    const wasListening = this.#state === 'listening'
     this.#state = 'closed'
+    const startedAt = performance.now()
+    this.#stopping.abort()
     await Promise.all(this.#subscriptions.splice(0).map((subscription) => subscription.close()))
     this.#shutdown.abort()
     await this.client.close()
     if (this.#options.ownsTransport === true) await this.#options.transport.close()
+    if (!wasListening) return
+    const durationMs = Math.round(performance.now() - startedAt)
+    this.client.logs.lifecycle.info({ service: this.name, instanceId: this.client.instanceId, durationMs }, `${this.name}: closed (${String(durationMs)} ms)`)
   }
 
   /**
@@ -286,6 +323,24 @@ export class Service {
    */
   assignments(): TopicPartition[] {
     return this.#subscriptions.flatMap((subscription) => subscription.assignments())
+  }
+
+  /**
+   * How far this instance's consumer groups are behind on the partitions it holds now, asked of
+   * the broker: per partition, the log's end offset minus the group's committed offset — records
+   * waiting, running, or done and not yet committed. Empty before listen() and after close();
+   * rejects with the transport's error when the broker does not answer. The Prometheus metrics
+   * read it at each scrape (`kafka_ipc_consumer_lag`).
+   *
+   * @example
+   * ```ts
+   * const waiting = (await app.lag()).reduce((sum, { lag }) => sum + lag, 0)
+   * if (waiting > 10_000) console.warn(`${app.name} is ${waiting} records behind`)
+   * ```
+   */
+  async lag(): Promise<ConsumerLag[]> {
+    const lags = await Promise.all(this.#subscriptions.map(async (subscription) => (await subscription.lag()).map((lag): ConsumerLag => ({ group: this.#groups.get(subscription) ?? '', ...lag }))))
+    return lags.flat()
   }
 
   /**
@@ -306,7 +361,7 @@ export class Service {
   }
 
   readonly #logState = (health: ChannelHealth): void => {
-    logChannelState(this.client.logger, this.name, health)
+    logChannelState(this.client.logs.connection, this.name, health)
   }
 
   /** Counters for monitoring. */

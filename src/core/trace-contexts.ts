@@ -1,4 +1,4 @@
-import type { MessageInfo } from './pipeline/phases.ts'
+import type { DropContext, MessageInfo } from './pipeline/phases.ts'
 
 /**
  * The context objects kafka-ipc's tracing channels publish, one per operation (docs/lifecycle.md).
@@ -11,6 +11,13 @@ import type { MessageInfo } from './pipeline/phases.ts'
  */
 export interface HandleTrace extends Pick<MessageInfo, 'service' | 'target' | 'id' | 'caller' | 'topic' | 'partition' | 'offset' | 'headers'> {
   readonly kind: 'route' | 'stream' | 'gather'
+  /**
+   * How the request was routed: `declared` — to a route or gather this service declared, and
+   * `target` is its declared name (one per route); `mounted` — to the mounted app (service.mount);
+   * `none` — nowhere (404). For the last two `target` is the literal method and path asked for,
+   * as many as callers make up: keep it out of metric labels.
+   */
+  readonly match: 'declared' | 'mounted' | 'none'
   /** Set when handling ended: `answered`, `failed`, `timed-out` or `cancelled`. */
   outcome?: string
   /** The status answered, when an answer was sent. */
@@ -40,6 +47,11 @@ export interface CallTrace {
   /** `pricing POST /quotes`, or `gather seat.hold`. */
   readonly target: string
   readonly topic: string
+  /**
+   * True for `client.fetch()`: `target` carries the literal path asked for (`pricing GET /quotes/42`),
+   * not a declared route — keep it out of metric labels.
+   */
+  readonly literal?: boolean
   /** The request's `kipc-id`, set once the request is built (before `start` for streams, after it for calls and gathers). */
   id?: string
   /** Set on the error channel. */
@@ -55,3 +67,15 @@ export interface EmitTrace {
   id?: string
   error?: unknown
 }
+
+/**
+ * Published on the plain channel `kafka-ipc:drop` for each record a service's drop rules take out
+ * (malformed, a copy, expired, a refused reply target) — what an `onDrop` hook reads. Nothing is
+ * built while nobody subscribes.
+ *
+ * @example
+ * ```ts
+ * diagnostics.drop.subscribe((drop: DropTrace) => console.warn(`${drop.service} dropped ${drop.topic}:${drop.partition}@${drop.offset} (${drop.reason})`))
+ * ```
+ */
+export type DropTrace = DropContext

@@ -1,4 +1,4 @@
-import { type TracingChannel, tracingChannel } from 'node:diagnostics_channel'
+import { channel, type TracingChannel, tracingChannel } from 'node:diagnostics_channel'
 import type { CallTrace, EmitTrace, EventTrace, HandleTrace } from './trace-contexts.ts'
 
 /**
@@ -10,6 +10,8 @@ export const channels = {
   event: tracingChannel<EventTrace, EventTrace>('kafka-ipc:event'),
   call: tracingChannel<CallTrace, CallTrace>('kafka-ipc:call'),
   emit: tracingChannel<EmitTrace, EmitTrace>('kafka-ipc:emit'),
+  /** A plain channel, not a tracing one: a dropped record is a moment, not an operation (DropTrace). */
+  drop: channel('kafka-ipc:drop'),
 } as const
 
 /** A trace opened by hand, for work that is no single promise (a stream, read item by item). */

@@ -27,6 +27,15 @@ export interface Transport {
    * taken modulo the count by some clients and the answer land in another reader's partition.
    */
   partitionCount(topic: string): Promise<number | undefined>
+  /** The names of the existing topics that start with `prefix` (the inbox sweep lists inboxes with it). */
+  listTopics(prefix: string): Promise<string[]>
+  /**
+   * When each of `topics` (single-partition: inboxes) was last written to, in ms since the epoch,
+   * by the broker's clock where the topic asks for it: the newest record's timestamp (Kafka:
+   * ListOffsets for the maximum timestamp). `undefined` for a topic holding no record; topics
+   * that do not exist are left out. The inbox sweep tells a dead instance's inbox by it.
+   */
+  lastWrites(topics: readonly string[]): Promise<Map<string, number | undefined>>
   /** Resolves once the broker has durably accepted every message (Kafka: acks=all). */
   send(messages: readonly OutgoingMessage[], options?: SendOptions): Promise<void>
   /**
@@ -44,6 +53,21 @@ export interface Transport {
   close(): Promise<void>
 }
 
+/**
+ * What `onMessage` rejects with to leave its record **uncommitted**: the subscription commits
+ * nothing past it, so the partition's next owner consumes it again. A service uses it when it
+ * stops while an event waits for a retry or for its dead letter to be acknowledged: the record is
+ * neither done nor safely elsewhere. Any other rejection counts the record as consumed.
+ *
+ * @example
+ * ```ts
+ * onMessage: async (message) => { if (stopping) throw new LeaveUncommitted('shutting down before the retry') }
+ * ```
+ */
+export class LeaveUncommitted extends Error {
+  override readonly name = 'LeaveUncommitted'
+}
+
 /** A topic the core needs, with the policy's settings. */
 export interface TopicSpec {
   readonly name: string
@@ -51,6 +75,8 @@ export interface TopicSpec {
   /** Replication factor; -1 lets the broker decide (default.replication.factor). */
   readonly replication: number
   readonly retentionMs: number
+  /** Stamp records with the broker's clock on append (Kafka `message.timestamp.type=LogAppendTime`): inboxes, whose idle time is judged from it. */
+  readonly brokerTimestamps?: boolean
 }
 
 /** How a batch of records travels; the core passes the policy's choices. */
@@ -106,12 +132,33 @@ export interface TopicPartition {
   readonly partition: number
 }
 
+/**
+ * How far a consumer group is behind on one partition (see {@link Subscription.lag}).
+ *
+ * @example
+ * ```ts
+ * const behind = (await subscription.lag()).reduce((sum, { lag }: PartitionLag) => sum + lag, 0)
+ * ```
+ */
+export interface PartitionLag extends TopicPartition {
+  /** Records between the group's committed offset and the end of the log. */
+  readonly lag: number
+}
+
 /** A live subscription. */
 export interface Subscription {
   /** The partitions this member holds right now (empty while the group rebalances). */
   assignments(): readonly TopicPartition[]
   /** Where the subscription stands; a broker failover shows as `recovering` until it consumes again. */
   health(): ChannelHealth
+  /**
+   * How far the group is behind on each partition this member holds now, asked of the broker:
+   * the log's end offset minus the group's committed offset — records not yet handled, or handled
+   * and not yet committed. A partition the group never committed counts from the start of its log
+   * when the subscription starts from `earliest`, and as 0 when from `latest`. Empty while the
+   * subscription holds nothing (starting, rebalancing, recovering, closed).
+   */
+  lag(): Promise<readonly PartitionLag[]>
   /** Stops taking new records, waits for those in flight, commits, and leaves the group. */
   close(): Promise<void>
 }

@@ -31,9 +31,9 @@ export function nodePaths(dataDir: string, id: number): NodePaths {
  * server.properties for one node in KRaft combined mode (broker and controller in one JVM) with
  * a static voter set, on loopback only. Replication follows the cluster size: a single node uses
  * factor 1; three or more use factor 3 with min.insync.replicas 2, so one node can die without
- * losing acknowledged writes.
+ * losing acknowledged writes. `overrides` (a secured listener's settings) win over these.
  */
-export function renderServerProperties(layout: ClusterLayout, node: NodeLayout, paths: NodePaths): string {
+export function renderServerProperties(layout: ClusterLayout, node: NodeLayout, paths: NodePaths, overrides: Readonly<Record<string, string>> = {}): string {
   const size = layout.nodes.length
   const replication = Math.min(3, size)
   const minInSync = size >= 3 ? 2 : 1
@@ -66,6 +66,8 @@ export function renderServerProperties(layout: ClusterLayout, node: NodeLayout, 
     'broker.session.timeout.ms': 4000,
     'num.network.threads': 2,
     'num.io.threads': 4,
+    // A secured listener's settings (security.ts) replace the plaintext listener's.
+    ...overrides,
   }
   return Object.entries(settings).map(([key, value]) => `${key}=${String(value)}`).join('\n') + '\n'
 }

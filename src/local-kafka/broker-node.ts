@@ -6,6 +6,7 @@ import { renderLog4j1Properties, renderLog4jProperties, renderServerProperties, 
 import type { ClusterLayout, NodeLayout } from './cluster-layout.ts'
 import type { KafkaDistribution } from './kafka-distribution.ts'
 import { lastLines, runCommand } from './run-command.ts'
+import { brokerSecuritySettings, type ClusterSecurity, scramFormatArguments } from './security.ts'
 import type { JavaRuntime } from './toolchain.ts'
 
 /** What a node needs to run: the JVM, the jars and memory limits. */
@@ -21,12 +22,14 @@ export interface NodeRuntime {
 
 /**
  * Writes a node's configuration and formats its KRaft storage unless already formatted.
- * Formatting is skipped on restart, which keeps the node's data.
+ * Formatting is skipped on restart, which keeps the node's data. A secured cluster's SCRAM users
+ * are created by the format.
  */
-export async function prepareNode(dataDir: string, layout: ClusterLayout, node: NodeLayout, runtime: NodeRuntime): Promise<NodePaths> {
+export async function prepareNode(dataDir: string, layout: ClusterLayout, node: NodeLayout, runtime: NodeRuntime, security?: ClusterSecurity): Promise<NodePaths> {
   const paths = nodePaths(dataDir, node.id)
   await mkdir(join(paths.root, 'logs'), { recursive: true })
-  await writeFile(paths.serverProperties, renderServerProperties(layout, node, paths))
+  // The file holds credentials when secured: readable by this user only.
+  await writeFile(paths.serverProperties, renderServerProperties(layout, node, paths, security === undefined ? {} : brokerSecuritySettings(security, layout, node)), { mode: 0o600 })
   await writeFile(paths.log4jProperties, renderLog4jProperties(paths))
   await writeFile(paths.log4j1Properties, renderLog4j1Properties(paths))
   const formatted = await stat(join(paths.logDir, 'meta.properties')).then(() => true, () => false)
@@ -39,6 +42,7 @@ export async function prepareNode(dataDir: string, layout: ClusterLayout, node: 
     layout.clusterId,
     '--config',
     paths.serverProperties,
+    ...scramFormatArguments(security),
   ])
   if (result.exitCode !== 0) {
     throw new KafkaIpcError('KIPC_LOCAL_KAFKA_START_FAILED', `Formatting storage of Kafka node ${node.id} failed:\n${lastLines(result.output, 15)}`, {

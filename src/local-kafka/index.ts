@@ -13,5 +13,7 @@
  */
 import '../assert-supported-node.ts'
 export { LocalKafka, type LocalKafkaNodeStatus, type LocalKafkaOptions } from './local-kafka.ts'
+export type { LocalKafkaConnection, LocalKafkaSaslMechanism, LocalKafkaSecurity, LocalKafkaSecurityOptions } from './security.ts'
+export type { LocalKafkaAcl, LocalKafkaAclOperation } from './acl-rules.ts'
 export { defaultKafkaVersion, ensureKafkaDistribution, type DistributionOptions, type KafkaDistribution } from './kafka-distribution.ts'
 export { cacheDir } from './cache-dir.ts'

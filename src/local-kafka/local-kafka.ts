@@ -16,6 +16,9 @@ import { defaultKafkaVersion, ensureKafkaDistribution } from './kafka-distributi
 import { isOurProcess, residentBytes, terminate } from './processes.ts'
 import { waitForBrokers } from './readiness.ts'
 import { findJava } from './toolchain.ts'
+import type { LocalKafkaAcl } from './acl-rules.ts'
+import { createAcls } from './acls.ts'
+import { clientEnvironment, clientSecurity, type ClusterSecurity, type LocalKafkaConnection, type LocalKafkaSecurity, type LocalKafkaSecurityOptions, publicSecurity, readSecurity, resolveSecurity } from './security.ts'
 
 /** How to start a local cluster. Every field is optional. */
 export interface LocalKafkaOptions {
@@ -37,6 +40,11 @@ export interface LocalKafkaOptions {
   readonly cacheDir?: string
   /** Progress lines (downloading, starting). Default: silent. */
   readonly log?: (line: string) => void
+  /**
+   * A secured client listener — SASL/SCRAM, TLS, ACLs — instead of plaintext (docs/security.md).
+   * Fixed at the first start of a data folder; later starts of it may leave this out.
+   */
+  readonly security?: LocalKafkaSecurityOptions
 }
 
 /** One node as `status()` reports it. */
@@ -65,6 +73,10 @@ interface LiveNode {
  * console.log(kafka.bootstrap) // 127.0.0.1:40001,127.0.0.1:40002,127.0.0.1:40003
  * await kafka.killNode(2)      // SIGKILL, as a crash would
  * await kafka.restartNode(2)   // back, and serving, when this resolves
+ *
+ * // SASL/SCRAM-SHA-512 over TLS, with ACLs (docs/security.md)
+ * await using secured = await LocalKafka.start({ security: { users: { pricing: 'pricing-secret' }, acls: true } })
+ * const transport = kafkaTransport(secured.connection('pricing'))
  * ```
  */
 export class LocalKafka {
@@ -73,16 +85,18 @@ export class LocalKafka {
   readonly #runtime: NodeRuntime | undefined
   readonly #ownsDataDir: boolean
   readonly #readyTimeoutMs: number
+  readonly #security: ClusterSecurity | undefined
   readonly #live = new Map<number, LiveNode>()
   #readyInMs = 0
   #unregisterExit: (() => void) | undefined
 
-  private constructor(dataDir: string, layout: ClusterLayout, runtime: NodeRuntime | undefined, ownsDataDir: boolean, readyTimeoutMs: number) {
+  private constructor(dataDir: string, layout: ClusterLayout, runtime: NodeRuntime | undefined, ownsDataDir: boolean, readyTimeoutMs: number, security: ClusterSecurity | undefined) {
     this.#dataDir = dataDir
     this.#layout = layout
     this.#runtime = runtime
     this.#ownsDataDir = ownsDataDir
     this.#readyTimeoutMs = readyTimeoutMs
+    this.#security = security
   }
 
   /** Starts the cluster (formatting storage on first use) and resolves once every node serves metadata. */
@@ -113,12 +127,14 @@ export class LocalKafka {
           details: { dataDir, bootstrap: running.bootstrap },
         })
       }
+      const fresh = !(await LocalKafka.hasLayout(dataDir))
       const layout = await resolveLayout(dataDir, size, options.port, distribution.version)
       await assertPortsFree(layout)
       await writeLayout(dataDir, layout)
+      const security = await resolveSecurity(dataDir, options.security, fresh, java, layout.host)
       const baseRuntime: NodeRuntime = { java, distribution, heapMb: options.heapMb ?? 512, detached: options.detached ?? false, jvmOptions: [] }
       const runtime: NodeRuntime = { ...baseRuntime, jvmOptions: await classDataFlags(baseRuntime, options.log) }
-      kafka = new LocalKafka(dataDir, layout, runtime, ownsDataDir, options.readyTimeoutMs ?? 120_000)
+      kafka = new LocalKafka(dataDir, layout, runtime, ownsDataDir, options.readyTimeoutMs ?? 120_000, security)
       options.log?.(`Starting ${size} Kafka ${distribution.version} node(s) in ${dataDir}…`)
       const starting = kafka
       await Promise.all(layout.nodes.map((node) => starting.#launch(node)))
@@ -139,9 +155,9 @@ export class LocalKafka {
    */
   static async attach(dataDir: string): Promise<LocalKafka | undefined> {
     const folder = resolve(dataDir)
-    const [layout, running] = await Promise.all([readLayout(folder), readRunning(folder)])
+    const [layout, running, security] = await Promise.all([readLayout(folder), readRunning(folder), readSecurity(folder)])
     if (layout === undefined || running === undefined) return undefined
-    const kafka = new LocalKafka(folder, layout, undefined, false, 0)
+    const kafka = new LocalKafka(folder, layout, undefined, false, 0, security)
     for (const node of layout.nodes) {
       const pid = running.pids[String(node.id)]
       if (pid !== undefined && (await isOurProcess(pid, nodePaths(folder, node.id).serverProperties))) {
@@ -187,6 +203,54 @@ export class LocalKafka {
   /** The Apache Kafka release this cluster runs. */
   get kafkaVersion(): string {
     return this.#layout.kafkaVersion
+  }
+
+  /** How the secured client listener is reached; undefined for a plaintext cluster. */
+  get security(): LocalKafkaSecurity | undefined {
+    return publicSecurity(this.#security)
+  }
+
+  /**
+   * The brokers, SASL login and CA to trust for `username` (default: admin, a super user) — pass
+   * it to `kafkaTransport()`. A plaintext cluster gives only the brokers.
+   *
+   * @example
+   * ```ts
+   * const client = createClient({ name: 'booking', transport: kafkaTransport(kafka.connection('booking')) })
+   * ```
+   */
+  connection(username?: string): LocalKafkaConnection {
+    return { brokers: this.brokers, ...clientSecurity(this.#security, username) }
+  }
+
+  /**
+   * Environment variables that make kafka-ipc in another process reach this cluster as `username`
+   * (default admin): KAFKA_BROKERS, KAFKA_SASL_*, KAFKA_TLS, KAFKA_TLS_CA_FILE.
+   *
+   * @example
+   * ```ts
+   * spawn(process.execPath, ['pricing.ts'], { env: { ...process.env, ...kafka.environment('pricing') } })
+   * ```
+   */
+  environment(username?: string): Record<string, string> {
+    return clientEnvironment(this.#security, this.bootstrap, username)
+  }
+
+  /**
+   * Creates ACLs as the admin user and resolves once the broker lists them. Needs a cluster started
+   * with `security: { acls: true }`.
+   *
+   * @example
+   * ```ts
+   * await kafka.createAcls([
+   *   { principal: 'pricing', resource: 'topic', name: 'kipc.pricing.requests', operations: ['READ', 'CREATE'] },
+   *   { principal: 'pricing', resource: 'group', name: 'kipc.pricing', pattern: 'prefixed', operations: ['READ'] },
+   * ])
+   * ```
+   */
+  async createAcls(acls: readonly LocalKafkaAcl[]): Promise<void> {
+    if (this.#security?.acls !== true) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', 'ACLs need a cluster started with security: { acls: true }.')
+    await createAcls({ clientId: 'kafka-ipc-local-kafka', bootstrapBrokers: this.brokers, ...clientSecurity(this.#security) }, acls)
   }
 
   /** Pid, liveness and resident memory of every node. */
@@ -271,7 +335,7 @@ export class LocalKafka {
     if (runtime === undefined) {
       throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', 'A cluster attached from another process cannot start nodes; stop it and start it again.')
     }
-    const paths = await prepareNode(this.#dataDir, this.#layout, node, runtime)
+    const paths = await prepareNode(this.#dataDir, this.#layout, node, runtime, this.#security)
     const { pid, exited } = await spawnNode(paths, runtime)
     this.#live.set(node.id, { pid, exited })
     if (!runtime.detached) {
@@ -291,7 +355,7 @@ export class LocalKafka {
         exitCode = code
       })
       const address = `${this.#layout.host}:${node.brokerPort}`
-      const ready = await waitForBrokers({ address, expectedIds: ids, timeoutMs: this.#readyTimeoutMs, abort })
+      const ready = await waitForBrokers({ address, expectedIds: ids, timeoutMs: this.#readyTimeoutMs, abort, security: clientSecurity(this.#security) })
       if (ready) continue
       const logFile = nodePaths(this.#dataDir, id).serverLog
       const why = exitCode === undefined ? `was not ready after ${this.#readyTimeoutMs} ms` : `exited with code ${String(exitCode)}`

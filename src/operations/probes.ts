@@ -12,6 +12,16 @@ export interface ProbeLimits {
   readonly stuckMs: number
 }
 
+/**
+ * When the probes turn unless told otherwise: readiness rides out a 10 s broker failover, liveness
+ * fails on a 2 s event-loop stall (counted for 30 s) or a channel recovering for 5 minutes. A
+ * Kubernetes manifest's probe timings are derived from these (examples/kubernetes).
+ *
+ * @example
+ * ```ts
+ * readiness(inputs, { ...defaultProbeLimits, brokerGraceMs: 3_000 })
+ * ```
+ */
 export const defaultProbeLimits: ProbeLimits = { brokerGraceMs: 10_000, stallMs: 2_000, stallWindowMs: 30_000, stuckMs: 300_000 }
 
 /** One probe's verdict and the JSON it answers with. */

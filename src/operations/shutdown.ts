@@ -16,6 +16,18 @@ export interface ShutdownOptions {
 }
 
 /**
+ * How long a graceful shutdown may take (ms) unless `graceMs` says otherwise: 25 s, under
+ * Kubernetes' default `terminationGracePeriodSeconds` of 30 s. A pod with a `preStop` hook needs a
+ * grace period of at least the hook's time plus this (examples/kubernetes).
+ *
+ * @example
+ * ```ts
+ * const terminationGracePeriodSeconds = Math.ceil((preStopMs + defaultShutdownGraceMs + 5_000) / 1000)
+ * ```
+ */
+export const defaultShutdownGraceMs = 25_000
+
+/**
  * One process-wide listener per signal, for every service that asked: a second one would not help.
  * Services are held weakly: one the application dropped (a test's, say) is not kept alive here.
  */
@@ -37,7 +49,7 @@ let shuttingDown = false
  * ```
  */
 export function shutdownOnSignals(target: Closable, logger: Logger, options: ShutdownOptions = {}): void {
-  const graceMs = options.graceMs ?? 25_000
+  const graceMs = options.graceMs ?? defaultShutdownGraceMs
   if (!Number.isFinite(graceMs) || graceMs <= 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `shutdown graceMs must be a positive number of ms, got ${String(graceMs)}.`)
   const signals = options.signals ?? ['SIGTERM', 'SIGINT']
   registered.add({ target: new WeakRef(target), logger, graceMs, signals: new Set(signals) })

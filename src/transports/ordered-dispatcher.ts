@@ -1,3 +1,5 @@
+import { LeaveUncommitted } from '../core/transport.ts'
+
 /** What the dispatcher needs to know of a record: where it sits and its ordering key. */
 export interface Positioned {
   readonly topic: string
@@ -55,13 +57,15 @@ export class OrderedDispatcher<T extends Positioned> {
     progress.pending.push(message)
     this.#inFlight++
     const run = async (): Promise<void> => {
+      let consumed = true
       try {
         await this.#handler(message)
-      } catch {
+      } catch (error) {
         // The handler reports its own failures; the record is still consumed, so one bad record
-        // cannot stall its partition forever.
+        // cannot stall its partition forever — unless the handler says it is not done with it.
+        if (error instanceof LeaveUncommitted) consumed = false
       } finally {
-        this.#finish(message, partitionId)
+        this.#finish(message, partitionId, consumed)
       }
     }
     if (message.key === undefined) {
@@ -86,10 +90,12 @@ export class OrderedDispatcher<T extends Positioned> {
     await new Promise<void>((resolve) => this.#idle.push(resolve))
   }
 
-  #finish(message: T, partitionId: string): void {
+  #finish(message: T, partitionId: string, consumed: boolean): void {
     this.#inFlight--
     const progress = this.#progress.get(partitionId)
-    if (progress !== undefined) {
+    // A record left uncommitted stays at the head of its partition's pending list: nothing past it
+    // is committed, and the partition's next owner reads it again.
+    if (progress !== undefined && consumed) {
       progress.finished.add(message.offset)
       let committable: T | undefined
       for (let head = progress.pending[0]; head !== undefined && progress.finished.has(head.offset); head = progress.pending[0]) {

@@ -15,6 +15,8 @@ function listen(prefix: string): { seen: Seen[]; stop: () => void } {
   const seen: Seen[] = []
   const stops: (() => void)[] = []
   for (const [channel, tracing] of Object.entries(diagnostics)) {
+    // A plain channel, not a tracing one: metrics-signals.ts follows it.
+    if (channel === 'drop') continue
     const note = (event: string) => (trace: unknown): void => {
       const { topic } = trace as { topic: string }
       if (topic.startsWith(`${prefix}.`)) seen.push({ channel, event, trace: trace as object })

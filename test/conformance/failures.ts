@@ -62,6 +62,8 @@ export function failuresSuite(harness: () => Harness): void {
       assert.equal(typeof thrown.context.partition, 'number')
       assert.equal(typeof thrown.context.offset, 'bigint')
       assert.match(thrown.context.messageId ?? '', /^[\w-]{16,}$/)
+      assert.equal(thrown.context.correlationId, thrown.context.messageId, 'a request is its own correlation')
+      assert.equal(thrown.context.route, 'POST /fail')
 
       const unknown = byTarget.get(`${missing.method} ${missing.path}`)
       assert.ok(unknown && isKafkaIpcError(unknown.error, 'KIPC_NOT_FOUND'))
@@ -86,24 +88,29 @@ export function failuresSuite(harness: () => Harness): void {
       const [entry] = reported
       assert.ok(entry)
       assert.equal((entry.error as Error).message, 'ledger down')
-      assert.deepEqual({ ...entry.context, partition: undefined, offset: undefined, messageId: undefined }, {
+      assert.equal(entry.context.correlationId, entry.context.messageId, 'an event is its own correlation')
+      assert.deepEqual({ ...entry.context, partition: undefined, offset: undefined, messageId: undefined, correlationId: undefined }, {
         kind: 'handler-failed',
         phase: 'handler',
         service: 'ledger',
         target: booked.name,
+        route: booked.name,
         topic: topicNames.event(policy, booked.name),
         partition: undefined,
         offset: undefined,
         messageId: undefined,
+        correlationId: undefined,
         caller: 'booking',
       })
     })
 
     it('without onError, each failure is one structured line through the logger: error for 5xx, warn for the sender’s mistakes', async () => {
       const { client, transport, policy } = kit()
-      const lines: { level: string; details: Record<string, unknown>; message: string }[] = []
-      const capture = (level: string) => (details: object, message: string) => lines.push({ level, details: details as Record<string, unknown>, message })
+      const logged: { level: string; details: Record<string, unknown>; message: string }[] = []
+      const capture = (level: string) => (details: object, message: string) => logged.push({ level, details: details as Record<string, unknown>, message })
       const logger: Logger = { info: capture('info'), warn: capture('warn'), error: capture('error') }
+      // The failures concern's lines (the service also says when it listens and closes).
+      const lines = (): typeof logged => logged.filter((line) => line.details['concern'] === 'failures')
       const app = new Service({ name: 'echo', policy, transport: transport(), logger })
       try {
         app.handle(fail, () => {
@@ -114,16 +121,16 @@ export function failuresSuite(harness: () => Harness): void {
         const caller = client('booking')
         await caller.call(fail, { body: { kind: 'plain' } }).catch(() => undefined)
         await caller.call(echo, { body: { caller: 'c', n: 'x' as unknown as number } }).catch(() => undefined)
-        await waitUntil(() => lines.length >= 2, 'two lines logged')
+        await waitUntil(() => lines().length >= 2, 'two lines logged')
         // A later answered call: a second line for either failure would have been written before its reply.
         assert.equal((await caller.call(echo, { body: { caller: 'c', n: 1 } })).n, 1)
-        assert.equal(lines.length, 2, 'one line per failure')
-        const failed = lines.find((line) => line.details['target'] === 'POST /fail')
+        assert.equal(lines().length, 2, 'one line per failure')
+        const failed = lines().find((line) => line.details['route'] === 'POST /fail')
         assert.equal(failed?.level, 'error')
         assert.equal(failed.message, 'echo: handler-failed POST /fail: boom')
         assert.equal(failed.details['caller'], 'booking')
         assert.equal(failed.details['status'], 500)
-        const invalid = lines.find((line) => line.details['target'] === 'POST /echo')
+        const invalid = lines().find((line) => line.details['route'] === 'POST /echo')
         assert.equal(invalid?.level, 'warn', 'a bad request is the sender’s mistake')
         assert.equal(invalid.details['code'], 'KIPC_BAD_REQUEST')
       } finally {

@@ -1,6 +1,7 @@
 // Every transport must pass all of this.
 import { describe } from 'node:test'
 import { copiesSuite } from './copies.ts'
+import { deadLettersSuite } from './dead-letters.ts'
 import { diagnosticsSuite } from './diagnostics.ts'
 import { dropRulesSuite } from './drop-rules.ts'
 import { eventsSuite } from './events.ts'
@@ -12,6 +13,7 @@ import { hooksSuite } from './hooks.ts'
 import { httpShapeSuite } from './http-shape.ts'
 import { hostileInputSuite } from './hostile-input.ts'
 import { lifecycleSuite } from './lifecycle.ts'
+import { metricsSignalsSuite } from './metrics-signals.ts'
 import { orderingSuite } from './ordering.ts'
 import { policySuite } from './policy.ts'
 import { protocolEdgesSuite } from './protocol-edges.ts'
@@ -23,6 +25,7 @@ export function runConformance(harness: () => Harness): void {
   describe(`conformance: ${harness().name} transport`, () => {
     requestReplySuite(harness)
     eventsSuite(harness)
+    deadLettersSuite(harness)
     streamsSuite(harness)
     streamCancelSuite(harness)
     gatherSuite(harness)
@@ -38,5 +41,6 @@ export function runConformance(harness: () => Harness): void {
     hooksSuite(harness)
     diagnosticsSuite(harness)
     httpShapeSuite(harness)
+    metricsSignalsSuite(harness)
   })
 }

@@ -10,6 +10,8 @@ export function interceptSends(inner: Transport, send: Transport['send']): Trans
     deleteTopics: (names) => inner.deleteTopics(names),
     groupMembers: (group) => inner.groupMembers(group),
     partitionCount: (topic) => inner.partitionCount(topic),
+    listTopics: (prefix) => inner.listTopics(prefix),
+    lastWrites: (topics) => inner.lastWrites(topics),
     subscribe: (options) => inner.subscribe(options),
     openInbox: (options) => inner.openInbox(options),
     close: () => inner.close(),

@@ -5,9 +5,10 @@ import { isConnectionHeader } from '../http/web-messages.ts'
 import { errorBody } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
+import type { FailureKind } from '../failure.ts'
 import type { IncomingMessage } from '../transport.ts'
 import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
-import { reportFailure, requestTarget, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+import { handledTarget, reportFailure, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 
 /**
  * The answers of one request: each goes through the `onSend` hooks, then to the caller's inbox
@@ -21,6 +22,8 @@ export class Answers {
   readonly #to: ReplyTarget
   readonly #sendOptions: { readonly compression: ServicePipelineDeps['policy']['compression']; readonly retryUntil: number }
   readonly #info: () => MessageInfo
+  /** The route that took the request, named in failure reports (built only for one). */
+  readonly #found: Routed | undefined
   #undelivered: unknown
   /** The response headers: all of them go on the first record, the `content-type` on every record but an error. */
   #headers: WireHeaders | undefined
@@ -31,7 +34,7 @@ export class Answers {
   /** A HEAD request's answers carry headers and status, and no body. */
   readonly bodiless: boolean
 
-  constructor(deps: ServicePipelineDeps, envelope: Envelope, message: IncomingMessage, to: ReplyTarget, deadline: number, info: () => MessageInfo) {
+  constructor(deps: ServicePipelineDeps, envelope: Envelope, message: IncomingMessage, to: ReplyTarget, deadline: number, info: () => MessageInfo, found: Routed | undefined) {
     this.#deps = deps
     this.#envelope = envelope
     this.#message = message
@@ -39,6 +42,7 @@ export class Answers {
     // After the deadline nobody reads an answer: sends are retried until then and no longer.
     this.#sendOptions = { compression: deps.policy.compression, retryUntil: deadline }
     this.#info = info
+    this.#found = found
     this.bodiless = envelope.method === 'HEAD'
   }
 
@@ -96,7 +100,7 @@ export class Answers {
       this.lastStatus = status
     } catch (error) {
       this.#deps.counters.undeliverable++
-      reportFailure(this.#deps, 'answer-undeliverable', 'send', error, this.#message, this.#envelope, requestTarget(this.#envelope))
+      this.#report('answer-undeliverable', 'send', error)
       this.#undelivered = error
       throw error
     }
@@ -121,7 +125,7 @@ export class Answers {
   /** Reports a failure, shows it to `onError` hooks, and answers it with an error record. */
   async fail(phase: FailedPhase, error: unknown, kind: 'handler-failed' | 'message-dropped'): Promise<void> {
     this.#deps.counters.failed++
-    reportFailure(this.#deps, kind, phase, error, this.#message, this.#envelope, requestTarget(this.#envelope))
+    this.#report(kind, phase, error)
     if (this.#deps.hooks.has('onError')) await runReported(this.#deps, 'onError', { ...this.#info(), error, phase }, this.#message, this.#envelope)
     const { status, body } = errorBody(error, this.#deps.policy.exposeErrorStack)
     let added: WireHeaders | undefined
@@ -129,9 +133,13 @@ export class Answers {
       added = this.#deps.hooks.has('onSend') ? await this.#onSendHeaders('error', status, body) : undefined
     } catch (hookError) {
       // An onSend hook refused the error answer itself: reported, and the error goes out without its headers.
-      reportFailure(this.#deps, 'handler-failed', 'onSend', hookError, this.#message, this.#envelope, requestTarget(this.#envelope))
+      this.#report('handler-failed', 'onSend', hookError)
     }
     // Counted and reported by #deliver when the broker does not take it.
     await this.#deliver('error', { status }, body, added).catch(() => undefined)
+  }
+
+  #report(kind: FailureKind, phase: FailedPhase, error: unknown): void {
+    reportFailure(this.#deps, kind, phase, error, this.#message, this.#envelope, requestTarget(this.#envelope), handledTarget(this.#found, this.#envelope))
   }
 }

@@ -10,7 +10,10 @@ import { checkBodySize } from '../protocol/body-size.ts'
 import { checkKind } from '../protocol/record-checks.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import { validate } from '../schema.ts'
-import type { IncomingMessage } from '../transport.ts'
+import { type IncomingMessage, LeaveUncommitted } from '../transport.ts'
+import type { Policy } from '../policy.ts'
+import { type DeadLetterFailure, pause, sendDeadLetter } from './dead-letters.ts'
+import type { ConsumeSpan } from '../message-tracing.ts'
 import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
 import { dropRecord, messageInfo, noHooks, reportFailure, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 
@@ -24,7 +27,9 @@ export interface Subscribed {
  * The service pipeline for one record of an event topic — the request pipeline without its answer
  * phases (docs/lifecycle.md): receive → drop rules (version, kind, copy) → route → `onReceive` →
  * decode (size) → validate → `preHandler` → handler → `onResponse`; a failure goes through
- * `onError` and is reported; the event still counts as consumed either way.
+ * `onError` and is reported. A failed run is tried again (`policy.eventRetries`); an event that
+ * fails every run, or cannot be decoded or validated, goes to the service's dead-letter topic —
+ * and only then is its offset committed (docs/reliability.md#retries-and-dead-letters).
  *
  * @example
  * ```ts
@@ -42,7 +47,9 @@ export function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage,
     if (subscription === undefined) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `No subscription to the event topic ${message.topic}.`)
   } catch (error) {
     counters.eventsFailed++
-    return dropRecord(deps, 'malformed', error, message, envelope, eventName(deps, message.topic))
+    const failedAt = Date.now()
+    // Unreadable, but not lost: reported, then kept in the dead-letter topic for a person to read.
+    return dropRecord(deps, 'malformed', error, message, envelope, eventName(deps, message.topic)).then(() => sendDeadLetter(deps, message, { reason: 'malformed', error, attempts: 0, firstFailureAt: failedAt, lastFailureAt: failedAt }))
   }
   const name = subscription.contract.name
   if (deps.isCopy(message, envelope.id)) {
@@ -60,7 +67,12 @@ export function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage,
 }
 
 /** Decodes, validates and runs one event's handler — with the hooks of each phase. */
-async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, headers: Readonly<Record<string, string>>, trace: EventTrace | undefined): Promise<void> {
+async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, headers: Readonly<Record<string, string>>, trace: EventTrace | undefined, span?: ConsumeSpan): Promise<void> {
+  // Asked per record, so that a tracer registered after listen() is honoured; untraced, no span is built.
+  if (span === undefined && deps.tracer?.enabled() === true) {
+    const consumed = deps.tracer.consume({ kind: 'event', service: deps.service, group: topicNames.eventGroup(deps.policy, deps.service), message, envelope, route: undefined })
+    return consumed.run(() => runEventHandler(deps, message, envelope, subscription, name, headers, trace, consumed))
+  }
   const { policy, counters, hooks } = deps
   const startedAt = Date.now()
   const state: Record<string, unknown> = {}
@@ -68,6 +80,10 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
   const infoOf = hooks.isEmpty ? noHooks : (): MessageInfo => (info ??= messageInfo(deps, 'event', name, message, envelope, headers, state))
   let phase: FailedPhase = 'onReceive'
   let outcome: Outcome = 'handled'
+  let failure: unknown
+  let attempts = 0
+  let firstFailureAt: number | undefined
+  let deadLetter: DeadLetterFailure | undefined
   try {
     if (hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
     phase = 'decode'
@@ -75,27 +91,72 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
     const raw = decodeBody(message.value, message.headers.get(wireHeader.contentType), policy.codec)
     phase = 'validate'
     const body = await validate(subscription.contract.body, raw, 'KIPC_BAD_REQUEST', `event ${name}`)
-    if (hooks.has('preHandler')) {
-      phase = 'preHandler'
-      await hooks.run('preHandler', { ...infoOf(), body })
+    // A failed run is tried again (policy.eventRetries) while another run may mend it; this key's
+    // later events wait, the partition's other keys run on.
+    for (;;) {
+      attempts++
+      try {
+        if (hooks.has('preHandler')) {
+          phase = 'preHandler'
+          await hooks.run('preHandler', { ...infoOf(), body })
+        }
+        phase = 'handler'
+        await subscription.handler(
+          { id: envelope.id, name, headers, body, key: message.key, source: envelope.service },
+          { signal: deps.shutdown, topic: message.topic, partition: message.partition, offset: message.offset, state, decorations: deps.decorations, attempt: attempts },
+        )
+        break
+      } catch (error) {
+        firstFailureAt ??= Date.now()
+        if (attempts >= policy.eventRetries.maxAttempts || !mayRetry(error)) throw error
+        // Stopping: the next owner of the partition runs it again, rather than a dead letter too soon.
+        const stopped = (): LeaveUncommitted => new LeaveUncommitted(`${deps.service} stopped before run ${String(attempts + 1)} of event ${envelope.id}`)
+        if (deps.stopping.aborted) throw stopped()
+        counters.eventsRetried++
+        await pause(retryDelay(attempts, policy.eventRetries), deps.stopping)
+        // The flag changes while the pause awaits: read it through the signal object.
+        if ((deps.stopping as { readonly aborted: boolean }).aborted) throw stopped()
+      }
     }
-    phase = 'handler'
-    await subscription.handler(
-      { id: envelope.id, name, headers, body, key: message.key, source: envelope.service },
-      { signal: deps.shutdown, topic: message.topic, partition: message.partition, offset: message.offset, state, decorations: deps.decorations },
-    )
     counters.eventsHandled++
   } catch (error) {
     outcome = 'failed'
+    failure = error
     if (trace !== undefined) trace.error = error
     counters.eventsFailed++
-    // A record that breaks the protocol or the size limit was never the handler's to fail.
-    const dropped = phase === 'decode' && isKafkaIpcError(error) && (error.code === 'KIPC_PROTOCOL_ERROR' || error.code === 'KIPC_PAYLOAD_TOO_LARGE')
-    reportFailure(deps, dropped ? 'message-dropped' : 'handler-failed', phase, error, message, envelope, name)
-    if (hooks.has('onError')) await runReported(deps, 'onError', { ...infoOf(), error, phase }, message, envelope)
+    if (!(error instanceof LeaveUncommitted)) {
+      // A record that breaks the protocol or the size limit was never the handler's to fail.
+      const dropped = phase === 'decode' && isKafkaIpcError(error) && (error.code === 'KIPC_PROTOCOL_ERROR' || error.code === 'KIPC_PAYLOAD_TOO_LARGE')
+      reportFailure(deps, dropped ? 'message-dropped' : 'handler-failed', phase, error, message, envelope, name)
+      if (hooks.has('onError')) await runReported(deps, 'onError', { ...infoOf(), error, phase }, message, envelope)
+      const now = Date.now()
+      deadLetter = { reason: dropped ? 'malformed' : phase === 'decode' || phase === 'validate' ? 'invalid' : 'failed', error, attempts: phase === 'decode' || phase === 'validate' || phase === 'onReceive' ? 0 : attempts, firstFailureAt: firstFailureAt ?? now, lastFailureAt: now }
+    }
   }
-  if (trace !== undefined) trace.outcome = outcome
-  if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome, status: undefined, durationMs: Date.now() - startedAt }, message, envelope)
+  try {
+    // The offset is committed only once the dead letter is acknowledged (or left uncommitted).
+    if (failure instanceof LeaveUncommitted) throw failure
+    if (deadLetter !== undefined) await sendDeadLetter(deps, message, deadLetter)
+  } finally {
+    if (trace !== undefined) trace.outcome = outcome
+    span?.settle(outcome, undefined, failure)
+    if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome, status: undefined, durationMs: Date.now() - startedAt }, message, envelope)
+  }
+}
+
+/**
+ * Whether another run of an event's handler may succeed: a KafkaIpcError says so itself
+ * (`retryable`; an application's own codes are not, unless it says); a hook that threw something
+ * else, and any other error — a dependency down, a timeout — may be passing.
+ */
+function mayRetry(error: unknown): boolean {
+  if (!isKafkaIpcError(error)) return true
+  return error.retryable || error.code === 'KIPC_HOOK_FAILED'
+}
+
+/** The wait before run `attempts + 1`: doubling from the initial delay up to the maximum, with jitter (50–100 %) so that a fleet's retries spread out. */
+function retryDelay(attempts: number, retries: Policy['eventRetries']): number {
+  return Math.min(retries.maxDelayMs, retries.initialDelayMs * 2 ** (attempts - 1)) * (0.5 + Math.random() / 2)
 }
 
 /** The event an event topic carries, for a report about a record nobody subscribed to. */

@@ -11,6 +11,7 @@ import { checkMessageId, newMessageId } from '../protocol/message-id.ts'
 import { queryString } from '../http/query.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import type { OutgoingMessage } from '../transport.ts'
+import type { CallSpan, MessageTracer } from '../message-tracing.ts'
 import type { HookRegistry } from './hooks.ts'
 import type { ClientHooks, ExchangeInfo, ExchangeKind } from './phases.ts'
 
@@ -30,6 +31,8 @@ export interface ExchangeDeps {
   readonly send: (message: OutgoingMessage, timeout: number) => Promise<void>
   /** A hook that failed where its failure changes nothing for the exchange (onAnswer, onCallError). */
   readonly hookFailed: (error: unknown, info: ExchangeInfo) => void
+  /** Spans around each exchange, when tracing is on (docs/operations.md#tracing). */
+  readonly tracer: MessageTracer | undefined
 }
 
 /** One request to send and how its answers are taken. */
@@ -51,6 +54,8 @@ export interface ExchangeSpec {
   readonly trace?: CallTrace | undefined
   /** Take a reply as its bytes, undecoded (fetch); onAnswer hooks, which read the body, turn it off. */
   readonly rawReplies?: boolean
+  /** True for fetch(): no route is declared, `route` is the path asked for (a span is named without it). */
+  readonly unrouted?: boolean
   /** An answer arrived, after the `onAnswer` hooks. */
   readonly receive: (answer: Answer, exchange: Exchange) => void
   /** The exchange ended without (more) answers: its deadline, its signal, a send failure, the client closing. */
@@ -77,7 +82,19 @@ export interface Exchange {
  * const exchange = await startExchange(deps, { kind: 'call', topic, method: 'POST', path: '/quotes', …, receive, fail })
  * ```
  */
-export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Promise<Exchange> {
+export function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Promise<Exchange> {
+  const tracer = deps.tracer
+  // Asked per exchange, so that a tracer registered later is honoured; untraced, no span is built.
+  if (tracer === undefined || !tracer.enabled()) return openExchange(deps, spec, undefined)
+  const span = tracer.call(spec)
+  return span.run(() => openExchange(deps, spec, span)).catch((error: unknown) => {
+    span.end(error)
+    throw error
+  })
+}
+
+/** {@link startExchange}, with the exchange's span when traced: it ends when the exchange is released. */
+async function openExchange(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undefined): Promise<Exchange> {
   const { policy, hooks, pending } = deps
   const { args } = spec
   if (args.signal?.aborted === true) throw cancelled(waitingFor(spec))
@@ -98,6 +115,7 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
     if ((args.signal as { readonly aborted: boolean } | undefined)?.aborted === true) throw cancelled(waitingFor(spec))
   }
   const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: Date.now() + timeout, method: spec.method, path: spec.path, query: spec.query ?? queryString(args.query), service: deps.client }, args.body, policy.codec, policy.maxMessageBytes, headers, id)
+  const sending = span?.send(message)
 
   const failWith = (error: Error): void => {
     if (info !== undefined && hooks.has('onCallError')) void runHooks(deps, 'onCallError', { ...info, error }, info)
@@ -105,26 +123,33 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
   }
   if (spec.service !== undefined) deps.consumers.note(spec.service)
   let released = false
-  const release = (): void => {
+  // `failure` ends the exchange's span with it; the exchange's users release it without one.
+  const release = (failure?: unknown): void => {
     if (released) return
     released = true
     clearTimeout(timer)
     args.signal?.removeEventListener('abort', onAbort)
     pending.delete(id)
+    span?.end(failure)
   }
   const timer = setTimeout(() => {
-    release()
     pending.counters.timeouts++
     const consumers = spec.service === undefined ? undefined : deps.consumers.known(spec.service)
     const note = spec.service === undefined ? '' : consumersNote(policy, spec.service, consumers)
     const error = new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${timeout} ms waiting for ${waitingFor(spec)}.${note}`, { details: { timeoutMs: timeout, consumers } })
     // A gather's deadline ends its collection: its answers so far are the result, not an error.
-    if (spec.kind === 'gather') spec.fail(error)
-    else failWith(error)
+    if (spec.kind === 'gather') {
+      release()
+      spec.fail(error)
+    } else {
+      release(error)
+      failWith(error)
+    }
   }, timeout)
   const onAbort = (): void => {
-    release()
-    failWith(cancelled(waitingFor(spec)))
+    const error = cancelled(waitingFor(spec))
+    release(error)
+    failWith(error)
   }
   args.signal?.addEventListener('abort', onAbort, { once: true })
 
@@ -135,6 +160,7 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
     target: spec.service ?? spec.gather ?? '',
     rawReplies: spec.rawReplies === true && !hooks.has('onAnswer'),
     receive: (answer) => {
+      span?.answered(answer)
       if (info === undefined) {
         spec.receive(answer, exchange)
         return
@@ -153,14 +179,26 @@ export async function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Pro
       })
     },
     fail: (error) => {
-      release()
+      release(error)
       failWith(error)
     },
   })
-  deps.send(message, timeout).catch((error: unknown) => {
-    release()
-    failWith(error instanceof Error ? error : new Error(String(error)))
+  const sent = deps.send(message, timeout)
+  sent.catch((error: unknown) => {
+    const failure = error instanceof Error ? error : new Error(String(error))
+    release(failure)
+    failWith(failure)
   })
+  if (sending !== undefined) {
+    sent.then(
+      () => {
+        sending.end()
+      },
+      (error: unknown) => {
+        sending.end(error)
+      },
+    )
+  }
   return exchange
 }
 

@@ -46,7 +46,7 @@ export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Req
   const signal = init.signal ?? (input instanceof Request ? input.signal : undefined)
   const topic = topicNames.requests(deps.policy, target.service)
   // Built only when somebody traces calls: an untraced fetch makes no target string.
-  const context: CallTrace | undefined = channels.call.hasSubscribers ? { client: deps.client, kind: 'call', target: exchangeTarget({ service: target.service, method, route: target.path }), topic } : undefined
+  const context: CallTrace | undefined = channels.call.hasSubscribers ? { client: deps.client, kind: 'call', target: exchangeTarget({ service: target.service, method, route: target.path }), literal: true, topic } : undefined
   const trace = context === undefined ? undefined : openTrace(channels.call, () => context)
   const { promise, resolve, reject } = Promise.withResolvers<Response>()
   const body = new BodyFeed(deps, target.service, trace)
@@ -61,6 +61,7 @@ export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Req
       query: target.query,
       trace: trace === undefined ? undefined : context,
       rawReplies: true,
+      unrouted: true,
       // One object, its absent options undefined (read as absent): no spread per option.
       args: { body: bytes === undefined || bytes.byteLength === 0 ? undefined : bytes, headers, timeout: init.timeout, key: init.key, id: init.id, signal: signal ?? undefined } as RequestArgs,
       receive: (answer) => {

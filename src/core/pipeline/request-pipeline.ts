@@ -12,8 +12,10 @@ import { checkKind } from '../protocol/record-checks.ts'
 import type { RefusedTarget, ReplyTarget } from '../protocol/reply-targets.ts'
 import { validate } from '../schema.ts'
 import type { IncomingMessage } from '../transport.ts'
+import type { ConsumeSpan } from '../message-tracing.ts'
+import { topicNames } from '../protocol/topic-names.ts'
 import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
-import { dropRecord, handledKind, handledTarget, messageInfo, noHooks, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+import { dropRecord, handledKind, handledMatch, handledTarget, messageInfo, noHooks, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 import { checkStatus, streamItems } from './stream-items.ts'
 import { Answers } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
@@ -75,9 +77,15 @@ function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope:
   const name = handledTarget(found, envelope)
   return traced(
     channels.handle,
-    (): HandleTrace => ({ service: deps.service, kind, target: name, id: envelope.id, caller: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
+    (): HandleTrace => ({ service: deps.service, kind, target: name, match: handledMatch(found), id: envelope.id, caller: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
     (trace) => runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace }),
   )
+}
+
+/** The route a typed route or stream declares (`/quotes/:id`), for spans; gathers and mounted apps declare none. */
+function declaredRoute(found: Routed | undefined): string | undefined {
+  const registered = found?.registered
+  return registered?.kind === 'route' || registered?.kind === 'stream' ? registered.contract.path : undefined
 }
 
 /** A {@link Reply}'s headers over those the handler set on its context. */
@@ -114,23 +122,32 @@ interface Handling {
   readonly headers: Readonly<Record<string, string>>
   /** Filled in when `kafka-ipc:handle` is traced. */
   readonly trace: HandleTrace | undefined
+  /** The record's span, when a tracer traces it (docs/operations.md#tracing). */
+  readonly span?: ConsumeSpan
 }
 
 /** Routes, decodes, validates, runs the handler and answers — with the hooks of each phase. */
-async function runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace }: Handling): Promise<void> {
+async function runHandler(handling: Handling): Promise<void> {
+  const { deps, envelope, message, found, replyTarget, deadline, headers, trace, span } = handling
+  // Asked per record, so that a tracer registered after listen() is honoured; untraced, no span is built.
+  if (span === undefined && deps.tracer?.enabled() === true) {
+    const consumed = deps.tracer.consume({ kind: handledKind(found), service: deps.service, group: topicNames.group(deps.policy, deps.service), message, envelope, route: declaredRoute(found) })
+    return consumed.run(() => runHandler({ ...handling, span: consumed }))
+  }
   const { policy, counters, hooks } = deps
   const startedAt = Date.now()
   const state: Record<string, unknown> = {}
   // What hooks read: built once, and only for a service that has hooks.
   let info: MessageInfo | undefined
   const infoOf = hooks.isEmpty ? noHooks : (): MessageInfo => (info ??= messageInfo(deps, handledKind(found), handledTarget(found, envelope), message, envelope, headers, state))
-  const answers = new Answers(deps, envelope, message, replyTarget, deadline, infoOf)
+  const answers = new Answers(deps, envelope, message, replyTarget, deadline, infoOf, found)
   const finish = (outcome: Outcome, error: unknown): Promise<void> | undefined => {
     if (trace !== undefined) {
       trace.outcome = outcome
       trace.status = answers.lastStatus
       if (outcome === 'failed') trace.error = error
     }
+    span?.settle(outcome, answers.lastStatus, error)
     if (hooks.has('onResponse')) return runReported(deps, 'onResponse', { ...infoOf(), outcome, status: answers.lastStatus, durationMs: Date.now() - startedAt }, message, envelope)
     return undefined
   }

@@ -7,8 +7,10 @@ import type { Policy } from '../policy.ts'
 import type { ReplyTargets } from '../protocol/reply-targets.ts'
 import type { RunningRequests } from '../running-requests.ts'
 import type { IncomingMessage, Transport } from '../transport.ts'
+import type { MessageTracer } from '../message-tracing.ts'
 import type { HookRegistry } from './hooks.ts'
-import type { DropReason, FailedPhase, HandledKind, MessageInfo, ServiceHooks, ServicePhase } from './phases.ts'
+import type { DropContext, DropReason, FailedPhase, HandledKind, MessageInfo, ServiceHooks, ServicePhase } from './phases.ts'
+import { channels } from '../tracing.ts'
 
 /** A registered request handler, whatever its kind. */
 export type Registered =
@@ -45,6 +47,10 @@ export interface ServiceCounters {
   eventsFailed: number
   /** Requests and events not run again because their record was a copy of one already consumed. */
   duplicates: number
+  /** Event handler runs that failed and were tried again (policy.eventRetries). */
+  eventsRetried: number
+  /** Event records written to the service's dead-letter topic: they failed every run, or could not be read or validated. */
+  deadLettered: number
 }
 
 /** What the service pipeline needs from its service: built once in listen(). */
@@ -65,13 +71,20 @@ export interface ServicePipelineDeps {
   readonly isCopy: (message: IncomingMessage, id: string) => boolean
   /** Aborts every handler when the service closes. */
   readonly shutdown: AbortSignal
+  /** Aborts as soon as close() starts, before in-flight handlers are waited for: an event waiting for a retry stops waiting and is left for the next owner. */
+  readonly stopping: AbortSignal
   /** What the service carries for every handler. */
   readonly decorations: DecorationValues
+  /** Spans around each record handled, when tracing is on (docs/operations.md#tracing). */
+  readonly tracer: MessageTracer | undefined
 }
 
-/** Reports a failure with its phase and the record's context, through the service's onError. */
-export function reportFailure(deps: ServicePipelineDeps, kind: FailureKind, phase: FailedPhase, error: unknown, message: IncomingMessage, envelope: Pick<Envelope, 'id' | 'service'> | undefined, target?: string): void {
-  deps.onError(error, { kind, phase, service: deps.service, ...(target === undefined ? {} : { target }), ...recordContext(message, envelope) })
+/**
+ * Reports a failure with its phase and the record's context, through the service's onError:
+ * `target` is what the record asked for, `route` the route that took it (by default the same).
+ */
+export function reportFailure(deps: ServicePipelineDeps, kind: FailureKind, phase: FailedPhase, error: unknown, message: IncomingMessage, envelope: Pick<Envelope, 'id' | 'service'> | undefined, target?: string, route = target): void {
+  deps.onError(error, { kind, phase, service: deps.service, ...(target === undefined ? {} : { target }), ...(route === undefined ? {} : { route }), ...recordContext(message, envelope) })
 }
 
 /**
@@ -80,8 +93,13 @@ export function reportFailure(deps: ServicePipelineDeps, kind: FailureKind, phas
  */
 export async function dropRecord(deps: ServicePipelineDeps, reason: DropReason, error: unknown, message: IncomingMessage, envelope: Pick<Envelope, 'id' | 'service'> | undefined, target?: string): Promise<void> {
   if (reason !== 'copy') reportFailure(deps, 'message-dropped', 'drop-rules', error, message, envelope, target)
+  // kafka-ipc:drop and onDrop hooks read the same context, built only when one of them is there.
+  const published = channels.drop.hasSubscribers
+  if (!published && !deps.hooks.has('onDrop')) return
+  const context: DropContext = { service: deps.service, reason, error, topic: message.topic, partition: message.partition, offset: message.offset, id: envelope?.id, caller: envelope?.service }
+  if (published) channels.drop.publish(context)
   if (!deps.hooks.has('onDrop')) return
-  await runReported(deps, 'onDrop', { service: deps.service, reason, error, topic: message.topic, partition: message.partition, offset: message.offset, id: envelope?.id, caller: envelope?.service }, message, envelope)
+  await runReported(deps, 'onDrop', context, message, envelope)
 }
 
 /**
@@ -116,6 +134,12 @@ export function handledTarget(found: Routed | undefined, envelope: Pick<Envelope
 export function handledKind(found: Routed | undefined): Exclude<HandledKind, 'event'> {
   const kind = found?.registered.kind ?? 'route'
   return kind === 'fetch' ? 'route' : kind
+}
+
+/** How a request was routed, for traces: to a declared route or gather, to the mounted app, or nowhere. */
+export function handledMatch(found: Routed | undefined): 'declared' | 'mounted' | 'none' {
+  if (found === undefined) return 'none'
+  return found.registered.kind === 'fetch' ? 'mounted' : 'declared'
 }
 
 /** The info builder of a service without hooks: no phase asks for it, so none is built per record. */

@@ -10,7 +10,7 @@ import { topicNames } from '../protocol/topic-names.ts'
 import { RemoteStream } from '../remote-stream.ts'
 import { type InferOut, validate } from '../schema.ts'
 import type { OutgoingMessage } from '../transport.ts'
-import { type Exchange, type ExchangeDeps, startExchange } from './exchange.ts'
+import { type Exchange, type ExchangeDeps, exchangeTarget, startExchange } from './exchange.ts'
 
 /** What a stream needs from its client. */
 export interface StreamDeps {
@@ -51,7 +51,8 @@ export function cancelResponder(deps: StreamDeps, responder: string | undefined,
 export function openStream<C extends StreamContract>(deps: StreamDeps, contract: C, args: RequestArgs): RemoteStream<InferOut<C['item']>> {
   const { policy } = deps
   const path = fillPath(contract.path, args.params)
-  const target = `${contract.service} ${contract.method} ${path}`
+  // The route as declared, as calls name theirs: one name per route, whatever its parameters.
+  const target = exchangeTarget({ service: contract.service, method: contract.method, route: contract.path })
   const topic = topicNames.requests(policy, contract.service)
   let exchange: Exchange | undefined
   let trace: OpenTrace | undefined

@@ -33,9 +33,9 @@ export const wireHeader = {
 } as const
 
 /** What a record is. */
-export type MessageKind = 'event' | 'request' | 'reply' | 'item' | 'items' | 'end' | 'error' | 'cancel'
+export type MessageKind = 'event' | 'request' | 'reply' | 'item' | 'items' | 'end' | 'error' | 'cancel' | 'heartbeat'
 
-const kinds = new Set<string>(['event', 'request', 'reply', 'item', 'items', 'end', 'error', 'cancel'])
+const kinds = new Set<string>(['event', 'request', 'reply', 'item', 'items', 'end', 'error', 'cancel', 'heartbeat'])
 
 
 /** The envelope of a received message, checked. */

@@ -26,6 +26,8 @@ export const topicNames = {
   event: (policy: Policy, name: string): string => `${policy.prefix}.event.${name}`,
   gather: (policy: Policy, name: string): string => `${policy.prefix}.gather.${name}`,
   inbox: (policy: Policy, service: string, instance: string): string => `${policy.prefix}.inbox.${service}.${instance}`,
+  /** Where a service puts the events it could not handle, with why (docs/reliability.md#retries-and-dead-letters). */
+  deadLetters: (policy: Policy, service: string): string => `${policy.prefix}.${service}.dead-letters`,
   /** The consumer group of a service's request and gather topics: its instances share them. */
   group: (policy: Policy, service: string): string => `${policy.prefix}.${service}`,
   /** The consumer group of a service's event subscriptions: apart from requests, so events never wait behind them. */

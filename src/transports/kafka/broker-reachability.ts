@@ -5,6 +5,8 @@ import type { Logger } from '../../core/logger.ts'
 import { backoff } from './backoff.ts'
 import type { BrokerAddresses } from './broker-addresses.ts'
 import { innermostReason } from './kafka-errors.ts'
+import { accessError } from './kafka-access-errors.ts'
+import type { ResolvedSecurity } from './kafka-security.ts'
 
 const defaultConnectTimeoutMs = 30_000
 
@@ -25,6 +27,8 @@ export function connectTimeout(option: number | undefined, env: Environment = pr
  * through; if no broker answers in time it fails with one line — the addresses, where they came
  * from, the last cause, what to check — instead of the client library's nested errors. After the
  * first success it stays open: later failures are the subscriptions' and inboxes' to recover from.
+ * A refusal — the SASL login, the TLS handshake — ends the wait at once (KIPC_AUTHENTICATION_FAILED,
+ * KIPC_TLS_FAILED): waiting cannot fix credentials.
  *
  * @example
  * ```ts
@@ -37,13 +41,15 @@ export class BrokerReachability {
   readonly #timeoutMs: number
   readonly #logger: Logger
   readonly #isClosed: () => boolean
+  readonly #security: ResolvedSecurity
   #reached: Promise<void> | undefined
 
-  constructor(addresses: BrokerAddresses, timeoutMs: number, logger: Logger, isClosed: () => boolean) {
+  constructor(addresses: BrokerAddresses, timeoutMs: number, logger: Logger, isClosed: () => boolean, security: ResolvedSecurity = { description: 'plaintext' }) {
     this.#addresses = addresses
     this.#timeoutMs = timeoutMs
     this.#logger = logger
     this.#isClosed = isClosed
+    this.#security = security
   }
 
   /** Resolves once a broker has answered; concurrent callers share one wait. A failed wait is tried afresh next time. */
@@ -57,17 +63,30 @@ export class BrokerReachability {
 
   async #probe(): Promise<void> {
     const { brokers, source } = this.#addresses
+    const { sasl, tls, description: security } = this.#security
     const started = Date.now()
     let waiting = false
     for (let attempt = 0; ; attempt++) {
       // One try per attempt: the backoff and the deadline here replace the library's retries.
-      const admin = new Admin({ clientId: 'kafka-ipc-probe', bootstrapBrokers: brokers, retries: 0, connectTimeout: Math.min(5_000, Math.max(500, this.#timeoutMs)) })
+      const admin = new Admin({
+        clientId: 'kafka-ipc-probe',
+        bootstrapBrokers: brokers,
+        retries: 0,
+        connectTimeout: Math.min(5_000, Math.max(500, this.#timeoutMs)),
+        ...(sasl === undefined ? {} : { sasl }),
+        ...(tls === undefined ? {} : { tls }),
+      })
       let cause: string
       try {
         await admin.metadata({ topics: [] })
-        if (waiting) this.#logger.info({ brokers, waitedMs: Date.now() - started }, `connected to Kafka at ${brokers.join(',')} after ${((Date.now() - started) / 1000).toFixed(1)} s`)
+        if (waiting) this.#logger.info({ brokers, security, waitedMs: Date.now() - started }, `connected to Kafka at ${brokers.join(',')} after ${((Date.now() - started) / 1000).toFixed(1)} s`)
         return
       } catch (error) {
+        const refused = accessError(error, `connecting to ${brokers.join(',')} (from ${source}; ${security})`)
+        if (refused !== undefined) {
+          refused.stack = `${refused.name}: ${refused.message}`
+          throw refused
+        }
         cause = innermostReason(error)
       } finally {
         await admin.close().catch(() => undefined)
@@ -77,8 +96,8 @@ export class BrokerReachability {
       if (elapsed >= this.#timeoutMs) {
         const unreachable = new KafkaIpcError(
           'KIPC_BROKER_UNREACHABLE',
-          `Cannot reach Kafka at ${brokers.join(',')} (from ${source}) after ${(elapsed / 1000).toFixed(1)} s: ${cause}. Check KAFKA_BROKERS and that a broker listens there; KIPC_CONNECT_TIMEOUT_MS sets how long to wait.`,
-          { details: { brokers, source, waitedMs: elapsed, cause } },
+          `Cannot reach Kafka at ${brokers.join(',')} (from ${source}${security === 'plaintext' ? '' : `; ${security}`}) after ${(elapsed / 1000).toFixed(1)} s: ${cause}. Check KAFKA_BROKERS and that a broker listens there; KIPC_CONNECT_TIMEOUT_MS sets how long to wait.`,
+          { details: { brokers, source, security, waitedMs: elapsed, cause } },
         )
         // One line when printed: the library's nested errors are summed up in `cause` above.
         unreachable.stack = `${unreachable.name}: ${unreachable.message}`
@@ -86,7 +105,7 @@ export class BrokerReachability {
       }
       if (!waiting) {
         waiting = true
-        this.#logger.warn({ brokers, source, cause, timeoutMs: this.#timeoutMs }, `waiting for Kafka at ${brokers.join(',')} (${cause}); giving up after ${(this.#timeoutMs / 1000).toFixed(0)} s`)
+        this.#logger.warn({ brokers, source, security, cause, timeoutMs: this.#timeoutMs }, `waiting for Kafka at ${brokers.join(',')} (${cause}); giving up after ${(this.#timeoutMs / 1000).toFixed(0)} s`)
       }
       await backoff(attempt, undefined, 250, Math.min(2_000, this.#timeoutMs - elapsed))
     }

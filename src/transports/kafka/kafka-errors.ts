@@ -1,4 +1,6 @@
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
+import { accessError, accessFailureKind, type AccessHint } from './kafka-access-errors.ts'
+import { errorTree } from './error-tree.ts'
 
 /** Kafka protocol error codes kafka-ipc reacts to. */
 export const kafkaErrorCode = { unknownTopicOrPartition: 3, topicAlreadyExists: 36 } as const
@@ -22,6 +24,9 @@ const permanentApiErrors = new Set([
   'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
   'GROUP_AUTHORIZATION_FAILED',
   'SASL_AUTHENTICATION_FAILED',
+  'UNSUPPORTED_SASL_MECHANISM',
+  'ILLEGAL_SASL_STATE',
+  'DELEGATION_TOKEN_AUTHORIZATION_FAILED',
   'UNSUPPORTED_VERSION',
   'UNSUPPORTED_COMPRESSION_TYPE',
 ])
@@ -32,16 +37,6 @@ const permanentApiErrors = new Set([
  * until the request's deadline, such an answer held a closing service for that long.
  */
 const permanentClientCodes = new Set(['PLT_KFK_USER', 'PLT_KFK_AUTHENTICATION', 'PLT_KFK_UNSUPPORTED_API', 'PLT_KFK_UNSUPPORTED_COMPRESSION', 'PLT_KFK_UNSUPPORTED_FORMAT', 'PLT_KFK_UNSUPPORTED'])
-
-/** Walks an error from @platformatic/kafka — nested aggregates and causes — visiting each node once. */
-function* errorTree(error: unknown, depth = 0): Generator<Record<string, unknown>> {
-  if (typeof error !== 'object' || error === null || depth > 6) return
-  const node = error as Record<string, unknown>
-  yield node
-  const { errors, cause } = node as { errors?: unknown; cause?: unknown }
-  if (Array.isArray(errors)) for (const inner of errors) yield* errorTree(inner, depth + 1)
-  if (cause !== undefined) yield* errorTree(cause, depth + 1)
-}
 
 /**
  * Every per-topic Kafka error code inside an error from @platformatic/kafka, which nests the
@@ -86,18 +81,23 @@ export function isRetryableKafkaError(error: unknown): boolean {
     if (typeof node['apiId'] === 'string' && permanentApiErrors.has(node['apiId'])) return false
     if (typeof node['code'] === 'string' && permanentClientCodes.has(node['code'])) return false
   }
-  return true
+  // A certificate the client does not trust, or TLS on one side only, wrapped in a retryable network error.
+  return accessFailureKind(error) === undefined
 }
 
 /**
  * Turns anything the client library reports — an Error, an aggregate of nested errors, or the
  * plain object its heartbeat events carry (`{ groupId, memberId, generationId, error }`) — into a
  * KIPC_TRANSPORT_ERROR whose message names what failed and the innermost reasons, with the
- * original kept as the cause.
+ * original kept as the cause. A refusal — the SASL login, the TLS handshake, an ACL — becomes
+ * KIPC_AUTHENTICATION_FAILED, KIPC_TLS_FAILED or KIPC_NOT_AUTHORIZED instead ({@link accessError});
+ * `hint` names the group or topics where the broker's answer does not.
  */
-export function asTransportError(error: unknown, what: string): KafkaIpcError {
+export function asTransportError(error: unknown, what: string, hint?: AccessHint): KafkaIpcError {
   if (error instanceof KafkaIpcError) return error
   const inner = typeof error === 'object' && error !== null && !(error instanceof Error) && 'error' in error ? (error).error : error
+  const refused = accessError(inner, what, hint)
+  if (refused !== undefined) return refused
   const reasons = messagesOf([...errorTree(inner)].filter((node) => !Array.isArray(node['errors'])))
   const top = inner instanceof Error ? inner.message : String(inner)
   const detail = reasons.length === 0 || (reasons.length === 1 && reasons[0] === top) ? top : `${top} (${reasons.slice(0, 3).join('; ')})`

@@ -22,7 +22,7 @@ const controlBatch = 0x20
  * goes on from the same position, backing off with jitter; the state change is reported once.
  */
 export async function openKafkaInbox(connection: KafkaConnection, options: InboxOptions): Promise<Inbox> {
-  await connection.transport.ensureTopics([{ name: options.topic, partitions: 1, replication: connection.inboxReplication, retentionMs: options.retentionMs }], options.create)
+  await connection.transport.ensureTopics([{ name: options.topic, partitions: 1, replication: connection.inboxReplication, retentionMs: options.retentionMs, brokerTimestamps: true }], options.create)
   const consumer = new Consumer({
     ...connection.base,
     // One retry, not the library's twenty: its fetch retries nest its metadata retries, so a broker
@@ -48,7 +48,7 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
     }))
   } catch (error) {
     await consumer.close(true).catch(() => undefined)
-    throw asTransportError(error, `opening inbox ${topic}`)
+    throw asTransportError(error, `opening inbox ${topic}`, { topics: [topic] })
   }
   let { topicId, leader } = located
   const controller = new AbortController()
@@ -96,7 +96,7 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
         if ((controller.signal as { readonly aborted: boolean }).aborted) return
         // Leadership may have moved or the connection dropped: the next turn looks the partition
         // up again with fresh metadata.
-        if (tracker.failed(asTransportError(error, `reading inbox ${topic}`))) attempt = 0
+        if (tracker.failed(asTransportError(error, `reading inbox ${topic}`, { topics: [topic] }))) attempt = 0
         await backoff(attempt++, controller.signal, 100, 2_000)
       }
     }

@@ -1,10 +1,11 @@
 import { Consumer, type MessagesStream } from '@platformatic/kafka'
 import type { ChannelHealth } from '../../core/channel-health.ts'
-import type { Subscription, SubscribeOptions, TopicPartition } from '../../core/transport.ts'
+import type { PartitionLag, Subscription, SubscribeOptions, TopicPartition } from '../../core/transport.ts'
 import { ChannelTracker } from '../channel-tracker.ts'
 import { OrderedDispatcher } from '../ordered-dispatcher.ts'
 import { backoff } from './backoff.ts'
 import { CommitCoalescer } from './commit-coalescer.ts'
+import { consumerLag } from './consumer-lag.ts'
 import { asTransportError } from './kafka-errors.ts'
 import { PartitionOwnership } from './partition-ownership.ts'
 import type { KafkaConnection } from './kafka-connection.ts'
@@ -84,7 +85,7 @@ class KafkaSubscription implements Subscription {
       await this.#connect()
     } catch (error) {
       await this.#retire()
-      throw asTransportError(error, `joining group ${this.#options.group} on ${this.#options.topics.join(', ')}`)
+      throw asTransportError(error, `joining group ${this.#options.group} on ${this.#options.topics.join(', ')}`, { group: this.#options.group, topics: this.#options.topics, principal: this.#connection.principal })
     }
     this.#tracker.consuming()
   }
@@ -96,6 +97,15 @@ class KafkaSubscription implements Subscription {
 
   health(): ChannelHealth {
     return this.#tracker.health()
+  }
+
+  async lag(): Promise<readonly PartitionLag[]> {
+    const consumer = this.#consumer
+    const held = this.assignments()
+    if (consumer === undefined || held.length === 0) return []
+    return consumerLag(consumer, held, this.#options.startFrom).catch((error: unknown) => {
+      throw asTransportError(error, `reading the lag of group ${this.#options.group}`)
+    })
   }
 
   async close(): Promise<void> {
@@ -175,7 +185,7 @@ class KafkaSubscription implements Subscription {
   /** A failure of the current consumer starts one recovery; failures of replaced ones are ignored. */
   #failed(consumer: RawConsumer, error: unknown, doing: string): void {
     if (consumer !== this.#consumer || this.#stop.signal.aborted) return
-    if (!this.#tracker.failed(asTransportError(error, `${doing} for group ${this.#options.group}`))) return
+    if (!this.#tracker.failed(asTransportError(error, `${doing} for group ${this.#options.group}`, { group: this.#options.group, topics: this.#options.topics, principal: this.#connection.principal }))) return
     this.#recovery = this.#recover()
   }
 
@@ -206,7 +216,7 @@ class KafkaSubscription implements Subscription {
         this.#recovery = undefined
         return
       } catch (error) {
-        this.#tracker.failed(asTransportError(error, `re-joining group ${this.#options.group}`))
+        this.#tracker.failed(asTransportError(error, `re-joining group ${this.#options.group}`, { group: this.#options.group, topics: this.#options.topics, principal: this.#connection.principal }))
       }
     }
   }

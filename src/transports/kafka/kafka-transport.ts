@@ -7,18 +7,27 @@ import { type Logger, stderrLogger } from '../../core/logger.ts'
 import { backoff } from './backoff.ts'
 import { brokerAddresses } from './broker-addresses.ts'
 import { BrokerReachability, connectTimeout } from './broker-reachability.ts'
+import { accessFailureKind, type AccessHint } from './kafka-access-errors.ts'
 import { asTransportError, isRetryableKafkaError, isUnknownTopicError, kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
 import { encodeHeaders, producerSerializers } from './records.ts'
 import { SendBatcher } from './send-batcher.ts'
 import { SendDeadlines } from './send-deadlines.ts'
-import type { KafkaConnection, KafkaTuning } from './kafka-connection.ts'
+import { kafkaSecurity } from './kafka-security.ts'
+import type { KafkaSecurityOptions } from './kafka-security-options.ts'
+import type { KafkaConnection } from './kafka-connection.ts'
+import type { KafkaTuning } from './kafka-tuning.ts'
 
-export type { KafkaConnection, KafkaTuning } from './kafka-connection.ts'
+export type { KafkaTuning } from './kafka-tuning.ts'
+export type { KafkaSaslMechanism, KafkaSaslOptions, KafkaSecurityOptions, KafkaTlsOptions, Pem } from './kafka-security-options.ts'
 
-/** How to reach Kafka. Everything else comes from the policy. */
-export interface KafkaTransportOptions {
+/**
+ * How to reach Kafka. Everything else comes from the policy. `sasl` and `tls` (docs/security.md)
+ * reach every client the transport makes; each, when given, replaces the KAFKA_SASL_* or
+ * KAFKA_TLS* variables.
+ */
+export interface KafkaTransportOptions extends KafkaSecurityOptions {
   /** Bootstrap brokers, each `host:port`; default: $KAFKA_BROKERS, else 127.0.0.1:9092. */
   readonly brokers?: readonly string[] | string
   /**
@@ -35,6 +44,9 @@ export interface KafkaTransportOptions {
   readonly tuning?: Partial<KafkaTuning>
 }
 
+/** ListOffsets' timestamp that asks for the record with the largest timestamp (KIP-734, Kafka 3.0+). */
+const maxTimestamp = -3n
+
 /** How long a new topic may take to appear, with leaders, in the broker's metadata. */
 const metadataWaitMs = 30_000
 
@@ -48,6 +60,13 @@ const defaultTuning: KafkaTuning = { maxWaitTime: 500, sessionTimeout: 10_000, h
  * ```ts
  * import { createService, kafkaTransport } from 'kafka-ipc'
  * const app = createService({ name: 'pricing', transport: kafkaTransport({ brokers: ['kafka-1:9092'] }) })
+ *
+ * // SASL/SCRAM over TLS (or, with no options, KAFKA_SASL_* and KAFKA_TLS* — docs/security.md)
+ * const secured = kafkaTransport({
+ *   brokers: ['kafka-1:9094'],
+ *   sasl: { mechanism: 'SCRAM-SHA-512', username: 'pricing', password: process.env.PRICING_KAFKA_PASSWORD ?? '' },
+ *   tls: { ca: readFileSync('/etc/kafka/ca.pem', 'utf8') },
+ * })
  * ```
  */
 export function kafkaTransport(options: KafkaTransportOptions = {}): Transport {
@@ -68,8 +87,11 @@ class KafkaTransport implements Transport {
 
   constructor(options: KafkaTransportOptions) {
     const addresses = brokerAddresses(options.brokers, process.env)
-    this.#connection = { base: { clientId: options.clientId ?? 'kafka-ipc', bootstrapBrokers: addresses.brokers, retries: 20, retryDelay: 100 }, tuning: { ...defaultTuning, ...options.tuning }, transport: this, inboxReplication: -1 }
-    this.#reachability = new BrokerReachability(addresses, connectTimeout(options.connectTimeoutMs), options.logger ?? stderrLogger(), () => this.#closed)
+    const security = kafkaSecurity(options, process.env)
+    const secured = { ...(security.sasl === undefined ? {} : { sasl: security.sasl }), ...(security.tls === undefined ? {} : { tls: security.tls }) }
+    const principal = security.username === undefined ? undefined : `User:${security.username}`
+    this.#connection = { base: { clientId: options.clientId ?? 'kafka-ipc', bootstrapBrokers: addresses.brokers, retries: 20, retryDelay: 100, ...secured }, tuning: { ...defaultTuning, ...options.tuning }, transport: this, inboxReplication: -1, principal }
+    this.#reachability = new BrokerReachability(addresses, connectTimeout(options.connectTimeoutMs), options.logger ?? stderrLogger(), () => this.#closed, security)
   }
 
   async ensureTopics(topics: readonly TopicSpec[], create: boolean): Promise<void> {
@@ -79,22 +101,39 @@ class KafkaTransport implements Transport {
     const existing = new Set(await wrap(admin.listTopics(), 'listing topics'))
     const missing = topics.filter((topic) => !existing.has(topic.name))
     if (missing.length === 0) return
-    if (!create) throw topicMissing(missing[0]?.name ?? '')
+    if (!create) {
+      await this.#assertNotDenied(missing.map((topic) => topic.name))
+      throw topicMissing(missing[0]?.name ?? '')
+    }
     for (const topic of missing) {
       await wrap(
         admin.createTopics({
           topics: [topic.name],
           partitions: topic.partitions,
           replicas: topic.replication,
-          configs: [{ name: 'retention.ms', value: String(topic.retentionMs) }],
+          configs: [{ name: 'retention.ms', value: String(topic.retentionMs) }, ...(topic.brokerTimestamps === true ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : [])],
         }),
         `creating topic ${topic.name}`,
+        { principal: this.#connection.principal },
       ).catch((error: unknown) => {
         // Another instance created it a moment earlier (TOPIC_ALREADY_EXISTS): that is success too.
         if (!onlyTopicErrors((error as { cause?: unknown }).cause, kafkaErrorCode.topicAlreadyExists)) throw error
       })
     }
     await this.#awaitLeaders(admin, missing.map((topic) => topic.name))
+  }
+
+  /**
+   * The topic list leaves out topics this principal may not DESCRIBE, so under ACLs "missing" may
+   * mean "hidden": a metadata request for them tells the two apart, failing with
+   * KIPC_NOT_AUTHORIZED (naming the topic) rather than reporting a topic that exists as missing.
+   */
+  async #assertNotDenied(names: readonly string[]): Promise<void> {
+    try {
+      await this.#lookupAdminClient().metadata({ topics: [...names] })
+    } catch (error) {
+      if (accessFailureKind(error) !== undefined) throw asTransportError(error, `looking up ${names.join(', ')}`, { topics: names, principal: this.#connection.principal })
+    }
   }
 
   /**
@@ -108,7 +147,8 @@ class KafkaTransport implements Transport {
     for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
       const ready = await admin.metadata({ topics: [...names], forceUpdate: true }).then(
         (metadata) => names.every((name) => metadata.topics.get(name)?.partitions.every((partition) => partition.leader >= 0) === true),
-        () => false,
+        // Created but not DESCRIBE-able (an ACL allows CREATE only): no wait reveals the leaders.
+        (error: unknown) => (accessFailureKind(error) === undefined ? false : Promise.reject(asTransportError(error, `looking up ${names.join(', ')}`, { topics: names, principal: this.#connection.principal }))),
       )
       if (ready) return
       if (Date.now() > deadline) throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka created ${names.join(', ')} but did not report leaders for every partition within ${metadataWaitMs} ms.`)
@@ -124,7 +164,7 @@ class KafkaTransport implements Transport {
     const existing = new Set(await wrap(admin.listTopics(), 'listing topics'))
     const present = names.filter((name) => existing.has(name))
     if (present.length === 0) return
-    await wrap(admin.deleteTopics({ topics: present }), `deleting ${present.join(', ')}`).catch((error: unknown) => {
+    await wrap(admin.deleteTopics({ topics: present }), `deleting ${present.join(', ')}`, { principal: this.#connection.principal }).catch((error: unknown) => {
       if (!onlyTopicErrors((error as { cause?: unknown }).cause, kafkaErrorCode.unknownTopicOrPartition)) throw error
     })
   }
@@ -142,14 +182,41 @@ class KafkaTransport implements Transport {
   async partitionCount(topic: string): Promise<number | undefined> {
     await this.#reachability.reached()
     try {
-      this.#assertOpen()
-      this.#lookupAdmin ??= new Admin({ ...this.#connection.base, clientId: `${this.#connection.base.clientId}-lookup`, retries: 0 })
-      const metadata = await this.#lookupAdmin.metadata({ topics: [topic], forceUpdate: true })
+      const metadata = await this.#lookupAdminClient().metadata({ topics: [topic], forceUpdate: true })
       return metadata.topics.get(topic)?.partitionsCount
     } catch (error) {
       if (isUnknownTopicError(error)) return undefined
-      throw asTransportError(error, `reading the metadata of ${topic}`)
+      throw asTransportError(error, `reading the metadata of ${topic}`, { topics: [topic], principal: this.#connection.principal })
     }
+  }
+
+  async listTopics(prefix: string): Promise<string[]> {
+    await this.#reachability.reached()
+    const names = await wrap(this.#adminClient().listTopics(), 'listing topics')
+    return names.filter((name) => name.startsWith(prefix))
+  }
+
+  async lastWrites(topics: readonly string[]): Promise<Map<string, number | undefined>> {
+    const found = new Map<string, number | undefined>()
+    if (topics.length === 0) return found
+    await this.#reachability.reached()
+    const admin = this.#lookupAdminClient()
+    const ask = (names: readonly string[]): Promise<void> =>
+      admin.listOffsets({ topics: names.map((name) => ({ name, partitions: [{ partitionIndex: 0, timestamp: maxTimestamp }] })) }).then((listed) => {
+        // Offset -1: the partition holds no record (never written, or its records expired).
+        for (const topic of listed) found.set(topic.name, topic.partitions[0] === undefined || topic.partitions[0].offset < 0n ? undefined : Number(topic.partitions[0].timestamp))
+      })
+    try {
+      await ask(topics)
+    } catch {
+      // One topic deleted meanwhile fails the whole request: ask one by one, leaving out the gone.
+      for (const name of topics) {
+        await ask([name]).catch((error: unknown) => {
+          if (!isUnknownTopicError(error)) throw asTransportError(error, `reading the last write of ${name}`, { topics: [name], principal: this.#connection.principal })
+        })
+      }
+    }
+    return found
   }
 
   /**
@@ -179,7 +246,7 @@ class KafkaTransport implements Transport {
         },
         (error: unknown) => {
           release()
-          reject(asTransportError(error, `sending to ${topicsOf(messages)}`))
+          reject(asTransportError(error, `sending to ${topicsOf(messages)}`, { principal: this.#connection.principal }))
         },
       )
     })
@@ -219,7 +286,7 @@ class KafkaTransport implements Transport {
         this.#producer = undefined
         void producer.close().catch(() => undefined)
       }
-      throw asTransportError(error, `sending to ${topicsOf(messages)}`)
+      throw asTransportError(error, `sending to ${topicsOf(messages)}`, { principal: this.#connection.principal })
     }
   }
 
@@ -266,6 +333,12 @@ class KafkaTransport implements Transport {
     return this.#admin
   }
 
+  #lookupAdminClient(): Admin {
+    this.#assertOpen()
+    this.#lookupAdmin ??= new Admin({ ...this.#connection.base, clientId: `${this.#connection.base.clientId}-lookup`, retries: 0 })
+    return this.#lookupAdmin
+  }
+
   /** close() may run while a send awaits: read the flag afresh. */
   #isClosed(): boolean {
     return this.#closed
@@ -283,11 +356,11 @@ function topicsOf(messages: readonly OutgoingMessage[]): string {
 }
 
 /** Turns the client's errors into KIPC_TRANSPORT_ERROR, keeping the original as the cause. */
-async function wrap<T>(operation: Promise<T>, what = 'admin request'): Promise<T> {
+async function wrap<T>(operation: Promise<T>, what = 'admin request', hint?: AccessHint): Promise<T> {
   try {
     return await operation
   } catch (error) {
-    throw asTransportError(error, what)
+    throw asTransportError(error, what, hint)
   }
 }
 

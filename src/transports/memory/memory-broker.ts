@@ -89,6 +89,16 @@ export class MemoryBroker {
     for (const wake of log.waiters.splice(0)) wake()
   }
 
+  /** The newest record's timestamp across a topic's partitions; undefined when it holds none or does not exist. */
+  lastWrite(name: string): number | undefined {
+    let last: number | undefined
+    for (const log of this.#topics.get(name)?.partitions ?? []) {
+      const newest = log.records.at(-1)?.timestamp
+      if (newest !== undefined && (last === undefined || newest > last)) last = newest
+    }
+    return last
+  }
+
   /** The offset the next record of a partition will get. */
   endOffset(topic: string, partition: number): bigint {
     return BigInt(this.#log(topic, partition)?.records.length ?? 0)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
-import { type Inbox, type InboxOptions, type OutgoingMessage, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
+import { type Inbox, type InboxOptions, type OutgoingMessage, type Subscription, type SubscribeOptions, topicMissing, type TopicPartition, type TopicSpec, type Transport } from '../../core/transport.ts'
 import { formatAddress } from '../../core/protocol/addresses.ts'
 import { ChannelTracker } from '../channel-tracker.ts'
 import { OrderedDispatcher } from '../ordered-dispatcher.ts'
@@ -54,6 +54,14 @@ class MemoryTransport implements Transport {
     return Promise.resolve(this.#broker.partitionCount(topic))
   }
 
+  listTopics(prefix: string): Promise<string[]> {
+    return Promise.resolve(this.#broker.topicNames().filter((name) => name.startsWith(prefix)))
+  }
+
+  lastWrites(topics: readonly string[]): Promise<Map<string, number | undefined>> {
+    return Promise.resolve(new Map(topics.filter((name) => this.#broker.hasTopic(name)).map((name) => [name, this.#broker.lastWrite(name)])))
+  }
+
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     this.#assertOpen()
     // A real broker answers asynchronously; so does this one, so no caller relies on sync delivery.
@@ -104,13 +112,23 @@ class MemoryTransport implements Transport {
         for (const { topic, partition } of partitions) if (!loops.has(`${topic}:${partition}`)) startLoop(topic, partition)
       },
     })
+    const assignments = (): TopicPartition[] =>
+      [...loops.keys()].map((key) => {
+        const separator = key.lastIndexOf(':')
+        return { topic: key.slice(0, separator), partition: Number(key.slice(separator + 1)) }
+      })
     return Promise.resolve({
-      assignments: () =>
-        [...loops.keys()].map((key) => {
-          const separator = key.lastIndexOf(':')
-          return { topic: key.slice(0, separator), partition: Number(key.slice(separator + 1)) }
-        }),
+      assignments,
       health: () => tracker.health(),
+      // As on Kafka: the end of each held partition's log minus the group's committed offset.
+      lag: () =>
+        Promise.resolve(
+          assignments().map(({ topic, partition }) => {
+            const end = broker.endOffset(topic, partition)
+            const from = broker.committed(options.group, topic, partition) ?? (options.startFrom === 'earliest' ? 0n : end)
+            return { topic, partition, lag: Number(end - from) }
+          }),
+        ),
       async close() {
         // As the Kafka transport does: stop reading, let the records in flight finish and commit,
         // and only then leave, so no other member is handed a record this one is still running.

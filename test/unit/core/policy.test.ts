@@ -24,7 +24,7 @@ describe('policy', () => {
         prefix: 'kipc',
         partitions: 6,
         replication: -1,
-        retentionMs: { requests: 3_600_000, events: 7 * 24 * 3_600_000, inbox: 600_000 },
+        retentionMs: { requests: 3_600_000, events: 7 * 24 * 3_600_000, inbox: 600_000, deadLetters: 14 * 24 * 3_600_000 },
         timeoutMs: 5_000,
         maxTimeoutMs: 3_600_000,
         autoCreateTopics: true,
@@ -34,6 +34,8 @@ describe('policy', () => {
         maxInFlight: 256,
         eventsStartFrom: 'earliest',
         deduplicationWindow: 10_000,
+        inboxIdleMs: 600_000,
+        eventRetries: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 10_000 },
         compression: 'none',
         codec: 'application/json',
       },
@@ -68,6 +70,16 @@ describe('policy', () => {
     assert.equal(policy.partitions, 12)
     assert.equal(policy.timeoutMs, 900)
     assert.equal(policy.autoCreateTopics, false)
+  })
+
+  it('takes the event retries from a file and their number of runs from KIPC_EVENT_MAX_ATTEMPTS, the inbox threshold from KIPC_INBOX_IDLE_MS', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kipc-policy-'))
+    const file = join(dir, 'kafka-ipc.json')
+    await writeFile(file, JSON.stringify({ eventRetries: { initialDelayMs: 50 } }))
+    const policy = loadPolicy({ env: { KAFKA_IPC_CONFIG: file, KIPC_EVENT_MAX_ATTEMPTS: '2', KIPC_INBOX_IDLE_MS: '0' } })
+    assert.deepEqual(policy.eventRetries, { maxAttempts: 2, initialDelayMs: 50, maxDelayMs: 10_000 })
+    assert.equal(policy.inboxIdleMs, 0)
+    assert.throws(() => definePolicy({ eventRetries: { maxAttempts: 0 } }), /eventRetries.maxAttempts/)
   })
 
   it('explains a bad config file or variable', async () => {

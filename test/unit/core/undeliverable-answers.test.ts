@@ -18,7 +18,8 @@ const ping = route('pinger', 'POST /ping', { body: z.object({ n: z.number() }), 
 /** A transport whose sends to inboxes fail as Kafka's do when no leader can be found in time. */
 function inboxesUnreachable(inner: Transport, policy: ReturnType<typeof definePolicy>, seen: SendOptions[]): Transport {
   return interceptSends(inner, async (messages, options = {}) => {
-    if (messages.some((message) => topicNames.isInbox(policy, message.topic))) {
+    // Answers only: the service's own heartbeats go to its inbox too, and are let through.
+    if (messages.some((message) => topicNames.isInbox(policy, message.topic) && message.headers.get('kipc-kind') !== 'heartbeat')) {
       seen.push(options)
       throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', 'Kafka did not acknowledge the send before its deadline.', { retryable: true })
     }
