@@ -75,6 +75,27 @@ export function createFamilies(prom: PromClient, registry: Registry, prefix: str
   const registers = [registry]
   const handleLabels: HandleLabel[] = ['service', 'kind', 'route', 'outcome']
   const callLabels: CallLabel[] = ['client', 'kind', 'target', 'outcome']
+  // Figures kafka-ipc already keeps, read from the services and clients when Prometheus scrapes.
+  const scrapedCounter = <L extends string>(name: string, help: string, labelNames: L[], fill: (counter: Counter<L>) => void): Counter<L> =>
+    new prom.Counter<L>({
+      name: `${prefix}${name}`,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        fill(this)
+      },
+    })
+  const scrapedGauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (gauge: Gauge<L>) => void | Promise<void>): Gauge<L> =>
+    new prom.Gauge<L>({
+      name: `${prefix}${name}`,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        return fill(this)
+      },
+    })
   return {
     handled: new AccumulatedCounter(prom, { name: `${prefix}handled_total`, help: 'Requests (kind route, stream, gather) and events (kind event) a service handled, by route as declared, outcome and status answered.', labelNames: [...handleLabels, 'status'], registers }),
     handleDuration: new AccumulatedHistogram(registry, `${prefix}handle_duration_seconds`, 'Time a service took per request (from passing the drop rules to its last answer sent) or event (to its handler done).', buckets),
@@ -83,87 +104,15 @@ export function createFamilies(prom: PromClient, registry: Registry, prefix: str
     callDuration: new AccumulatedHistogram(registry, `${prefix}call_duration_seconds`, 'Time from a call, stream or gather being sent to its last answer (a stream: from its first read to its end).', buckets),
     emitted: new AccumulatedCounter(prom, { name: `${prefix}emitted_total`, help: 'Events a client emitted, by event and outcome: ok (the broker has it) or failed.', labelNames: ['client', 'event', 'outcome'], registers }),
     emitDuration: new AccumulatedHistogram(registry, `${prefix}emit_duration_seconds`, 'Time from emitting an event until the broker acknowledged it (acks=all).', buckets),
-    handlersInFlight: new prom.Gauge({
-      name: `${prefix}handlers_in_flight`,
-      help: 'Request handlers running now.',
-      labelNames: ['service'],
-      registers,
-      collect() {
-        collect.handlersInFlight(this)
-      },
-    }),
-    undeliverable: new prom.Counter({
-      name: `${prefix}undeliverable_answers_total`,
-      help: 'Answers (replies, stream records, errors) the broker did not take before the request deadline: dropped.',
-      labelNames: ['service'],
-      registers,
-      collect() {
-        collect.undeliverable(this)
-      },
-    }),
-    eventRetries: new prom.Counter({
-      name: `${prefix}event_retries_total`,
-      help: 'Event handler runs that failed and were tried again (policy.eventRetries).',
-      labelNames: ['service'],
-      registers,
-      collect() {
-        collect.eventRetries(this)
-      },
-    }),
-    deadLetters: new prom.Counter({
-      name: `${prefix}dead_letters_total`,
-      help: "Event records written to the service's dead-letter topic: failed every run, or could not be read or validated.",
-      labelNames: ['service'],
-      registers,
-      collect() {
-        collect.deadLetters(this)
-      },
-    }),
-    consumerLag: new prom.Gauge({
-      name: `${prefix}consumer_lag`,
-      help: "Records a service's consumer group has not committed yet, per partition this instance holds: the log end offset minus the committed offset.",
-      labelNames: ['service', 'group', 'topic', 'partition'],
-      registers,
-      collect() {
-        return collect.consumerLag(this)
-      },
-    }),
-    callsInFlight: new prom.Gauge({
-      name: `${prefix}calls_in_flight`,
-      help: 'Calls, streams and gathers waiting for answers now.',
-      labelNames: ['client'],
-      registers,
-      collect() {
-        collect.callsInFlight(this)
-      },
-    }),
-    timeouts: new prom.Counter({
-      name: `${prefix}call_timeouts_total`,
-      help: 'Calls, streams and gathers whose deadline passed before their (last) answer; a gather ends so, with the answers it has.',
-      labelNames: ['client'],
-      registers,
-      collect() {
-        collect.timeouts(this)
-      },
-    }),
-    lateAnswers: new prom.Counter({
-      name: `${prefix}late_answers_total`,
-      help: 'Answers that reached the inbox after their call had timed out, been cancelled or completed (and copies of answers already taken): dropped.',
-      labelNames: ['client'],
-      registers,
-      collect() {
-        collect.lateAnswers(this)
-      },
-    }),
-    malformedAnswers: new prom.Counter({
-      name: `${prefix}malformed_answers_total`,
-      help: 'Inbox records that broke the protocol: dropped.',
-      labelNames: ['client'],
-      registers,
-      collect() {
-        collect.malformedAnswers(this)
-      },
-    }),
+    handlersInFlight: scrapedGauge('handlers_in_flight', 'Request handlers running now.', ['service'], collect.handlersInFlight),
+    undeliverable: scrapedCounter('undeliverable_answers_total', 'Answers (replies, stream records, errors) the broker did not take before the request deadline: dropped.', ['service'], collect.undeliverable),
+    eventRetries: scrapedCounter('event_retries_total', 'Event handler runs that failed and were tried again (policy.eventRetries).', ['service'], collect.eventRetries),
+    deadLetters: scrapedCounter('dead_letters_total', "Event records written to the service's dead-letter topic: failed every run, or could not be read or validated.", ['service'], collect.deadLetters),
+    consumerLag: scrapedGauge('consumer_lag', "Records a service's consumer group has not committed yet, per partition this instance holds: the log end offset minus the committed offset.", ['service', 'group', 'topic', 'partition'], collect.consumerLag),
+    callsInFlight: scrapedGauge('calls_in_flight', 'Calls, streams and gathers waiting for answers now.', ['client'], collect.callsInFlight),
+    timeouts: scrapedCounter('call_timeouts_total', 'Calls, streams and gathers whose deadline passed before their (last) answer; a gather ends so, with the answers it has.', ['client'], collect.timeouts),
+    lateAnswers: scrapedCounter('late_answers_total', 'Answers that reached the inbox after their call had timed out, been cancelled or completed (and copies of answers already taken): dropped.', ['client'], collect.lateAnswers),
+    malformedAnswers: scrapedCounter('malformed_answers_total', 'Inbox records that broke the protocol: dropped.', ['client'], collect.malformedAnswers),
   }
 }
 
