@@ -2,6 +2,7 @@ import type { Counter, Gauge } from 'prom-client'
 import type { Client, ClientStats } from '../core/client.ts'
 import { Service, type ConsumerLag, type ServiceStats } from '../core/service.ts'
 import type { ScrapeCollectors } from './metric-families.ts'
+import { timeUp, waitFor } from '../core/wait-for.ts'
 
 /**
  * What the metrics read at each scrape: a Service (its client too) or a Client.
@@ -109,17 +110,8 @@ export class MetricSources {
 
   /** A service's lag, or none when the broker does not answer within the time a scrape can wait. */
   async #lagOf(service: Service): Promise<ConsumerLag[]> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<ConsumerLag[]>((resolve) => {
-      timer = setTimeout(() => {
-        resolve([])
-      }, this.#lagTimeoutMs)
-    })
-    try {
-      return await Promise.race([service.lag().catch((): ConsumerLag[] => []), timeout])
-    } finally {
-      clearTimeout(timer)
-    }
+    const lag = await waitFor(service.lag().catch((): ConsumerLag[] => []), this.#lagTimeoutMs)
+    return lag === timeUp ? [] : lag
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { isKafkaIpcError } from '../kafka-ipc-error.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import type { WireHeaders } from '../protocol/headers.ts'
@@ -103,14 +104,5 @@ export async function sendDeadLetter(deps: ServicePipelineDeps, message: Incomin
  * ```
  */
 export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
+  return sleep(ms, undefined, { signal }).catch(() => undefined)
 }

@@ -4,6 +4,7 @@ import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { Answers } from './answers.ts'
 import type { ServicePipelineDeps } from './service-pipeline.ts'
 import { checkStatus } from './stream-items.ts'
+import { timeUp, waitFor } from '../wait-for.ts'
 
 /**
  * How long a response body may pause between chunks and still go as one `reply`: a body that ends
@@ -11,7 +12,6 @@ import { checkStatus } from './stream-items.ts'
  */
 export const streamAfterMs = 10
 
-const timeUp = Symbol('time up')
 
 /**
  * Sends a Web `Response` — a mounted app's, or a route handler's — as the request's answers. Its
@@ -116,14 +116,4 @@ const settled: Promise<typeof notYet> = Promise.resolve(notYet)
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof timeUp> {
   const ready = await Promise.race([promise, settled])
   return ready === notYet ? waitFor(promise, ms) : ready
-}
-
-function waitFor<T>(promise: Promise<T>, ms: number): Promise<T | typeof timeUp> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<typeof timeUp>((resolve) => {
-    timer = setTimeout(resolve, ms, timeUp)
-  })
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer)
-  })
 }
