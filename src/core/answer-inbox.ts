@@ -24,7 +24,7 @@ export interface AnswerInboxDeps {
 /**
  * The reading end of an instance's private inbox: checks each record (envelope, kind, size),
  * then routes it — heartbeats (the instance's own, written for the inbox sweep) nowhere, answers (`reply`, `item`, `items`, `end`, `error`) to the pending call they
- * name, cancels to the running handler they name. A record that breaks the protocol is dropped and
+ * name, cancels (and stream credits) to the running handler they name. A record that breaks the protocol is dropped and
  * reported; an answer whose body cannot be decoded fails its call with `502 KIPC_PROTOCOL_ERROR`.
  *
  * @example
@@ -58,6 +58,10 @@ export class AnswerInbox {
     if (envelope.kind === 'heartbeat') return
     if (envelope.kind === 'cancel') {
       this.#deps.running.cancel(envelope.correlation)
+      return
+    }
+    if (envelope.kind === 'credit') {
+      this.#deps.running.credit(envelope.correlation, envelope.seq)
       return
     }
     // A piece of a streamed HTTP body is bytes whatever its content-type: never decoded.

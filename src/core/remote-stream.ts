@@ -1,6 +1,8 @@
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { remoteError } from './protocol/error-body.ts'
+import { wireHeader } from './protocol/envelope.ts'
 import type { Answer } from './pending-calls.ts'
+import { CreditGrants } from './stream-credit.ts'
 
 /** What a {@link RemoteStream} needs from its client. */
 export interface RemoteStreamHooks<T> {
@@ -12,6 +14,13 @@ export interface RemoteStreamHooks<T> {
   release(): void
   /** Checks an item against the contract. */
   validateItem(body: unknown): Promise<T>
+  /**
+   * The flow-control window the request announced (`kipc-window`), when it announced one: credit
+   * is then sent as the reader goes, once the responder's items say it applies the window.
+   */
+  readonly window?: number | undefined
+  /** Tells the responder the reader has taken `read` items in all (a credit to its inbox, once known). */
+  credit?(responder: string | undefined, read: number): void
   /** The service asked, for errors. */
   readonly service: string
 }
@@ -21,7 +30,11 @@ export interface RemoteStreamHooks<T> {
  * ending cleanly at the end marker or with the responder's error after the items sent before it.
  * Leaving early (`break`, `return()`, an AbortSignal) tells the responder to stop.
  *
- * Items wait in memory until read; a reader much slower than its responder holds them all.
+ * Items wait in memory until read. With flow control (the policy's `streamWindow`, announced on
+ * the request and applied by the responder) at most a window of them wait: the reader's progress
+ * goes back as credit every half window, and a responder that is a window ahead waits for it.
+ * Without it (a responder from before flow control, or a window of 0) a reader much slower than
+ * its responder holds every item sent.
  */
 export class RemoteStream<T> implements AsyncIterableIterator<T> {
   readonly #hooks: RemoteStreamHooks<T>
@@ -32,6 +45,9 @@ export class RemoteStream<T> implements AsyncIterableIterator<T> {
   #finished = false
   #responder: string | undefined
   #nextSeq = 0
+  #buffered = 0
+  /** Credit accounting: undefined until the first item says whether the responder applies a window, null when it does not. */
+  #grants: CreditGrants | null | undefined
 
   constructor(hooks: RemoteStreamHooks<T>) {
     this.#hooks = hooks
@@ -41,9 +57,24 @@ export class RemoteStream<T> implements AsyncIterableIterator<T> {
     return this
   }
 
+  /**
+   * Items arrived and not yet read: at most the flow-control window when the responder applies
+   * one, whatever the reader's pace.
+   *
+   * @example
+   * ```ts
+   * const fares = client.stream(search, { body })
+   * for await (const fare of fares) console.log(fare, fares.buffered)
+   * ```
+   */
+  get buffered(): number {
+    return this.#buffered
+  }
+
   /** An answer for this stream arrived in the inbox. */
   receive(answer: Answer): void {
     if (this.#finished) return
+    if (answer.kind === 'item') this.#buffered++
     this.#buffer.push(answer)
     this.#wakeReader()
   }
@@ -70,6 +101,7 @@ export class RemoteStream<T> implements AsyncIterableIterator<T> {
       if (this.#finished) return { done: true, value: undefined }
       const answer = this.#buffer.shift()
       if (answer !== undefined) {
+        if (answer.kind === 'item') this.#buffered--
         const result = await this.#take(answer)
         if (result !== undefined) return result
         continue
@@ -107,13 +139,16 @@ export class RemoteStream<T> implements AsyncIterableIterator<T> {
           if (answer.seq < this.#nextSeq) return undefined
           this.#nextSeq = answer.seq + 1
         }
+        let value: T
         try {
-          return { done: false, value: await this.#hooks.validateItem(answer.body) }
+          value = await this.#hooks.validateItem(answer.body)
         } catch (error) {
           this.#hooks.cancel(this.#responder)
           this.#finish()
           throw error
         }
+        this.#took(answer)
+        return { done: false, value }
       }
       case 'end':
         this.#finish()
@@ -127,10 +162,24 @@ export class RemoteStream<T> implements AsyncIterableIterator<T> {
     }
   }
 
+  /** The reader takes an item: credit goes back when due, if the responder applies a window. */
+  #took(answer: Answer): void {
+    if (this.#grants === undefined) {
+      // The responder says on its items that it applies the window (an older one does not, and
+      // would take a credit for a malformed record): the first item decides.
+      const applied = this.#hooks.window === undefined ? undefined : answer.wireHeaders?.get(wireHeader.window)
+      this.#grants = applied === undefined ? null : new CreditGrants(Number(applied))
+    }
+    if (this.#grants === null) return
+    const read = this.#grants.took()
+    if (read !== undefined) this.#hooks.credit?.(this.#responder, read)
+  }
+
   #finish(): void {
     if (this.#finished) return
     this.#finished = true
     this.#buffer.length = 0
+    this.#buffered = 0
     this.#hooks.release()
     this.#wakeReader()
   }

@@ -1,9 +1,11 @@
 import { KafkaIpcError } from './kafka-ipc-error.ts'
+import { CreditWindow } from './stream-credit.ts'
 
 /**
  * The requests this instance is running now, by request id, each with the controller of its
  * handler's signal. The responder adds a request when its handler starts and removes it when the
- * handler settles; a `cancel` read from the instance's inbox aborts the one it names.
+ * handler settles; a `cancel` read from the instance's inbox aborts the one it names, a `credit`
+ * lets the stream it names send on.
  *
  * @example
  * ```ts
@@ -14,6 +16,8 @@ import { KafkaIpcError } from './kafka-ipc-error.ts'
  */
 export class RunningRequests {
   readonly #controllers = new Map<string, AbortController>()
+  /** The flow-controlled streams among them (docs/protocol.md §9): a `credit` naming one reaches it. */
+  readonly #windows = new Map<string, CreditWindow>()
 
   /** How many handlers run now. */
   get size(): number {
@@ -30,6 +34,20 @@ export class RunningRequests {
   /** The handler of `id` settled: a later cancel naming it finds nothing. */
   finish(id: string): void {
     this.#controllers.delete(id)
+    if (this.#windows.size > 0) this.#windows.delete(id)
+  }
+
+  /** The credit window of the stream request `id` answers, until the request finishes: credits naming it reach it. */
+  limit(id: string, window: number): CreditWindow {
+    const credit = new CreditWindow(window)
+    this.#windows.set(id, credit)
+    return credit
+  }
+
+  /** A `credit` from the inbox: the caller of stream `id` has read `read` items; naming nothing running (or no count), it is ignored. */
+  credit(id: string | undefined, read: number | undefined): void {
+    if (id === undefined || read === undefined) return
+    this.#windows.get(id)?.grant(read)
   }
 
   /** Aborts the handler of request `id`, if it runs here; a cancel naming nothing running is ignored. */

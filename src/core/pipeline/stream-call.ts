@@ -17,8 +17,11 @@ export interface StreamDeps {
   readonly client: string
   readonly policy: Policy
   readonly exchange: ExchangeDeps
-  /** Sends a cancel to the responding instance, reporting (not throwing) a failure. */
-  readonly sendCancel: (cancel: OutgoingMessage) => void
+  /**
+   * Sends a cancel or a credit to the responding instance, reporting (not throwing) a failure; a
+   * broker failure is retried until `retryUntil` (epoch ms) when given.
+   */
+  readonly sendCancel: (cancel: OutgoingMessage, retryUntil?: number) => void
 }
 
 /**
@@ -38,8 +41,26 @@ export function cancelResponder(deps: StreamDeps, responder: string | undefined,
 }
 
 /**
- * A stream from a service, started on its first read: the request goes out through the exchange,
- * items come back in order, and leaving early (or the signal, or the deadline) sends a cancel to
+ * Tells the instance producing a stream how many items the reader has taken in all (`kipc-seq` of
+ * a `credit` record, docs/protocol.md §9), so it may run a window past them — to the inbox its
+ * items named, under the same rule as a cancel. Its send is retried through a broker failover
+ * until the stream's deadline: a responder waiting for it would otherwise wait out the deadline.
+ *
+ * @example
+ * ```ts
+ * creditResponder(deps, answer.replyTo, exchange, 512, deadline)
+ * ```
+ */
+export function creditResponder(deps: StreamDeps, responder: string | undefined, exchange: Exchange | undefined, read: number, deadline: number): void {
+  const to = responder === undefined ? undefined : topicNames.allowedInbox(deps.policy, responder)
+  if (to === undefined || exchange === undefined) return
+  deps.sendCancel(buildMessage(to, 'credit', { correlation: exchange.id, service: deps.client, seq: read }, undefined, deps.policy.codec, deps.policy.maxMessageBytes), deadline)
+}
+
+/**
+ * A stream from a service, started on its first read: the request goes out through the exchange
+ * (announcing the policy's `streamWindow`), items come back in order with credit going back as
+ * they are read, and leaving early (or the signal, or the deadline) sends a cancel to
  * the instance producing them — only ever to an inbox of this policy. Traced on `kafka-ipc:call`
  * from the first read until the stream ends.
  *
@@ -57,9 +78,15 @@ export function openStream<C extends StreamContract>(deps: StreamDeps, contract:
   let exchange: Exchange | undefined
   let trace: OpenTrace | undefined
   let failure: unknown
+  // A window of 0 announces nothing: the responder then sends without waiting for credit.
+  const window = policy.streamWindow === 0 ? undefined : policy.streamWindow
+  // Set when the request goes out; credits are retried until then (the exchange checks the timeout itself).
+  let deadline = 0
   return new RemoteStream({
     service: contract.service,
+    window,
     start: async (self) => {
+      deadline = Date.now() + Math.min(args.timeout ?? policy.timeoutMs, policy.maxTimeoutMs)
       const context: CallTrace = { client: deps.client, kind: 'stream', target, topic }
       trace = openTrace(channels.call, () => context)
       exchange = await startExchange(deps.exchange, {
@@ -70,6 +97,7 @@ export function openStream<C extends StreamContract>(deps: StreamDeps, contract:
         route: contract.path,
         trace: trace === undefined ? undefined : context,
         service: contract.service,
+        window,
         args,
         receive: (answer) => {
           if (answer.kind === 'error') failure ??= remoteError(answer.service ?? contract.service, answer.status, answer.body)
@@ -87,6 +115,9 @@ export function openStream<C extends StreamContract>(deps: StreamDeps, contract:
     },
     cancel: (responder) => {
       cancelResponder(deps, responder, exchange)
+    },
+    credit: (responder, read) => {
+      creditResponder(deps, responder, exchange, read, deadline)
     },
     release: () => {
       exchange?.release()

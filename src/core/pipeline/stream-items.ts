@@ -3,6 +3,7 @@ import { ItemChunker } from '../item-chunker.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { EnvelopeFields } from '../protocol/envelope.ts'
 import { validate } from '../schema.ts'
+import type { CreditWindow } from '../stream-credit.ts'
 import type { Registered, ServicePipelineDeps } from './service-pipeline.ts'
 
 /**
@@ -10,6 +11,11 @@ import type { Registered, ServicePipelineDeps } from './service-pipeline.ts'
  * yielded while the previous record was on its way ({@link ItemChunker}) — each record with this
  * instance's inbox so the caller's cancel comes back here; then the end marker. A cancel or the
  * deadline closes the generator (its `finally` runs) and nothing more is sent.
+ *
+ * With a credit window (the request announced `kipc-window`, docs/protocol.md §9) at most that many
+ * items go out ahead of what the caller has read: the generator is not pulled again until a
+ * credit makes room, and a caller that stops reading holds the stream there until its deadline.
+ * Each item record then carries the window, telling the caller to send credit.
  */
 export async function streamItems(
   deps: Pick<ServicePipelineDeps, 'inboxAddress' | 'policy'>,
@@ -17,6 +23,7 @@ export async function streamItems(
   request: IncomingRequest,
   context: HandlerContext,
   send: (kind: 'item' | 'items' | 'end', fields: EnvelopeFields, body: unknown) => Promise<void>,
+  credit?: CreditWindow,
 ): Promise<void> {
   const replyTo = deps.inboxAddress()
   const itemSchema = deps.policy.validateReplies ? (registered.contract.item) : undefined
@@ -25,15 +32,20 @@ export async function streamItems(
     void iterator.return?.()
   }
   context.signal.addEventListener('abort', stop, { once: true })
+  const window = credit?.window
   const chunker = new ItemChunker((items, seq) =>
-    items.length === 1 ? send('item', { seq, status: checkStatus(context.status), replyTo }, items[0]) : send('items', { seq, status: checkStatus(context.status), replyTo }, items),
+    items.length === 1 ? send('item', { seq, status: checkStatus(context.status), replyTo, window }, items[0]) : send('items', { seq, status: checkStatus(context.status), replyTo, window }, items),
   )
   try {
     for (;;) {
       const next = await iterator.next()
       if (context.signal.aborted) throw context.signal.reason
       if (next.done === true) break
-      await chunker.add(await validate(itemSchema, next.value, 'KIPC_INVALID_REPLY', 'stream item'))
+      const item = await validate(itemSchema, next.value, 'KIPC_INVALID_REPLY', 'stream item')
+      // Room in the window costs nothing; a full one waits for credit (or the signal's reason).
+      const waiting = credit?.reserve(context.signal)
+      if (waiting !== undefined) await waiting
+      await chunker.add(item)
     }
     const seq = await chunker.finish()
     // A cancel may land while the last records are acknowledged; read the flag afresh.

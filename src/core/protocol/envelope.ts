@@ -28,14 +28,15 @@ export const wireHeader = {
   service: 'kipc-service',
   seq: 'kipc-seq',
   stream: 'kipc-stream',
+  window: 'kipc-window',
   contentType: 'content-type',
   traceparent: 'traceparent',
 } as const
 
 /** What a record is. */
-export type MessageKind = 'event' | 'request' | 'reply' | 'item' | 'items' | 'end' | 'error' | 'cancel' | 'heartbeat'
+export type MessageKind = 'event' | 'request' | 'reply' | 'item' | 'items' | 'end' | 'error' | 'cancel' | 'credit' | 'heartbeat'
 
-const kinds = new Set<string>(['event', 'request', 'reply', 'item', 'items', 'end', 'error', 'cancel', 'heartbeat'])
+const kinds = new Set<string>(['event', 'request', 'reply', 'item', 'items', 'end', 'error', 'cancel', 'credit', 'heartbeat'])
 
 
 /** The envelope of a received message, checked. */
@@ -54,6 +55,11 @@ export interface Envelope {
   readonly seq: number | undefined
   /** `bytes` on the items of a streamed HTTP body: pieces of one body, not values (never decoded). */
   readonly stream: string | undefined
+  /**
+   * Stream flow control (docs/protocol.md §9): on a request, the most items its caller will hold
+   * unread; on an item, the window the responder applies, telling the caller to send credit.
+   */
+  readonly window?: number | undefined
 }
 
 /** The fields every outgoing envelope may carry besides version, kind and id. */
@@ -68,6 +74,7 @@ export interface EnvelopeFields {
   readonly service?: string | undefined
   readonly seq?: number | undefined
   readonly stream?: 'bytes' | undefined
+  readonly window?: number | undefined
 }
 
 /**
@@ -102,6 +109,7 @@ export function buildMessage(
   if (fields.service !== undefined) all.set(wireHeader.service, fields.service)
   if (fields.seq !== undefined) all.set(wireHeader.seq, String(fields.seq))
   if (fields.stream !== undefined) all.set(wireHeader.stream, fields.stream)
+  if (fields.window !== undefined) all.set(wireHeader.window, String(fields.window))
   if (headers !== undefined) for (const [name, value] of headers) if (!all.has(name)) all.set(name, value)
   const value = encoded.value
   checkBodySize(value.byteLength, maxBytes, kind)
@@ -138,6 +146,7 @@ export function readEnvelope(headers: ReadonlyMap<string, string>): Envelope {
     service: headers.get(wireHeader.service),
     seq: readInteger(headers, wireHeader.seq),
     stream: headers.get(wireHeader.stream),
+    window: readInteger(headers, wireHeader.window),
   }
 }
 

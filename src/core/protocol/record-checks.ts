@@ -8,17 +8,17 @@ export type TopicRole = 'requests' | 'events' | 'inbox'
 export interface AcceptedKinds {
   readonly requests: 'request'
   readonly events: 'event'
-  readonly inbox: 'reply' | 'item' | 'items' | 'end' | 'error' | 'cancel' | 'heartbeat'
+  readonly inbox: 'reply' | 'item' | 'items' | 'end' | 'error' | 'cancel' | 'credit' | 'heartbeat'
 }
 
 /**
  * The kinds each role of topic accepts: request and gather topics take requests, event topics
- * events, inboxes answers, cancels and their owner's heartbeats. Any other kind on them is a misbehaving writer's record.
+ * events, inboxes answers, cancels, stream credits and their owner's heartbeats. Any other kind on them is a misbehaving writer's record.
  */
 const accepted: Readonly<Record<TopicRole, ReadonlySet<MessageKind>>> = {
   requests: new Set(['request']),
   events: new Set(['event']),
-  inbox: new Set(['reply', 'item', 'items', 'end', 'error', 'cancel', 'heartbeat']),
+  inbox: new Set(['reply', 'item', 'items', 'end', 'error', 'cancel', 'credit', 'heartbeat']),
 }
 
 const roleNames: Readonly<Record<TopicRole, string>> = { requests: 'request topic', events: 'event topic', inbox: 'inbox' }

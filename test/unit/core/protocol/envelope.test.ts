@@ -11,9 +11,9 @@ function headers(entries: Record<string, string>): WireHeaders {
 
 describe('envelope: written and read', () => {
   it('round-trips every envelope field through buildMessage and readEnvelope', () => {
-    const message = buildMessage({ topic: 't', key: 'k' }, 'item', { correlation: 'c1', replyTo: 'kipc.inbox.a.b:0', deadline: 1_700_000_000_000, method: 'POST', path: '/x', query: 'a=1&b=2', status: 201, service: 'svc', seq: 3 }, { a: 1 }, jsonCodec, 1024, headers({ 'x-trace': 'abc' }), 'id-1')
+    const message = buildMessage({ topic: 't', key: 'k' }, 'item', { correlation: 'c1', replyTo: 'kipc.inbox.a.b:0', deadline: 1_700_000_000_000, method: 'POST', path: '/x', query: 'a=1&b=2', status: 201, service: 'svc', seq: 3, window: 64 }, { a: 1 }, jsonCodec, 1024, headers({ 'x-trace': 'abc' }), 'id-1')
     const envelope = readEnvelope(message.headers)
-    assert.deepEqual(envelope, { kind: 'item', id: 'id-1', correlation: 'c1', replyTo: 'kipc.inbox.a.b:0', deadline: 1_700_000_000_000, method: 'POST', path: '/x', query: 'a=1&b=2', status: 201, service: 'svc', seq: 3, stream: undefined })
+    assert.deepEqual(envelope, { kind: 'item', id: 'id-1', correlation: 'c1', replyTo: 'kipc.inbox.a.b:0', deadline: 1_700_000_000_000, method: 'POST', path: '/x', query: 'a=1&b=2', status: 201, service: 'svc', seq: 3, stream: undefined, window: 64 })
     assert.equal(message.headers.get('content-type'), 'application/json')
     assert.equal(message.headers.get('x-trace'), 'abc')
     assert.deepEqual(jsonCodec.decode(message.value), { a: 1 })
@@ -28,6 +28,7 @@ describe('envelope: written and read', () => {
       { ...base, 'kipc-deadline': '12ab' },
       { ...base, 'kipc-status': '-1' },
       { ...base, 'kipc-seq': '1e9' },
+      { ...base, 'kipc-window': '-5' },
       { ...base, 'kipc-deadline': '9'.repeat(40) },
       { 'kipc-kind': 'request', 'kipc-id': 'x' },
       { ...base, 'kipc-id': 'i'.repeat(129) },
