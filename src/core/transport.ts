@@ -119,6 +119,12 @@ export interface SubscribeOptions {
   /** Where a group with no committed position starts. */
   readonly startFrom: 'earliest' | 'latest'
   readonly maxInFlight: number
+  /**
+   * Bytes of records (keys, values, headers) the subscription may hold fetched and not yet
+   * finished — the policy's `maxBufferedBytes`, its default when absent. Fetching pauses while
+   * the subscription is full.
+   */
+  readonly maxBufferedBytes?: number
   readonly onMessage: (message: IncomingMessage) => Promise<void>
   /** Failures the subscription cannot hand to a message. Always a KafkaIpcError from the Kafka transport. */
   readonly onError: (error: unknown) => void
@@ -159,8 +165,26 @@ export interface Subscription {
    * subscription holds nothing (starting, rebalancing, recovering, closed).
    */
   lag(): Promise<readonly PartitionLag[]>
+  /** What the subscription holds now, against its `maxBufferedBytes` (transports that bound it). */
+  buffered?(): BufferedRecords
   /** Stops taking new records, waits for those in flight, commits, and leaves the group. */
   close(): Promise<void>
+}
+
+/**
+ * Records a subscription took from the broker and has not finished — running, waiting behind an
+ * earlier record of their key, or queued for room — and their bytes (keys, values, headers).
+ *
+ * @example
+ * ```ts
+ * const { records, bytes, paused } = subscription.buffered?.() ?? { records: 0, bytes: 0, paused: false }
+ * ```
+ */
+export interface BufferedRecords {
+  readonly records: number
+  readonly bytes: number
+  /** Fetching is paused because the subscription is full; it resumes as records finish. */
+  readonly paused: boolean
 }
 
 /** How to open an inbox. */

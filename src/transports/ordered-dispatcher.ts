@@ -11,8 +11,26 @@ export interface Positioned {
 /** Called with the last record of a partition's finished prefix: commit past it. */
 export type CommitCallback<T> = (record: T) => void
 
+/** How much a dispatcher runs at once. */
+export interface DispatchLimits<T> {
+  /** Records started and not finished (running, or waiting behind an earlier record of their key). */
+  readonly maxInFlight: number
+  /** Bytes of those records, as `sizeOf` counts them. A record larger than this still runs, alone. */
+  readonly maxInFlightBytes?: number
+  /** What a record counts for against `maxInFlightBytes` and in {@link OrderedDispatcher.buffered}. */
+  readonly sizeOf?: (record: T) => number
+  /** Asked when a queued record gets its turn: false drops it unrun and uncommitted (its partition went to another member). */
+  readonly stillWanted?: (record: T) => boolean
+}
+
+/** Records a dispatcher holds — queued or started, not finished — and their bytes. */
+export interface Held {
+  readonly records: number
+  readonly bytes: number
+}
+
 interface PartitionProgress<T> {
-  /** Records handed out and not yet committed, in arrival (offset) order. */
+  /** Records started and not yet committed, in arrival (offset) order. */
   readonly pending: T[]
   readonly finished: Set<bigint>
 }
@@ -20,34 +38,105 @@ interface PartitionProgress<T> {
 /**
  * Runs a subscription's handler with Kafka's ordering promise kept and nothing more serialised:
  * records with the same key in the same partition run one after another, everything else runs
- * concurrently, at most `maxInFlight` at once. Offsets are committed only up to the first record
- * not yet finished, so a crash never skips a record (at-least-once).
+ * concurrently, at most `maxInFlight` records (and `maxInFlightBytes`) at once. Offsets are
+ * committed only up to the first record not yet finished, so a crash never skips a record
+ * (at-least-once).
+ *
+ * A record taken while there is no room waits in a queue, in arrival order, and is counted in
+ * {@link buffered} with the rest: the caller stops fetching while the dispatcher is
+ * {@link saturated}, so the queue holds at most what one fetch brought.
  *
  * Keyless records carry no ordering promise and run as soon as there is room.
  */
 export class OrderedDispatcher<T extends Positioned> {
   readonly #maxInFlight: number
+  readonly #maxInFlightBytes: number
+  readonly #sizeOf: (record: T) => number
+  readonly #stillWanted: ((record: T) => boolean) | undefined
   readonly #handler: (record: T) => Promise<void>
   readonly #onCommit: CommitCallback<T>
   readonly #keyChains = new Map<string, Promise<void>>()
   readonly #progress = new Map<string, PartitionProgress<T>>()
+  /** Records taken while there was no room, with their sizes, in arrival order. */
+  #queue: { readonly record: T; readonly bytes: number }[] = []
   readonly #idle: (() => void)[] = []
   readonly #room: (() => void)[] = []
-  #inFlight = 0
+  #started = 0
+  #startedBytes = 0
+  #queuedBytes = 0
 
-  constructor(maxInFlight: number, handler: (record: T) => Promise<void>, onCommit: CommitCallback<T>) {
+  /** @param limits `maxInFlight` alone, or the full {@link DispatchLimits}. */
+  constructor(limits: number | DispatchLimits<T>, handler: (record: T) => Promise<void>, onCommit: CommitCallback<T>) {
+    const { maxInFlight, maxInFlightBytes = Number.POSITIVE_INFINITY, sizeOf = () => 0, stillWanted } = typeof limits === 'number' ? { maxInFlight: limits } : limits
     this.#maxInFlight = maxInFlight
+    this.#maxInFlightBytes = maxInFlightBytes
+    this.#sizeOf = sizeOf
+    this.#stillWanted = stillWanted
     this.#handler = handler
     this.#onCommit = onCommit
   }
 
-  /** Records accepted and not yet finished. */
+  /** Records taken and not yet finished: started or queued. */
   get inFlight(): number {
-    return this.#inFlight
+    return this.#started + this.#queue.length
+  }
+
+  /** Records and bytes held: started or queued, not finished. */
+  get buffered(): Held {
+    return { records: this.inFlight, bytes: this.#startedBytes + this.#queuedBytes }
+  }
+
+  /** True while a record taken now would have to wait: fetching more only fills the queue. */
+  get saturated(): boolean {
+    return this.#queue.length > 0 || this.#started >= this.#maxInFlight || this.#startedBytes >= this.#maxInFlightBytes
+  }
+
+  /** Accepts a record: starts it when there is room, else queues it. Never waits. */
+  take(record: T): void {
+    const bytes = this.#sizeOf(record)
+    if (this.#queue.length === 0 && this.#fits(bytes)) {
+      this.#start(record, bytes)
+      return
+    }
+    this.#queue.push({ record, bytes })
+    this.#queuedBytes += bytes
   }
 
   /** Accepts a record; resolves when there is room for the next one (backpressure). */
-  async push(message: T): Promise<void> {
+  async push(record: T): Promise<void> {
+    this.take(record)
+    await this.room()
+  }
+
+  /** Resolves once the dispatcher is not {@link saturated}. */
+  async room(): Promise<void> {
+    if (!this.saturated) return
+    await new Promise<void>((resolve) => this.#room.push(resolve))
+  }
+
+  /**
+   * Forgets the queued records, which never started: nothing past them is committed, so the
+   * partition's next owner reads them again. A closing subscription finishes what runs, not
+   * what it fetched ahead.
+   */
+  discardQueued(): void {
+    this.#queue = []
+    this.#queuedBytes = 0
+    this.#settled()
+  }
+
+  /** Resolves once every accepted record has finished. */
+  async drain(): Promise<void> {
+    if (this.inFlight === 0) return
+    await new Promise<void>((resolve) => this.#idle.push(resolve))
+  }
+
+  #fits(bytes: number): boolean {
+    // An empty dispatcher takes any record, however large: otherwise it would never run.
+    return this.#started === 0 || (this.#started < this.#maxInFlight && this.#startedBytes + bytes <= this.#maxInFlightBytes)
+  }
+
+  #start(message: T, bytes: number): void {
     const partitionId = `${message.topic}\0${message.partition}`
     let progress = this.#progress.get(partitionId)
     if (progress === undefined) {
@@ -55,7 +144,8 @@ export class OrderedDispatcher<T extends Positioned> {
       this.#progress.set(partitionId, progress)
     }
     progress.pending.push(message)
-    this.#inFlight++
+    this.#started++
+    this.#startedBytes += bytes
     const run = async (): Promise<void> => {
       let consumed = true
       try {
@@ -65,7 +155,7 @@ export class OrderedDispatcher<T extends Positioned> {
         // cannot stall its partition forever — unless the handler says it is not done with it.
         if (error instanceof LeaveUncommitted) consumed = false
       } finally {
-        this.#finish(message, partitionId, consumed)
+        this.#finish(message, bytes, partitionId, consumed)
       }
     }
     if (message.key === undefined) {
@@ -79,19 +169,11 @@ export class OrderedDispatcher<T extends Positioned> {
         if (this.#keyChains.get(chainKey) === next) this.#keyChains.delete(chainKey)
       })
     }
-    if (this.#inFlight >= this.#maxInFlight) {
-      await new Promise<void>((resolve) => this.#room.push(resolve))
-    }
   }
 
-  /** Resolves once every accepted record has finished. */
-  async drain(): Promise<void> {
-    if (this.#inFlight === 0) return
-    await new Promise<void>((resolve) => this.#idle.push(resolve))
-  }
-
-  #finish(message: T, partitionId: string, consumed: boolean): void {
-    this.#inFlight--
+  #finish(message: T, bytes: number, partitionId: string, consumed: boolean): void {
+    this.#started--
+    this.#startedBytes -= bytes
     const progress = this.#progress.get(partitionId)
     // A record left uncommitted stays at the head of its partition's pending list: nothing past it
     // is committed, and the partition's next owner reads it again.
@@ -105,7 +187,33 @@ export class OrderedDispatcher<T extends Positioned> {
       }
       if (committable !== undefined) this.#onCommit(committable)
     }
-    if (this.#inFlight < this.#maxInFlight) this.#room.shift()?.()
-    if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
+    this.#startQueued()
+    this.#settled()
+  }
+
+  /** Starts queued records, in arrival order, while they fit. */
+  #startQueued(): void {
+    for (let entry = this.#queue[0]; entry !== undefined && this.#fits(entry.bytes); entry = this.#queue[0]) {
+      this.#queue.shift()
+      this.#queuedBytes -= entry.bytes
+      if (this.#stillWanted?.(entry.record) === false) this.#dropQueued(entry.record)
+      else this.#start(entry.record, entry.bytes)
+    }
+  }
+
+  /**
+   * Drops every queued record of `record`'s partition at once: starting a later one, should the
+   * partition come back before its turn, would commit past the dropped ones.
+   */
+  #dropQueued(record: T): void {
+    const kept = this.#queue.filter((entry) => entry.record.topic !== record.topic || entry.record.partition !== record.partition)
+    this.#queue = kept
+    this.#queuedBytes = kept.reduce((sum, entry) => sum + entry.bytes, 0)
+  }
+
+  /** Wakes whoever waits for room or for the dispatcher to go idle. */
+  #settled(): void {
+    if (!this.saturated) for (const resolve of this.#room.splice(0)) resolve()
+    if (this.inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
   }
 }

@@ -104,13 +104,13 @@ export class MemoryBroker {
     return BigInt(this.#log(topic, partition)?.records.length ?? 0)
   }
 
-  /** Records from `offset` on, waiting until there is at least one or `signal` aborts. */
-  async read(topic: string, partition: number, offset: bigint, signal: AbortSignal): Promise<IncomingMessage[]> {
+  /** Records from `offset` on, at most `max`, waiting until there is at least one or `signal` aborts. */
+  async read(topic: string, partition: number, offset: bigint, signal: AbortSignal, max = Number.POSITIVE_INFINITY): Promise<IncomingMessage[]> {
     for (;;) {
       if (signal.aborted) return []
       const log = this.#log(topic, partition)
       if (log === undefined) return []
-      if (BigInt(log.records.length) > offset) return log.records.slice(Number(offset))
+      if (BigInt(log.records.length) > offset) return log.records.slice(Number(offset), Number(offset) + max)
       await new Promise<void>((resolve) => {
         // The listener goes when the wait ends either way: a reader waits thousands of times on
         // one long-lived signal, and leftover listeners would pile up (and slow every add).

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
+import { defaultPolicy } from '../../core/policy.ts'
 import { type Inbox, type InboxOptions, type OutgoingMessage, type Subscription, type SubscribeOptions, topicMissing, type TopicPartition, type TopicSpec, type Transport } from '../../core/transport.ts'
 import { formatAddress } from '../../core/protocol/addresses.ts'
+import { bufferBudget } from '../buffer-budget.ts'
 import { ChannelTracker } from '../channel-tracker.ts'
 import { OrderedDispatcher } from '../ordered-dispatcher.ts'
+import { recordBytes } from '../record-bytes.ts'
 import { MemoryBroker } from './memory-broker.ts'
 
 /**
@@ -72,7 +75,10 @@ class MemoryTransport implements Transport {
   subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.#assertOpen()
     const broker = this.#broker
-    const dispatcher = new OrderedDispatcher(options.maxInFlight, options.onMessage, (record) => {
+    // The same bound on records started as on Kafka. Nothing is fetched ahead here — the broker's
+    // log is already in this process — so each partition's reader waits for room record by record.
+    const limits = { maxInFlight: options.maxInFlight, maxInFlightBytes: bufferBudget(options.maxBufferedBytes ?? defaultPolicy.maxBufferedBytes).startedBytes, sizeOf: recordBytes }
+    const dispatcher = new OrderedDispatcher(limits, options.onMessage, (record) => {
       broker.commit(options.group, record.topic, record.partition, record.offset + 1n)
     })
     const loops = new Map<string, AbortController>()
@@ -88,7 +94,8 @@ class MemoryTransport implements Transport {
       void (async () => {
         let offset = start
         while (!controller.signal.aborted) {
-          const records = await broker.read(topic, partition, offset, controller.signal)
+          // A slice of the log at a time: a backlog of millions is not copied into one array.
+          const records = await broker.read(topic, partition, offset, controller.signal, options.maxInFlight)
           for (const record of records) {
             if (isAborted(controller.signal)) return
             await dispatcher.push(record)
@@ -120,6 +127,7 @@ class MemoryTransport implements Transport {
     return Promise.resolve({
       assignments,
       health: () => tracker.health(),
+      buffered: () => ({ ...dispatcher.buffered, paused: dispatcher.saturated }),
       // As on Kafka: the end of each held partition's log minus the group's committed offset.
       lag: () =>
         Promise.resolve(
@@ -136,6 +144,7 @@ class MemoryTransport implements Transport {
         tracker.closed()
         for (const controller of loops.values()) controller.abort()
         loops.clear()
+        dispatcher.discardQueued()
         await dispatcher.drain()
         broker.leave(options.group, memberId)
       },

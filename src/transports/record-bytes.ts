@@ -1,0 +1,18 @@
+import type { IncomingMessage } from '../core/transport.ts'
+
+/**
+ * What a consumed record counts for against a subscription's `maxBufferedBytes`: its value, key
+ * and header bytes, the part that grows with the record. Strings count one byte per UTF-16 unit
+ * — exact for the ASCII envelope headers, close enough for the rest — so nothing is re-encoded
+ * on the hot path.
+ *
+ * @example
+ * ```ts
+ * recordBytes({ topic: 't', partition: 0, offset: 0n, key: 'k', headers: new Map([['kipc-v', '1']]), value: new Uint8Array(200), timestamp: 0 }) // 208
+ * ```
+ */
+export function recordBytes(message: IncomingMessage): number {
+  let bytes = message.value.byteLength + (message.key?.length ?? 0)
+  for (const [name, value] of message.headers) bytes += name.length + value.length
+  return bytes
+}
