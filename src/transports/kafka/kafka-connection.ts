@@ -1,5 +1,6 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import type { SASLOptions } from '@platformatic/kafka'
+import type { Logger } from '../../core/logger.ts'
 import type { Transport } from '../../core/transport.ts'
 import type { KafkaTuning } from './kafka-tuning.ts'
 
@@ -15,4 +16,6 @@ export interface KafkaConnection {
   readonly inboxReplication: number
   /** The SASL principal (`User:pricing`) errors name when an ACL refuses it. */
   readonly principal?: string | undefined
+  /** Where the transport's own lines go (the service's `connection` concern). */
+  readonly logger: Logger
 }

@@ -2,10 +2,11 @@ import { Consumer } from '@platformatic/kafka'
 import type { Inbox, InboxOptions } from '../../core/transport.ts'
 import { formatAddress } from '../../core/protocol/addresses.ts'
 import { ChannelTracker } from '../channel-tracker.ts'
-import { backoff } from './backoff.ts'
+import { backoff } from '../../core/backoff.ts'
 import { asTransportError } from './kafka-errors.ts'
 import type { KafkaConnection } from './kafka-connection.ts'
 import { decodeHeaders, rawDeserializers } from './records.ts'
+import { reportUnreadBatch, unreadBatchOf } from './unread-batches.ts'
 
 const controlBatch = 0x20
 
@@ -75,6 +76,9 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
                 for (const record of batch.records) {
                   const offset = batch.firstOffset + BigInt(record.offsetDelta)
                   if (offset < position) continue
+                  // A batch refused at the inflate limit arrives as one stand-in (unread-batches.ts).
+                  const unread = unreadBatchOf(record.headers[0]?.[0])
+                  if (unread !== undefined) reportUnreadBatch(unread, { topic, partition: 0, offset }, options.onError, connection.logger)
                   options.onMessage({
                     topic,
                     partition: 0,

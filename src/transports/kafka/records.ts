@@ -3,6 +3,7 @@ import type { IncomingMessage } from '../../core/transport.ts'
 import { wireHeader } from '../../core/protocol/envelope.ts'
 import type { WireHeaders } from '../../core/protocol/headers.ts'
 import { headerLimits } from '../../core/protocol/headers.ts'
+import { type UnreadBatch, unreadBatchOf } from './unread-batches.ts'
 
 /**
  * How records are turned into bytes on the way out: keys as UTF-8, values as given, headers
@@ -90,4 +91,13 @@ export function toDelivery(message: RawMessage): Delivery {
     timestamp: Number(message.timestamp),
     raw: message,
   }
+}
+
+/**
+ * The unread batch a consumed record stands in for (unread-batches.ts), or undefined for every
+ * record the broker sent: told by the memory its first header name lies in, never by its content.
+ */
+export function unreadBatchOfDelivery(message: IncomingMessage): UnreadBatch | undefined {
+  const raw = (message as Partial<Delivery>).raw
+  return raw === undefined ? undefined : unreadBatchOf(raw.headerEntries[0]?.[0])
 }
