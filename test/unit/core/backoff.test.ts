@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { backoff } from '../../../../src/transports/kafka/backoff.ts'
+import { backoff } from '../../../src/core/backoff.ts'
 
 async function timed(run: () => Promise<void>): Promise<number> {
   const started = performance.now()
