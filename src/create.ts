@@ -1,6 +1,6 @@
 import { Client, type ClientOptions } from './core/client.ts'
 import { loadPolicy } from './core/policy.ts'
-import { Service } from './core/service.ts'
+import { Service, type ServiceOptions } from './core/service.ts'
 import type { Transport } from './core/transport.ts'
 import { kafkaTransport } from './transports/kafka/kafka-transport.ts'
 import { logConcerns } from './core/log-concerns.ts'
@@ -23,7 +23,7 @@ export type CreateOptions = Omit<ClientOptions, 'transport' | 'ownsTransport' | 
 }
 
 /** Options of {@link createService}: a client's, and its shutdown on signals. */
-export type CreateServiceOptions = CreateOptions & {
+export type CreateServiceOptions = CreateOptions & Pick<ServiceOptions, 'deduplication'> & {
   /**
    * Graceful shutdown on SIGTERM and SIGINT (docs/operations.md), on by default: `false` leaves
    * the signals to the application, which then calls `close()` itself.
@@ -44,8 +44,8 @@ export type CreateServiceOptions = CreateOptions & {
  * ```
  */
 export function createService(options: CreateServiceOptions): Service {
-  const { shutdown, ...rest } = options
-  const service = new Service(resolved(rest))
+  const { shutdown, deduplication, ...rest } = options
+  const service = new Service({ ...resolved(rest), ...(deduplication === undefined ? {} : { deduplication }) })
   if (shutdown !== false) shutdownOnSignals(service, service.client.logs.lifecycle, shutdown)
   return service
 }

@@ -1,6 +1,7 @@
 import type { EventContract, GatherContract, PathParams, RouteContract, StreamContract } from './contracts.ts'
 import type { RemoteError } from './kafka-ipc-error.ts'
 import type { CallOptions } from './pending-calls.ts'
+import type { CallRetry } from './call-retries.ts'
 import type { InferIn, Schema } from './schema.ts'
 
 // The argument and result types of Client's calls, derived from contracts.
@@ -12,8 +13,14 @@ type BodyArg<S> = S extends Schema ? (undefined extends InferIn<S> ? { readonly 
 export type ArgsTuple<A> = {} extends A ? [args?: A] : [args: A]
 type ParamsArg<Path extends string> = keyof PathParams<Path> extends never ? { readonly params?: undefined } : { readonly params: PathParams<Path> }
 
-/** Options of {@link Client.call}: the body (typed by the contract), path parameters, and call options. */
-export type CallArgs<C extends RouteContract | StreamContract> = CallOptions & BodyArg<C['body']> & ParamsArg<C['path']>
+/** Options of {@link Client.call}: the body (typed by the contract), path parameters, and call options — and, for a route, its retries. */
+export type CallArgs<C extends RouteContract | StreamContract> = CallOptions & BodyArg<C['body']> & ParamsArg<C['path']> & (C extends RouteContract ? RetryArg : unknown)
+
+/** A route's call may be retried (docs/reliability.md#retrying-a-call). */
+interface RetryArg {
+  /** Sends the request again after a retryable failure, under the same message id; see {@link CallRetry}. */
+  readonly retry?: CallRetry
+}
 
 /** Options of {@link Client.gather}: the body, and whose answers to wait for. */
 export type GatherArgs<C extends GatherContract> = CallOptions &
@@ -25,6 +32,9 @@ export type GatherArgs<C extends GatherContract> = CallOptions &
 /** The fields of a request every call kind shares, before contract typing. */
 export interface RequestArgs extends CallOptions {
   readonly body?: unknown
+  readonly retry?: CallRetry | undefined
+  /** The deadline the responder is given (epoch ms), when it is later than this send's own wait: a retried call's, so that its first run may still finish for a later attempt. */
+  readonly deadline?: number | undefined
   readonly params?: Readonly<Record<string, string>> | undefined
 }
 

@@ -1,3 +1,4 @@
+import { withRetries } from './call-retries.ts'
 import type { ArgsTuple, CallArgs, CallResponse, EmitArgs, EmitOptions, GatherArgs, GatherResult, RequestArgs } from './call-types.ts'
 import { checkServiceName, type EventContract, fillPath, type GatherContract, type RouteContract, type StreamContract } from './contracts.ts'
 import { type HealthReport, summarizeHealth } from './channel-health.ts'
@@ -174,8 +175,8 @@ export class Client {
       client: this.name,
       policy: this.policy,
       exchange: this.#exchangeDeps,
-      sendCancel: (cancel) => {
-        this.#transport.send([cancel], this.#sendOptions).catch((error: unknown) => {
+      sendCancel: (cancel, retryUntil) => {
+        this.#transport.send([cancel], retryUntil === undefined ? this.#sendOptions : { ...this.#sendOptions, retryUntil }).catch((error: unknown) => {
           this.#onError(error, { kind: 'transport', service: this.name, topic: cancel.topic })
         })
       },
@@ -279,7 +280,15 @@ export class Client {
     return traced(channels.call, (): CallTrace => ({ client: this.name, kind: 'call', target: exchangeTarget({ service: contract.service, method: contract.method, route: contract.path }), topic: topicNames.requests(this.policy, contract.service) }), (trace) => this.#call(contract, args, full, trace))
   }
 
-  async #call(contract: RouteContract, args: RequestArgs, full: boolean, trace: CallTrace | undefined): Promise<unknown> {
+  #call(contract: RouteContract, args: RequestArgs, full: boolean, trace: CallTrace | undefined): Promise<unknown> {
+    const { retry } = args
+    if (retry === undefined) return this.#attempt(contract, args, full, trace)
+    const timeout = args.timeout ?? this.policy.timeoutMs
+    return withRetries(contract.method, retry, args.id, timeout, args.signal, (id, attemptTimeout, deadline) => this.#attempt(contract, { ...args, id, timeout: attemptTimeout, deadline }, full, trace))
+  }
+
+  /** One send of a route's request, and the wait for its reply. */
+  async #attempt(contract: RouteContract, args: RequestArgs, full: boolean, trace: CallTrace | undefined): Promise<unknown> {
     const { promise, resolve, reject } = Promise.withResolvers<unknown>()
     await startExchange(this.#exchangeDeps, {
       kind: 'call',

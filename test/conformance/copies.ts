@@ -7,10 +7,16 @@ import { describe, it } from 'node:test'
 import { buildMessage } from '../../src/core/protocol/envelope.ts'
 import { topicNames } from '../../src/core/protocol/topic-names.ts'
 import type { OutgoingMessage } from '../../src/core/transport.ts'
+import type { Policy } from '../../src/core/policy.ts'
 import { readEnvelope } from '../../src/core/protocol/envelope.ts'
 import { booked, echo, seatHold } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitUntil } from './request-reply.ts'
+
+/** A `booked` event of key B1 as the broker holds it, under message id `id`: two with one id are copies. */
+export function bookedRecord(policy: Policy, seq: number, id: string): OutgoingMessage {
+  return buildMessage({ topic: topicNames.event(policy, booked.name), key: 'B1' }, 'event', { service: 'booking' }, { id: 'B1', seq }, policy.codec, policy.maxMessageBytes, undefined, id)
+}
 
 export function copiesSuite(harness: () => Harness): void {
   const kit = useKit(harness)
@@ -26,8 +32,7 @@ export function copiesSuite(harness: () => Harness): void {
           seen.push(event.body.seq)
         })
         await app.listen()
-        const record = (seq: number, id: string): OutgoingMessage =>
-          buildMessage({ topic: topicNames.event(policy, booked.name), key: 'B1' }, 'event', { service: 'booking' }, { id: 'B1', seq }, policy.codec, policy.maxMessageBytes, undefined, id)
+        const record = (seq: number, id: string): OutgoingMessage => bookedRecord(policy, seq, id)
         const copied = randomUUID()
         await transport().send([record(1, copied), record(2, randomUUID()), record(1, copied), record(3, randomUUID())])
         await waitUntil(() => seen.includes(3), 'the last event is handled')

@@ -3,7 +3,7 @@
 import { afterEach } from 'node:test'
 import { Client, type ClientOptions } from '../../src/core/client.ts'
 import { definePolicy, type Policy, type PolicyInput } from '../../src/core/policy.ts'
-import { Service } from '../../src/core/service.ts'
+import { Service, type ServiceOptions } from '../../src/core/service.ts'
 import type { Transport } from '../../src/core/transport.ts'
 import { uniqueName } from '../support/kafka.ts'
 
@@ -18,7 +18,7 @@ export interface Harness {
 export interface TestKit {
   readonly policy: Policy
   readonly transport: () => Transport
-  readonly service: (name: string, options?: Partial<ClientOptions>) => Service
+  readonly service: (name: string, options?: Partial<ServiceOptions>) => Service
   readonly client: (name: string, options?: Partial<ClientOptions>) => Client
   /** Errors reported through onError by anything this kit made. */
   readonly errors: unknown[]

@@ -7,6 +7,7 @@ import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
 import type { FailureKind } from '../failure.ts'
 import type { IncomingMessage } from '../transport.ts'
+import type { StoredAnswer } from '../deduplication-store.ts'
 import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
 import { handledTarget, reportFailure, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 
@@ -29,6 +30,8 @@ export class Answers {
   #headers: WireHeaders | undefined
   #contentType: WireHeaders | undefined
   #sent = 0
+  /** Told the reply before it is sent: a deduplication store records it as the run's answer. */
+  #beforeReply: ((answer: StoredAnswer) => Promise<void>) | undefined
   /** The status of the last answer sent, for `onResponse`. */
   lastStatus: number | undefined
   /** A HEAD request's answers carry headers and status, and no body. */
@@ -95,6 +98,9 @@ export class Answers {
     }
     const record = buildMessage(this.#to, kind, { correlation: this.#envelope.id, service, ...fields }, sent, policy.codec, policy.maxMessageBytes, headers)
     try {
+      // A reply is always the whole answer (a body that keeps coming goes as items): recorded first,
+      // it is what a redelivery or a retry gets even if this instance dies before the send.
+      if (kind === 'reply' && this.#beforeReply !== undefined) await this.#beforeReply({ headers: [...record.headers], value: record.value })
       this.#sent++
       await this.#deps.transport.send([record], this.#sendOptions)
       this.lastStatus = status
@@ -104,6 +110,11 @@ export class Answers {
       this.#undelivered = error
       throw error
     }
+  }
+
+  /** Has `record` told each reply before it is sent (once per request: a reply is its only answer). */
+  recordReplyWith(record: (answer: StoredAnswer) => Promise<void>): void {
+    this.#beforeReply = record
   }
 
   /** How a failed handling ends: nothing more when the answer could not be sent or nobody waits; else an error answer. */

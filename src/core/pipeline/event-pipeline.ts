@@ -15,6 +15,9 @@ import type { Policy } from '../policy.ts'
 import { type DeadLetterFailure, pause, sendDeadLetter } from './dead-letters.ts'
 import type { ConsumeSpan } from '../message-tracing.ts'
 import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
+import { backoffDelay } from '../backoff.ts'
+import { isFirstEventRun } from './run-once.ts'
+import { type HeldClaim, runKey } from './held-claim.ts'
 import { dropRecord, messageInfo, noHooks, reportFailure, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 
 /** An event subscription: its contract and handler. */
@@ -56,22 +59,32 @@ export function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage,
     counters.duplicates++
     return dropRecord(deps, 'copy', undefined, message, envelope, name)
   }
-  const headers = userHeaders(message.headers)
-  if (!channels.event.hasSubscribers) return runEventHandler(deps, message, envelope, subscription, name, headers, undefined)
+  // With a deduplication store, an event already run (a redelivery after a crash) is dropped.
+  const store = deps.deduplication
+  if (store === undefined) return traceEvent(deps, message, envelope, subscription, name, undefined)
+  const { policy } = deps
+  const key = runKey(topicNames.eventGroup(policy, deps.service), envelope.service, envelope.id)
   const read = envelope
+  return isFirstEventRun(deps, store, key, (attempt) => retryDelay(attempt, policy.eventRetries), message, envelope, name).then((held) => (held === undefined ? undefined : traceEvent(deps, message, read, subscription, name, held)))
+}
+
+/** Runs an event's handling, traced when `kafka-ipc:event` has subscribers. */
+function traceEvent(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, held: HeldClaim | undefined): Promise<void> {
+  const headers = userHeaders(message.headers)
+  if (!channels.event.hasSubscribers) return runEventHandler(deps, message, envelope, subscription, name, headers, held, undefined)
   return traced(
     channels.event,
-    (): EventTrace => ({ service: deps.service, name, id: read.id, source: read.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
-    (trace) => runEventHandler(deps, message, read, subscription, name, headers, trace),
+    (): EventTrace => ({ service: deps.service, name, id: envelope.id, source: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
+    (trace) => runEventHandler(deps, message, envelope, subscription, name, headers, held, trace),
   )
 }
 
 /** Decodes, validates and runs one event's handler — with the hooks of each phase. */
-async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, headers: Readonly<Record<string, string>>, trace: EventTrace | undefined, span?: ConsumeSpan): Promise<void> {
+async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, headers: Readonly<Record<string, string>>, held: HeldClaim | undefined, trace: EventTrace | undefined, span?: ConsumeSpan): Promise<void> {
   // Asked per record, so that a tracer registered after listen() is honoured; untraced, no span is built.
   if (span === undefined && deps.tracer?.enabled() === true) {
     const consumed = deps.tracer.consume({ kind: 'event', service: deps.service, group: topicNames.eventGroup(deps.policy, deps.service), message, envelope, route: undefined })
-    return consumed.run(() => runEventHandler(deps, message, envelope, subscription, name, headers, trace, consumed))
+    return consumed.run(() => runEventHandler(deps, message, envelope, subscription, name, headers, held, trace, consumed))
   }
   const { policy, counters, hooks } = deps
   const startedAt = Date.now()
@@ -133,11 +146,15 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
       deadLetter = { reason: dropped ? 'malformed' : phase === 'decode' || phase === 'validate' ? 'invalid' : 'failed', error, attempts: phase === 'decode' || phase === 'validate' || phase === 'onReceive' ? 0 : attempts, firstFailureAt: firstFailureAt ?? now, lastFailureAt: now }
     }
   }
+  let settled = false
   try {
     // The offset is committed only once the dead letter is acknowledged (or left uncommitted).
     if (failure instanceof LeaveUncommitted) throw failure
     if (deadLetter !== undefined) await sendDeadLetter(deps, message, deadLetter)
+    settled = true
   } finally {
+    // Handled or dead-lettered, the event is done; left for the next owner, it may run again.
+    await held?.settle(settled, undefined)
     if (trace !== undefined) trace.outcome = outcome
     span?.settle(outcome, undefined, failure)
     if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome, status: undefined, durationMs: Date.now() - startedAt }, message, envelope)
@@ -156,7 +173,7 @@ function mayRetry(error: unknown): boolean {
 
 /** The wait before run `attempts + 1`: doubling from the initial delay up to the maximum, with jitter (50–100 %) so that a fleet's retries spread out. */
 function retryDelay(attempts: number, retries: Policy['eventRetries']): number {
-  return Math.min(retries.maxDelayMs, retries.initialDelayMs * 2 ** (attempts - 1)) * (0.5 + Math.random() / 2)
+  return backoffDelay(attempts - 1, retries.initialDelayMs, retries.maxDelayMs)
 }
 
 /** The event an event topic carries, for a report about a record nobody subscribed to. */

@@ -52,6 +52,8 @@ export interface ExchangeSpec {
   readonly args: RequestArgs
   /** The `kafka-ipc:call` trace of this exchange, when traced: it learns the request's id. */
   readonly trace?: CallTrace | undefined
+  /** A stream's flow-control window, announced as `kipc-window` (docs/protocol.md §9); none for calls, gathers and fetch. */
+  readonly window?: number | undefined
   /** Take a reply as its bytes, undecoded (fetch); onAnswer hooks, which read the body, turn it off. */
   readonly rawReplies?: boolean
   /** True for fetch(): no route is declared, `route` is the path asked for (a span is named without it). */
@@ -114,7 +116,7 @@ async function openExchange(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSp
     headers = await beforeSendHeaders(hooks, headers, info, args.body)
     if ((args.signal as { readonly aborted: boolean } | undefined)?.aborted === true) throw cancelled(waitingFor(spec))
   }
-  const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: Date.now() + timeout, method: spec.method, path: spec.path, query: spec.query ?? queryString(args.query), service: deps.client }, args.body, policy.codec, policy.maxMessageBytes, headers, id)
+  const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: args.deadline ?? Date.now() + timeout, method: spec.method, path: spec.path, query: spec.query ?? queryString(args.query), service: deps.client, window: spec.window }, args.body, policy.codec, policy.maxMessageBytes, headers, id)
   const sending = span?.send(message)
 
   const failWith = (error: Error): void => {

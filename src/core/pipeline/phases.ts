@@ -112,7 +112,7 @@ export function isServicePhase(phase: string): phase is ServicePhase {
 }
 
 /** The steps of the service pipeline that are not hook phases, named in failure reports. */
-export type PipelineStep = 'receive' | 'drop-rules' | 'route' | 'decode' | 'validate' | 'handler' | 'serialize' | 'send'
+export type PipelineStep = 'receive' | 'drop-rules' | 'route' | 'deduplicate' | 'decode' | 'validate' | 'handler' | 'serialize' | 'send'
 
 /** Where a failure happened: a step of the pipeline or a hook phase, on either side. */
 export type FailedPhase = PipelineStep | ServicePhase | ClientPhase

@@ -20,6 +20,8 @@ import { checkStatus, streamItems } from './stream-items.ts'
 import { Answers } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
 import { sendResponse } from './response-answers.ts'
+import { isFirstRun } from './run-once.ts'
+import { type HeldClaim, runKey } from './held-claim.ts'
 
 /**
  * The service pipeline for one record of a request or gather topic (docs/lifecycle.md): receive →
@@ -69,16 +71,25 @@ function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope:
   // A request without a deadline gets the policy's timeout; one further ahead than the policy's
   // maximum is cut down to it (a timer cannot wait past 2^31−1 ms: it would fire at once).
   const deadline = Math.min(envelope.deadline ?? now + policy.timeoutMs, now + policy.maxTimeoutMs)
-  const headers = userHeaders(message.headers)
   const found = route(message.topic, envelope)
+  // With a deduplication store, a request already run (a redelivery, a retry) is answered from it.
+  const store = deps.deduplication
+  if (store === undefined || found === undefined) return handleRouted(deps, message, envelope, found, replyTarget, deadline, undefined)
+  const key = runKey(topicNames.group(policy, deps.service), envelope.service, envelope.id)
+  return isFirstRun(deps, store, key, message, envelope, replyTarget, deadline).then((held) => (held === undefined ? undefined : handleRouted(deps, message, envelope, found, replyTarget, deadline, held)))
+}
+
+/** Runs a routed request's handling, traced when `kafka-ipc:handle` has subscribers. */
+function handleRouted(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, found: Routed | undefined, replyTarget: ReplyTarget, deadline: number, held: HeldClaim | undefined): Promise<void> {
+  const headers = userHeaders(message.headers)
   // Checked here rather than in traced(): an untraced request builds no closures for it.
-  if (!channels.handle.hasSubscribers) return runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace: undefined })
+  if (!channels.handle.hasSubscribers) return runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace: undefined, held })
   const kind = handledKind(found)
   const name = handledTarget(found, envelope)
   return traced(
     channels.handle,
     (): HandleTrace => ({ service: deps.service, kind, target: name, match: handledMatch(found), id: envelope.id, caller: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
-    (trace) => runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace }),
+    (trace) => runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace, held }),
   )
 }
 
@@ -124,6 +135,8 @@ interface Handling {
   readonly trace: HandleTrace | undefined
   /** The record's span, when a tracer traces it (docs/operations.md#tracing). */
   readonly span?: ConsumeSpan
+  /** The claim this run holds in the service's deduplication store, told how the run ends. */
+  readonly held: HeldClaim | undefined
 }
 
 /** Routes, decodes, validates, runs the handler and answers — with the hooks of each phase. */
@@ -141,6 +154,8 @@ async function runHandler(handling: Handling): Promise<void> {
   let info: MessageInfo | undefined
   const infoOf = hooks.isEmpty ? noHooks : (): MessageInfo => (info ??= messageInfo(deps, handledKind(found), handledTarget(found, envelope), message, envelope, headers, state))
   const answers = new Answers(deps, envelope, message, replyTarget, deadline, infoOf, found)
+  const { held } = handling
+  if (held !== undefined) answers.recordReplyWith((reply) => held.settle(true, reply))
   const finish = (outcome: Outcome, error: unknown): Promise<void> | undefined => {
     if (trace !== undefined) {
       trace.outcome = outcome
@@ -205,13 +220,15 @@ async function runHandler(handling: Handling): Promise<void> {
       if (registered.kind === 'stream') {
         // The headers go with the first record: the generator may set them until it yields.
         let first = true
+        // Flow control only for a caller that asked for it: an older one never sends credit.
+        const credit = envelope.window === undefined || envelope.window === 0 ? undefined : deps.running.limit(envelope.id, envelope.window)
         await streamItems(deps, registered, request, context, (kind, fields, item) => {
           if (first) {
             first = false
             answers.respondWith(context.responseHeaders())
           }
           return answers.send(kind, fields, item)
-        })
+        }, credit)
       } else {
         const result = await registered.handler(request, context)
         phase = 'send'
@@ -238,5 +255,7 @@ async function runHandler(handling: Handling): Promise<void> {
     deps.shutdown.removeEventListener('abort', onShutdown)
     deps.running.finish(envelope.id)
   }
+  // Settled already when a reply was recorded before its send; else finished (a stream) or released.
+  await handling.held?.settle(failure === undefined, undefined)
   await finish(outcome, failure)
 }

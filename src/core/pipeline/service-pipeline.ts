@@ -9,6 +9,7 @@ import type { RunningRequests } from '../running-requests.ts'
 import type { IncomingMessage, Transport } from '../transport.ts'
 import type { MessageTracer } from '../message-tracing.ts'
 import type { HookRegistry } from './hooks.ts'
+import type { DeduplicationStore } from '../deduplication-store.ts'
 import type { DropContext, DropReason, FailedPhase, HandledKind, MessageInfo, ServiceHooks, ServicePhase } from './phases.ts'
 import { channels } from '../tracing.ts'
 
@@ -69,6 +70,8 @@ export interface ServicePipelineDeps {
   readonly replyTargets: ReplyTargets
   /** Whether a record repeats one already consumed from its partition (a copy the broker stored twice). */
   readonly isCopy: (message: IncomingMessage, id: string) => boolean
+  /** Where runs are remembered so a redelivered or retried message is not run twice; none keeps only {@link isCopy}'s window. */
+  readonly deduplication: DeduplicationStore | undefined
   /** Aborts every handler when the service closes. */
   readonly shutdown: AbortSignal
   /** Aborts as soon as close() starts, before in-flight handlers are waited for: an event waiting for a retry stops waiting and is left for the next owner. */

@@ -4,7 +4,6 @@
 // key behind it in the same partition had already finished.
 import assert from 'node:assert/strict'
 import { Admin } from '@platformatic/kafka'
-import { spawn } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Client } from '../../../src/core/client.ts'
@@ -13,6 +12,7 @@ import { topicNames } from '../../../src/core/protocol/topic-names.ts'
 import { Service } from '../../../src/core/service.ts'
 import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
 import { waitUntil } from '../../conformance/request-reply.ts'
+import { spawnWithLines } from '../../support/child-lines.ts'
 import { uniqueName, useKafka } from '../../support/kafka.ts'
 import { ledgerEvent } from './ledger-event.ts'
 
@@ -25,16 +25,7 @@ describe('a service killed in the middle of a handler', { timeout: 120_000 }, ()
     const policy = definePolicy({ prefix, partitions: 1 })
     const topic = topicNames.event(policy, ledgerEvent.name)
     const group = topicNames.eventGroup(policy, 'ledger')
-    const output: string[] = []
-    const doomed = spawn(process.execPath, [child], { env: { ...process.env, KAFKA_BROKERS: brokers().join(','), KIPC_PREFIX: prefix, HANG_SEQ: '4' }, stdio: ['ignore', 'pipe', 'inherit'] })
-    const exited = new Promise((resolve) => doomed.once('exit', resolve))
-    let buffered = ''
-    doomed.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const lines = buffered.split('\n')
-      buffered = lines.pop() ?? ''
-      output.push(...lines)
-    })
+    const { process: doomed, lines: output, exited } = spawnWithLines(child, { KAFKA_BROKERS: brokers().join(','), KIPC_PREFIX: prefix, HANG_SEQ: '4' })
     const emitter = new Client({ name: 'booking', policy, transport: kafkaTransport({ brokers: brokers() }), ownsTransport: true })
     const admin = new Admin({ clientId: 'crash-test', bootstrapBrokers: brokers() })
     let successor: Service | undefined
@@ -61,7 +52,7 @@ describe('a service killed in the middle of a handler', { timeout: 120_000 }, ()
         handled.push(event.body.seq)
       })
       await successor.listen()
-      // The dead member holds the partition until its session times out (10 s).
+      // The dead member holds the partition until its session times out (3 s by default).
       await waitUntil(() => [4, 6, 8].every((seq) => handled.includes(seq)), 'the successor handled the unfinished record and what waited behind it', 60_000)
       assert.deepEqual(handled.filter((seq) => seq < 4), [], 'nothing committed is handled again')
       assert.deepEqual(handled.filter((seq) => seq % 2 === 0), [4, 6, 8], 'key A resumes at the unfinished record, in order')

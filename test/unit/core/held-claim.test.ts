@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { describe, it, mock } from 'node:test'
+import type { DeduplicationStore, StoredAnswer } from '../../../src/core/deduplication-store.ts'
+import { KafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
+import { claimLeaseMs, HeldClaim } from '../../../src/core/pipeline/held-claim.ts'
+import type { ServicePipelineDeps } from '../../../src/core/pipeline/service-pipeline.ts'
+import type { IncomingMessage } from '../../../src/core/transport.ts'
+
+/** A store that records what it was told; `failing` makes every call reject. */
+function recordingStore(failing = false): { store: DeduplicationStore; calls: string[] } {
+  const calls: string[] = []
+  const answer = (call: string): Promise<void> => {
+    calls.push(call)
+    return failing ? Promise.reject(new KafkaIpcError('KIPC_UNAVAILABLE', 'down')) : Promise.resolve()
+  }
+  return {
+    calls,
+    store: {
+      claim: () => Promise.resolve({ state: 'claimed' }),
+      renew: (key, leaseMs) => answer(`renew ${key} ${String(leaseMs)}`),
+      finish: (key, stored: StoredAnswer | undefined) => answer(`finish ${key} ${stored === undefined ? 'no answer' : 'answer'}`),
+      release: (key) => answer(`release ${key}`),
+    },
+  }
+}
+
+const message = { topic: 't', partition: 0, offset: 0n, key: undefined, headers: new Map(), value: new Uint8Array() } as unknown as IncomingMessage
+const envelope = { id: 'id-1', service: 'caller' }
+
+function depsReporting(errors: unknown[]): ServicePipelineDeps {
+  return {
+    service: 'billing',
+    onError: (error: unknown) => {
+      errors.push(error)
+    },
+  } as unknown as ServicePipelineDeps
+}
+
+describe('HeldClaim', () => {
+  it('renews its lease while the run goes on, and stops once settled', async () => {
+    mock.timers.enable({ apis: ['setInterval'] })
+    try {
+      const { store, calls } = recordingStore()
+      const held = new HeldClaim(depsReporting([]), store, 'k', message, envelope)
+      mock.timers.tick(claimLeaseMs)
+      assert.deepEqual(calls, [`renew k ${String(claimLeaseMs)}`, `renew k ${String(claimLeaseMs)}`, `renew k ${String(claimLeaseMs)}`])
+      await held.settle(true, { headers: [], value: new Uint8Array() })
+      mock.timers.tick(claimLeaseMs)
+      assert.equal(calls.length, 4)
+      assert.equal(calls[3], 'finish k answer')
+    } finally {
+      mock.timers.reset()
+    }
+  })
+
+  it('releases a run that did not finish, and reports a store that fails without throwing', async () => {
+    const { store, calls } = recordingStore()
+    await new HeldClaim(depsReporting([]), store, 'k', message, envelope).settle(false, undefined)
+    assert.deepEqual(calls, ['release k'])
+    const errors: unknown[] = []
+    const failing = recordingStore(true)
+    await new HeldClaim(depsReporting(errors), failing.store, 'k', message, envelope).settle(true, undefined)
+    assert.equal(errors.length, 1)
+    assert.ok(errors[0] instanceof KafkaIpcError && errors[0].code === 'KIPC_UNAVAILABLE')
+  })
+})
