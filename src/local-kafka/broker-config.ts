@@ -60,6 +60,10 @@ export function renderServerProperties(layout: ClusterLayout, node: NodeLayout, 
     'share.coordinator.state.topic.min.isr': minInSync,
     // A group forms at once instead of waiting 3 s for more members: tests and dev loops start faster.
     'group.initial.rebalance.delay.ms': 0,
+    // kafka-ipc's 3 s session (a crashed instance's partitions move within about 3 s) is below the
+    // broker's default minimum of 6 s; production brokers need the same setting for it, else
+    // services fall back to 6 s (docs/reliability.md#takeover-after-a-crash).
+    'group.min.session.timeout.ms': 1000,
     'unclean.leader.election.enable': false,
     // A killed node is fenced after 4 s rather than 9 s, so fault tests see leadership move quickly.
     'broker.heartbeat.interval.ms': 1000,

@@ -18,6 +18,8 @@ export interface NodeRuntime {
   readonly detached: boolean
   /** Extra JVM flags, such as the class-data archive that makes start-up faster. */
   readonly jvmOptions: readonly string[]
+  /** Broker settings over the defaults (LocalKafkaOptions.brokerConfig), checked by brokerOverrides(). */
+  readonly brokerConfig?: Readonly<Record<string, string>>
 }
 
 /**
@@ -29,7 +31,7 @@ export async function prepareNode(dataDir: string, layout: ClusterLayout, node: 
   const paths = nodePaths(dataDir, node.id)
   await mkdir(join(paths.root, 'logs'), { recursive: true })
   // The file holds credentials when secured: readable by this user only.
-  await writeFile(paths.serverProperties, renderServerProperties(layout, node, paths, security === undefined ? {} : brokerSecuritySettings(security, layout, node)), { mode: 0o600 })
+  await writeFile(paths.serverProperties, renderServerProperties(layout, node, paths, { ...runtime.brokerConfig, ...(security === undefined ? {} : brokerSecuritySettings(security, layout, node)) }), { mode: 0o600 })
   await writeFile(paths.log4jProperties, renderLog4jProperties(paths))
   await writeFile(paths.log4j1Properties, renderLog4j1Properties(paths))
   const formatted = await stat(join(paths.logDir, 'meta.properties')).then(() => true, () => false)

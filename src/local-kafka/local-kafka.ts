@@ -8,6 +8,7 @@ import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import { nodePaths } from './broker-config.ts'
 import { classDataFlags } from './class-data-archive.ts'
 import { prepareNode, removeStaleLocks, spawnNode, type NodeRuntime } from './broker-node.ts'
+import { brokerOverrides } from './broker-overrides.ts'
 import { readLayout, readRunning, removeRunning, writeLayout, writeRunning } from './cluster-files.ts'
 import { assertPortsFree, resolveLayout } from './layout-planning.ts'
 import { bootstrapOf, type ClusterLayout, type NodeLayout } from './cluster-layout.ts'
@@ -45,6 +46,12 @@ export interface LocalKafkaOptions {
    * Fixed at the first start of a data folder; later starts of it may leave this out.
    */
   readonly security?: LocalKafkaSecurityOptions
+  /**
+   * Broker settings over LocalKafka's defaults, for every node this instance starts — to try what a
+   * production broker is configured with: `{ 'group.min.session.timeout.ms': 1_000 }`. The
+   * settings that define the cluster (nodes, listeners, folders) cannot be overridden.
+   */
+  readonly brokerConfig?: Readonly<Record<string, string | number | boolean>>
 }
 
 /** One node as `status()` reports it. */
@@ -109,6 +116,7 @@ export class LocalKafka {
     if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 1 || options.port + size - 1 > 65535)) {
       throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `port must be an integer from 1 to ${65536 - size}, got ${String(options.port)}.`)
     }
+    const brokerConfig = brokerOverrides(options.brokerConfig)
     const ownsDataDir = options.dataDir === undefined
     const dataDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'kafka-ipc-')) : resolve(options.dataDir)
     let kafka: LocalKafka | undefined
@@ -132,7 +140,7 @@ export class LocalKafka {
       await assertPortsFree(layout)
       await writeLayout(dataDir, layout)
       const security = await resolveSecurity(dataDir, options.security, fresh, java, layout.host)
-      const baseRuntime: NodeRuntime = { java, distribution, heapMb: options.heapMb ?? 512, detached: options.detached ?? false, jvmOptions: [] }
+      const baseRuntime: NodeRuntime = { java, distribution, heapMb: options.heapMb ?? 512, detached: options.detached ?? false, jvmOptions: [], brokerConfig }
       const runtime: NodeRuntime = { ...baseRuntime, jvmOptions: await classDataFlags(baseRuntime, options.log) }
       kafka = new LocalKafka(dataDir, layout, runtime, ownsDataDir, options.readyTimeoutMs ?? 120_000, security)
       options.log?.(`Starting ${size} Kafka ${distribution.version} node(s) in ${dataDir}…`)

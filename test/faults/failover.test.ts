@@ -22,6 +22,8 @@ const full = process.env['KIPC_FAULTS'] === 'full'
 /** Load before the kill, and after the restart. */
 const steadyMs = full ? 5_000 : 2_000
 const afterRestartMs = full ? 15_000 : 5_000
+/** One request every this many ms: about 5,000 requests per scenario in the full run (27 s of load). */
+const requestIntervalMs = full ? 5 : 20
 /** Deadlines longer than any recovery measured, so a lost request is a defect, not a slow election. */
 const callTimeoutMs = 30_000
 /** How long after a node returns the service must answer again without a restart. */
@@ -108,7 +110,7 @@ describe('broker failover on a 3-node cluster', { timeout: 15 * 60_000 }, () => 
     const { service, client, victim } = await setup(fleet, executions)
     await probe.awaitFullIsr(topicNames.requests(fleet, 'faulty'), 3)
     await client.call(work, { body: { id: -1 } })
-    const load = new RequestLoad(client, { intervalMs: 20, timeoutMs: callTimeoutMs })
+    const load = new RequestLoad(client, { intervalMs: requestIntervalMs, timeoutMs: callTimeoutMs })
     load.start()
     let node: number
     try {

@@ -105,17 +105,22 @@ export class RequestLoad {
         }
       },
       (error: unknown) => {
-        if (!isKafkaIpcError(error)) {
-          this.#tally.untyped++
-          return
-        }
-        this.#tally.codes[error.code] = (this.#tally.codes[error.code] ?? 0) + 1
-        if (error.code === 'KIPC_TIMEOUT') this.#tally.lost++
-        else this.#tally.failedTyped++
+        countFailure(this.#tally, error)
       },
     )
     this.#calls.push(call)
   }
+}
+
+/** Counts a failed call: untyped (never allowed), lost (its deadline passed), or failed with a typed error — by code. */
+export function countFailure(tally: Pick<Tally, 'untyped' | 'lost' | 'failedTyped' | 'codes'>, error: unknown): void {
+  if (!isKafkaIpcError(error)) {
+    tally.untyped++
+    return
+  }
+  tally.codes[error.code] = (tally.codes[error.code] ?? 0) + 1
+  if (error.code === 'KIPC_TIMEOUT') tally.lost++
+  else tally.failedTyped++
 }
 
 /** One line per scenario, as the issue asks for them. */

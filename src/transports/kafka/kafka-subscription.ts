@@ -1,12 +1,17 @@
 import { Consumer, type MessagesStream } from '@platformatic/kafka'
 import type { ChannelHealth } from '../../core/channel-health.ts'
-import type { PartitionLag, Subscription, SubscribeOptions, TopicPartition } from '../../core/transport.ts'
+import { defaultPolicy } from '../../core/policy.ts'
+import type { BufferedRecords, PartitionLag, Subscription, SubscribeOptions, TopicPartition } from '../../core/transport.ts'
+import { bufferBudget } from '../buffer-budget.ts'
 import { ChannelTracker } from '../channel-tracker.ts'
 import { OrderedDispatcher } from '../ordered-dispatcher.ts'
-import { backoff } from './backoff.ts'
+import { recordBytes } from '../record-bytes.ts'
+import { backoff } from '../../core/backoff.ts'
+import { brokerDefaultMinSessionMs, refusedSessionTimeout } from './session-timeout.ts'
 import { CommitCoalescer } from './commit-coalescer.ts'
 import { consumerLag } from './consumer-lag.ts'
 import { asTransportError } from './kafka-errors.ts'
+import { StreamBackpressure } from './stream-backpressure.ts'
 import { PartitionOwnership } from './partition-ownership.ts'
 import type { KafkaConnection } from './kafka-connection.ts'
 import { type Delivery, rawDeserializers, toDelivery } from './records.ts'
@@ -14,6 +19,9 @@ import { type Delivery, rawDeserializers, toDelivery } from './records.ts'
 type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
 type RawConsumer = Consumer
 
+
+/** How long a rebalance waits for every member to rejoin (ms): members finishing their in-flight records before they give up partitions need this long, whatever the session. */
+const minRebalanceTimeoutMs = 10_000
 /** Longest a consumer being replaced may take to leave its group before it is abandoned. */
 const teardownMs = 5_000
 
@@ -29,10 +37,12 @@ export async function subscribeKafka(connection: KafkaConnection, options: Subsc
 
 /**
  * A consumer group member on Kafka that re-establishes itself. Records go through the
- * {@link OrderedDispatcher} (per-key order, bounded concurrency); the stream pauses while the
- * dispatcher is full. Offsets are committed only past records whose handler finished — gathered
- * for `commitIntervalMs` and sent together ({@link CommitCoalescer}) — so a crash replays
- * unfinished work instead of losing it.
+ * {@link OrderedDispatcher} (per-key order, bounded concurrency). Memory is bounded by
+ * `maxBufferedBytes` ({@link bufferBudget}): a round of fetches brings at most a quarter of it,
+ * and the stream pauses — no further fetch — while the dispatcher is full; the rest of the fetch
+ * that filled it waits, counted, in the dispatcher's queue. Offsets are committed only past
+ * records whose handler finished — gathered for `commitIntervalMs` and sent together
+ * ({@link CommitCoalescer}) — so a crash replays unfinished work instead of losing it.
  *
  * The client library gives up on a fetch after its retries (about 2 s) — shorter than a leader
  * election — and then destroys the stream while the consumer stays in the group, holding its
@@ -44,9 +54,13 @@ export async function subscribeKafka(connection: KafkaConnection, options: Subsc
  */
 class KafkaSubscription implements Subscription {
   readonly #connection: KafkaConnection
+  /** The tuning's session timeout, or the broker's minimum once the broker refused it. */
+  #sessionTimeout: number
   readonly #options: SubscribeOptions
   readonly #tracker: ChannelTracker
   readonly #dispatcher: OrderedDispatcher<Delivery>
+  readonly #maxBufferedBytes: number
+  readonly #backpressure: StreamBackpressure
   readonly #commits: CommitCoalescer
   /** Which partitions this member holds and how far each was handed over: a re-read after a recovery skips up to it. */
   readonly #ownership = new PartitionOwnership(() => this.#consumer?.assignments)
@@ -59,6 +73,7 @@ class KafkaSubscription implements Subscription {
 
   constructor(connection: KafkaConnection, options: SubscribeOptions) {
     this.#connection = connection
+    this.#sessionTimeout = connection.tuning.sessionTimeout
     this.#options = options
     this.#tracker = new ChannelTracker(`subscription ${options.group}`, options.onState)
     this.#commits = new CommitCoalescer(
@@ -74,9 +89,25 @@ class KafkaSubscription implements Subscription {
         if (this.#tracker.state !== 'recovering') options.onError(asTransportError(error, `committing offsets of group ${options.group}`))
       },
     )
-    this.#dispatcher = new OrderedDispatcher<Delivery>(options.maxInFlight, (delivery) => options.onMessage(delivery), (delivery) => {
-      this.#commits.add(delivery)
-    })
+    this.#maxBufferedBytes = options.maxBufferedBytes ?? defaultPolicy.maxBufferedBytes
+    this.#dispatcher = new OrderedDispatcher<Delivery>(
+      {
+        maxInFlight: options.maxInFlight,
+        maxInFlightBytes: bufferBudget(this.#maxBufferedBytes).startedBytes,
+        sizeOf: recordBytes,
+        // A record queued while a rebalance took its partition away is the new owner's to run.
+        stillWanted: (delivery) => this.#ownership.owns(delivery.topic, delivery.partition),
+      },
+      (delivery) => options.onMessage(delivery),
+      (delivery) => {
+        this.#commits.add(delivery)
+      },
+    )
+    this.#backpressure = new StreamBackpressure(
+      this.#dispatcher,
+      () => this.#stream,
+      () => this.#stopped(),
+    )
   }
 
   /** The first connection: a failure here fails listen() with a typed error instead of retrying forever. */
@@ -85,6 +116,13 @@ class KafkaSubscription implements Subscription {
       await this.#connect()
     } catch (error) {
       await this.#retire()
+      // A broker that keeps the default minimum session (6 s) refuses the shorter default: join with its minimum.
+      if (refusedSessionTimeout(error) && this.#sessionTimeout < brokerDefaultMinSessionMs) {
+        this.#connection.logger.info({ group: this.#options.group, sessionTimeoutMs: this.#sessionTimeout, fallbackMs: brokerDefaultMinSessionMs }, `the broker refuses a ${String(this.#sessionTimeout)} ms session for group ${this.#options.group} (group.min.session.timeout.ms); joining with ${String(brokerDefaultMinSessionMs)} ms, so a crashed instance's partitions move after about that long`)
+        this.#sessionTimeout = brokerDefaultMinSessionMs
+        await this.start()
+        return
+      }
       throw asTransportError(error, `joining group ${this.#options.group} on ${this.#options.topics.join(', ')}`, { group: this.#options.group, topics: this.#options.topics, principal: this.#connection.principal })
     }
     this.#tracker.consuming()
@@ -97,6 +135,10 @@ class KafkaSubscription implements Subscription {
 
   health(): ChannelHealth {
     return this.#tracker.health()
+  }
+
+  buffered(): BufferedRecords {
+    return { ...this.#dispatcher.buffered, paused: this.#backpressure.paused }
   }
 
   async lag(): Promise<readonly PartitionLag[]> {
@@ -114,6 +156,8 @@ class KafkaSubscription implements Subscription {
     this.#stop.abort()
     this.#stream?.pause()
     await this.#recovery
+    // Records fetched ahead and not started stay uncommitted: the partitions' next owner reads them.
+    this.#dispatcher.discardQueued()
     await this.#dispatcher.drain()
     await this.#commits.flush()
     await this.#retire()
@@ -132,9 +176,10 @@ class KafkaSubscription implements Subscription {
       // Long polls return as soon as a record arrives; the wait only bounds idle fetches.
       maxWaitTime: tuning.maxWaitTime,
       minBytes: 1,
-      sessionTimeout: tuning.sessionTimeout,
-      heartbeatInterval: tuning.heartbeatInterval,
-      rebalanceTimeout: tuning.sessionTimeout,
+      // KIP-848's broker sets the session and the heartbeat itself; the classic protocol asks for them.
+      ...(tuning.groupProtocol === 'consumer'
+        ? { groupProtocol: 'consumer' as const }
+        : { sessionTimeout: this.#sessionTimeout, heartbeatInterval: tuning.heartbeatInterval, rebalanceTimeout: Math.max(this.#sessionTimeout, minRebalanceTimeoutMs) }),
     })
     this.#consumer = consumer
     // The library emits 'error' when a rejoin after a lost coordinator fails: without a listener
@@ -154,7 +199,12 @@ class KafkaSubscription implements Subscription {
    * so the group does not wait for a lost member to expire as it would for a new consumer.
    */
   async #consume(consumer: RawConsumer): Promise<void> {
-    const stream: RawStream = await consumer.consume({ topics: [...this.#options.topics], mode: 'committed', fallbackMode: this.#options.startFrom, autocommit: false })
+    const topics = [...this.#options.topics]
+    // One fetch goes to each broker leading a partition of ours at once: together they bring at
+    // most a quarter of the bound (the client's default is 50 MB per fetch).
+    const { brokers } = await consumer.metadata({ topics })
+    const { fetchBytes } = bufferBudget(this.#maxBufferedBytes, brokers.size)
+    const stream: RawStream = await consumer.consume({ topics, mode: 'committed', fallbackMode: this.#options.startFrom, autocommit: false, maxBytes: fetchBytes, maxBytesPerPartition: fetchBytes })
     this.#stream = stream
     if (this.#stopped()) return
     stream.on('error', (error: unknown) => {
@@ -173,13 +223,8 @@ class KafkaSubscription implements Subscription {
     // a recovery the new consumer re-reads from the last commit: handling either again here would
     // run records twice and break per-key order.
     if (!this.#ownership.admit(raw.topic, raw.partition, raw.offset)) return
-    const pushed = this.#dispatcher.push(toDelivery(raw))
-    if (this.#dispatcher.inFlight >= this.#options.maxInFlight) {
-      stream.pause()
-      void pushed.then(() => {
-        stream.resume()
-      })
-    }
+    this.#dispatcher.take(toDelivery(raw))
+    this.#backpressure.check(stream)
   }
 
   /** A failure of the current consumer starts one recovery; failures of replaced ones are ignored. */

@@ -4,14 +4,18 @@ import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { Compression } from '../../core/policy.ts'
 import { type Inbox, type InboxOptions, type OutgoingMessage, type SendOptions, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
 import { type Logger, stderrLogger } from '../../core/logger.ts'
-import { backoff } from './backoff.ts'
+import { defaultPolicy } from '../../core/policy.ts'
+import { backoff } from '../../core/backoff.ts'
 import { brokerAddresses } from './broker-addresses.ts'
 import { BrokerReachability, connectTimeout } from './broker-reachability.ts'
 import { accessFailureKind, type AccessHint } from './kafka-access-errors.ts'
 import { asTransportError, isRetryableKafkaError, isUnknownTopicError, kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
-import { encodeHeaders, producerSerializers } from './records.ts'
+import { installBoundedDecompression } from './client-decompression.ts'
+import { holdInflateLimit } from './inflate-budget.ts'
+import { encodeHeaders, producerSerializers, unreadBatchOfDelivery } from './records.ts'
+import { reportUnreadBatch } from './unread-batches.ts'
 import { SendBatcher } from './send-batcher.ts'
 import { SendDeadlines } from './send-deadlines.ts'
 import { kafkaSecurity } from './kafka-security.ts'
@@ -50,7 +54,7 @@ const maxTimestamp = -3n
 /** How long a new topic may take to appear, with leaders, in the broker's metadata. */
 const metadataWaitMs = 30_000
 
-const defaultTuning: KafkaTuning = { maxWaitTime: 500, sessionTimeout: 10_000, heartbeatInterval: 500, inboxMaxBytes: 8 * 1024 * 1024, commitIntervalMs: 100 }
+const defaultTuning: KafkaTuning = { maxWaitTime: 500, sessionTimeout: 3_000, heartbeatInterval: 500, groupProtocol: 'classic', inboxMaxBytes: 8 * 1024 * 1024, commitIntervalMs: 100 }
 
 /**
  * The {@link Transport} on Apache Kafka (3.5+, 4.x) through @platformatic/kafka: an idempotent
@@ -90,8 +94,11 @@ class KafkaTransport implements Transport {
     const security = kafkaSecurity(options, process.env)
     const secured = { ...(security.sasl === undefined ? {} : { sasl: security.sasl }), ...(security.tls === undefined ? {} : { tls: security.tls }) }
     const principal = security.username === undefined ? undefined : `User:${security.username}`
-    this.#connection = { base: { clientId: options.clientId ?? 'kafka-ipc', bootstrapBrokers: addresses.brokers, retries: 20, retryDelay: 100, ...secured }, tuning: { ...defaultTuning, ...options.tuning }, transport: this, inboxReplication: -1, principal }
-    this.#reachability = new BrokerReachability(addresses, connectTimeout(options.connectTimeoutMs), options.logger ?? stderrLogger(), () => this.#closed, security)
+    const logger = options.logger ?? stderrLogger()
+    this.#connection = { base: { clientId: options.clientId ?? 'kafka-ipc', bootstrapBrokers: addresses.brokers, retries: 20, retryDelay: 100, ...secured }, tuning: { ...defaultTuning, ...options.tuning }, transport: this, inboxReplication: -1, principal, logger }
+    this.#reachability = new BrokerReachability(addresses, connectTimeout(options.connectTimeoutMs), logger, () => this.#closed, security)
+    // Before any consumer exists: a compressed batch is never inflated past the limit (docs/security.md#compressed-batches).
+    installBoundedDecompression(logger)
   }
 
   async ensureTopics(topics: readonly TopicSpec[], create: boolean): Promise<void> {
@@ -307,10 +314,30 @@ class KafkaTransport implements Transport {
     return this.#producer
   }
 
+  /**
+   * Batches inflate to at most the subscription's `maxBufferedBytes` while it is open (the largest
+   * of the process's subscriptions: one table serves every client). A batch refused at that limit
+   * reaches `onMessage` as one stand-in record, reported here first.
+   */
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.#assertOpen()
     await this.#reachability.reached()
-    return subscribeKafka(this.#connection, options)
+    const release = holdInflateLimit(options.maxBufferedBytes ?? defaultPolicy.maxBufferedBytes)
+    const { logger } = this.#connection
+    try {
+      const subscription = await subscribeKafka(this.#connection, {
+        ...options,
+        onMessage: (message) => {
+          const unread = unreadBatchOfDelivery(message)
+          if (unread !== undefined) reportUnreadBatch(unread, message, options.onError, logger)
+          return options.onMessage(message)
+        },
+      })
+      return releasingOnClose(subscription, release)
+    } catch (error) {
+      release()
+      throw error
+    }
   }
 
   async openInbox(options: InboxOptions): Promise<Inbox> {
@@ -348,6 +375,19 @@ class KafkaTransport implements Transport {
   #assertOpen(): void {
     if (this.#closed) throw new KafkaIpcError('KIPC_UNAVAILABLE', 'This Kafka transport is closed; close services and clients before their transport.')
   }
+}
+
+/** The subscription, whose close() also gives back its inflate limit. */
+function releasingOnClose(subscription: Subscription, release: () => void): Subscription {
+  const close = subscription.close.bind(subscription)
+  subscription.close = async () => {
+    try {
+      await close()
+    } finally {
+      release()
+    }
+  }
+  return subscription
 }
 
 /** The topics a send names, for error messages. */

@@ -1,0 +1,66 @@
+// One instance of the fault tests' fleet, in its own process so that it can be SIGKILLed or
+// SIGTERMed: $ROLE `responder` answers `work` (taking $HANDLER_MS per request) and prints
+// `done <id>` when a handler finished (ids from $SLOW_FROM_ID take 2 s more); `subscriber` prints `event <id>` per `tick` handled; `caller`
+// sends $CALLS requests with ids from $FIRST_ID and prints `answer <id>` per reply. Every role prints
+// `ready` once it listens. $DEDUPE_URL gives responders and subscribers a PostgreSQL store;
+// SIGTERM closes the instance gracefully, as createService's shutdown does.
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import { Client } from '../../src/core/client.ts'
+import { definePolicy } from '../../src/core/policy.ts'
+import { Service } from '../../src/core/service.ts'
+import { postgresDeduplicationStore } from '../../src/stores/postgres-deduplication-store.ts'
+import { kafkaTransport } from '../../src/transports/kafka/kafka-transport.ts'
+import { tick, work } from './request-load.ts'
+
+const env = (name: string, fallback: string): string => process.env[name] ?? fallback
+const role = env('ROLE', 'responder')
+const handlerMs = Number(env('HANDLER_MS', '0'))
+const slowFrom = Number(env('SLOW_FROM_ID', String(Number.MAX_SAFE_INTEGER)))
+const policy = definePolicy({ prefix: env('KIPC_PREFIX', ''), partitions: 6, replication: 3, timeoutMs: 30_000 })
+const transport = kafkaTransport({ tuning: {} })
+const url = process.env['DEDUPE_URL']
+const deduplication = url === undefined ? {} : { deduplication: postgresDeduplicationStore({ pool: new pg.Pool({ connectionString: url }) }) }
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`)
+}
+
+if (role === 'caller') {
+  const client = new Client({ name: 'caller', policy, transport, ownsTransport: true, instanceId: env('INSTANCE', 'c') })
+  await client.ready()
+  print('ready')
+  const first = Number(env('FIRST_ID', '0'))
+  for (let id = first; id < first + Number(env('CALLS', '10')); id++) {
+    void client.call(work, { body: { id }, key: String(id) }).then(
+      () => {
+        print(`answer ${String(id)}`)
+      },
+      () => undefined,
+    )
+  }
+  // Lives until it is killed.
+  await new Promise(() => undefined)
+} else {
+  const service = new Service({ name: 'faulty', policy, transport, ownsTransport: true, instanceId: env('INSTANCE', 'r'), ...deduplication })
+  if (role === 'responder') {
+    service.handle(work, async (request) => {
+      if (handlerMs > 0) await sleep(handlerMs)
+      // The requests of a caller the test kills take longer: they are answered after it died.
+      if (request.body.id >= slowFrom) await sleep(2_000)
+      print(`done ${String(request.body.id)}`)
+      return { id: request.body.id }
+    })
+  } else {
+    service.on(tick, (event) => {
+      print(`event ${String(event.body.id)}`)
+    })
+  }
+  process.once('SIGTERM', () => {
+    void service.close().then(() => {
+      print('closed')
+      process.exit(0)
+    })
+  })
+  await service.listen()
+  print('ready')
+}
