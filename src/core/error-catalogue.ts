@@ -37,6 +37,11 @@ export const errorCatalogue = {
     retryable: false,
     summary: 'An Idempotency-Key already used for a different request (method, URL or body) was sent again; a new request needs a new key.',
   },
+  KIPC_DUPLICATE_REQUEST: {
+    status: 409,
+    retryable: false,
+    summary: 'A request with this message id was already handled and its answer is no longer kept, so it was not run again.',
+  },
   KIPC_CANCELLED: {
     status: 499,
     retryable: false,

@@ -36,6 +36,13 @@ export interface Policy {
   readonly validateReplies: boolean
   /** Records one subscription may process at once. */
   readonly maxInFlight: number
+  /**
+   * Bytes of records (keys, values, headers) one subscription may hold fetched and not yet
+   * finished; fetching pauses while it is full and resumes as records finish, so a backlog is
+   * worked through in bounded memory (docs/reliability.md#memory-bounds). A quarter goes to what
+   * one round of fetches may bring. At least `maxMessageBytes`, so that any record fits.
+   */
+  readonly maxBufferedBytes: number
   /** Where a service subscribing to an event for the first time starts. */
   readonly eventsStartFrom: 'earliest' | 'latest'
   /**
@@ -67,6 +74,15 @@ export interface Policy {
    * event-heavy fleets with repetitive JSON (docs/performance.md).
    */
   readonly compression: Compression
+  /**
+   * Stream flow control: the most items of one stream a caller holds unread
+   * (docs/reliability.md#stream-flow-control). A caller announces it on its stream requests; the
+   * responder then runs at most this many items ahead of the reader and waits for credit, so a
+   * slow reader holds a bounded buffer and one that stops reading stalls its responder until the
+   * deadline. Counted in items (an `items` record carrying several counts each). 0 turns it off:
+   * nothing is announced and items come as fast as the responder yields them.
+   */
+  readonly streamWindow: number
   readonly codec: Codec
 }
 
@@ -80,6 +96,9 @@ const compressions: readonly string[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'
  * room to spare (1,053 records); as 64-bit fingerprints, about 200 KB per consumed partition.
  */
 const DEDUPLICATION_WINDOW = 10_000
+
+/** The largest stream window: beyond it flow control bounds nothing a process could hold. */
+const maxStreamWindow = 1_000_000_000
 
 /** The longest delay setTimeout honours; a longer one fires after 1 ms. */
 export const maxTimerMs = 2 ** 31 - 1
@@ -98,6 +117,10 @@ export const defaultPolicy: Policy = Object.freeze({
   exposeErrorStack: false,
   validateReplies: true,
   maxInFlight: 256,
+  // 8 MiB: fetches of 2 MiB, and up to 6 MiB of records started — six 1 MB records at once. A
+  // 1 M-record backlog peaked at 450–470 MB of RSS, where the client's 50 MB fetches took 1.5–1.6
+  // GB; 2 MiB saved 60–70 MB more, 32 MiB cost 120–200 MB and ran slower (docs/reliability.md#memory-bounds).
+  maxBufferedBytes: 8 * 1024 * 1024,
   eventsStartFrom: 'earliest',
   deduplicationWindow: DEDUPLICATION_WINDOW,
   // Ten minutes: an instance's inbox is gone within about a quarter of an hour of its crash,
@@ -107,6 +130,10 @@ export const defaultPolicy: Policy = Object.freeze({
   // enough that a key's later events do not wait long behind one that will not succeed.
   eventRetries: Object.freeze({ maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 10_000 }),
   compression: 'none',
+  // Four full records of the item chunker: on the stream bench a window this wide keeps a fast
+  // reader at roughly 75–95% of its speed without flow control (1,024 halved it: the responder
+  // waited a credit's round trip every 512 items), while a slow reader holds at most 4,096 items.
+  streamWindow: 4_096,
   codec: jsonCodec,
 })
 
@@ -137,6 +164,8 @@ export function definePolicy(input: PolicyInput = {}): Policy {
   if (policy.timeoutMs > policy.maxTimeoutMs) invalid(`timeoutMs (${policy.timeoutMs}) must not exceed maxTimeoutMs (${policy.maxTimeoutMs})`)
   positiveInteger('maxMessageBytes', policy.maxMessageBytes)
   positiveInteger('maxInFlight', policy.maxInFlight)
+  positiveInteger('maxBufferedBytes', policy.maxBufferedBytes)
+  if (policy.maxBufferedBytes < policy.maxMessageBytes) invalid(`maxBufferedBytes (${policy.maxBufferedBytes}) must be at least maxMessageBytes (${policy.maxMessageBytes}), so that any record fits`)
   if (!Number.isInteger(policy.deduplicationWindow) || policy.deduplicationWindow < 0) invalid(`deduplicationWindow must be 0 or a positive integer, got ${JSON.stringify(policy.deduplicationWindow)}`)
   if (!Number.isInteger(policy.inboxIdleMs) || (policy.inboxIdleMs !== 0 && policy.inboxIdleMs < 1_000)) invalid(`inboxIdleMs must be 0 (off) or at least 1000 ms, got ${JSON.stringify(policy.inboxIdleMs)}`)
   for (const [kind, ms] of Object.entries(policy.retentionMs)) positiveInteger(`retentionMs.${kind}`, ms)
@@ -147,6 +176,7 @@ export function definePolicy(input: PolicyInput = {}): Policy {
   // Config files and the environment are untyped: check what the type cannot promise.
   const startFrom: string = policy.eventsStartFrom
   if (startFrom !== 'earliest' && startFrom !== 'latest') invalid(`eventsStartFrom must be "earliest" or "latest"`)
+  if (!Number.isInteger(policy.streamWindow) || policy.streamWindow < 0 || policy.streamWindow > maxStreamWindow) invalid(`streamWindow must be 0 (off) or a positive integer up to ${maxStreamWindow}, got ${JSON.stringify(policy.streamWindow)}`)
   if (!compressions.includes(policy.compression)) invalid(`compression must be one of ${compressions.join(', ')}, got ${JSON.stringify(policy.compression)}`)
   return Object.freeze(policy)
 }
@@ -156,7 +186,7 @@ export function definePolicy(input: PolicyInput = {}): Policy {
  * `options.file`, else $KAFKA_IPC_CONFIG; environment variables override it:
  * KIPC_PREFIX, KIPC_PARTITIONS, KIPC_REPLICATION, KIPC_TIMEOUT_MS, KIPC_MAX_TIMEOUT_MS, KIPC_AUTO_CREATE_TOPICS,
  * KIPC_MAX_MESSAGE_BYTES, KIPC_EXPOSE_ERROR_STACK, KIPC_VALIDATE_REPLIES, KIPC_MAX_IN_FLIGHT,
- * KIPC_EVENTS_START_FROM, KIPC_COMPRESSION, KIPC_DEDUPLICATION_WINDOW, KIPC_INBOX_IDLE_MS, KIPC_EVENT_MAX_ATTEMPTS
+ * KIPC_MAX_BUFFERED_BYTES, KIPC_EVENTS_START_FROM, KIPC_COMPRESSION, KIPC_DEDUPLICATION_WINDOW, KIPC_INBOX_IDLE_MS, KIPC_STREAM_WINDOW, KIPC_EVENT_MAX_ATTEMPTS
  * (eventRetries.maxAttempts).
  *
  * @example
@@ -194,10 +224,12 @@ export function loadPolicy(options: { readonly file?: string; readonly env?: Env
     ['exposeErrorStack', flag('KIPC_EXPOSE_ERROR_STACK')],
     ['validateReplies', flag('KIPC_VALIDATE_REPLIES')],
     ['maxInFlight', number('KIPC_MAX_IN_FLIGHT')],
+    ['maxBufferedBytes', number('KIPC_MAX_BUFFERED_BYTES')],
     ['eventsStartFrom', text('KIPC_EVENTS_START_FROM')],
     ['compression', text('KIPC_COMPRESSION')],
     ['deduplicationWindow', number('KIPC_DEDUPLICATION_WINDOW')],
     ['inboxIdleMs', number('KIPC_INBOX_IDLE_MS')],
+    ['streamWindow', number('KIPC_STREAM_WINDOW')],
   ]
   for (const [key, value] of settings) if (value !== undefined) fromEnv[key] = value
   const maxAttempts = number('KIPC_EVENT_MAX_ATTEMPTS')

@@ -16,11 +16,20 @@ import type { Envelope } from './protocol/envelope.ts'
 import { ReplyTargets } from './protocol/reply-targets.ts'
 import { topicNames } from './protocol/topic-names.ts'
 import { RecentIds } from './recent-ids.ts'
+import type { DeduplicationStore } from './deduplication-store.ts'
 import { Router } from './router.ts'
 import type { PartitionLag, Subscription, TopicPartition, TopicSpec } from './transport.ts'
 
-/** How to build a service: a client's options (a service calls others too). */
-export type ServiceOptions = ClientOptions
+/** How to build a service: a client's options (a service calls others too), and where it remembers what it ran. */
+export interface ServiceOptions extends ClientOptions {
+  /**
+   * Remembers each request and event run, so that a record delivered again — after a crash before
+   * its commit, or a client's retry with the same message id — is not run twice, and a duplicate
+   * request gets the first reply again (docs/reliability.md#deduplication). Without one, only
+   * copies within the policy's `deduplicationWindow` of the same partition are dropped.
+   */
+  readonly deduplication?: DeduplicationStore
+}
 
 /** Counters for monitoring. */
 export interface ServiceStats extends Readonly<ServiceCounters> {
@@ -242,7 +251,9 @@ export class Service {
       hooks: this.#hooks,
       running: this.client.running,
       replyTargets: new ReplyTargets(policy, (topic) => transport.partitionCount(topic)),
-      isCopy: (message, id) => this.#recentIds.isRepeat(message.topic, message.partition, id),
+      // A store sees every copy itself, and answers a retry that reached this same partition again.
+      isCopy: this.#options.deduplication === undefined ? (message, id) => this.#recentIds.isRepeat(message.topic, message.partition, id) : () => false,
+      deduplication: this.#options.deduplication,
       shutdown: this.#shutdown.signal,
       stopping: this.#stopping.signal,
       decorations: this.#decorations.values,
@@ -258,6 +269,7 @@ export class Service {
           topics: requestTopics,
           startFrom: 'earliest',
           maxInFlight: policy.maxInFlight,
+          maxBufferedBytes: policy.maxBufferedBytes,
           onMessage: (message) => handleRequest(deps, message, route),
           onError: this.#onChannelError(topicNames.group(policy, this.name)),
           onState: this.#logState,
@@ -272,6 +284,7 @@ export class Service {
           topics: eventTopics,
           startFrom: policy.eventsStartFrom,
           maxInFlight: policy.maxInFlight,
+          maxBufferedBytes: policy.maxBufferedBytes,
           onMessage: (message) => handleEvent(deps, message, subscribed),
           onError: this.#onChannelError(topicNames.eventGroup(policy, this.name)),
           onState: this.#logState,

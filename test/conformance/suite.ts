@@ -2,6 +2,7 @@
 import { describe } from 'node:test'
 import { copiesSuite } from './copies.ts'
 import { deadLettersSuite } from './dead-letters.ts'
+import { deduplicationSuite } from './deduplication.ts'
 import { diagnosticsSuite } from './diagnostics.ts'
 import { dropRulesSuite } from './drop-rules.ts'
 import { eventsSuite } from './events.ts'
@@ -19,6 +20,7 @@ import { policySuite } from './policy.ts'
 import { protocolEdgesSuite } from './protocol-edges.ts'
 import { requestReplySuite } from './request-reply.ts'
 import { streamCancelSuite } from './stream-cancel.ts'
+import { streamFlowSuite } from './stream-flow.ts'
 import { streamsSuite } from './streams.ts'
 
 export function runConformance(harness: () => Harness): void {
@@ -28,10 +30,12 @@ export function runConformance(harness: () => Harness): void {
     deadLettersSuite(harness)
     streamsSuite(harness)
     streamCancelSuite(harness)
+    streamFlowSuite(harness)
     gatherSuite(harness)
     policySuite(harness)
     healthSuite(harness)
     copiesSuite(harness)
+    deduplicationSuite(harness)
     failuresSuite(harness)
     hostileInputSuite(harness)
     orderingSuite(harness)

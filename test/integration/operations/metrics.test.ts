@@ -239,8 +239,9 @@ describe('Prometheus metrics on the probe server', { timeout: 180_000 }, () => {
     let held: Scrape | undefined
     const builtMs = await waitFor(async () => {
       held = await scrape(`${server.url}/metrics`)
-      return lagOf(held.families) === 5
-    }, 'the five requests show as lag')
+      // The lag shows as soon as the records are written; the first handler starts once they are fetched.
+      return lagOf(held.families) === 5 && value(held.families, 'kafka_ipc_handlers_in_flight', 'GAUGE', { service: 'pricing' }) === 1
+    }, 'the five requests show as lag, the first of them running')
     assert.ok(held !== undefined)
     const perPartition = family(held.families, 'kafka_ipc_consumer_lag', 'GAUGE').metrics.filter(({ labels }) => labels?.['topic'] === topic)
     assert.deepEqual(perPartition.map(({ value: lag }) => Number(lag)).sort(), [0, 5], 'all in the partition of their key')

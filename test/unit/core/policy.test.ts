@@ -32,11 +32,13 @@ describe('policy', () => {
         exposeErrorStack: false,
         validateReplies: true,
         maxInFlight: 256,
+        maxBufferedBytes: 8 * 1024 * 1024,
         eventsStartFrom: 'earliest',
         deduplicationWindow: 10_000,
         inboxIdleMs: 600_000,
         eventRetries: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 10_000 },
         compression: 'none',
+        streamWindow: 4_096,
         codec: 'application/json',
       },
     )
