@@ -7,6 +7,14 @@ interface Queued {
   readonly reject: (error: unknown) => void
 }
 
+/**
+ * The most record bytes (values, keys, headers) one produce request gathers from several sends:
+ * under the broker's default `message.max.bytes` (1 MiB), which bounds a partition's record batch,
+ * so sends merged together are never refused for a size none of them had alone — and a reader
+ * never has to inflate a merged batch past its bound. A single send larger than this goes alone.
+ */
+export const maxMergedBytes = 900 * 1024
+
 /** The sends of one topic (and compression): one produce in flight, the rest waiting for the next. */
 interface Lane {
   readonly topic: string
@@ -50,8 +58,7 @@ export class SendBatcher {
   async #flush(key: string, lane: Lane): Promise<void> {
     lane.flushing = true
     while (lane.queue.length > 0) {
-      const batch = lane.queue
-      lane.queue = []
+      const batch = takeUpTo(lane, maxMergedBytes)
       try {
         await this.#produce(
           batch.flatMap((queued) => queued.messages),
@@ -66,4 +73,27 @@ export class SendBatcher {
     // An idle lane is dropped, so a fleet's churn of inbox topics leaves nothing behind.
     this.#lanes.delete(key)
   }
+}
+
+/** The sends at the head of the lane's queue that fit `limit` bytes together — at least one. */
+function takeUpTo(lane: Lane, limit: number): Queued[] {
+  let bytes = 0
+  let count = 0
+  for (const queued of lane.queue) {
+    const size = sendBytes(queued.messages)
+    if (count > 0 && bytes + size > limit) break
+    bytes += size
+    count++
+  }
+  return lane.queue.splice(0, count)
+}
+
+/** The bytes a send's records carry: values, keys and headers (strings counted one byte per unit). */
+function sendBytes(messages: readonly OutgoingMessage[]): number {
+  let bytes = 0
+  for (const message of messages) {
+    bytes += message.value.byteLength + (message.key?.length ?? 0)
+    for (const [name, value] of message.headers) bytes += name.length + value.length
+  }
+  return bytes
 }

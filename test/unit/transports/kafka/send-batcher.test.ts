@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Compression } from '../../../../src/core/policy.ts'
 import type { OutgoingMessage } from '../../../../src/core/transport.ts'
-import { SendBatcher } from '../../../../src/transports/kafka/send-batcher.ts'
+import { maxMergedBytes, SendBatcher } from '../../../../src/transports/kafka/send-batcher.ts'
 
 const record = (topic: string, n: number): OutgoingMessage => ({ topic, key: String(n), headers: new Map(), value: new Uint8Array([n]) })
 
@@ -23,6 +23,20 @@ function manualProducer(): { produce: (messages: readonly OutgoingMessage[], com
 }
 
 describe('SendBatcher', () => {
+  it('merges waiting sends only up to maxMergedBytes per produce, and sends a larger one alone', async () => {
+    const { produce, calls } = manualProducer()
+    const batcher = new SendBatcher(produce)
+    const big = (n: number, bytes: number): OutgoingMessage => ({ topic: 't', key: String(n), headers: new Map(), value: new Uint8Array(bytes) })
+    const sends = [batcher.send([record('t', 0)]), batcher.send([big(1, 600 * 1024)]), batcher.send([big(2, 600 * 1024)]), batcher.send([big(3, 200 * 1024)]), batcher.send([big(4, maxMergedBytes + 1)]), batcher.send([record('t', 5)])]
+    for (let produced = 0; produced < 10 && calls.length > produced; produced++) {
+      calls[produced]?.done()
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await Promise.all(sends)
+    assert.deepEqual(calls.map((call) => call.keys), [['0'], ['1'], ['2', '3'], ['4'], ['5']])
+  })
+
+
   it('sends at once when idle, and gathers what arrives meanwhile into the next produce, in order', async () => {
     const { produce, calls } = manualProducer()
     const batcher = new SendBatcher(produce)
