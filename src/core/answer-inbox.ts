@@ -45,6 +45,7 @@ export class AnswerInbox {
     let read: Envelope | undefined
     let envelope: Envelope & { readonly kind: AcceptedKinds['inbox'] }
     try {
+      if (message.rejected !== undefined) throw message.rejected
       read = readEnvelope(message.headers)
       checkKind('inbox', read, message.topic)
       checkBodySize(message.value.byteLength, policy.maxMessageBytes, read.kind)

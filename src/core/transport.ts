@@ -110,6 +110,12 @@ export interface IncomingMessage {
   readonly headers: WireHeaders
   readonly value: Uint8Array
   readonly timestamp: number
+  /**
+   * Set when the transport could not read the record whole — its compressed batch would inflate
+   * past the bound (docs/security.md#compressed-batches) — and hands over a stand-in: the
+   * pipeline drops or dead-letters it with this error instead of reading it.
+   */
+  readonly rejected?: KafkaIpcError | undefined
 }
 
 /** How to subscribe. */

@@ -45,6 +45,7 @@ export function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage,
   const subscription = subscribed(message.topic)
   let envelope: Envelope | undefined
   try {
+    if (message.rejected !== undefined) throw message.rejected
     envelope = readEnvelope(message.headers)
     checkKind('events', envelope, message.topic)
     if (subscription === undefined) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `No subscription to the event topic ${message.topic}.`)

@@ -39,6 +39,7 @@ export function handleRequest(deps: ServicePipelineDeps, message: IncomingMessag
   // Not an async function: a request that passes the drop rules makes no promise of its own here.
   let envelope: Envelope | undefined
   try {
+    if (message.rejected !== undefined) throw message.rejected
     envelope = readEnvelope(message.headers)
     checkKind('requests', envelope, message.topic)
   } catch (error) {

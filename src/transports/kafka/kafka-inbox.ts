@@ -6,7 +6,7 @@ import { backoff } from '../../core/backoff.ts'
 import { asTransportError } from './kafka-errors.ts'
 import type { KafkaConnection } from './kafka-connection.ts'
 import { decodeHeaders, rawDeserializers } from './records.ts'
-import { reportUnreadBatch, unreadBatchOf } from './unread-batches.ts'
+import { unreadBatchError, unreadBatchOf } from './unread-batches.ts'
 
 const controlBatch = 0x20
 
@@ -78,8 +78,8 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
                   if (offset < position) continue
                   // A batch refused at the inflate limit arrives as one stand-in (unread-batches.ts).
                   const unread = unreadBatchOf(record.headers[0]?.[0])
-                  if (unread !== undefined) reportUnreadBatch(unread, { topic, partition: 0, offset }, options.onError, connection.logger)
                   options.onMessage({
+                    ...(unread === undefined ? {} : { rejected: unreadBatchError(unread, { topic, partition: 0, offset }) }),
                     topic,
                     partition: 0,
                     offset,

@@ -15,7 +15,7 @@ import { subscribeKafka } from './kafka-subscription.ts'
 import { installBoundedDecompression } from './client-decompression.ts'
 import { holdInflateLimit } from './inflate-budget.ts'
 import { encodeHeaders, producerSerializers, unreadBatchOfDelivery } from './records.ts'
-import { reportUnreadBatch } from './unread-batches.ts'
+import { unreadBatchError } from './unread-batches.ts'
 import { SendBatcher } from './send-batcher.ts'
 import { SendDeadlines } from './send-deadlines.ts'
 import { kafkaSecurity } from './kafka-security.ts'
@@ -317,19 +317,19 @@ class KafkaTransport implements Transport {
   /**
    * Batches inflate to at most the subscription's `maxBufferedBytes` while it is open (the largest
    * of the process's subscriptions: one table serves every client). A batch refused at that limit
-   * reaches `onMessage` as one stand-in record, reported here first.
+   * reaches `onMessage` as one stand-in record carrying the error (`rejected`).
    */
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     this.#assertOpen()
     await this.#reachability.reached()
     const release = holdInflateLimit(options.maxBufferedBytes ?? defaultPolicy.maxBufferedBytes)
-    const { logger } = this.#connection
     try {
       const subscription = await subscribeKafka(this.#connection, {
         ...options,
         onMessage: (message) => {
           const unread = unreadBatchOfDelivery(message)
-          if (unread !== undefined) reportUnreadBatch(unread, message, options.onError, logger)
+          // The pipeline reports it, with its offsets, and drops or dead-letters it: one report per batch.
+          if (unread !== undefined) return options.onMessage({ ...message, rejected: unreadBatchError(unread, message) })
           return options.onMessage(message)
         },
       })

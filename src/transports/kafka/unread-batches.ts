@@ -1,5 +1,4 @@
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
-import type { Logger } from '../../core/logger.ts'
 import type { BatchCodec } from './bounded-inflate.ts'
 import { maxInflateRatio } from './inflate-budget.ts'
 
@@ -93,22 +92,6 @@ export function unreadBatchError(batch: UnreadBatch, where: { readonly topic: st
     `A ${batch.codec} record batch of ${where.topic}[${String(where.partition)}] at ${offsets} (${String(batch.records)} record(s), ${String(batch.compressedBytes)} bytes compressed) ${refusal(batch)}; it was not inflated and its records are skipped as unreadable.`,
     { details: { topic: where.topic, partition: where.partition, firstOffset: first, lastOffset: where.offset, records: batch.records, codec: batch.codec, compressedBytes: batch.compressedBytes, limit: batch.limit, allowed: batch.allowed, reason: batch.reason } },
   )
-}
-
-/**
- * Reports an unread batch once, when its stand-in record is consumed: a warning line, and the
- * typed error through the channel's `onError`. The stand-in itself goes on to kafka-ipc's core,
- * which counts and drops it as a record without a readable envelope (a dead letter, for an event).
- *
- * @example
- * ```ts
- * if (unread !== undefined) reportUnreadBatch(unread, message, options.onError, connection.logger)
- * ```
- */
-export function reportUnreadBatch(batch: UnreadBatch, where: { readonly topic: string; readonly partition: number; readonly offset: bigint }, onError: (error: unknown) => void, logger: Logger): void {
-  const error = unreadBatchError(batch, where)
-  logger.warn({ code: error.code, ...error.details }, error.message)
-  onError(error)
 }
 
 /** What the stand-in's header says, for whoever reads the record (a dead letter keeps it). */
