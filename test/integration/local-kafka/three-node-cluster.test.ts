@@ -43,7 +43,8 @@ describe('a local 3-node cluster', () => {
       serializers: stringSerializers,
       acks: -1,
       idempotent: true,
-      retries: 30,
+      // An election after a SIGKILL waits for the node to be fenced (4 s) on a busy machine: room for 15 s.
+      retries: 60,
       retryDelay: 250,
     })
     try {
