@@ -13,7 +13,7 @@ import { type Harness, useKit } from './harness.ts'
 import { waitUntil } from './request-reply.ts'
 
 /** Reads every record of `topic` from the start, as an operator's tool would. */
-async function readAll(transport: Transport, topic: string, into: IncomingMessage[]): Promise<Subscription> {
+export async function readAll(transport: Transport, topic: string, into: IncomingMessage[]): Promise<Subscription> {
   return transport.subscribe({
     group: `${topic}.reader`,
     topics: [topic],

@@ -11,13 +11,15 @@ import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
 import type { FailureContext } from '../../src/core/failure.ts'
 import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
-import { buildMessage, readEnvelope } from '../../src/core/protocol/envelope.ts'
+import { buildMessage } from '../../src/core/protocol/envelope.ts'
 import { topicNames } from '../../src/core/protocol/topic-names.ts'
 import type { WireHeaders } from '../../src/core/protocol/headers.ts'
-import type { IncomingMessage, OutgoingMessage, Subscription, Transport } from '../../src/core/transport.ts'
+import type { IncomingMessage, OutgoingMessage } from '../../src/core/transport.ts'
 import { booked, echo } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitUntil } from './request-reply.ts'
+import { readAll } from './dead-letters.ts'
+import { rawAnswerInbox } from './protocol-edges.ts'
 
 /** A JSON text and headers that try every common route to a prototype, with marker names unique to this run. */
 function hostile(marker: string, valid: Record<string, unknown>): { json: string; headers: WireHeaders; keys: string[] } {
@@ -47,20 +49,6 @@ function assertPrototypesClean(keys: readonly string[]): void {
   }
 }
 
-/** Reads every record of `topic` from the start, as an operator's tool would. */
-function readAll(transport: Transport, topic: string, into: IncomingMessage[]): Promise<Subscription> {
-  return transport.subscribe({
-    group: `${topic}.reader`,
-    topics: [topic],
-    startFrom: 'earliest',
-    maxInFlight: 16,
-    onMessage: (message) => {
-      into.push(message)
-      return Promise.resolve()
-    },
-    onError: () => undefined,
-  })
-}
 
 /** Records that are not kafka-ipc messages, and the KIPC_PROTOCOL_ERROR message each is dropped with. */
 function foreignRecords(topic: string, kind: 'request' | 'event'): { record: OutgoingMessage; error: RegExp }[] {
@@ -177,18 +165,8 @@ export function hostileInputSuite(harness: () => Harness): void {
       await app.listen()
       const caller = client('caller')
       await caller.ready()
-      const answers: { correlation: string | undefined; status: number | undefined; code: unknown }[] = []
       const raw = transport()
-      const inbox = await raw.openInbox({
-        topic: topicNames.inbox(policy, 'raw', 'x'),
-        retentionMs: 60_000,
-        create: true,
-        onError: () => undefined,
-        onMessage: (message) => {
-          const envelope = readEnvelope(message.headers)
-          answers.push({ correlation: envelope.correlation, status: envelope.status, code: (JSON.parse(new TextDecoder().decode(message.value)) as { code?: unknown }).code })
-        },
-      })
+      const { inbox, answers } = await rawAnswerInbox(raw, policy)
       try {
         const wrong: readonly [string, string | undefined, Uint8Array][] = [
           ['xml', 'application/xml', new TextEncoder().encode('<echo caller="c" n="1"/>')],

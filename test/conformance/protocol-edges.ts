@@ -11,11 +11,34 @@ import { isKafkaIpcError, RemoteError } from '../../src/core/kafka-ipc-error.ts'
 import { buildMessage } from '../../src/core/protocol/envelope.ts'
 import type { Policy } from '../../src/core/policy.ts'
 import { topicNames } from '../../src/core/protocol/topic-names.ts'
-import type { IncomingMessage, OutgoingMessage, Transport } from '../../src/core/transport.ts'
+import type { Inbox, IncomingMessage, OutgoingMessage, Transport } from '../../src/core/transport.ts'
 import { type Envelope, readEnvelope } from '../../src/core/protocol/envelope.ts'
 import { countdown, echo, seatHold, sleepThenDone, slow } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitUntil } from './request-reply.ts'
+
+/** An error answer as a raw caller reads it: its correlation, status and error code. */
+export interface RawAnswer {
+  readonly correlation: string | undefined
+  readonly status: number | undefined
+  readonly code: unknown
+}
+
+/** A raw caller's inbox (`raw`, instance `x`) that collects the error answers it gets. */
+export async function rawAnswerInbox(transport: Transport, policy: Policy): Promise<{ inbox: Inbox; answers: RawAnswer[] }> {
+  const answers: RawAnswer[] = []
+  const inbox = await transport.openInbox({
+    topic: topicNames.inbox(policy, 'raw', 'x'),
+    retentionMs: 60_000,
+    create: true,
+    onError: () => undefined,
+    onMessage: (message) => {
+      const envelope = readEnvelope(message.headers)
+      answers.push({ correlation: envelope.correlation, status: envelope.status, code: (JSON.parse(new TextDecoder().decode(message.value)) as { code?: unknown }).code })
+    },
+  })
+  return { inbox, answers }
+}
 
 /**
  * A raw responder for the `echo` service: answers each request with the records `answer` builds,
@@ -123,17 +146,7 @@ export function protocolEdgesSuite(harness: () => Harness): void {
       })
       await app.listen()
       const raw = transport()
-      const answers: { correlation: string | undefined; status: number | undefined; code: unknown }[] = []
-      const inbox = await raw.openInbox({
-        topic: topicNames.inbox(policy, 'raw', 'x'),
-        retentionMs: 60_000,
-        create: true,
-        onError: () => undefined,
-        onMessage: (message) => {
-          const envelope = readEnvelope(message.headers)
-          answers.push({ correlation: envelope.correlation, status: envelope.status, code: (JSON.parse(new TextDecoder().decode(message.value)) as { code?: unknown }).code })
-        },
-      })
+      const { inbox, answers } = await rawAnswerInbox(raw, policy)
       try {
         const request = (id: string, value: string): OutgoingMessage => ({
           ...buildMessage({ topic: topicNames.requests(policy, 'echo') }, 'request', { replyTo: inbox.address, deadline: Date.now() + 10_000, method: echo.method, path: echo.path, service: 'raw' }, null, policy.codec, policy.maxMessageBytes, undefined, id),
