@@ -1,8 +1,9 @@
-import type { IncomingMessage } from '../core/transport.ts'
+import type { IncomingMessage, OutgoingMessage } from '../core/transport.ts'
 
 /**
- * What a consumed record counts for against a subscription's `maxBufferedBytes`: its value, key
- * and header bytes, the part that grows with the record. Strings count one byte per UTF-16 unit
+ * The bytes a record carries — its value, key and headers, the part that grows with the record:
+ * what a consumed record counts for against a subscription's `maxBufferedBytes`, and what a send
+ * adds to a merged produce request. Strings count one byte per UTF-16 unit
  * — exact for the ASCII envelope headers, close enough for the rest — so nothing is re-encoded
  * on the hot path.
  *
@@ -11,7 +12,7 @@ import type { IncomingMessage } from '../core/transport.ts'
  * recordBytes({ topic: 't', partition: 0, offset: 0n, key: 'k', headers: new Map([['kipc-v', '1']]), value: new Uint8Array(200), timestamp: 0 }) // 208
  * ```
  */
-export function recordBytes(message: IncomingMessage): number {
+export function recordBytes(message: IncomingMessage | OutgoingMessage): number {
   let bytes = message.value.byteLength + (message.key?.length ?? 0)
   for (const [name, value] of message.headers) bytes += name.length + value.length
   return bytes

@@ -1,5 +1,6 @@
 import type { Compression } from '../../core/policy.ts'
 import type { OutgoingMessage } from '../../core/transport.ts'
+import { recordBytes } from '../record-bytes.ts'
 
 interface Queued {
   readonly messages: readonly OutgoingMessage[]
@@ -88,12 +89,9 @@ function takeUpTo(lane: Lane, limit: number): Queued[] {
   return lane.queue.splice(0, count)
 }
 
-/** The bytes a send's records carry: values, keys and headers (strings counted one byte per unit). */
+/** The bytes a send's records carry (recordBytes of each). */
 function sendBytes(messages: readonly OutgoingMessage[]): number {
   let bytes = 0
-  for (const message of messages) {
-    bytes += message.value.byteLength + (message.key?.length ?? 0)
-    for (const [name, value] of message.headers) bytes += name.length + value.length
-  }
+  for (const message of messages) bytes += recordBytes(message)
   return bytes
 }
