@@ -29,7 +29,7 @@ const nodes = Number(process.env['BENCH_NODES'] ?? 1)
 // BENCH_ONLY=kafka-ipc measures kafka-ipc alone (before/after comparisons); BENCH_INSTRUMENTED=1
 // adds a kafka-ipc row with a no-op hook at every phase and a subscriber on every diagnostics
 // channel, then measures plain kafka-ipc again.
-// BENCH_DEDUPE=memory gives the kafka-ipc service a memoryDeduplicationStore(), to price it (docs/decisions/0010).
+// BENCH_DEDUPE=off runs the kafka-ipc service without its default deduplication store, to price the store (docs/decisions/0010).
 const only = process.env['BENCH_ONLY']
 const instrumented = process.env['BENCH_INSTRUMENTED'] === '1'
 const suffix = nodes === 1 ? '' : `-${nodes}-nodes`

@@ -1,6 +1,5 @@
 // The request-reply systems compared by bench/request-reply.ts, each behind one interface: start,
 // send one ~100-byte request and await its reply, stop.
-import { memoryDeduplicationStore } from '../../src/core/memory-deduplication-store.ts'
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka'
 import { randomUUID } from 'node:crypto'
 import { createServer, request, Agent } from 'node:http'
@@ -35,15 +34,16 @@ export async function startKafkaIpc(brokers: string[], options: { readonly instr
   const policy = definePolicy({ prefix: `bench-${randomUUID().slice(0, 8)}`, partitions: 6 })
   const serverTransport = kafkaTransport({ brokers })
   const clientTransport = kafkaTransport({ brokers })
-  // BENCH_DEDUPE=memory: the service keeps its runs and replies in memoryDeduplicationStore(), to price it.
-  const deduplication = process.env['BENCH_DEDUPE'] === 'memory' ? { deduplication: memoryDeduplicationStore() } : {}
+  // BENCH_DEDUPE=off: the service keeps no deduplication store (only the per-partition copy window), to price the default one.
+  const withoutStore = process.env['BENCH_DEDUPE'] === 'off'
+  const deduplication = withoutStore ? { deduplication: false as const } : {}
   const service = new Service({ name: 'bench', policy, transport: serverTransport, ...deduplication }).handle(echo, (req) => req.body)
   const client = new Client({ name: 'bench-caller', policy, transport: clientTransport })
   const unsubscribe = options.instrumented === true ? instrument(service, client) : () => undefined
   await service.listen()
   await client.ready()
   return {
-    name: options.instrumented === true ? 'kafka-ipc, with hooks and diagnostics subscribers' : process.env['BENCH_DEDUPE'] === 'memory' ? 'kafka-ipc, memory deduplication store' : 'kafka-ipc',
+    name: options.instrumented === true ? 'kafka-ipc, with hooks and diagnostics subscribers' : withoutStore ? 'kafka-ipc, no deduplication store' : 'kafka-ipc',
     call: (index) => client.call(echo, { body: payload(index) }),
     async stop() {
       unsubscribe()

@@ -7,6 +7,9 @@
  * keeps them. A claim is a lease: a run that crashed before it finished frees its key when the
  * lease runs out, and the next delivery runs it.
  *
+ * Each method may answer at once or with a promise: a store in memory answers at once, and the
+ * service then spends no promise or event-loop turn on it.
+ *
  * @example
  * ```ts
  * import { createService, memoryDeduplicationStore } from 'kafka-ipc'
@@ -19,20 +22,20 @@ export interface DeduplicationStore {
    * Claims `key` for one run lasting at most `leaseMs`: `claimed` when no run of it is known in
    * the window (or the last claim's lease ran out), else what is known of the other run.
    */
-  claim(key: string, leaseMs: number): Promise<DeduplicationClaim>
+  claim(key: string, leaseMs: number): DeduplicationClaim | Promise<DeduplicationClaim>
   /**
    * The run holding `key` is still going: its lease is extended to `leaseMs` from now. A service
    * renews its claims while their handlers run, so that a lease can be short — a run whose
    * instance died frees its key within one lease — and a long handler still keeps its key.
    */
-  renew(key: string, leaseMs: number): Promise<void>
+  renew(key: string, leaseMs: number): void | Promise<void>
   /**
    * The run of `key` finished: it is remembered for the store's window, with `answer` — the reply
    * a duplicate request gets again — when there is one to keep.
    */
-  finish(key: string, answer: StoredAnswer | undefined): Promise<void>
+  finish(key: string, answer: StoredAnswer | undefined): void | Promise<void>
   /** The run of `key` failed or was given up: the next delivery may run it again. */
-  release(key: string): Promise<void>
+  release(key: string): void | Promise<void>
 }
 
 /**
@@ -56,10 +59,10 @@ export type DeduplicationClaim =
  *
  * @example
  * ```ts
- * const answer: StoredAnswer = { headers: [['kipc-v', '1'], ['kipc-kind', 'reply']], value: new TextEncoder().encode('{"ok":true}') }
+ * const answer: StoredAnswer = { headers: new Map([['kipc-v', '1'], ['kipc-kind', 'reply']]), value: new TextEncoder().encode('{"ok":true}') }
  * ```
  */
 export interface StoredAnswer {
-  readonly headers: readonly (readonly [string, string])[]
+  readonly headers: ReadonlyMap<string, string>
   readonly value: Uint8Array
 }

@@ -1,4 +1,6 @@
-import type { DeduplicationClaim, DeduplicationStore, StoredAnswer } from './deduplication-store.ts'
+import { AnswerRing } from './answer-ring.ts'
+import type { DeduplicationClaim, DeduplicationStore } from './deduplication-store.ts'
+import { FingerprintRing } from './fingerprint-ring.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 
 /**
@@ -12,90 +14,81 @@ import { KafkaIpcError } from './kafka-ipc-error.ts'
 export interface MemoryDeduplicationOptions {
   /** How long a finished run is remembered, in ms. Default 600 000 (10 minutes). */
   readonly windowMs?: number
-  /** Keys remembered at once; the oldest go first. Default 100 000. */
+  /** Finished runs remembered at once; the oldest go first. Default 100 000. */
   readonly maxEntries?: number
   /** The largest reply kept for duplicates, in bytes (headers and body); a larger one is remembered without it. Default 65 536. */
   readonly maxAnswerBytes?: number
-  /** Bytes of replies kept in all; the oldest entries make room. Default 32 MiB. */
+  /** Bytes of replies kept in all; a new reply overwrites the oldest, whose runs stay remembered without them. Default 16 MiB. */
   readonly maxBytes?: number
 }
 
-interface Entry {
-  readonly state: 'running' | 'done'
-  readonly expiresAt: number
-  readonly answer: StoredAnswer | undefined
-  readonly bytes: number
-}
-
-const defaults: Required<MemoryDeduplicationOptions> = { windowMs: 600_000, maxEntries: 100_000, maxAnswerBytes: 65_536, maxBytes: 32 * 1_048_576 }
+const defaults: Required<MemoryDeduplicationOptions> = { windowMs: 600_000, maxEntries: 100_000, maxAnswerBytes: 65_536, maxBytes: 16 * 1_048_576 }
 
 /**
- * A {@link DeduplicationStore} in this process's memory, bounded in keys and bytes. It sees only
- * the records this instance consumes: a redelivery to another instance after a crash or a
- * rebalance runs again. For that, use a store every instance shares ({@link postgresDeduplicationStore}).
+ * A {@link DeduplicationStore} in this process's memory, bounded in entries and bytes — every
+ * service's store unless it is given another. It sees only the records this instance consumes: a
+ * redelivery to another instance after a crash or a rebalance runs again. For that, use a store
+ * every instance shares ({@link postgresDeduplicationStore}).
+ *
+ * Finished runs are kept as 64-bit fingerprints of their keys in typed arrays and their replies in
+ * one ring of bytes, so that remembering the last 100,000 runs costs a busy service no
+ * garbage-collector work (docs/decisions/0010). Two keys share a fingerprint with a probability of
+ * about 2⁻⁶⁴ per pair.
  *
  * @example
  * ```ts
  * import { createService, memoryDeduplicationStore } from 'kafka-ipc'
  *
- * const app = createService({ name: 'billing', deduplication: memoryDeduplicationStore() })
+ * const app = createService({ name: 'billing', deduplication: memoryDeduplicationStore({ windowMs: 3_600_000 }) })
  * ```
  */
 export function memoryDeduplicationStore(options: MemoryDeduplicationOptions = {}, now: () => number = Date.now): DeduplicationStore {
   const limits = checkOptions(options)
-  // Insertion order is age order: a finished entry is moved to the end, so the oldest go first.
-  const entries = new Map<string, Entry>()
-  let bytes = 0
+  // Runs in progress are few (those in flight) and short-lived: a Map of their lease ends.
+  const running = new Map<string, number>()
+  // Finished runs: by ring position, when each is forgotten and where its reply is (-1: none).
+  const finished = new FingerprintRing(limits.maxEntries)
+  const forgetAt = new Float64Array(limits.maxEntries)
+  const answerAt = new Float64Array(limits.maxEntries)
+  const answerLength = new Uint32Array(limits.maxEntries)
+  const answers = new AnswerRing(limits.maxBytes)
 
-  const remove = (key: string): void => {
-    const entry = entries.get(key)
-    if (entry === undefined) return
-    bytes -= entry.bytes
-    entries.delete(key)
-  }
-  const put = (key: string, entry: Entry): void => {
-    remove(key)
-    entries.set(key, entry)
-    bytes += entry.bytes
-    for (const oldest of entries.keys()) {
-      if (entries.size <= limits.maxEntries && bytes <= limits.maxBytes) break
-      remove(oldest)
-    }
+  /** Leases that ran out and were never settled (a caller of the store that crashed) are forgotten once too many. */
+  const pruneRunning = (at: number): void => {
+    if (running.size <= limits.maxEntries) return
+    for (const [key, until] of running) if (until <= at) running.delete(key)
   }
 
   return {
-    claim(key, leaseMs) {
+    claim(key, leaseMs): DeduplicationClaim {
       const at = now()
-      const entry = entries.get(key)
-      if (entry !== undefined && entry.expiresAt > at) {
-        const claim: DeduplicationClaim = entry.state === 'done' ? { state: 'done', answer: entry.answer } : { state: 'running', until: entry.expiresAt }
-        return Promise.resolve(claim)
+      const position = finished.find(key)
+      if (position !== -1 && (forgetAt[position] ?? 0) > at) {
+        const stored = answerAt[position] ?? -1
+        return { state: 'done', answer: stored < 0 ? undefined : answers.read(stored, answerLength[position] ?? 0) }
       }
-      put(key, { state: 'running', expiresAt: at + leaseMs, answer: undefined, bytes: 0 })
-      return Promise.resolve({ state: 'claimed' })
+      const until = running.get(key)
+      if (until !== undefined && until > at) return { state: 'running', until }
+      running.set(key, at + leaseMs)
+      pruneRunning(at)
+      return { state: 'claimed' }
     },
     renew(key, leaseMs) {
-      if (entries.get(key)?.state === 'running') entries.set(key, { state: 'running', expiresAt: now() + leaseMs, answer: undefined, bytes: 0 })
-      return Promise.resolve()
+      if (running.has(key)) running.set(key, now() + leaseMs)
     },
     finish(key, answer) {
-      const size = answer === undefined ? 0 : answerBytes(answer)
-      const kept = size <= limits.maxAnswerBytes ? answer : undefined
-      put(key, { state: 'done', expiresAt: now() + limits.windowMs, answer: kept, bytes: kept === undefined ? 0 : size })
-      return Promise.resolve()
+      running.delete(key)
+      let position = finished.find(key)
+      if (position === -1) position = finished.add(key)
+      forgetAt[position] = now() + limits.windowMs
+      const at = answer === undefined ? undefined : answers.write(answer, limits.maxAnswerBytes)
+      answerAt[position] = at ?? -1
+      answerLength[position] = at === undefined ? 0 : answers.lastLength
     },
     release(key) {
-      if (entries.get(key)?.state === 'running') remove(key)
-      return Promise.resolve()
+      running.delete(key)
     },
   }
-}
-
-/** The bytes an answer holds: its body and its header text. */
-function answerBytes(answer: StoredAnswer): number {
-  let size = answer.value.byteLength
-  for (const [name, value] of answer.headers) size += name.length + value.length
-  return size
 }
 
 function checkOptions(options: MemoryDeduplicationOptions): Required<MemoryDeduplicationOptions> {

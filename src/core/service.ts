@@ -17,6 +17,7 @@ import { ReplyTargets } from './protocol/reply-targets.ts'
 import { topicNames } from './protocol/topic-names.ts'
 import { RecentIds } from './recent-ids.ts'
 import type { DeduplicationStore } from './deduplication-store.ts'
+import { memoryDeduplicationStore } from './memory-deduplication-store.ts'
 import { Router } from './router.ts'
 import type { PartitionLag, Subscription, TopicPartition, TopicSpec } from './transport.ts'
 
@@ -25,10 +26,13 @@ export interface ServiceOptions extends ClientOptions {
   /**
    * Remembers each request and event run, so that a record delivered again — after a crash before
    * its commit, or a client's retry with the same message id — is not run twice, and a duplicate
-   * request gets the first reply again (docs/reliability.md#deduplication). Without one, only
-   * copies within the policy's `deduplicationWindow` of the same partition are dropped.
+   * request gets the first reply again (docs/reliability.md#deduplication). Default: a
+   * {@link memoryDeduplicationStore} of this instance; a store every instance shares (such as
+   * {@link postgresDeduplicationStore}) also covers a redelivery to another instance. `false`
+   * keeps no store: only copies within the policy's `deduplicationWindow` of the same partition
+   * are dropped.
    */
-  readonly deduplication?: DeduplicationStore
+  readonly deduplication?: DeduplicationStore | false
 }
 
 /** Counters for monitoring. */
@@ -94,6 +98,8 @@ export class Service {
   readonly #counters: ServiceCounters = { handled: 0, failed: 0, expired: 0, rejectedReplyTargets: 0, malformed: 0, cancelled: 0, undeliverable: 0, eventsHandled: 0, eventsFailed: 0, duplicates: 0, eventsRetried: 0, deadLettered: 0 }
   readonly #hooks: HookRegistry<ServiceHooks>
   readonly #decorations: DecorationTable
+  /** Where runs are remembered; undefined when turned off, leaving {@link #recentIds}. */
+  readonly #deduplication: DeduplicationStore | undefined
   readonly #recentIds: RecentIds
   readonly #options: ServiceOptions
   readonly #onError: ErrorListener
@@ -104,7 +110,9 @@ export class Service {
     this.#options = options
     this.client = new Client({ ...options, ownsTransport: false })
     this.#onError = options.onError ?? logFailures(this.client.logs.failures)
-    this.#recentIds = new RecentIds(this.client.policy.deduplicationWindow)
+    this.#deduplication = options.deduplication === false ? undefined : (options.deduplication ?? memoryDeduplicationStore())
+    // Without a store, copies of one record in one partition are still dropped; a store sees them itself.
+    this.#recentIds = new RecentIds(this.#deduplication === undefined ? this.client.policy.deduplicationWindow : 0)
     this.#hooks = new HookRegistry<ServiceHooks>(this.client.name)
     this.#decorations = new DecorationTable(this.client.name)
   }
@@ -251,9 +259,8 @@ export class Service {
       hooks: this.#hooks,
       running: this.client.running,
       replyTargets: new ReplyTargets(policy, (topic) => transport.partitionCount(topic)),
-      // A store sees every copy itself, and answers a retry that reached this same partition again.
-      isCopy: this.#options.deduplication === undefined ? (message, id) => this.#recentIds.isRepeat(message.topic, message.partition, id) : () => false,
-      deduplication: this.#options.deduplication,
+      isCopy: (message, id) => this.#recentIds.isRepeat(message.topic, message.partition, id),
+      deduplication: this.#deduplication,
       shutdown: this.#shutdown.signal,
       stopping: this.#stopping.signal,
       decorations: this.#decorations.values,

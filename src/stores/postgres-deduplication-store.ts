@@ -105,7 +105,7 @@ export function postgresDeduplicationStore(options: PostgresDeduplicationOptions
         'remember a finished run',
         `INSERT INTO ${table} (key, state, expires_at, answer_headers, answer_value) VALUES ($1, 'done', now() + $2 * interval '1 millisecond', $3, $4)
          ON CONFLICT (key) DO UPDATE SET state = 'done', expires_at = excluded.expires_at, answer_headers = excluded.answer_headers, answer_value = excluded.answer_value`,
-        [key, windowMs, kept === undefined ? null : JSON.stringify(kept.headers), kept === undefined ? null : Buffer.from(kept.value.buffer, kept.value.byteOffset, kept.value.byteLength)],
+        [key, windowMs, kept === undefined ? null : JSON.stringify([...kept.headers]), kept === undefined ? null : Buffer.from(kept.value.buffer, kept.value.byteOffset, kept.value.byteLength)],
       )
     },
     async release(key) {
@@ -130,7 +130,7 @@ function readAnswer(headers: unknown, value: Uint8Array | null): StoredAnswer | 
     if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') return undefined
     pairs.push([pair[0], pair[1]])
   }
-  return { headers: pairs, value }
+  return { headers: new Map(pairs), value }
 }
 
 function checkTable(table: string): string {

@@ -1,5 +1,6 @@
 // A record stored twice — as Kafka's producer can during a leader election — runs its handler
-// once: the service remembers recent message ids per partition (policy.deduplicationWindow).
+// once: the service's deduplication store remembers it, and a service without one remembers
+// recent message ids per partition (policy.deduplicationWindow).
 // The copies are written through the transport port exactly as the broker would hold them.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
@@ -22,11 +23,11 @@ export function copiesSuite(harness: () => Harness): void {
   const kit = useKit(harness)
 
   describe('records stored twice', () => {
-    for (const window of [10_000, 0]) {
-      const runs = window === 0 ? 'runs twice with deduplicationWindow 0' : 'runs once'
-      it(`an event stored twice ${runs}`, async () => {
+    for (const [window, store] of [[0, true], [10_000, false], [0, false]] as const) {
+      const runs = window === 0 && !store ? 'runs twice with deduplicationWindow 0' : 'runs once'
+      it(`an event stored twice ${runs} ${store ? 'with the default store' : 'without a store'}`, async () => {
         const { service, transport, policy } = kit({ deduplicationWindow: window })
-        const app = service('ledger')
+        const app = service('ledger', store ? {} : { deduplication: false })
         const seen: number[] = []
         app.on(booked, (event) => {
           seen.push(event.body.seq)
@@ -36,8 +37,9 @@ export function copiesSuite(harness: () => Harness): void {
         const copied = randomUUID()
         await transport().send([record(1, copied), record(2, randomUUID()), record(1, copied), record(3, randomUUID())])
         await waitUntil(() => seen.includes(3), 'the last event is handled')
-        assert.deepEqual(seen, window === 0 ? [1, 2, 1, 3] : [1, 2, 3])
-        assert.equal(app.stats().duplicates, window === 0 ? 0 : 1)
+        const twice = window === 0 && !store
+        assert.deepEqual(seen, twice ? [1, 2, 1, 3] : [1, 2, 3])
+        assert.equal(app.stats().duplicates, twice ? 0 : 1)
         assert.equal(app.stats().eventsHandled, seen.length)
       })
     }

@@ -25,9 +25,9 @@ export function deduplicationSuite(harness: () => Harness): void {
   const kit = useKit(harness)
 
   describe('deduplication store', () => {
-    it('a request sent again under the same id gets the first reply and does not run again', async () => {
+    it('a request sent again under the same id gets the first reply and does not run again — with the store every service has by default', async () => {
       const { service, client } = kit()
-      const app = service('echo', { deduplication: memoryDeduplicationStore() })
+      const app = service('echo')
       let runs = 0
       app.handle(token, () => ({ token: randomUUID(), run: ++runs }))
       await app.listen()
@@ -42,6 +42,20 @@ export function deduplicationSuite(harness: () => Harness): void {
       const other = await caller.call(token, { params: { name: 'a' } })
       assert.notEqual(other.token, first.token)
       assert.equal(runs, 2)
+    })
+
+    it('a service given deduplication: false (and no copy window) runs a request sent again under the same id again', async () => {
+      // The copy window would drop the second only when it lands in the first one's partition.
+      const { service, client } = kit({ deduplicationWindow: 0 })
+      const app = service('echo', { deduplication: false })
+      let runs = 0
+      app.handle(token, () => ({ token: randomUUID(), run: ++runs }))
+      await app.listen()
+      const caller = client('caller')
+      const id = `dedupe-${randomUUID()}`
+      await caller.call(token, { params: { name: 'a' }, id })
+      const again = await caller.call(token, { params: { name: 'a' }, id })
+      assert.equal(again.run, 2)
     })
 
     it('a reply is recorded before it is sent: when its send fails, the retry gets it and nothing runs again', async () => {

@@ -31,7 +31,7 @@ export class Answers {
   #contentType: WireHeaders | undefined
   #sent = 0
   /** Told the reply before it is sent: a deduplication store records it as the run's answer. */
-  #beforeReply: ((answer: StoredAnswer) => Promise<void>) | undefined
+  #beforeReply: ((answer: StoredAnswer) => void | Promise<void>) | undefined
   /** The status of the last answer sent, for `onResponse`. */
   lastStatus: number | undefined
   /** A HEAD request's answers carry headers and status, and no body. */
@@ -100,7 +100,10 @@ export class Answers {
     try {
       // A reply is always the whole answer (a body that keeps coming goes as items): recorded first,
       // it is what a redelivery or a retry gets even if this instance dies before the send.
-      if (kind === 'reply' && this.#beforeReply !== undefined) await this.#beforeReply({ headers: [...record.headers], value: record.value })
+      if (kind === 'reply' && this.#beforeReply !== undefined) {
+        const recorded = this.#beforeReply({ headers: record.headers, value: record.value })
+        if (recorded !== undefined) await recorded
+      }
       this.#sent++
       await this.#deps.transport.send([record], this.#sendOptions)
       this.lastStatus = status
@@ -113,7 +116,7 @@ export class Answers {
   }
 
   /** Has `record` told each reply before it is sent (once per request: a reply is its only answer). */
-  recordReplyWith(record: (answer: StoredAnswer) => Promise<void>): void {
+  recordReplyWith(record: (answer: StoredAnswer) => void | Promise<void>): void {
     this.#beforeReply = record
   }
 

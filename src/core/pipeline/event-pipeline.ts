@@ -155,7 +155,8 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
     settled = true
   } finally {
     // Handled or dead-lettered, the event is done; left for the next owner, it may run again.
-    await held?.settle(settled, undefined)
+    const told = held?.settle(settled, undefined)
+    if (told !== undefined) await told
     if (trace !== undefined) trace.outcome = outcome
     span?.settle(outcome, undefined, failure)
     if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome, status: undefined, durationMs: Date.now() - startedAt }, message, envelope)

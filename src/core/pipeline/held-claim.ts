@@ -32,7 +32,8 @@ export function runKey(group: string, caller: string | undefined, id: string): s
 /**
  * Claims `key`; while another run holds it, waits for that one to finish or its lease to run
  * out — until `giveUpAt` at the latest, or `signal` aborts — and then says what it found. A
- * store that fails throws its `KIPC_UNAVAILABLE`.
+ * store that fails throws its `KIPC_UNAVAILABLE` (or rejects with it). A store that answers at
+ * once is answered at once, unless the key is held.
  *
  * @example
  * ```ts
@@ -40,15 +41,23 @@ export function runKey(group: string, caller: string | undefined, id: string): s
  * if (claim.state === 'claimed') await run()
  * ```
  */
-export async function claimRun(store: DeduplicationStore, key: string, giveUpAt: number, signal: AbortSignal): Promise<DeduplicationClaim> {
-  for (;;) {
-    const claim = await store.claim(key, claimLeaseMs)
-    if (claim.state !== 'running') return claim
+export function claimRun(store: DeduplicationStore, key: string, giveUpAt: number, signal: AbortSignal): DeduplicationClaim | Promise<DeduplicationClaim> {
+  const claim = store.claim(key, claimLeaseMs)
+  if (claim instanceof Promise) return claim.then((found) => (found.state === 'running' ? waitForRun(store, key, giveUpAt, signal, found) : found))
+  return claim.state === 'running' ? waitForRun(store, key, giveUpAt, signal, claim) : claim
+}
+
+/** Asks again for a key another run holds (`claim`), until it is not held, `giveUpAt` passes or `signal` aborts. */
+async function waitForRun(store: DeduplicationStore, key: string, giveUpAt: number, signal: AbortSignal, claim: DeduplicationClaim & { state: 'running' }): Promise<DeduplicationClaim> {
+  let found: DeduplicationClaim = claim
+  while (found.state === 'running') {
     const now = Date.now()
-    if (giveUpAt <= now || signal.aborted) return claim
+    if (giveUpAt <= now || signal.aborted) return found
     // Asked again when the other run's lease ends, and meanwhile every pollMs: it may finish sooner.
-    await sleep(Math.max(10, Math.min(pollMs, giveUpAt - now, claim.until - now)), undefined, { signal }).catch(() => undefined)
+    await sleep(Math.max(10, Math.min(pollMs, giveUpAt - now, found.until - now)), undefined, { signal }).catch(() => undefined)
+    found = await store.claim(key, claimLeaseMs)
   }
+  return found
 }
 
 /**
@@ -68,7 +77,6 @@ export class HeldClaim {
   readonly #key: string
   readonly #message: IncomingMessage
   readonly #envelope: Pick<Envelope, 'id' | 'service'>
-  readonly #renewal: NodeJS.Timeout
   #settled = false
 
   constructor(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, message: IncomingMessage, envelope: Pick<Envelope, 'id' | 'service'>) {
@@ -77,28 +85,41 @@ export class HeldClaim {
     this.#key = key
     this.#message = message
     this.#envelope = envelope
-    this.#renewal = setInterval(() => {
-      store.renew(key, claimLeaseMs).catch((error: unknown) => {
-        this.#report(error)
-      })
-    }, renewEveryMs)
-    // A renewal never keeps the process alive: the run it belongs to does.
-    this.#renewal.unref()
+    renewalsOf(store).hold(this)
+  }
+
+  /** Extends the lease by another {@link claimLeaseMs}; a store that fails is reported. */
+  renew(): void {
+    try {
+      const renewed = this.#store.renew(this.#key, claimLeaseMs)
+      if (renewed instanceof Promise) {
+        renewed.catch((error: unknown) => {
+          this.#report(error)
+        })
+      }
+    } catch (error) {
+      this.#report(error)
+    }
   }
 
   /**
    * The run ended: finished (with the reply to give duplicates, when there is one) or not — a
    * failure, a timeout, a stop — so that the next delivery runs it again. A store that fails here
    * is reported; the run's own outcome stands. Only the first call counts: a reply recorded before
-   * it was sent settles the run, and what happens to its send later changes nothing.
+   * it was sent settles the run, and what happens to its send later changes nothing. Settled at
+   * once when the store answers at once.
    */
-  async settle(finished: boolean, answer: StoredAnswer | undefined): Promise<void> {
+  settle(finished: boolean, answer: StoredAnswer | undefined): void | Promise<void> {
     if (this.#settled) return
     this.#settled = true
-    clearInterval(this.#renewal)
+    renewalsOf(this.#store).drop(this)
     try {
-      if (finished) await this.#store.finish(this.#key, answer)
-      else await this.#store.release(this.#key)
+      const told = finished ? this.#store.finish(this.#key, answer) : this.#store.release(this.#key)
+      if (told instanceof Promise) {
+        return told.catch((error: unknown) => {
+          this.#report(error)
+        })
+      }
     } catch (error) {
       this.#report(error)
     }
@@ -107,4 +128,47 @@ export class HeldClaim {
   #report(error: unknown): void {
     reportFailure(this.#deps, 'transport', 'deduplicate', error, this.#message, this.#envelope)
   }
+}
+
+/**
+ * The claims held in one store, renewed together every {@link renewEveryMs} by one timer that
+ * runs while any is held — not a timer per run, which a busy service would set and clear
+ * thousands of times a second.
+ */
+class ClaimRenewals {
+  readonly #held = new Set<HeldClaim>()
+  #timer: NodeJS.Timeout | undefined
+
+  hold(claim: HeldClaim): void {
+    this.#held.add(claim)
+    if (this.#timer !== undefined) return
+    this.#timer = setInterval(() => {
+      // Stopped at a tick with nothing held rather than when the last claim settles: a steady
+      // trickle of one request at a time keeps one timer instead of making one per request.
+      if (this.#held.size === 0) {
+        clearInterval(this.#timer)
+        this.#timer = undefined
+        return
+      }
+      for (const held of this.#held) held.renew()
+    }, renewEveryMs)
+    // A renewal never keeps the process alive: the runs it belongs to do.
+    this.#timer.unref()
+  }
+
+  drop(claim: HeldClaim): void {
+    this.#held.delete(claim)
+  }
+}
+
+/** One {@link ClaimRenewals} per store, shared by the services that share it. */
+const renewals = new WeakMap<DeduplicationStore, ClaimRenewals>()
+
+function renewalsOf(store: DeduplicationStore): ClaimRenewals {
+  let found = renewals.get(store)
+  if (found === undefined) {
+    found = new ClaimRenewals()
+    renewals.set(store, found)
+  }
+  return found
 }

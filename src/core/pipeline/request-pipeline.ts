@@ -77,7 +77,9 @@ function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope:
   const store = deps.deduplication
   if (store === undefined || found === undefined) return handleRouted(deps, message, envelope, found, replyTarget, deadline, undefined)
   const key = runKey(topicNames.group(policy, deps.service), envelope.service, envelope.id)
-  return isFirstRun(deps, store, key, message, envelope, replyTarget, deadline).then((held) => (held === undefined ? undefined : handleRouted(deps, message, envelope, found, replyTarget, deadline, held)))
+  const held = isFirstRun(deps, store, key, message, envelope, replyTarget, deadline)
+  if (held instanceof Promise) return held.then((claimed) => (claimed === undefined ? undefined : handleRouted(deps, message, envelope, found, replyTarget, deadline, claimed)))
+  return handleRouted(deps, message, envelope, found, replyTarget, deadline, held)
 }
 
 /** Runs a routed request's handling, traced when `kafka-ipc:handle` has subscribers. */
@@ -257,6 +259,7 @@ async function runHandler(handling: Handling): Promise<void> {
     deps.running.finish(envelope.id)
   }
   // Settled already when a reply was recorded before its send; else finished (a stream) or released.
-  await handling.held?.settle(failure === undefined, undefined)
+  const settled = handling.held?.settle(failure === undefined, undefined)
+  if (settled !== undefined) await settled
   await finish(outcome, failure)
 }

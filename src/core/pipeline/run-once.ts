@@ -15,24 +15,39 @@ import { dropRecord, reportFailure, requestTarget, type ServicePipelineDeps } fr
  * running elsewhere past this delivery's deadline gets nothing more — its caller's deadline tells.
  * A store that cannot be reached is answered `503 KIPC_UNAVAILABLE`, and nothing runs. Like the
  * drop rules, this comes before the record's hooks and spans: a duplicate is dropped, not handled.
+ * A store that answers at once gives the held claim at once.
  *
  * @example
  * ```ts
  * const held = await isFirstRun(deps, store, key, message, envelope, replyTarget, deadline)
- * if (held !== undefined) await runHandler({ …, held })
+ * if (held !== undefined) await runHandler({ …, held }) // a HeldClaim itself when the store answered at once
  * ```
  */
-export async function isFirstRun(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, message: IncomingMessage, envelope: Envelope, to: ReplyTarget, deadline: number): Promise<HeldClaim | undefined> {
-  let claim: DeduplicationClaim
+export function isFirstRun(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, message: IncomingMessage, envelope: Envelope, to: ReplyTarget, deadline: number): HeldClaim | Promise<HeldClaim | undefined> {
+  let claim: DeduplicationClaim | Promise<DeduplicationClaim>
   try {
-    claim = await claimRun(store, key, deadline, deps.stopping)
+    claim = claimRun(store, key, deadline, deps.stopping)
   } catch (error) {
-    deps.counters.failed++
-    reportFailure(deps, 'handler-failed', 'deduplicate', error, message, envelope, requestTarget(envelope))
-    await answerDirectly(deps, message, envelope, deadline, errorAnswer(deps, envelope, to, error))
-    return undefined
+    return refuseUnclaimed(deps, message, envelope, to, deadline, error)
   }
-  if (claim.state === 'claimed') return new HeldClaim(deps, store, key, message, envelope)
+  // A store that answers at once lets a new request run without a turn of the event loop.
+  if (!(claim instanceof Promise)) return claim.state === 'claimed' ? new HeldClaim(deps, store, key, message, envelope) : answerDuplicate(deps, message, envelope, to, deadline, claim)
+  return claim.then(
+    (found) => (found.state === 'claimed' ? new HeldClaim(deps, store, key, message, envelope) : answerDuplicate(deps, message, envelope, to, deadline, found)),
+    (error: unknown) => refuseUnclaimed(deps, message, envelope, to, deadline, error),
+  )
+}
+
+/** The store could not be reached: nothing runs, and the caller is told `503` at once. */
+async function refuseUnclaimed(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, to: ReplyTarget, deadline: number, error: unknown): Promise<undefined> {
+  deps.counters.failed++
+  reportFailure(deps, 'handler-failed', 'deduplicate', error, message, envelope, requestTarget(envelope))
+  await answerDirectly(deps, message, envelope, deadline, errorAnswer(deps, envelope, to, error))
+  return undefined
+}
+
+/** A request already run gets its first reply again, or `409` when that was not kept; one still running gets nothing more. */
+async function answerDuplicate(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, to: ReplyTarget, deadline: number, claim: DeduplicationClaim): Promise<undefined> {
   deps.counters.duplicates++
   if (claim.state === 'done') {
     const again = claim.answer === undefined

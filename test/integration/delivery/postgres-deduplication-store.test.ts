@@ -26,10 +26,10 @@ describe('postgresDeduplicationStore', { timeout: 60_000 }, () => {
     const running = await store.claim('a', 5_000)
     assert.ok(running.state === 'running' && running.until > Date.now() + 3_000, 'running, under a lease timed by the database clock')
     const value = new Uint8Array([0, 1, 2, 255])
-    await store.finish('a', { headers: [['kipc-kind', 'reply'], ['x-note', 'é']], value })
+    await store.finish('a', { headers: new Map([['kipc-kind', 'reply'], ['x-note', 'é']]), value })
     const done = await store.claim('a', 5_000)
     if (done.state !== 'done') assert.fail(`expected done, got ${done.state}`)
-    assert.deepEqual(done.answer?.headers, [['kipc-kind', 'reply'], ['x-note', 'é']])
+    assert.deepEqual(done.answer?.headers, new Map([['kipc-kind', 'reply'], ['x-note', 'é']]))
     assert.deepEqual([...done.answer.value], [0, 1, 2, 255])
   })
 
@@ -53,14 +53,14 @@ describe('postgresDeduplicationStore', { timeout: 60_000 }, () => {
 
   it('gives one of many racing claims the key', async () => {
     const store = postgresDeduplicationStore({ pool, table: 'public.racing' })
-    const claims = await Promise.all(Array.from({ length: 20 }, () => store.claim('contested', 5_000)))
+    const claims = await Promise.all(Array.from({ length: 20 }, async () => store.claim('contested', 5_000)))
     assert.equal(claims.filter((claim) => claim.state === 'claimed').length, 1)
     assert.equal(claims.filter((claim) => claim.state === 'running').length, 19)
   })
 
   it('keeps a reply over maxAnswerBytes out', async () => {
     const store = postgresDeduplicationStore({ pool, maxAnswerBytes: 10 })
-    await store.finish('big', { headers: [], value: new Uint8Array(11) })
+    await store.finish('big', { headers: new Map(), value: new Uint8Array(11) })
     assert.deepEqual(await store.claim('big', 100), { state: 'done', answer: undefined })
   })
 
@@ -69,7 +69,7 @@ describe('postgresDeduplicationStore', { timeout: 60_000 }, () => {
     assert.throws(() => postgresDeduplicationStore({ pool, windowMs: 0 }), (error: unknown) => isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT'))
     const nowhere = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:1/postgres`, connectionTimeoutMillis: 1_000 })
     try {
-      await assert.rejects(postgresDeduplicationStore({ pool: nowhere }).claim('k', 100), (error: unknown) => isKafkaIpcError(error, 'KIPC_UNAVAILABLE') && /could not create its table/.test(error.message))
+      await assert.rejects(async () => postgresDeduplicationStore({ pool: nowhere }).claim('k', 100), (error: unknown) => isKafkaIpcError(error, 'KIPC_UNAVAILABLE') && /could not create its table/.test(error.message))
     } finally {
       await nowhere.end()
     }

@@ -44,7 +44,7 @@ describe('HeldClaim', () => {
       const held = new HeldClaim(depsReporting([]), store, 'k', message, envelope)
       mock.timers.tick(claimLeaseMs)
       assert.deepEqual(calls, [`renew k ${String(claimLeaseMs)}`, `renew k ${String(claimLeaseMs)}`, `renew k ${String(claimLeaseMs)}`])
-      await held.settle(true, { headers: [], value: new Uint8Array() })
+      await held.settle(true, { headers: new Map(), value: new Uint8Array() })
       mock.timers.tick(claimLeaseMs)
       assert.equal(calls.length, 4)
       assert.equal(calls[3], 'finish k answer')
@@ -62,5 +62,24 @@ describe('HeldClaim', () => {
     await new HeldClaim(depsReporting(errors), failing.store, 'k', message, envelope).settle(true, undefined)
     assert.equal(errors.length, 1)
     assert.ok(errors[0] instanceof KafkaIpcError && errors[0].code === 'KIPC_UNAVAILABLE')
+  })
+
+  it('renews every claim held in one store with one timer, and only those still held', async () => {
+    mock.timers.enable({ apis: ['setInterval'] })
+    try {
+      const { store, calls } = recordingStore()
+      const first = new HeldClaim(depsReporting([]), store, 'a', message, envelope)
+      const second = new HeldClaim(depsReporting([]), store, 'b', message, envelope)
+      mock.timers.tick(claimLeaseMs / 3)
+      assert.deepEqual(calls.splice(0), [`renew a ${String(claimLeaseMs)}`, `renew b ${String(claimLeaseMs)}`])
+      await first.settle(false, undefined)
+      mock.timers.tick(claimLeaseMs / 3)
+      assert.deepEqual(calls.splice(0), ['release a', `renew b ${String(claimLeaseMs)}`])
+      await second.settle(false, undefined)
+      mock.timers.tick(claimLeaseMs)
+      assert.deepEqual(calls.splice(0), ['release b'])
+    } finally {
+      mock.timers.reset()
+    }
   })
 })

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
+import type { StoredAnswer } from '../../../src/core/deduplication-store.ts'
 import { memoryDeduplicationStore } from '../../../src/core/memory-deduplication-store.ts'
 
-const answer = (bytes: number): { headers: [string, string][]; value: Uint8Array } => ({ headers: [['kipc-kind', 'reply']], value: new Uint8Array(bytes) })
+const answer = (bytes: number): StoredAnswer => ({ headers: new Map([['kipc-kind', 'reply']]), value: new Uint8Array(bytes) })
 
 describe('memoryDeduplicationStore', () => {
   it('claims a new key, reports it running while leased, and done with its answer once finished', async () => {
@@ -48,7 +49,7 @@ describe('memoryDeduplicationStore', () => {
     assert.deepEqual(await store.claim('big', 100), { state: 'done', answer: undefined })
   })
 
-  it('drops the oldest keys beyond maxEntries and the oldest replies beyond maxBytes', async () => {
+  it('drops the oldest runs beyond maxEntries, and the oldest replies beyond maxBytes while remembering their runs', async () => {
     const store = memoryDeduplicationStore({ maxEntries: 2, maxBytes: 1_000 })
     for (const key of ['a', 'b', 'c']) {
       await store.claim(key, 60_000)
@@ -59,8 +60,31 @@ describe('memoryDeduplicationStore', () => {
     const bytes = memoryDeduplicationStore({ maxBytes: 1_000 })
     await bytes.finish('x', answer(600))
     await bytes.finish('y', answer(600))
-    assert.equal((await bytes.claim('x', 100)).state, 'claimed', 'x made room for y')
-    assert.equal((await bytes.claim('y', 100)).state, 'done')
+    assert.deepEqual(await bytes.claim('x', 100), { state: 'done', answer: undefined }, 'y overwrote x\'s reply')
+    const y = await bytes.claim('y', 100)
+    assert.equal(y.state === 'done' ? y.answer?.value.byteLength : -1, 600)
+  })
+
+  it('gives back each kept reply byte for byte, across the end of its ring and with non-ASCII headers', async () => {
+    const store = memoryDeduplicationStore({ maxBytes: 4_096 })
+    const kept = (n: number): StoredAnswer => ({ headers: new Map([['kipc-kind', 'reply'], ['x-note', `n°${String(n)} ✓`]]), value: Uint8Array.from({ length: 300 + n }, (_, i) => (i * 7 + n) % 256) })
+    for (let n = 0; n < 40; n++) {
+      await store.claim(`k${String(n)}`, 100)
+      await store.finish(`k${String(n)}`, kept(n))
+      // The newest replies are always readable, even those written across the ring's end.
+      assert.deepEqual(await store.claim(`k${String(n)}`, 100), { state: 'done', answer: kept(n) })
+    }
+  })
+
+  it('re-finishing a run forgotten after its window keeps one entry with the newest reply', async () => {
+    let now = 0
+    const store = memoryDeduplicationStore({ windowMs: 1_000 }, () => now)
+    await store.finish('k', answer(1))
+    now = 2_000
+    assert.equal((await store.claim('k', 100)).state, 'claimed')
+    await store.finish('k', answer(2))
+    const again = await store.claim('k', 100)
+    assert.equal(again.state === 'done' ? again.answer?.value.byteLength : -1, 2)
   })
 
   it('refuses bounds that are not positive integers', () => {
