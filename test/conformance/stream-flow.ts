@@ -80,6 +80,79 @@ export function streamFlowSuite(harness: () => Harness): void {
       assert.equal(caller.kinds.filter((kind) => kind === 'credit').length, Math.floor(total / (window / 2)))
     })
 
+    it('fetch() of a stream route: a reader 100× slower than its responder holds at most the window in its body, and gets every item in order', async () => {
+      const window = 64
+      const total = 1_000
+      const { service, client, transport } = kit({ streamWindow: window })
+      const responder = counting(transport())
+      const caller = counting(transport())
+      const app = service('echo', { transport: responder.transport })
+      // eslint-disable-next-line @typescript-eslint/require-await
+      app.handle(numbers, async function* (request) {
+        for (let n = 0; n < request.body.count; n++) yield { n }
+      })
+      await app.listen()
+      const response = await client('caller', { transport: caller.transport }).fetch('kafka://echo/numbers', { method: 'POST', body: JSON.stringify({ count: total }), headers: { 'content-type': 'application/json' }, timeout: 60_000 })
+      assert.equal(response.headers.get('content-type'), 'application/x-ndjson')
+      const reader = (response.body ?? assert.fail('a streaming body')).getReader()
+      const decoder = new TextDecoder()
+      const received: number[] = []
+      let mostAhead = 0
+      for (;;) {
+        const read = await reader.read()
+        if (read.done) break
+        // One line of JSON per item.
+        for (const line of decoder.decode(read.value as Uint8Array).split('\n')) if (line !== '') received.push((JSON.parse(line) as { n: number }).n)
+        const ahead = responder.items() - received.length
+        mostAhead = Math.max(mostAhead, ahead)
+        assert.ok(ahead <= window, `the responder ran ${ahead} items ahead of the body's reader (window ${window})`)
+        await sleep(1)
+      }
+      assert.deepEqual(received, Array.from({ length: total }, (_, n) => n), 'every item, in order')
+      assert.ok(mostAhead > window / 2, `the responder was held back by the window (at most ${mostAhead} ahead)`)
+      // One credit per half window read; none is due for what is read after the end arrived.
+      const credits = caller.kinds.filter((kind) => kind === 'credit').length
+      assert.ok(credits >= Math.floor(total / (window / 2)) - 1 && credits <= Math.floor(total / (window / 2)), `${String(credits)} credits`)
+    })
+
+    it("fetch() of a mounted app's streamed body: the app's body is read no further than a window past the reader", async () => {
+      const window = 16
+      const total = 400
+      const { service, client, transport } = kit({ streamWindow: window })
+      const responder = counting(transport())
+      const app = service('echo', { transport: responder.transport })
+      let produced = 0
+      app.mount(() => {
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            // A pause after the first chunk makes the body a stream; then a chunk whenever asked.
+            if (produced === 1) await sleep(30)
+            controller.enqueue(new TextEncoder().encode(`${String(produced++)}\n`))
+            if (produced === total) controller.close()
+          },
+        })
+        return new Response(body, { headers: { 'content-type': 'text/plain' } })
+      })
+      await app.listen()
+      const response = await client('caller').fetch('kafka://echo/lines', { timeout: 60_000 })
+      const reader = (response.body ?? assert.fail('a streaming body')).getReader()
+      let text = ''
+      let chunks = 0
+      for (;;) {
+        const read = await reader.read()
+        if (read.done) break
+        chunks++
+        text += new TextDecoder().decode(read.value as Uint8Array)
+        const ahead = responder.items() - chunks
+        assert.ok(ahead <= window, `the responder ran ${ahead} items ahead of the body's reader (window ${window})`)
+        // The app's body is pulled one read ahead of what is sent, and no further.
+        assert.ok(produced - chunks <= window + 2, `the app's body was read ${produced - chunks} chunks ahead (window ${window})`)
+        await sleep(2)
+      }
+      assert.equal(text, Array.from({ length: total }, (_, n) => `${String(n)}\n`).join(''), 'every byte, in order')
+      assert.equal(responder.items(), chunks)
+    })
+
     it('a reader that stops reading stalls its responder at the window until the deadline aborts it, its buffer not growing', async () => {
       const window = 32
       const { service, client, transport, policy } = kit({ streamWindow: window })

@@ -52,7 +52,7 @@ export interface ExchangeSpec {
   readonly args: RequestArgs
   /** The `kafka-ipc:call` trace of this exchange, when traced: it learns the request's id. */
   readonly trace?: CallTrace | undefined
-  /** A stream's flow-control window, announced as `kipc-window` (docs/protocol.md §9); none for calls, gathers and fetch. */
+  /** A stream's or a fetch's flow-control window, announced as `kipc-window` (docs/protocol.md §9); none for calls and gathers. */
   readonly window?: number | undefined
   /** Take a reply as its bytes, undecoded (fetch); onAnswer hooks, which read the body, turn it off. */
   readonly rawReplies?: boolean

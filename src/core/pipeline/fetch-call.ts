@@ -10,7 +10,9 @@ import type { Answer } from '../pending-calls.ts'
 import { remoteError } from '../protocol/error-body.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import { type Exchange, exchangeTarget, startExchange } from './exchange.ts'
-import { cancelResponder, type StreamDeps } from './stream-call.ts'
+import { cancelResponder, creditResponder, type StreamDeps } from './stream-call.ts'
+import { CreditGrants } from '../stream-credit.ts'
+import { wireHeader } from '../protocol/envelope.ts'
 
 /** `fetch()`'s options, and what a call over Kafka adds to them. */
 export interface KafkaFetchInit extends RequestInit {
@@ -31,7 +33,9 @@ const encoder = new TextEncoder()
  * app's); a remote error as its status and JSON error body. As with fetch, an HTTP error status
  * resolves; the promise rejects only when no answer can come — the deadline (`KIPC_TIMEOUT`), the
  * signal (its reason), the client closing. Cancelling the body, aborting the signal or the
- * deadline tells a streaming responder to stop.
+ * deadline tells a streaming responder to stop. A streaming body is paced by its reader (the
+ * policy's `streamWindow`, docs/reliability.md#stream-flow-control): at most a window of items
+ * waits in it unread, and the responder waits for credit beyond that.
  *
  * @example
  * ```ts
@@ -49,7 +53,10 @@ export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Req
   const context: CallTrace | undefined = channels.call.hasSubscribers ? { client: deps.client, kind: 'call', target: exchangeTarget({ service: target.service, method, route: target.path }), literal: true, topic } : undefined
   const trace = context === undefined ? undefined : openTrace(channels.call, () => context)
   const { promise, resolve, reject } = Promise.withResolvers<Response>()
-  const body = new BodyFeed(deps, target.service, trace)
+  // A window of 0 announces nothing: the responder then sends without waiting for credit.
+  const window = deps.policy.streamWindow === 0 ? undefined : deps.policy.streamWindow
+  const deadline = Date.now() + Math.min(init.timeout ?? deps.policy.timeoutMs, deps.policy.maxTimeoutMs)
+  const body = new BodyFeed(deps, target.service, trace, window, deadline)
   try {
     body.exchange = await startExchange(deps.exchange, {
       kind: 'call',
@@ -62,6 +69,7 @@ export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Req
       trace: trace === undefined ? undefined : context,
       rawReplies: true,
       unrouted: true,
+      window,
       // One object, its absent options undefined (read as absent): no spread per option.
       args: { body: bytes === undefined || bytes.byteLength === 0 ? undefined : bytes, headers, timeout: init.timeout, key: init.key, id: init.id, signal: signal ?? undefined } as RequestArgs,
       receive: (answer) => {
@@ -119,11 +127,20 @@ class BodyFeed {
   #nextSeq = 0
   #responder: string | undefined
   #done = false
+  /** The window this fetch announced, and until when credit is worth sending. */
+  readonly #window: number | undefined
+  readonly #deadline: number
+  /** Credit accounting: undefined until the first item says whether the responder applies the window, null when it does not. */
+  #grants: CreditGrants | null | undefined
+  /** Items put into the body so far. */
+  #enqueued = 0
 
-  constructor(deps: StreamDeps, service: string, trace: OpenTrace | undefined) {
+  constructor(deps: StreamDeps, service: string, trace: OpenTrace | undefined, window: number | undefined, deadline: number) {
     this.#deps = deps
     this.#service = service
     this.#trace = trace
+    this.#window = window
+    this.#deadline = deadline
   }
 
   /** The first answer: a whole Response, or the head of a streaming one. */
@@ -141,15 +158,23 @@ class BodyFeed {
     this.started = true
     // A typed stream's items are values, sent as lines of JSON; a streamed HTTP body's are its bytes.
     this.#ndjson = answer.chunk !== true
-    const stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.#controller = controller
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller
+        },
+        // Called as the reader takes items while fewer than a window wait: the reader's progress.
+        pull: () => {
+          this.#countReads()
+        },
+        cancel: () => {
+          this.#cancelResponder()
+          this.end(undefined)
+        },
       },
-      cancel: () => {
-        this.#cancelResponder()
-        this.end(undefined)
-      },
-    })
+      // Items wait in the body up to a window: its queue's length tells how many the reader took.
+      { highWaterMark: this.#window ?? 1 },
+    )
     const response = webResponse(bodiless ? null : stream, status, this.#ndjson ? [...headers.filter(([name]) => name !== 'content-type'), ['content-type', 'application/x-ndjson']] : headers)
     this.take(answer)
     return response
@@ -165,7 +190,15 @@ class BodyFeed {
           if (answer.seq < this.#nextSeq) return
           this.#nextSeq = answer.seq + 1
         }
+        if (this.#grants === undefined) {
+          // The responder says on its items that it applies the window (an older one does not, and
+          // would take a credit for a malformed record): the first item decides.
+          const applied = this.#window === undefined ? undefined : answer.wireHeaders?.get(wireHeader.window)
+          this.#grants = applied === undefined ? null : new CreditGrants(Number(applied))
+        }
         this.#controller?.enqueue(this.#chunk(answer))
+        this.#enqueued++
+        this.#countReads()
         return
       case 'end':
         this.#controller?.close()
@@ -196,6 +229,18 @@ class BodyFeed {
     this.#done = true
     this.exchange?.release()
     this.#trace?.close(error)
+  }
+
+  /** Counts the items the reader took since last asked — those no longer queued — and sends credit when due. */
+  #countReads(): void {
+    const grants = this.#grants
+    const controller = this.#controller
+    if (grants === undefined || grants === null || controller === undefined || this.#done) return
+    const queued = (this.#window ?? 1) - (controller.desiredSize ?? 0)
+    for (let taken = this.#enqueued - queued - grants.read; taken > 0; taken--) {
+      const read = grants.took()
+      if (read !== undefined) creditResponder(this.#deps, this.#responder, this.exchange, read, this.#deadline)
+    }
   }
 
   #chunk(answer: Answer): Uint8Array {

@@ -194,6 +194,8 @@ async function runHandler(handling: Handling): Promise<void> {
     const method = envelope.method ?? 'POST'
     const path = envelope.path ?? '/'
     const context = new RequestContext(controller.signal, deadline, envelope.service, state, deps.decorations)
+    // Flow control for a caller that asked for it (a stream or a fetch): an older one never sends credit.
+    const credit = envelope.window === undefined || envelope.window === 0 ? undefined : deps.running.limit(envelope.id, envelope.window)
     if (registered.kind === 'fetch') {
       // A mounted app reads the bytes itself, as it would from a socket.
       const request = webRequest(deps.service, { method, path, query: envelope.query }, headers, message.value, controller.signal)
@@ -204,7 +206,7 @@ async function runHandler(handling: Handling): Promise<void> {
       phase = 'handler'
       const response = await registered.handler(request, context)
       phase = 'send'
-      await sendResponse(deps, answers, checkResponse(response), controller.signal)
+      await sendResponse(deps, answers, checkResponse(response), controller.signal, credit)
     } else {
       let raw: unknown
       try {
@@ -223,8 +225,6 @@ async function runHandler(handling: Handling): Promise<void> {
       if (registered.kind === 'stream') {
         // The headers go with the first record: the generator may set them until it yields.
         let first = true
-        // Flow control only for a caller that asked for it: an older one never sends credit.
-        const credit = envelope.window === undefined || envelope.window === 0 ? undefined : deps.running.limit(envelope.id, envelope.window)
         await streamItems(deps, registered, request, context, (kind, fields, item) => {
           if (first) {
             first = false
@@ -236,7 +236,7 @@ async function runHandler(handling: Handling): Promise<void> {
         const result = await registered.handler(request, context)
         phase = 'send'
         if (result instanceof Response) {
-          await sendResponse(deps, answers, result, controller.signal)
+          await sendResponse(deps, answers, result, controller.signal, credit)
         } else {
           phase = 'serialize'
           // The common answer, a plain body, builds nothing more than the reply itself.

@@ -4,6 +4,7 @@ import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { Answers } from './answers.ts'
 import type { ServicePipelineDeps } from './service-pipeline.ts'
 import { checkStatus } from './stream-items.ts'
+import type { CreditWindow } from '../stream-credit.ts'
 import { timeUp, waitFor } from '../wait-for.ts'
 
 /**
@@ -18,14 +19,17 @@ export const streamAfterMs = 10
  * status and headers go on the first record. A body that ends promptly and fits in a record goes
  * as one `reply`; a body that keeps coming (server-sent events, a chunked download) goes as
  * `item` records of its bytes as they are produced, then `end` — so the caller's `fetch()` reads a
- * streaming body. A cancel or the deadline cancels the body.
+ * streaming body. A cancel or the deadline cancels the body. With a credit window (the caller's
+ * `fetch()` announced `kipc-window`, docs/protocol.md §9) at most that many items go unread: the
+ * body is read no further until credit makes room, so a slow reader slows the app's body, as a
+ * slow socket would.
  *
  * @example
  * ```ts
  * await sendResponse(deps, answers, await app.fetch(request), signal)
  * ```
  */
-export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress' | 'policy'>, answers: Answers, response: Response, signal: AbortSignal): Promise<void> {
+export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress' | 'policy'>, answers: Answers, response: Response, signal: AbortSignal, credit?: CreditWindow): Promise<void> {
   const status = checkStatus(response.status)
   answers.respondWith(responseHeaders(response.headers))
   const body = response.body
@@ -66,7 +70,10 @@ export async function sendResponse(deps: Pick<ServicePipelineDeps, 'inboxAddress
     const sendBytes = async (bytes: Uint8Array): Promise<void> => {
       for (let start = 0; start < bytes.byteLength; start += limit) {
         if (signal.aborted) throw signal.reason
-        await answers.send('item', { seq: seq++, status, replyTo, stream: 'bytes' }, bytes.subarray(start, start + limit))
+        // Room in the window costs nothing; a full one waits for credit (or the signal's reason).
+        const waiting = credit?.reserve(signal)
+        if (waiting !== undefined) await waiting
+        await answers.send('item', { seq: seq++, status, replyTo, stream: 'bytes', window: credit?.window }, bytes.subarray(start, start + limit))
       }
     }
     if (next !== timeUp && !next.done) {
