@@ -3,7 +3,7 @@
 // latency of a fresh client's first request (`createClient` + first `call`). Then the peak RSS of
 // one responder alone in a child Node process (the built package, plain JavaScript) while this
 // process calls it 20,000 times at concurrency 64 — memory per service — beside a node:http
-// server under the same load. The broker is warmed
+// server under the same load; then at concurrency 256 beside the tuned raw client's responder. The broker is warmed
 // first (bench/lib/warm-broker.ts). Prints a markdown table and writes it to
 // bench/results/startup.md. A program, not a test.
 import { percentile } from './lib/measure.ts'
@@ -16,6 +16,8 @@ import { warmBroker } from './lib/warm-broker.ts'
 const runs = envNumber('BENCH_RUNS', 5)
 const calls = envNumber('BENCH_LOAD_CALLS', 20_000)
 const concurrency = envNumber('BENCH_LOAD_CONCURRENCY', 64)
+// The throughput bench's heaviest load: one responder's memory there, beside the raw client's.
+const heavyConcurrency = envNumber('BENCH_HEAVY_CONCURRENCY', 256)
 const partitions = 6
 const mib = (bytes: number): string => fixed(bytes / 2 ** 20, 0)
 const serviceNodeFlags = ['--no-allocation-site-pretenuring', '--max-semi-space-size=4']
@@ -60,6 +62,12 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
     await measureResponderMemory('kafka-ipc', brokers, calls, concurrency, serviceNodeFlags),
     await measureResponderMemory('http', brokers, calls, concurrency),
   ]
+  const heavy = [
+    await measureResponderMemory('kafka-ipc', brokers, calls, heavyConcurrency),
+    await measureResponderMemory('kafka-ipc', brokers, calls, heavyConcurrency, serviceNodeFlags),
+    await measureResponderMemory('raw', brokers, calls, heavyConcurrency),
+  ]
+  const rawPeak = heavy[2]?.maxRss ?? Number.NaN
   const output = [
     `Start-up and memory of one service, ${machineLine(kafkaVersion)}`,
     '',
@@ -70,6 +78,12 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
     `Memory: one responder alone in a child Node process — a kafka-ipc Service with a zod-validated echo route (the built package, plain JavaScript, as services run in production), or a node:http echo server — answering ${whole(calls)} calls of ~100-byte JSON at concurrency ${concurrency} from the bench process; peak RSS is the child's \`process.resourceUsage().maxRSS\`.`,
     '',
     memoryTable(reports),
+    '',
+    `Under the request-reply bench's heaviest load — ${whole(calls)} calls at concurrency ${heavyConcurrency} — beside the tuned raw @platformatic/kafka responder (bench/lib/raw-responder.js: a consumer group and an idempotent producer echoing each request's bytes, no envelope, no validation), alone in the same kind of child process:`,
+    '',
+    memoryTable(heavy),
+    '',
+    `Peak RSS of the kafka-ipc responder: ${fixed((heavy[0]?.maxRss ?? Number.NaN) / rawPeak)}× the raw responder's (${fixed((heavy[1]?.maxRss ?? Number.NaN) / rawPeak)}× with the runtime settings).`,
     '',
   ].join('\n')
   process.stdout.write(output)

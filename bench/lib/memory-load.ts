@@ -1,7 +1,9 @@
 // Memory of one responder under load: bench/lib/responder-process.js runs the responder alone in a
 // child Node process (the built package, plain JavaScript — as a service runs in production) while
 // this process calls it at a fixed concurrency; the child reports its RSS at start, after imports,
-// idle and at peak. The caller's memory is not counted: it lives in this process.
+// idle and at peak. The caller's memory is not counted: it lives in this process. The tuned raw
+// @platformatic/kafka responder (bench/lib/raw-responder.js) is measured the same way: the
+// reference for what a responder on the client library alone takes.
 import { fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { Agent } from 'node:http'
@@ -13,6 +15,7 @@ import type { LoadReport } from './load-report.ts'
 import { measure } from './measure.ts'
 import { log } from './run-env.ts'
 import { echo, httpEcho, payload } from './systems.ts'
+import { createRawTopics, startRawCaller } from './raw-tuned.ts'
 
 interface Ready {
   readonly stage: 'ready'
@@ -34,8 +37,10 @@ interface Caller {
 }
 
 /** Runs `calls` requests at `concurrency` against one responder alone in a child process. */
-export async function measureResponderMemory(system: 'kafka-ipc' | 'http', brokers: readonly string[], calls: number, concurrency: number, nodeFlags: readonly string[] = []): Promise<LoadReport> {
+export async function measureResponderMemory(system: 'kafka-ipc' | 'raw' | 'http', brokers: readonly string[], calls: number, concurrency: number, nodeFlags: readonly string[] = []): Promise<LoadReport> {
   const prefix = `bench-mem-${randomUUID().slice(0, 8)}`
+  // The raw pair's topics are made here, before its responder starts: it does not create them.
+  const rawTopics = system === 'raw' ? await createRawTopics(brokers, prefix) : undefined
   const program = fileURLToPath(new URL('responder-process.js', import.meta.url))
   log(`child process: one ${system} responder${nodeFlags.length > 0 ? ` (node ${nodeFlags.join(' ')})` : ''}; ${calls} calls at concurrency ${concurrency} from this process…`)
   const child = fork(program, [system, prefix], { execArgv: [...nodeFlags], env: { ...process.env, KAFKA_BROKERS: brokers.join(',') }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -52,7 +57,7 @@ export async function measureResponderMemory(system: 'kafka-ipc' | 'http', broke
     })])
   try {
     const ready = await next<Ready>('ready')
-    const caller = system === 'http' ? httpCaller(ready.port ?? 0, concurrency) : await kafkaCaller(brokers, prefix)
+    const caller = system === 'http' ? httpCaller(ready.port ?? 0, concurrency) : rawTopics === undefined ? await kafkaCaller(brokers, prefix) : await startRawCaller(brokers, rawTopics.requests, rawTopics.replies)
     let perSecond: number
     try {
       await caller.call(0)
@@ -66,6 +71,7 @@ export async function measureResponderMemory(system: 'kafka-ipc' | 'http', broke
     return { system: [system, ...nodeFlags].join(' '), calls, concurrency, perSecond, rssAtStart: ready.rssAtStart, rssAfterImports: ready.rssAfterImports, rssIdle: ready.rssIdle, maxRss }
   } finally {
     if (child.exitCode === null) await new Promise((resolve) => { child.once('exit', resolve); setTimeout(() => child.kill(), 10_000).unref() })
+    await rawTopics?.removeTopics()
   }
 }
 

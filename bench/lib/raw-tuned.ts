@@ -7,9 +7,10 @@
 // - Buffers end to end (no serializers) and one header, the correlation id, echoed untouched;
 // - the responder knows the single caller's reply topic, so no reply-to header either.
 import { Admin, Consumer, type MessageToProduce, Producer } from '@platformatic/kafka'
+import { startRawResponder } from './raw-responder.js'
 import { randomUUID } from 'node:crypto'
 import { naturalBatches } from './natural-batches.ts'
-import { log, waitUntil } from './run-env.ts'
+import { log } from './run-env.ts'
 import { payload, type System } from './systems.ts'
 
 const partitions = 6
@@ -19,34 +20,49 @@ const controlBatch = 0x20
 
 export async function startRawTuned(brokers: string[]): Promise<System> {
   const id = randomUUID().slice(0, 8)
-  const requests = `raw-tuned-${id}-requests`
-  const replies = `raw-tuned-${id}-replies`
-  const admin = new Admin({ clientId: 'raw-tuned-admin', bootstrapBrokers: brokers })
+  const topics = await createRawTopics(brokers, `raw-tuned-${id}`)
+  const { requests, replies } = topics
+  const responder = await startRawResponder(brokers, requests, replies, partitions)
+  const caller = await startRawCaller(brokers, requests, replies)
+  return {
+    name: 'raw @platformatic/kafka, tuned',
+    call: (index) => caller.call(index),
+    async stop() {
+      await caller.stop()
+      await responder.close()
+      await topics.removeTopics()
+    },
+  }
+}
+
+/** The request topic (6 partitions) and the one-partition reply topic of a tuned raw pair named `name`. */
+export async function createRawTopics(brokers: readonly string[], name: string): Promise<{ requests: string; replies: string; removeTopics(): Promise<void> }> {
+  const requests = `${name}-requests`
+  const replies = `${name}-replies`
+  const admin = new Admin({ clientId: 'raw-tuned-admin', bootstrapBrokers: [...brokers] })
   await admin.createTopics({ topics: [requests], partitions, replicas: -1 })
   await admin.createTopics({ topics: [replies], partitions: 1, replicas: -1 })
-  // One producer per side, as two processes would have.
-  const producerOptions = { bootstrapBrokers: brokers, acks: -1, idempotent: true }
-  const callerProducer = new Producer({ ...producerOptions, clientId: 'raw-tuned-caller' })
-  const responderProducer = new Producer({ ...producerOptions, clientId: 'raw-tuned-responder' })
-  const produce = (producer: Producer) => naturalBatches((messages: MessageToProduce[]) => producer.send({ messages }))
-  const sendRequests = produce(callerProducer)
-  const sendReplies = produce(responderProducer)
+  return {
+    requests,
+    replies,
+    async removeTopics() {
+      await admin.deleteTopics({ topics: [requests, replies] }).catch(() => undefined)
+      await admin.close()
+    },
+  }
+}
 
-  const responder = new Consumer({ clientId: 'raw-tuned-responder', groupId: `raw-tuned-${id}-responder`, bootstrapBrokers: brokers, maxWaitTime: 500, minBytes: 1 })
-  const requestStream = await responder.consume({ topics: [requests], mode: 'latest' })
-  requestStream.on('data', (message) => {
-    void sendReplies([{ topic: replies, value: message.value, headers: message.headers }])
-  })
-  await waitUntil(() => (responder.assignments ?? []).reduce((sum, assignment) => sum + assignment.partitions.length, 0) === partitions, 'the tuned responder holds every partition')
-
+/** The tuned raw caller: requests spread over the partitions with a correlation header, replies read by {@link readReplies}. */
+export async function startRawCaller(brokers: readonly string[], requests: string, replies: string): Promise<{ call(index: number): Promise<unknown>; stop(): Promise<void> }> {
+  const producer = new Producer({ clientId: 'raw-tuned-caller', bootstrapBrokers: [...brokers], acks: -1, idempotent: true })
+  const sendRequests = naturalBatches((messages: MessageToProduce[]) => producer.send({ messages }))
   const pending = new Map<string, (value: Buffer) => void>()
-  const inbox = await readReplies(brokers, replies, (correlation, value) => {
+  const inbox = await readReplies([...brokers], replies, (correlation, value) => {
     pending.get(correlation)?.(value)
     pending.delete(correlation)
   })
   let next = 0
   return {
-    name: 'raw @platformatic/kafka, tuned',
     call: (index) =>
       new Promise((resolve, reject) => {
         const sequence = next++
@@ -65,11 +81,8 @@ export async function startRawTuned(brokers: string[]): Promise<System> {
         sendRequests([{ topic: requests, partition: sequence % partitions, value, headers: new Map([[correlationHeader, Buffer.from(correlation)]]) }]).catch(reject)
       }),
     async stop() {
-      await requestStream.close()
       await inbox.close()
-      await Promise.all([responder.close(true), callerProducer.close(), responderProducer.close()])
-      await admin.deleteTopics({ topics: [requests, replies] }).catch(() => undefined)
-      await admin.close()
+      await producer.close()
     },
   }
 }

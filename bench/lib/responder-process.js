@@ -4,6 +4,7 @@
 //   { stage: 'ready', rssAtStart, rssAfterImports, rssIdle, port? }   once it answers requests
 //   { stage: 'report', maxRss }                                      after the parent sends 'report'
 // Usage (forked): responder-process.js kafka-ipc <policy prefix>   (KAFKA_BROKERS set)
+//                 responder-process.js raw <topic name prefix>      (the tuned raw responder; topics made by the parent)
 //                 responder-process.js http
 import { Buffer } from 'node:buffer'
 import process from 'node:process'
@@ -26,7 +27,9 @@ async function startKafkaIpc() {
   const Payload = z.object({ id: z.number(), from: z.string(), to: z.string(), passengers: z.number(), cabin: z.string(), note: z.string() })
   const echo = route('bench', 'POST /echo', { body: Payload, reply: Payload })
   const transport = kafkaTransport({ brokers: process.env['KAFKA_BROKERS'] ?? '' })
-  const service = new Service({ name: 'bench', policy: definePolicy({ prefix: process.argv[3] ?? 'bench', partitions: 6 }), transport }).handle(echo, (request) => request.body)
+  // BENCH_DEDUPE=off: without the default deduplication store, to price its memory.
+  const deduplication = process.env['BENCH_DEDUPE'] === 'off' ? { deduplication: /** @type {const} */ (false) } : {}
+  const service = new Service({ name: 'bench', policy: definePolicy({ prefix: process.argv[3] ?? 'bench', partitions: 6 }), transport, ...deduplication }).handle(echo, (request) => request.body)
   await service.listen()
   rssAfterImportsValue = afterImports
   return {
@@ -60,8 +63,17 @@ async function startHttp() {
   }
 }
 
+/** @returns {Promise<{ port?: number, stop: () => Promise<void> }>} */
+async function startRaw() {
+  const { startRawResponder } = await import('./raw-responder.js')
+  rssAfterImportsValue = process.memoryUsage.rss()
+  const name = process.argv[3] ?? 'raw'
+  const responder = await startRawResponder((process.env['KAFKA_BROKERS'] ?? '').split(','), `${name}-requests`, `${name}-replies`, 6)
+  return { stop: () => responder.close() }
+}
+
 let rssAfterImportsValue = 0
-const running = system === 'http' ? await startHttp() : await startKafkaIpc()
+const running = system === 'http' ? await startHttp() : system === 'raw' ? await startRaw() : await startKafkaIpc()
 tell({ stage: 'ready', rssAtStart, rssAfterImports: rssAfterImportsValue, rssIdle: process.memoryUsage.rss(), ...(running.port === undefined ? {} : { port: running.port }) })
 process.on('message', (message) => {
   if (message !== 'report') return
