@@ -50,6 +50,15 @@ export class RunningRequests {
     this.#windows.get(id)?.grant(read)
   }
 
+  /**
+   * Aborts every handler running now with `reason` — a service shutting down. One walk over the
+   * running requests at shutdown, rather than a listener on the shutdown signal added and removed
+   * by every request.
+   */
+  abortAll(reason: Error): void {
+    for (const controller of this.#controllers.values()) controller.abort(reason)
+  }
+
   /** Aborts the handler of request `id`, if it runs here; a cancel naming nothing running is ignored. */
   cancel(id: string | undefined): void {
     if (id === undefined) return

@@ -330,6 +330,8 @@ export class Service {
     this.#stopping.abort()
     await Promise.all(this.#subscriptions.splice(0).map((subscription) => subscription.close()))
     this.#shutdown.abort()
+    // What still runs now is aborted: its handler sees KIPC_UNAVAILABLE on its signal.
+    this.client.running.abortAll(new KafkaIpcError('KIPC_UNAVAILABLE', `${this.name} is shutting down.`))
     await this.client.close()
     if (this.#options.ownsTransport === true) await this.#options.transport.close()
     if (!wasListening) return

@@ -180,10 +180,6 @@ async function runHandler(handling: Handling): Promise<void> {
   const timer = setTimeout(() => {
     controller.abort(new KafkaIpcError('KIPC_TIMEOUT', 'The deadline passed.'))
   }, Math.max(0, deadline - Date.now()))
-  const onShutdown = (): void => {
-    controller.abort(new KafkaIpcError('KIPC_UNAVAILABLE', `${deps.service} is shutting down.`))
-  }
-  deps.shutdown.addEventListener('abort', onShutdown, { once: true })
   let phase: FailedPhase = 'onReceive'
   let outcome: Outcome = 'answered'
   let failure: unknown
@@ -255,7 +251,6 @@ async function runHandler(handling: Handling): Promise<void> {
     outcome = await answers.settle(phase, failure, controller.signal)
   } finally {
     clearTimeout(timer)
-    deps.shutdown.removeEventListener('abort', onShutdown)
     deps.running.finish(envelope.id)
   }
   // Settled already when a reply was recorded before its send; else finished (a stream) or released.
