@@ -1,13 +1,14 @@
 // `npm run bench`: request-reply latency (concurrency 1) and throughput (64, 256) for kafka-ipc,
 // two raw @platformatic/kafka round trips, plain HTTP and — when installed — NestJS's Kafka
-// transport (bench/peers/nestjs) and FastStream, Python (bench/peers/faststream), all in one run on
-// the same broker; the two peers run as child processes and report latency at concurrency 1 and
-// throughput at 64 only. The naive raw row is the least code that works
+// transport (bench/peers/nestjs), FastStream, Python (bench/peers/faststream) and Spring Kafka's
+// ReplyingKafkaTemplate, Java (bench/peers/spring-kafka), all in one run on the same broker. The
+// peers run as child processes; NestJS and FastStream report latency at concurrency 1 and
+// throughput at 64 only, Spring all three scenarios. The naive raw row is the least code that works
 // (one send() per message, consumer groups on both sides); the tuned raw row is our limit — what
 // the client does with expert code: batched sends and a group-less Fetch loop for replies
-// (bench/lib/raw-tuned.ts). kafka-ipc's p50 is compared with the tuned one. Prints a markdown
-// table and writes it to bench/results/request-reply.md. A program, not a test: the figures
-// depend on the machine.
+// (bench/lib/raw-tuned.ts). kafka-ipc's p50 is compared with the tuned one, and with each peer's
+// p50 and req/s. Prints a markdown table and writes it to bench/results/request-reply.md. A
+// program, not a test: the figures depend on the machine.
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
@@ -62,10 +63,10 @@ async function run(start: () => Promise<System>): Promise<Row[]> {
  * Runs a peer program (a child process in bench/peers) and turns the JSON it prints last —
  * `{ version, results: ScenarioResult[] }` — into rows named `<label> <version>`.
  */
-async function runPeer(label: string, command: string, args: readonly string[], folder: string, brokers: string): Promise<Row[]> {
+async function runPeer(label: string, command: string, args: readonly string[], folder: string, brokers: string, env: Readonly<Record<string, string>> = {}): Promise<Row[]> {
   log(`${label}: latency and throughput…`)
   const output = await new Promise<string>((resolve, reject) => {
-    execFile(command, [...args], { cwd: folder, env: { ...process.env, KAFKA_BROKERS: brokers, BENCH_REQUESTS: String(requests), BENCH_WARMUP: String(warmup) }, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (error, stdout) => {
+    execFile(command, [...args], { cwd: folder, env: { ...process.env, KAFKA_BROKERS: brokers, BENCH_REQUESTS: String(requests), BENCH_WARMUP: String(warmup), ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (error, stdout) => {
       if (error === null) resolve(stdout)
       else reject(new Error(`the ${label} peer failed: ${error.message}`, { cause: error }))
     })
@@ -91,6 +92,15 @@ function runFastStream(brokers: string): Promise<Row[] | string> {
   return runPeer('FastStream', python, ['run.py'], folder, brokers)
 }
 
+/** Spring Kafka's ReplyingKafkaTemplate (Java), run from bench/peers/spring-kafka once its jar is built. */
+function runSpring(brokers: string): Promise<Row[] | string> {
+  const folder = fileURLToPath(new URL('peers/spring-kafka/', import.meta.url))
+  const jar = `${folder}target/spring-kafka-peer.jar`
+  if (!existsSync(jar)) return Promise.resolve('not installed (see bench/peers/spring-kafka/README.md)')
+  // Its throughput rows count what the in-process systems' rows count.
+  return runPeer('Spring Kafka ReplyingKafkaTemplate', 'java', ['-jar', jar], folder, brokers, { BENCH_THROUGHPUT_REQUESTS: String(throughputRequests) })
+}
+
 const external = process.env['KAFKA_BROKERS']
 const kafka = external === undefined || external === '' ? await LocalKafka.start({ log, nodes }) : undefined
 const brokers = kafka?.brokers ?? (external ?? '').split(',')
@@ -110,9 +120,19 @@ try {
   if (typeof nest !== 'string') rows.push(...nest)
   const faststream = everything ? await runFastStream(brokers.join(',')) : 'not run (BENCH_ONLY)'
   if (typeof faststream !== 'string') rows.push(...faststream)
+  const spring = everything ? await runSpring(brokers.join(',')) : 'not run (BENCH_ONLY)'
+  if (typeof spring !== 'string') rows.push(...spring)
   const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '-')
-  const p50Of = (system: string): number => rows.find((row) => row.system.startsWith(system) && row.result.scenario === 'latency-c1')?.result.p50 ?? Number.NaN
+  const resultOf = (system: string, scenario: string): ScenarioResult | undefined => rows.find((row) => row.system.startsWith(system) && row.result.scenario === scenario)?.result
+  const p50Of = (system: string): number => resultOf(system, 'latency-c1')?.p50 ?? Number.NaN
+  const rateOf = (system: string, concurrency: number): number => resultOf(system, `throughput-c${concurrency}`)?.perSecond ?? Number.NaN
   const ipc = p50Of('kafka-ipc')
+  // A peer's clause of the summary: its p50 against kafka-ipc's, and kafka-ipc's req/s against its own.
+  const versus = (name: string, peer: Row[] | string, concurrencies: readonly number[]): string =>
+    typeof peer === 'string'
+      ? `; ${name}: ${peer}`
+      : `; ${name}'s p50 is ${fixed(p50Of(name) / ipc)}× kafka-ipc's, and kafka-ipc's req/s is ` +
+        concurrencies.map((c, i) => `${fixed(rateOf('kafka-ipc', c) / rateOf(name, c))}× ${i === 0 ? `${name}'s at concurrency ${c}` : `at ${c}`}`).join(' and ')
   const table = [
     `Request-reply, ~100-byte JSON, one process per system on ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Kafka ${kafka?.kafkaVersion ?? 'external'} (${kafka === undefined ? 'at $KAFKA_BROKERS' : nodes === 1 ? '1 local node' : `${nodes} local nodes`}). ${new Date().toISOString().slice(0, 10)}.`,
     '',
@@ -121,8 +141,10 @@ try {
     ...rows.map(({ system, result }) => `| ${system} | ${result.scenario} | ${result.count} | ${fixed(result.p50)} | ${fixed(result.p90)} | ${fixed(result.p99)} | ${fixed(result.max)} | ${fixed(result.perSecond, 0)} |`),
     '',
     `kafka-ipc p50 at concurrency 1 is ${fixed(ipc / p50Of('raw @platformatic/kafka, tuned'))}× the tuned raw round trip` +
-      (typeof nest === 'string' ? `; NestJS: ${nest}` : `; NestJS's p50 is ${fixed(p50Of('NestJS') / ipc)}× kafka-ipc's`) +
-      (typeof faststream === 'string' ? `; FastStream: ${faststream}.` : `; FastStream's p50 is ${fixed(p50Of('FastStream') / ipc)}× kafka-ipc's.`),
+      versus('NestJS', nest, [64]) +
+      versus('FastStream', faststream, [64]) +
+      versus('Spring Kafka', spring, [64, 256]) +
+      '.',
     `Peak RSS of this bench process (all in-process systems together): ${peakRssMiB().toFixed(0)} MiB.`,
     '',
   ].join('\n')
@@ -130,7 +152,7 @@ try {
   // A partial run (BENCH_ONLY, BENCH_INSTRUMENTED) prints its table and leaves the recorded results alone.
   if (everything && !instrumented) {
     await writeFile(new URL(`results/request-reply${suffix}.md`, import.meta.url), table)
-    // Latency samples for bench/chart.ts (the NestJS and FastStream peers report percentiles only).
+    // Latency samples for bench/chart.ts (the peers — NestJS, FastStream, Spring Kafka — report percentiles only).
     await writeFile(new URL(`results/request-reply${suffix}-latency.json`, import.meta.url), `${JSON.stringify({ title: 'Request-reply latency at concurrency 1', note: table.split('\n')[0] ?? '', series: seriesOf(rows) })}\n`)
   }
 } finally {
