@@ -144,7 +144,7 @@ export class Client {
       throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `instanceId ${JSON.stringify(this.instanceId)} must be 1–64 letters, digits, '_' or '-' (it names the inbox topic).`)
     }
     this.policy = options.policy ?? defaultPolicy
-    this.#sendOptions = { compression: this.policy.compression }
+    this.#sendOptions = { compression: this.policy.compression, envelope: this.policy.envelope }
     this.#transport = options.transport
     this.#topics = new KnownTopics(options.transport, this.policy)
     this.logger = options.logger ?? stderrLogger()

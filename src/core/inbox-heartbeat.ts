@@ -49,7 +49,7 @@ export class InboxHeartbeat {
    */
   async beat(): Promise<void> {
     const message = buildMessage({ topic: this.#topic, partition: 0 }, 'heartbeat', { service: this.#service }, undefined, this.#policy.codec, this.#policy.maxMessageBytes)
-    await this.#transport.send([message], { retryUntil: Date.now() + heartbeatInterval(this.#policy) }).catch(() => undefined)
+    await this.#transport.send([message], { envelope: this.#policy.envelope, retryUntil: Date.now() + heartbeatInterval(this.#policy) }).catch(() => undefined)
   }
 
   stop(): void {

@@ -1,6 +1,6 @@
 import type { ChannelHealth } from './channel-health.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
-import type { Compression } from './policy.ts'
+import type { Compression, EnvelopeForm } from './policy.ts'
 import type { WireHeaders } from './protocol/headers.ts'
 
 /**
@@ -83,6 +83,8 @@ export interface TopicSpec {
 export interface SendOptions {
   /** Record batch compression (Kafka); transports without batches ignore it. */
   readonly compression?: Compression
+  /** How the envelope goes on a record (policy.envelope); transports without record headers ignore it. Default `packed`. */
+  readonly envelope?: EnvelopeForm
   /**
    * Epoch ms until which a send that fails with a retryable broker error (a leader election, a
    * lost connection) is tried again. Answers pass the request's deadline, so a reply is not lost

@@ -1,5 +1,5 @@
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
-import { headerLimits, type WireHeaders } from '../protocol/headers.ts'
+import { headerLimits, isEnvelopeHeader, type WireHeaders } from '../protocol/headers.ts'
 
 /**
  * Headers that describe one HTTP connection rather than the message (RFC 9110 §7.6.1), and
@@ -48,7 +48,7 @@ export function webRequest(service: string, target: { readonly method: string; r
 export function responseHeaders(headers: Headers): WireHeaders {
   const result: WireHeaders = new Map()
   for (const [name, value] of headers) {
-    if (connectionHeaders.has(name) || name.startsWith('kipc-')) continue
+    if (connectionHeaders.has(name) || isEnvelopeHeader(name)) continue
     const previous = result.get(name)
     result.set(name, previous === undefined ? value : `${previous}${name === 'set-cookie' ? '\n' : ', '}${value}`)
   }
@@ -66,7 +66,7 @@ export function responseHeaders(headers: Headers): WireHeaders {
 export function toHeaderList(headers: ReadonlyMap<string, string>): [string, string][] {
   const list: [string, string][] = []
   for (const [name, value] of headers) {
-    if (name.startsWith('kipc-') || connectionHeaders.has(name)) continue
+    if (isEnvelopeHeader(name) || connectionHeaders.has(name)) continue
     if (name === 'set-cookie' && value.includes('\n')) for (const cookie of value.split('\n')) list.push([name, cookie])
     else list.push([name, value])
   }

@@ -84,7 +84,7 @@ export async function sendDeadLetter(deps: ServicePipelineDeps, message: Incomin
   for (let attempt = 0; ; attempt++) {
     if (deps.stopping.aborted && attempt > 0) throw new LeaveUncommitted(`${deps.service} stopped before the dead letter of ${message.topic}:${String(message.partition)}@${String(message.offset)} was written`)
     try {
-      await deps.transport.send([letter], { compression: deps.policy.compression, retryUntil: Date.now() + deps.policy.timeoutMs })
+      await deps.transport.send([letter], { compression: deps.policy.compression, envelope: deps.policy.envelope, retryUntil: Date.now() + deps.policy.timeoutMs })
       deps.counters.deadLettered++
       return
     } catch (error) {

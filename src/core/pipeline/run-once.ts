@@ -68,7 +68,7 @@ function errorAnswer(deps: ServicePipelineDeps, envelope: Envelope, to: ReplyTar
 /** Sends an answer that no handler made, retried through a failover until the deadline; one the broker would not take is counted and reported. */
 async function answerDirectly(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, deadline: number, answer: OutgoingMessage): Promise<void> {
   try {
-    await deps.transport.send([answer], { compression: deps.policy.compression, retryUntil: deadline })
+    await deps.transport.send([answer], { compression: deps.policy.compression, envelope: deps.policy.envelope, retryUntil: deadline })
   } catch (error) {
     deps.counters.undeliverable++
     reportFailure(deps, 'answer-undeliverable', 'send', error, message, envelope, requestTarget(envelope))

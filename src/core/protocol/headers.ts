@@ -14,20 +14,34 @@ export type WireHeaders = Map<string, string>
 export const headerLimits = { maxCount: 64, envelopeAllowance: 16, maxNameLength: 128, maxValueLength: 8192 } as const
 
 /**
- * The application's headers from a received message: envelope headers (`kipc-*`) removed,
+ * Whether a header name belongs to the envelope: `kipc-*`, and `kipc`, the packed envelope's
+ * header (docs/protocol.md §2). An application may neither send nor see these.
+ *
+ * @example
+ * ```ts
+ * isEnvelopeHeader('kipc-kind') // true
+ * isEnvelopeHeader('x-tenant')  // false
+ * ```
+ */
+export function isEnvelopeHeader(name: string): boolean {
+  return name.startsWith('kipc') && (name.length === 4 || name.charCodeAt(4) === 0x2d)
+}
+
+/**
+ * The application's headers from a received message: envelope headers (`kipc-*`, `kipc`) removed,
  * returned as a prototype-free object.
  */
 export function userHeaders(headers: ReadonlyMap<string, string>): Record<string, string> {
   const result = Object.create(null) as Record<string, string>
   for (const [name, value] of headers) {
-    if (!name.startsWith('kipc-')) result[name] = value
+    if (!isEnvelopeHeader(name)) result[name] = value
   }
   return result
 }
 
 /**
  * Checks and lowercases headers an application wants to send: names must be HTTP tokens, not
- * start with `kipc-`, and stay within {@link headerLimits}.
+ * be the envelope's (`kipc`, `kipc-*`), and stay within {@link headerLimits}.
  */
 export function checkOutgoingHeaders(headers: Readonly<Record<string, string>> | undefined): WireHeaders {
   const result: WireHeaders = new Map()
@@ -39,7 +53,7 @@ export function checkOutgoingHeaders(headers: Readonly<Record<string, string>> |
     if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || name.length > headerLimits.maxNameLength) {
       throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header name ${JSON.stringify(rawName.slice(0, 40))} is not a valid token.`)
     }
-    if (name.startsWith('kipc-')) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} is reserved for the kafka-ipc envelope.`)
+    if (isEnvelopeHeader(name)) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} is reserved for the kafka-ipc envelope.`)
     if (typeof value !== 'string' || Buffer.byteLength(value) > headerLimits.maxValueLength) {
       throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} must be a string of at most ${headerLimits.maxValueLength} bytes (UTF-8).`)
     }

@@ -1,7 +1,7 @@
 import { Admin, murmur2, Producer } from '@platformatic/kafka'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
-import type { Compression } from '../../core/policy.ts'
+import type { Compression, EnvelopeForm } from '../../core/policy.ts'
 import { type Inbox, type InboxOptions, type OutgoingMessage, type SendOptions, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
 import { type Logger, stderrLogger } from '../../core/logger.ts'
 import { defaultPolicy } from '../../core/policy.ts'
@@ -87,7 +87,7 @@ class KafkaTransport implements Transport {
   #closed = false
   readonly #reachability: BrokerReachability
   readonly #deadlines = new SendDeadlines()
-  readonly #batcher = new SendBatcher((messages, compression) => this.#produce(messages, compression))
+  readonly #batcher = new SendBatcher((messages, compression, envelope) => this.#produce(messages, compression, envelope))
 
   constructor(options: KafkaTransportOptions) {
     const addresses = brokerAddresses(options.brokers, process.env)
@@ -236,7 +236,7 @@ class KafkaTransport implements Transport {
   async send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
     this.#assertOpen()
     const { retryUntil } = options
-    const sending = this.#sendWithRetries(messages, options.compression, retryUntil)
+    const sending = this.#sendWithRetries(messages, options.compression, options.envelope, retryUntil)
     if (retryUntil === undefined) {
       await sending
       return
@@ -259,10 +259,10 @@ class KafkaTransport implements Transport {
     })
   }
 
-  async #sendWithRetries(messages: readonly OutgoingMessage[], compression: Compression | undefined, retryUntil: number | undefined): Promise<void> {
+  async #sendWithRetries(messages: readonly OutgoingMessage[], compression: Compression | undefined, envelope: EnvelopeForm | undefined, retryUntil: number | undefined): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#batcher.send(messages, compression)
+        await this.#batcher.send(messages, compression, envelope)
         return
       } catch (error) {
         const until = retryUntil ?? 0
@@ -273,7 +273,7 @@ class KafkaTransport implements Transport {
     }
   }
 
-  async #produce(messages: readonly OutgoingMessage[], compression: Compression): Promise<void> {
+  async #produce(messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm): Promise<void> {
     const producer = this.#producerClient()
     try {
       await producer.send({
@@ -283,7 +283,7 @@ class KafkaTransport implements Transport {
           ...(message.partition === undefined ? {} : { partition: message.partition }),
           ...(message.key === undefined ? {} : { key: message.key }),
           value: message.value,
-          headers: encodeHeaders(message.headers),
+          headers: encodeHeaders(message.headers, envelope),
         })),
       })
     } catch (error) {

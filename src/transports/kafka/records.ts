@@ -3,6 +3,8 @@ import type { IncomingMessage } from '../../core/transport.ts'
 import { wireHeader } from '../../core/protocol/envelope.ts'
 import type { WireHeaders } from '../../core/protocol/headers.ts'
 import { headerLimits } from '../../core/protocol/headers.ts'
+import { packedEnvelopeHeader, packEnvelope, unpackEnvelope } from '../../core/protocol/packed-envelope.ts'
+import type { EnvelopeForm } from '../../core/policy.ts'
 import { type UnreadBatch, unreadBatchOf } from './unread-batches.ts'
 
 /**
@@ -33,15 +35,25 @@ function cachedBytes(text: string): Buffer {
 }
 
 /**
- * Encodes outgoing headers for the producer. Names and repeating envelope values are encoded once
- * and reused — the producer copies them into the request, never changes them — which saves two
- * allocations per header on every message; ids and application values are encoded each time.
+ * Encodes outgoing headers for the producer: the envelope packed into one `kipc` header (policy
+ * `envelope: 'packed'`, docs/protocol.md §3) or one header per field. Names and repeating
+ * envelope values are encoded once and reused — the producer copies them into the request, never
+ * changes them — which saves two allocations per header on every message; ids, packed envelopes
+ * and application values are encoded each time. The envelope goes first, so that a reader that
+ * stops at its header limit still sees it.
  */
-export function encodeHeaders(headers: ReadonlyMap<string, string>): Map<Buffer, Buffer> {
+export function encodeHeaders(headers: ReadonlyMap<string, string>, envelope: EnvelopeForm = 'packed'): Map<Buffer, Buffer> {
   const result = new Map<Buffer, Buffer>()
-  for (const [name, value] of headers) {
-    result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
+  if (envelope === 'headers') {
+    for (const [name, value] of headers) result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
+    return result
   }
+  let others: [string, string][] | undefined
+  const packed = packEnvelope(headers, (name, value) => {
+    ;(others ??= []).push([name, value])
+  })
+  if (packed !== '') result.set(cachedBytes(packedEnvelopeHeader), Buffer.from(packed))
+  if (others !== undefined) for (const [name, value] of others) result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
   return result
 }
 
@@ -54,22 +66,39 @@ export const rawDeserializers = {
 }
 
 /**
- * Decodes untrusted record headers into a prototype-free object: at most maxCount +
- * envelopeAllowance headers, oversized names or values skipped, the first of duplicate names kept.
+ * Decodes untrusted record headers into a map: at most maxCount + envelopeAllowance headers,
+ * oversized names or values skipped, the first of duplicate names kept. A packed envelope (a
+ * `kipc` header) is unpacked into its `kipc-*` fields, each counted.
  */
 export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefined, Buffer | null | undefined]>): WireHeaders {
   const headers: WireHeaders = new Map()
+  const limit = headerLimits.maxCount + headerLimits.envelopeAllowance
   let count = 0
   for (const [name, value] of entries) {
-    if (name == null || count >= headerLimits.maxCount + headerLimits.envelopeAllowance) continue
-    if (name.length > headerLimits.maxNameLength || (value?.length ?? 0) > headerLimits.maxValueLength) continue
+    if (name == null || count >= limit) continue
+    if (name.length > headerLimits.maxNameLength) continue
+    if ((value?.length ?? 0) > headerLimits.maxValueLength && !isPackedName(name)) continue
     // toString() without an encoding argument is Node's fast path to UTF-8.
     const key = name.toString().toLowerCase()
+    if (key === packedEnvelopeHeader) {
+      // A packed envelope carries several fields in one header: its value may be longer, and each field counts.
+      if (value != null && value.length <= packedValueLimit) count += unpackEnvelope(value.toString(), headers, limit - count)
+      continue
+    }
     if (headers.has(key)) continue
     headers.set(key, value == null ? '' : value.toString())
     count++
   }
   return headers
+}
+
+/** The most bytes a packed envelope may take: each of its fields may be as long as a header value. */
+const packedValueLimit = headerLimits.envelopeAllowance * headerLimits.maxValueLength
+const packedNameBytes = Buffer.from(packedEnvelopeHeader)
+
+/** Whether a header name is the packed envelope's (checked on the bytes: no string is made for an oversized value). */
+function isPackedName(name: Buffer): boolean {
+  return name.length === packedNameBytes.length && name.equals(packedNameBytes)
 }
 
 type RawMessage = Message<Buffer | undefined, Buffer | undefined, Buffer | undefined, Buffer | undefined>

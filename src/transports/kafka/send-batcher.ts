@@ -1,4 +1,4 @@
-import type { Compression } from '../../core/policy.ts'
+import type { Compression, EnvelopeForm } from '../../core/policy.ts'
 import type { OutgoingMessage } from '../../core/transport.ts'
 import { recordBytes } from '../record-bytes.ts'
 
@@ -16,10 +16,11 @@ interface Queued {
  */
 export const maxMergedBytes = 900 * 1024
 
-/** The sends of one topic (and compression): one produce in flight, the rest waiting for the next. */
+/** The sends of one topic (and compression and envelope form): one produce in flight, the rest waiting for the next. */
 interface Lane {
   readonly topic: string
   readonly compression: Compression
+  readonly envelope: EnvelopeForm
   queue: Queued[]
   flushing: boolean
 }
@@ -33,20 +34,20 @@ interface Lane {
  * sends aimed at it.
  */
 export class SendBatcher {
-  readonly #produce: (messages: readonly OutgoingMessage[], compression: Compression) => Promise<void>
+  readonly #produce: (messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm) => Promise<void>
   readonly #lanes = new Map<string, Lane>()
 
-  constructor(produce: (messages: readonly OutgoingMessage[], compression: Compression) => Promise<void>) {
+  constructor(produce: (messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm) => Promise<void>) {
     this.#produce = produce
   }
 
-  send(messages: readonly OutgoingMessage[], compression: Compression = 'none'): Promise<void> {
+  send(messages: readonly OutgoingMessage[], compression: Compression = 'none', envelope: EnvelopeForm = 'packed'): Promise<void> {
     // A multi-topic send goes under its first topic; kafka-ipc's own sends name one topic.
     const topic = messages[0]?.topic ?? ''
-    const key = `${compression}\0${topic}`
+    const key = `${compression}\0${envelope}\0${topic}`
     let lane = this.#lanes.get(key)
     if (lane === undefined) {
-      lane = { topic, compression, queue: [], flushing: false }
+      lane = { topic, compression, envelope, queue: [], flushing: false }
       this.#lanes.set(key, lane)
     }
     const target = lane
@@ -64,6 +65,7 @@ export class SendBatcher {
         await this.#produce(
           batch.flatMap((queued) => queued.messages),
           lane.compression,
+          lane.envelope,
         )
         for (const queued of batch) queued.resolve()
       } catch (error) {

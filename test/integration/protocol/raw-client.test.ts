@@ -1,7 +1,9 @@
 // docs/protocol.md is precise enough to speak kafka-ipc without kafka-ipc: this test starts a real
 // kafka-ipc Service and then talks to it with nothing but a plain Kafka client, the topic names
-// and the header names written down in the document. Nothing from src/core/wire.ts is imported on
-// the raw side on purpose — if the code and the document drift apart, this test fails.
+// and the header names written down in the document: it writes one header per field and reads the
+// answers' packed `kipc` header (§2) by plain string splitting (test/support/raw-envelope.ts).
+// Nothing from src/ is used on the raw side on purpose — if the code and the document drift apart,
+// this test fails.
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -13,6 +15,7 @@ import { Service } from '../../../src/core/service.ts'
 import type { Transport } from '../../../src/core/transport.ts'
 import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
 import { uniqueName, useKafka } from '../../support/kafka.ts'
+import { envelopeFields } from '../../support/raw-envelope.ts'
 
 const brokers = useKafka()
 
@@ -89,7 +92,7 @@ describe('speaking protocol v1 with a plain Kafka client (docs/protocol.md)', { 
     inboxStream = await consumer.consume({ topics: [inboxTopic], mode: 'earliest' })
     inboxStream.on('data', (message: RawMessage) => {
       // Empty and null values both mean "no body".
-      received.push({ headers: Object.fromEntries(message.headers), value: orEmpty(message.value), partition: message.partition, key: message.key === '' ? undefined : message.key })
+      received.push({ headers: Object.fromEntries(envelopeFields(message.headers)), value: orEmpty(message.value), partition: message.partition, key: message.key === '' ? undefined : message.key })
     })
   })
 

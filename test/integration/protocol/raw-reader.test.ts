@@ -1,6 +1,7 @@
 // The other direction of raw-client.test.ts: a kafka-ipc Client writes, and a plain Kafka
-// consumer reads its records with nothing but docs/protocol.md §3: the header set of a request, a
-// gather request, an event and a cancel, in the documented order, with the key and the value. If
+// consumer reads its records with nothing but docs/protocol.md §2-3: the header set of a request, a
+// gather request, an event and a cancel, in the documented order, with the key and the value — in
+// the packed envelope (the default) and with one header per field (policy envelope: 'headers'). If
 // the code and the document drift apart, this test fails. Nothing from src/core/protocol/ is used on
 // the raw side on purpose.
 import assert from 'node:assert/strict'
@@ -13,15 +14,24 @@ import { event, gather, route, stream } from '../../../src/core/contracts.ts'
 import { definePolicy } from '../../../src/core/policy.ts'
 import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
 import { uniqueName, useKafka } from '../../support/kafka.ts'
+import { envelopeFields } from '../../support/raw-envelope.ts'
 
 const brokers = useKafka()
 
 interface Read {
   readonly topic: string
   readonly key: string | undefined
+  /** The record's header names, as on the wire. */
   readonly headerNames: string[]
+  /** The header names with a packed `kipc` header read as its fields, in order. */
+  readonly fieldNames: string[]
   readonly headers: Record<string, string>
   readonly value: string
+}
+
+/** The names a record carries in either form: the packed one's header names, else the separate fields'. */
+function documented(envelope: 'packed' | 'headers', fields: string[], others: string[], separate: string[]): { headerNames: string[]; fieldNames: string[] } {
+  return envelope === 'packed' ? { headerNames: ['kipc', ...others], fieldNames: [...fields, ...others] } : { headerNames: separate, fieldNames: separate }
 }
 
 const quote = route('pricing', 'POST /quotes/:currency', { body: z.object({ to: z.string() }) })
@@ -36,8 +46,9 @@ async function readRaw(bootstrapBrokers: string[], topics: string[], until: (rea
   try {
     const records = await consumer.consume({ topics, mode: 'earliest' })
     for await (const record of records) {
-      const headerNames = [...record.headers.keys()]
-      read.push({ topic: record.topic, key: record.key === '' ? undefined : record.key, headerNames, headers: Object.fromEntries(record.headers), value: record.value })
+      const entries = [...record.headers]
+      const fields = envelopeFields(entries)
+      read.push({ topic: record.topic, key: record.key === '' ? undefined : record.key, headerNames: entries.map(([name]) => name), fieldNames: fields.map(([name]) => name), headers: Object.fromEntries(fields), value: record.value })
       if (until(read)) break
     }
     await records.close()
@@ -47,10 +58,18 @@ async function readRaw(bootstrapBrokers: string[], topics: string[], until: (rea
   return read
 }
 
-describe('what kafka-ipc writes, read with a plain Kafka client (docs/protocol.md §3)', { timeout: 120_000 }, () => {
-  it('requests, gather requests, events and cancels carry exactly the documented headers, envelope first', async () => {
+describe('what kafka-ipc writes, read with a plain Kafka client (docs/protocol.md §2-3)', { timeout: 120_000 }, () => {
+  for (const envelope of ['packed', 'headers'] as const) {
+    it(`requests, gather requests, events and cancels carry exactly the documented headers, envelope first (envelope: '${envelope}')`, async () => {
+      await writtenAndRead(envelope)
+    })
+  }
+})
+
+async function writtenAndRead(envelope: 'packed' | 'headers'): Promise<void> {
+  {
     const prefix = uniqueName('rawread')
-    const policy = definePolicy({ prefix, partitions: 1, timeoutMs: 3_000 })
+    const policy = definePolicy({ prefix, partitions: 1, timeoutMs: 3_000, envelope })
     const bootstrapBrokers = brokers()
     const admin = new Admin({ clientId: 'raw-reader', bootstrapBrokers })
     const producer = new Producer({ clientId: 'raw-reader', bootstrapBrokers, serializers: stringSerializers })
@@ -99,7 +118,8 @@ describe('what kafka-ipc writes, read with a plain Kafka client (docs/protocol.m
 
       const [request] = await readRaw(bootstrapBrokers, [requests], (read) => read.length >= 1)
       assert.ok(request)
-      assert.deepEqual(request.headerNames, ['kipc-v', 'kipc-kind', 'kipc-id', 'content-type', 'kipc-reply-to', 'kipc-deadline', 'kipc-method', 'kipc-path', 'kipc-service', 'x-tenant'])
+      const requestFields = ['kipc-v', 'kipc-kind', 'kipc-id', 'kipc-reply-to', 'kipc-deadline', 'kipc-method', 'kipc-path', 'kipc-service']
+      assert.deepEqual({ headerNames: request.headerNames, fieldNames: request.fieldNames }, documented(envelope, requestFields, ['content-type', 'x-tenant'], ['kipc-v', 'kipc-kind', 'kipc-id', 'content-type', 'kipc-reply-to', 'kipc-deadline', 'kipc-method', 'kipc-path', 'kipc-service', 'x-tenant']))
       assert.deepEqual([request.headers['kipc-v'], request.headers['kipc-kind'], request.headers['kipc-method'], request.headers['kipc-path'], request.headers['kipc-service'], request.headers['content-type']], ['1', 'request', 'POST', '/quotes/EUR', 'booking', 'application/json'])
       assert.match(request.headers['kipc-id'] ?? '', /^[\w-]{1,128}$/)
       assert.equal(request.headers['kipc-reply-to'], client.address)
@@ -109,22 +129,23 @@ describe('what kafka-ipc writes, read with a plain Kafka client (docs/protocol.m
 
       const [gatherRequest] = await readRaw(bootstrapBrokers, [`${prefix}.gather.seats.hold`], (read) => read.length >= 1)
       assert.ok(gatherRequest)
-      assert.deepEqual(gatherRequest.headerNames, ['kipc-v', 'kipc-kind', 'kipc-id', 'content-type', 'kipc-reply-to', 'kipc-deadline', 'kipc-method', 'kipc-path', 'kipc-service'])
+      assert.deepEqual({ headerNames: gatherRequest.headerNames, fieldNames: gatherRequest.fieldNames }, documented(envelope, requestFields, ['content-type'], ['kipc-v', 'kipc-kind', 'kipc-id', 'content-type', 'kipc-reply-to', 'kipc-deadline', 'kipc-method', 'kipc-path', 'kipc-service']))
       assert.deepEqual([gatherRequest.headers['kipc-method'], gatherRequest.headers['kipc-path'], JSON.parse(gatherRequest.value)], ['POST', '/seats.hold', { flight: 'LO26' }])
 
       const [emitted] = await readRaw(bootstrapBrokers, [`${prefix}.event.booking.created`], (read) => read.length >= 1)
       assert.ok(emitted)
-      assert.deepEqual(emitted.headerNames, ['kipc-v', 'kipc-kind', 'kipc-id', 'content-type', 'kipc-service', 'x-trace'])
+      assert.deepEqual({ headerNames: emitted.headerNames, fieldNames: emitted.fieldNames }, documented(envelope, ['kipc-v', 'kipc-kind', 'kipc-id', 'kipc-service'], ['content-type', 'x-trace'], ['kipc-v', 'kipc-kind', 'kipc-id', 'content-type', 'kipc-service', 'x-trace']))
       assert.deepEqual([emitted.headers['kipc-kind'], emitted.headers['kipc-service'], emitted.key, JSON.parse(emitted.value)], ['event', 'booking', 'B1', { id: 'B1' }])
 
       const [cancel] = await readRaw(bootstrapBrokers, [responderInbox], (read) => read.length >= 1)
       assert.ok(cancel)
-      assert.deepEqual(cancel.headerNames, ['kipc-v', 'kipc-kind', 'kipc-id', 'kipc-correlation', 'kipc-service'])
+      const cancelFields = ['kipc-v', 'kipc-kind', 'kipc-id', 'kipc-correlation', 'kipc-service']
+      assert.deepEqual({ headerNames: cancel.headerNames, fieldNames: cancel.fieldNames }, documented(envelope, cancelFields, [], cancelFields))
       assert.deepEqual([cancel.headers['kipc-kind'], cancel.headers['kipc-correlation'], cancel.headers['kipc-service'], cancel.key, cancel.value], ['cancel', streamRequest.headers['kipc-id'], 'booking', undefined, ''])
     } finally {
       await client.close()
       await producer.close()
       await admin.close()
     }
-  })
-})
+  }
+}

@@ -38,6 +38,7 @@ describe('policy', () => {
         inboxIdleMs: 600_000,
         eventRetries: { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 10_000 },
         compression: 'none',
+        envelope: 'packed',
         streamWindow: 4_096,
         codec: 'application/json',
       },

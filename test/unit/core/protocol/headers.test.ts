@@ -22,6 +22,8 @@ describe('headers from untrusted input, and headers to send', () => {
   it('checks outgoing header names, reserved prefixes, counts and sizes', () => {
     assert.deepEqual(checkOutgoingHeaders({ 'X-Request-Id': 'r1' }), new Map([['x-request-id', 'r1']]))
     assert.throws(() => checkOutgoingHeaders({ 'kipc-id': 'forged' }), /reserved/)
+    assert.throws(() => checkOutgoingHeaders({ kipc: 'v=1;kind=event' }), /reserved/, 'the packed envelope header is the envelope too')
+    assert.deepEqual(checkOutgoingHeaders({ kipcx: 'ok', kipc_x: 'ok' }).size, 2, 'only kipc and kipc-* are reserved')
     assert.throws(() => checkOutgoingHeaders({ 'bad name': 'x' }), /not a valid token/)
     assert.throws(() => checkOutgoingHeaders({ big: 'x'.repeat(9000) }), /at most 8192/)
     assert.throws(() => checkOutgoingHeaders({ big: 'é'.repeat(4_097) }), /at most 8192/, 'the limit is in UTF-8 bytes, not characters')

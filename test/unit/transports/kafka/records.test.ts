@@ -39,4 +39,42 @@ describe('decodeHeaders', () => {
     ])
     assert.deepEqual([...decodeHeaders(encodeHeaders(sent))], [...sent])
   })
+
+  it('writes the envelope packed into one kipc header first by default, or one header per field, and reads both back alike', () => {
+    const sent = new Map([
+      ['kipc-v', '1'],
+      ['kipc-kind', 'request'],
+      ['content-type', 'application/json'],
+      ['kipc-path', '/quotes;v=2'],
+      ['x-city', 'Kraków'],
+    ])
+    const packed = encodeHeaders(sent)
+    assert.deepEqual(
+      [...packed].map(([name, value]) => [name.toString(), value.toString()]),
+      [
+        ['kipc', 'v=1;kind=request;path=/quotes%3Bv=2'],
+        ['content-type', 'application/json'],
+        ['x-city', 'Kraków'],
+      ],
+    )
+    const separate = encodeHeaders(sent, 'headers')
+    assert.deepEqual([...separate].map(([name]) => name.toString()), ['kipc-v', 'kipc-kind', 'content-type', 'kipc-path', 'x-city'])
+    const expected = new Map([['kipc-v', '1'], ['kipc-kind', 'request'], ['kipc-path', '/quotes;v=2'], ['content-type', 'application/json'], ['x-city', 'Kraków']])
+    assert.deepEqual(decodeHeaders(packed), expected)
+    assert.deepEqual(new Map([...decodeHeaders(separate)].sort()), new Map([...expected].sort()))
+  })
+
+  it('unpacks a packed envelope defensively: first value wins, each field counts, its value may exceed one header value', () => {
+    // A packed field comes before a separate header of the same name, so the packed one wins.
+    assert.equal(decodeHeaders([entry('kipc', 'v=1;kind=event'), entry('kipc-kind', 'request')]).get('kipc-kind'), 'event')
+    // A long path is one field of many: the packed value is allowed past one header value's limit.
+    const path = `/${'p'.repeat(headerLimits.maxValueLength - 10)}`
+    assert.equal(decodeHeaders([entry('kipc', `v=1;path=${path};query=${'q'.repeat(100)}`)]).get('kipc-path'), path)
+    const beyond = 'x'.repeat(headerLimits.envelopeAllowance * headerLimits.maxValueLength + 1)
+    assert.equal(decodeHeaders([entry('kipc', `v=1;path=/${beyond}`)]).size, 0)
+    // Fields count toward the header limit like separate headers.
+    const many = Array.from({ length: 200 }, (_, index) => `f-${String.fromCharCode(97 + (index % 26))}${'a'.repeat(Math.floor(index / 26))}=x`).join(';')
+    assert.equal(decodeHeaders([entry('kipc', many)]).size, headerLimits.maxCount + headerLimits.envelopeAllowance)
+  })
 })
+

@@ -1,0 +1,89 @@
+/**
+ * The packed form of the envelope (docs/protocol.md §3, policy.envelope): every `kipc-*` field in
+ * one `kipc` header, as `name=value` pairs joined by `;`, the `kipc-` prefix dropped —
+ * `v=1;kind=request;id=Xq3v…;reply-to=kipc.inbox.checkout.k2x9;deadline=1764748800000;method=POST;path=/quotes`.
+ * Still text a plain Kafka tool shows and writes; one header instead of nine, which is what the
+ * Kafka client library spends most on per record (docs/decisions/0012-a-packed-envelope-header.md).
+ *
+ * A value's `%`, `;` and control characters are written as `%XX` (two hex digits of the UTF-16
+ * code unit, below 0x100), so no value can end its pair early; other characters pass unchanged.
+ * Readers take both forms, and a field given twice keeps its first value.
+ *
+ * @example
+ * ```ts
+ * const packed = packEnvelope(headers, (name, value) => others.push([name, value])) // 'v=1;kind=event;…'
+ * unpackEnvelope(packed, decoded, 80) // decoded.get('kipc-kind') === 'event'
+ * ```
+ */
+export const packedEnvelopeHeader = 'kipc'
+
+const prefix = 'kipc-'
+/** A field name in a packed envelope: lower-case letters and dashes, as the separate headers' names. */
+const fieldName = /^[a-z][a-z-]{0,31}$/
+
+/** Full header names of the fields packed envelopes carry, so unpacking makes no new name strings. */
+const knownNames = new Map(['v', 'kind', 'id', 'correlation', 'reply-to', 'deadline', 'method', 'path', 'query', 'status', 'service', 'seq', 'stream', 'window'].map((short) => [short, `${prefix}${short}`]))
+
+/**
+ * Packs the `kipc-*` headers of `headers` into one value and hands every other header to
+ * `other`, in order. Returns '' when there is no envelope field.
+ */
+export function packEnvelope(headers: ReadonlyMap<string, string>, other: (name: string, value: string) => void): string {
+  let packed = ''
+  for (const [name, value] of headers) {
+    if (!name.startsWith(prefix)) {
+      other(name, value)
+      continue
+    }
+    const pair = `${name.slice(prefix.length)}=${escaped(value)}`
+    packed = packed === '' ? pair : `${packed};${pair}`
+  }
+  return packed
+}
+
+/**
+ * Adds the fields of a packed envelope to `into` as `kipc-*` headers — untrusted text: pairs
+ * without a name, names that are not lower-case letters and dashes, and bad escapes are skipped,
+ * a field already in `into` keeps its value, and at most `limit` headers are added. Returns how
+ * many were added.
+ */
+export function unpackEnvelope(packed: string, into: Map<string, string>, limit: number): number {
+  let added = 0
+  for (const pair of packed.split(';')) {
+    if (added >= limit) break
+    const at = pair.indexOf('=')
+    if (at <= 0) continue
+    const short = pair.slice(0, at)
+    const name = knownNames.get(short) ?? (fieldName.test(short) ? `${prefix}${short}` : undefined)
+    if (name === undefined || into.has(name)) continue
+    const raw = pair.slice(at + 1)
+    const value = raw.includes('%') ? unescape(raw) : raw
+    if (value === undefined) continue
+    into.set(name, value)
+    added++
+  }
+  return added
+}
+
+/** `value` with its `%`, `;` and control characters as `%XX`; most values have none and come back as they are. */
+function escaped(value: string): string {
+  let index = 0
+  while (index < value.length && !mustEscape(value.charCodeAt(index))) index++
+  if (index === value.length) return value
+  let result = value.slice(0, index)
+  for (; index < value.length; index++) {
+    const code = value.charCodeAt(index)
+    result += mustEscape(code) ? `%${code.toString(16).padStart(2, '0').toUpperCase()}` : value.charAt(index)
+  }
+  return result
+}
+
+function mustEscape(code: number): boolean {
+  return code < 0x20 || code === 0x7f || code === 0x25 || code === 0x3b
+}
+
+/** `%XX` back to its character; undefined when an escape is malformed. */
+function unescape(text: string): string | undefined {
+  if (/%(?![0-9A-Fa-f]{2})/.test(text)) return undefined
+  return text.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+}

@@ -1,0 +1,50 @@
+// The packed envelope (docs/protocol.md §2): every kipc-* field in one `kipc` header value,
+// escaped so that no value ends its pair early, read back defensively from untrusted text.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { packEnvelope, unpackEnvelope } from '../../../../src/core/protocol/packed-envelope.ts'
+
+function roundTrip(headers: Map<string, string>): { packed: string; others: [string, string][]; back: Map<string, string> } {
+  const others: [string, string][] = []
+  const packed = packEnvelope(headers, (name, value) => others.push([name, value]))
+  const back = new Map<string, string>()
+  unpackEnvelope(packed, back, 80)
+  return { packed, others, back }
+}
+
+describe('packed envelope', () => {
+  it('packs kipc-* fields in order without their prefix and hands every other header on', () => {
+    const { packed, others, back } = roundTrip(new Map([['kipc-v', '1'], ['kipc-kind', 'reply'], ['content-type', 'application/json'], ['kipc-status', '200'], ['traceparent', '00-a-b-01']]))
+    assert.equal(packed, 'v=1;kind=reply;status=200')
+    assert.deepEqual(others, [['content-type', 'application/json'], ['traceparent', '00-a-b-01']])
+    assert.deepEqual([...back], [['kipc-v', '1'], ['kipc-kind', 'reply'], ['kipc-status', '200']])
+  })
+
+  it('escapes %, ; and control characters, and only those, and reads them back exactly', () => {
+    const query = 'a=1;b=50%;c=x\ny\u007f&d=é ✓'
+    const { packed, back } = roundTrip(new Map([['kipc-v', '1'], ['kipc-query', query]]))
+    assert.equal(packed, 'v=1;query=a=1%3Bb=50%25%3Bc=x%0Ay%7F&d=é ✓')
+    assert.equal(back.get('kipc-query'), query)
+  })
+
+  it('packs nothing when there is no envelope field', () => {
+    assert.equal(roundTrip(new Map([['x-a', '1']])).packed, '')
+  })
+
+  it('skips what is not a field from untrusted text: no name, a bad name, a bad escape; keeps the first of a repeated field; stops at the limit', () => {
+    const into = new Map<string, string>()
+    const added = unpackEnvelope('=x;v=1;;noequals;__proto__=polluted;Kind=Event;kind=request;kind=event;path=%zz;id=%4;future-field=ok', into, 80)
+    assert.deepEqual([...into], [['kipc-v', '1'], ['kipc-kind', 'request'], ['kipc-future-field', 'ok']])
+    assert.equal(added, 3)
+    assert.equal(Object.hasOwn(Object.prototype, 'polluted'), false)
+    const limited = new Map<string, string>()
+    assert.equal(unpackEnvelope('v=1;kind=event;id=a', limited, 2), 2)
+    assert.equal(limited.size, 2)
+  })
+
+  it('does not overwrite a field the map already holds', () => {
+    const into = new Map([['kipc-kind', 'event']])
+    unpackEnvelope('kind=request', into, 80)
+    assert.equal(into.get('kipc-kind'), 'event')
+  })
+})
