@@ -49,18 +49,24 @@ export function packEnvelope(headers: ReadonlyMap<string, string>, other: (name:
  */
 export function unpackEnvelope(packed: string, into: Map<string, string>, limit: number): number {
   let added = 0
-  for (const pair of packed.split(';')) {
-    if (added >= limit) break
-    const at = pair.indexOf('=')
-    if (at <= 0) continue
-    const short = pair.slice(0, at)
-    const name = knownNames.get(short) ?? (fieldName.test(short) ? `${prefix}${short}` : undefined)
-    if (name === undefined || into.has(name)) continue
-    const raw = pair.slice(at + 1)
-    const value = raw.includes('%') ? unescape(raw) : raw
-    if (value === undefined) continue
-    into.set(name, value)
-    added++
+  // Walked with indexOf rather than split: no array, and one string per name and per value.
+  for (let start = 0; start <= packed.length && added < limit; ) {
+    let end = packed.indexOf(';', start)
+    if (end === -1) end = packed.length
+    const at = packed.indexOf('=', start)
+    if (at > start && at < end) {
+      const short = packed.slice(start, at)
+      const name = knownNames.get(short) ?? (fieldName.test(short) ? `${prefix}${short}` : undefined)
+      if (name !== undefined && !into.has(name)) {
+        const raw = packed.slice(at + 1, end)
+        const value = raw.includes('%') ? unescape(raw) : raw
+        if (value !== undefined) {
+          into.set(name, value)
+          added++
+        }
+      }
+    }
+    start = end + 1
   }
   return added
 }

@@ -47,4 +47,16 @@ describe('packed envelope', () => {
     unpackEnvelope('kind=request', into, 80)
     assert.equal(into.get('kipc-kind'), 'event')
   })
+
+  it('reads back exactly what it packed, for values made of the characters that need care', () => {
+    const alphabet = ['a', 'Z', '0', '=', ';', '%', '%2', '%3B', '\n', '\u0000', '\u007f', 'é', '✓', ' ', '&', '/']
+    let seed = 7
+    const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648)
+    for (let round = 0; round < 500; round++) {
+      const value = Array.from({ length: next() % 12 }, () => alphabet[next() % alphabet.length]).join('')
+      const headers = new Map([['kipc-v', '1'], ['kipc-path', value], ['kipc-query', `${value}${value}`]])
+      assert.deepEqual(roundTrip(headers).back, headers, JSON.stringify(value))
+    }
+  })
 })
+
