@@ -213,10 +213,14 @@ describe('compression bombs', () => {
     assert.deepEqual(await caller.call(echo, { body: { n: 9 } }), { n: 9 })
   })
 
-  it('inflating all of them raised the process\'s peak memory by less than three times the limit, plus 48 MiB', (t) => {
-    // One fetch may inflate two batches of up to the limit each, and zlib holds about one more while it inflates.
+  it('inflating all of them raised the process\'s peak memory by less than three times the limit, plus 96 MiB', (t) => {
+    // One fetch may inflate two batches of up to the limit each, and zlib holds about one more while
+    // it inflates. The rest is garbage: inflated batches refused for their size are Buffers outside
+    // the JavaScript heap, which V8 collects only once they add up to its own external-memory
+    // threshold, so how many wait depends on the machine's load — +37 to +48 MiB on a quiet machine,
+    // +84.5 MiB once in a loaded CI run. Without the bound it is +1,606 MiB (docs/security.md).
     const growthMiB = (process.resourceUsage().maxRSS - baselineKiB) / 1024
-    const boundMiB = (3 * inflateLimit()) / MiB + 48
+    const boundMiB = (3 * inflateLimit()) / MiB + 96
     t.diagnostic(`peak RSS ${(baselineKiB / 1024).toFixed(0)} MiB before the bombs, +${growthMiB.toFixed(1)} MiB after ${(bombed / MiB).toFixed(0)} MiB of bombs (limit ${String(inflateLimit() / MiB)} MiB, bound +${String(boundMiB)} MiB)`)
     assert.ok(growthMiB < boundMiB, `peak RSS grew by ${growthMiB.toFixed(1)} MiB`)
   })
