@@ -11,6 +11,7 @@ import { isKafkaIpcError } from '../../src/core/kafka-ipc-error.ts'
 import { definePolicy } from '../../src/core/policy.ts'
 import { buildMessage, wireHeader } from '../../src/core/protocol/envelope.ts'
 import { topicNames } from '../../src/core/protocol/topic-names.ts'
+import type { Service } from '../../src/core/service.ts'
 import type { IncomingMessage, OutgoingMessage, Transport } from '../../src/core/transport.ts'
 import { interceptSends } from '../support/intercepted-transport.ts'
 import { type Harness, useKit } from './harness.ts'
@@ -40,6 +41,14 @@ function counting(inner: Transport): { transport: Transport; readonly items: () 
   return { transport, items: () => items, kinds }
 }
 
+/** `app` answering `numbers` with `{ n }` for n below the count asked, as fast as its generator runs. */
+function answersNumbers(app: Service): Service {
+  // eslint-disable-next-line @typescript-eslint/require-await
+  return app.handle(numbers, async function* (request) {
+    for (let n = 0; n < request.body.count; n++) yield { n }
+  })
+}
+
 export function streamFlowSuite(harness: () => Harness): void {
   const kit = useKit(harness)
 
@@ -52,11 +61,7 @@ export function streamFlowSuite(harness: () => Harness): void {
       const caller = counting(transport())
       const app = service('echo', { transport: responder.transport })
       // As fast as it can: 2,000 items in a few milliseconds without flow control.
-      // eslint-disable-next-line @typescript-eslint/require-await
-      app.handle(numbers, async function* (request) {
-        for (let n = 0; n < request.body.count; n++) yield { n }
-      })
-      await app.listen()
+      await answersNumbers(app).listen()
       const items = client('caller', { transport: caller.transport }).stream(numbers, { body: { count: total }, timeout: 60_000 })
       const received: number[] = []
       let mostAhead = 0
@@ -87,11 +92,7 @@ export function streamFlowSuite(harness: () => Harness): void {
       const responder = counting(transport())
       const caller = counting(transport())
       const app = service('echo', { transport: responder.transport })
-      // eslint-disable-next-line @typescript-eslint/require-await
-      app.handle(numbers, async function* (request) {
-        for (let n = 0; n < request.body.count; n++) yield { n }
-      })
-      await app.listen()
+      await answersNumbers(app).listen()
       const response = await client('caller', { transport: caller.transport }).fetch('kafka://echo/numbers', { method: 'POST', body: JSON.stringify({ count: total }), headers: { 'content-type': 'application/json' }, timeout: 60_000 })
       assert.equal(response.headers.get('content-type'), 'application/x-ndjson')
       const reader = (response.body ?? assert.fail('a streaming body')).getReader()
@@ -201,11 +202,7 @@ export function streamFlowSuite(harness: () => Harness): void {
       const responder = counting(transport())
       const caller = counting(transport())
       const app = service('echo', { transport: responder.transport })
-      // eslint-disable-next-line @typescript-eslint/require-await
-      app.handle(numbers, async function* (request) {
-        for (let n = 0; n < request.body.count; n++) yield { n }
-      })
-      await app.listen()
+      await answersNumbers(app).listen()
       const items = client('caller', { transport: caller.transport }).stream(numbers, { body: { count: 500 }, timeout: 30_000 })
       const first = await items.next()
       assert.deepEqual(first.value, { n: 0 })
@@ -222,11 +219,7 @@ export function streamFlowSuite(harness: () => Harness): void {
       const window = 5
       const { service, transport, policy } = kit()
       const app = service('echo')
-      // eslint-disable-next-line @typescript-eslint/require-await
-      app.handle(numbers, async function* (request) {
-        for (let n = 0; n < request.body.count; n++) yield { n }
-      })
-      await app.listen()
+      await answersNumbers(app).listen()
       const raw = transport()
       const records: IncomingMessage[] = []
       const inbox = await raw.openInbox({ topic: topicNames.inbox(policy, 'raw', 'flow'), retentionMs: 60_000, create: true, onError: () => undefined, onMessage: (message) => void records.push(message) })
