@@ -2,7 +2,7 @@ import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { remoteError } from './protocol/error-body.ts'
 import { wireHeader } from './protocol/envelope.ts'
 import type { Answer } from './pending-calls.ts'
-import { CreditGrants } from './stream-credit.ts'
+import { type CreditGrants, grantsForStream } from './stream-credit.ts'
 
 /** What a {@link RemoteStream} needs from its client. */
 export interface RemoteStreamHooks<T> {
@@ -165,10 +165,8 @@ export class RemoteStream<T> implements AsyncIterableIterator<T> {
   /** The reader takes an item: credit goes back when due, if the responder applies a window. */
   #took(answer: Answer): void {
     if (this.#grants === undefined) {
-      // The responder says on its items that it applies the window (an older one does not, and
-      // would take a credit for a malformed record): the first item decides.
-      const applied = this.#hooks.window === undefined ? undefined : answer.wireHeaders?.get(wireHeader.window)
-      this.#grants = applied === undefined ? null : new CreditGrants(Number(applied))
+      // The first item decides: it says whether its responder applies the window.
+      this.#grants = grantsForStream(this.#hooks.window, answer.wireHeaders?.get(wireHeader.window))
     }
     if (this.#grants === null) return
     const read = this.#grants.took()

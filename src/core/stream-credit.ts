@@ -125,3 +125,18 @@ export class CreditGrants {
     return this.#read
   }
 }
+
+/**
+ * The caller's accounting for one stream, decided by its first item: {@link CreditGrants} for
+ * the window the item says its responder applies (`kipc-window` on it), or null — no credit to
+ * send — when the caller announced no window, or the responder does not apply it (one from
+ * before flow control, which would take a credit for a malformed record).
+ *
+ * @example
+ * ```ts
+ * const grants = grantsForStream(policyWindow, firstItem.wireHeaders?.get(wireHeader.window))
+ * ```
+ */
+export function grantsForStream(announced: number | undefined, applied: string | undefined): CreditGrants | null {
+  return announced === undefined || applied === undefined ? null : new CreditGrants(Number(applied))
+}

@@ -10,8 +10,8 @@ import type { Answer } from '../pending-calls.ts'
 import { remoteError } from '../protocol/error-body.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import { type Exchange, exchangeTarget, startExchange } from './exchange.ts'
-import { cancelResponder, creditResponder, type StreamDeps } from './stream-call.ts'
-import { CreditGrants } from '../stream-credit.ts'
+import { announcedWindow, callDeadline, cancelResponder, creditResponder, type StreamDeps } from './stream-call.ts'
+import { type CreditGrants, grantsForStream } from '../stream-credit.ts'
 import { wireHeader } from '../protocol/envelope.ts'
 
 /** `fetch()`'s options, and what a call over Kafka adds to them. */
@@ -53,9 +53,8 @@ export async function fetchOverKafka(deps: StreamDeps, input: string | URL | Req
   const context: CallTrace | undefined = channels.call.hasSubscribers ? { client: deps.client, kind: 'call', target: exchangeTarget({ service: target.service, method, route: target.path }), literal: true, topic } : undefined
   const trace = context === undefined ? undefined : openTrace(channels.call, () => context)
   const { promise, resolve, reject } = Promise.withResolvers<Response>()
-  // A window of 0 announces nothing: the responder then sends without waiting for credit.
-  const window = deps.policy.streamWindow === 0 ? undefined : deps.policy.streamWindow
-  const deadline = Date.now() + Math.min(init.timeout ?? deps.policy.timeoutMs, deps.policy.maxTimeoutMs)
+  const window = announcedWindow(deps.policy)
+  const deadline = callDeadline(deps.policy, init.timeout)
   const body = new BodyFeed(deps, target.service, trace, window, deadline)
   try {
     body.exchange = await startExchange(deps.exchange, {
@@ -191,10 +190,8 @@ class BodyFeed {
           this.#nextSeq = answer.seq + 1
         }
         if (this.#grants === undefined) {
-          // The responder says on its items that it applies the window (an older one does not, and
-          // would take a credit for a malformed record): the first item decides.
-          const applied = this.#window === undefined ? undefined : answer.wireHeaders?.get(wireHeader.window)
-          this.#grants = applied === undefined ? null : new CreditGrants(Number(applied))
+          // The first item decides: it says whether its responder applies the window.
+          this.#grants = grantsForStream(this.#window, answer.wireHeaders?.get(wireHeader.window))
         }
         this.#controller?.enqueue(this.#chunk(answer))
         this.#enqueued++

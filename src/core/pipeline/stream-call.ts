@@ -58,6 +58,32 @@ export function creditResponder(deps: StreamDeps, responder: string | undefined,
 }
 
 /**
+ * The flow-control window a stream or a fetch announces: the policy's `streamWindow`, or none when
+ * it is 0 — the responder then sends without waiting for credit.
+ *
+ * @example
+ * ```ts
+ * buildMessage(…, { …, window: announcedWindow(policy) }, …)
+ * ```
+ */
+export function announcedWindow(policy: Pick<Policy, 'streamWindow'>): number | undefined {
+  return policy.streamWindow === 0 ? undefined : policy.streamWindow
+}
+
+/**
+ * When a call sent now with `timeout` (the policy's by default, cut to its maximum) ends: credits
+ * for its stream are retried until then.
+ *
+ * @example
+ * ```ts
+ * const deadline = callDeadline(policy, args.timeout)
+ * ```
+ */
+export function callDeadline(policy: Pick<Policy, 'timeoutMs' | 'maxTimeoutMs'>, timeout: number | undefined): number {
+  return Date.now() + Math.min(timeout ?? policy.timeoutMs, policy.maxTimeoutMs)
+}
+
+/**
  * A stream from a service, started on its first read: the request goes out through the exchange
  * (announcing the policy's `streamWindow`), items come back in order with credit going back as
  * they are read, and leaving early (or the signal, or the deadline) sends a cancel to
@@ -78,15 +104,14 @@ export function openStream<C extends StreamContract>(deps: StreamDeps, contract:
   let exchange: Exchange | undefined
   let trace: OpenTrace | undefined
   let failure: unknown
-  // A window of 0 announces nothing: the responder then sends without waiting for credit.
-  const window = policy.streamWindow === 0 ? undefined : policy.streamWindow
+  const window = announcedWindow(policy)
   // Set when the request goes out; credits are retried until then (the exchange checks the timeout itself).
   let deadline = 0
   return new RemoteStream({
     service: contract.service,
     window,
     start: async (self) => {
-      deadline = Date.now() + Math.min(args.timeout ?? policy.timeoutMs, policy.maxTimeoutMs)
+      deadline = callDeadline(policy, args.timeout)
       const context: CallTrace = { client: deps.client, kind: 'stream', target, topic }
       trace = openTrace(channels.call, () => context)
       exchange = await startExchange(deps.exchange, {
