@@ -32,7 +32,7 @@ import type { RemoteStream } from './remote-stream.ts'
 import type { MessageTracing } from './message-tracing.ts'
 import { RunningRequests } from './running-requests.ts'
 import { type InferOut, validate } from './schema.ts'
-import type { Inbox, OutgoingMessage, SendOptions, Transport } from './transport.ts'
+import { type Inbox, type OutgoingMessage, type SendOptions, sendOptionsOf, type Transport } from './transport.ts'
 
 /** How to build a client. */
 export interface ClientOptions {
@@ -144,7 +144,7 @@ export class Client {
       throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `instanceId ${JSON.stringify(this.instanceId)} must be 1–64 letters, digits, '_' or '-' (it names the inbox topic).`)
     }
     this.policy = options.policy ?? defaultPolicy
-    this.#sendOptions = { compression: this.policy.compression, envelope: this.policy.envelope }
+    this.#sendOptions = sendOptionsOf(this.policy)
     this.#transport = options.transport
     this.#topics = new KnownTopics(options.transport, this.policy)
     this.logger = options.logger ?? stderrLogger()

@@ -1,6 +1,6 @@
 import type { ChannelHealth } from './channel-health.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
-import type { Compression, EnvelopeForm } from './policy.ts'
+import type { Compression, EnvelopeForm, Policy } from './policy.ts'
 import type { WireHeaders } from './protocol/headers.ts'
 
 /**
@@ -91,6 +91,19 @@ export interface SendOptions {
    * to a failover; without it the transport's own short retry budget applies.
    */
   readonly retryUntil?: number
+}
+
+/**
+ * How the policy says records go out — their compression and envelope form — and, when given,
+ * until when a failed send is tried again.
+ *
+ * @example
+ * ```ts
+ * await transport.send([reply], sendOptionsOf(policy, deadline))
+ * ```
+ */
+export function sendOptionsOf(policy: Pick<Policy, 'compression' | 'envelope'>, retryUntil?: number): SendOptions {
+  return retryUntil === undefined ? { compression: policy.compression, envelope: policy.envelope } : { compression: policy.compression, envelope: policy.envelope, retryUntil }
 }
 
 /** A record to send. */

@@ -6,7 +6,7 @@ import { errorBody } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
 import type { FailureKind } from '../failure.ts'
-import type { IncomingMessage, SendOptions } from '../transport.ts'
+import { type IncomingMessage, type SendOptions, sendOptionsOf } from '../transport.ts'
 import type { StoredAnswer } from '../deduplication-store.ts'
 import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
 import { handledTarget, reportFailure, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
@@ -43,7 +43,7 @@ export class Answers {
     this.#message = message
     this.#to = to
     // After the deadline nobody reads an answer: sends are retried until then and no longer.
-    this.#sendOptions = { compression: deps.policy.compression, envelope: deps.policy.envelope, retryUntil: deadline }
+    this.#sendOptions = sendOptionsOf(deps.policy, deadline)
     this.#info = info
     this.#found = found
     this.bodiless = envelope.method === 'HEAD'

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { claimRun, HeldClaim } from './held-claim.ts'
 import type { DeduplicationClaim, DeduplicationStore } from '../deduplication-store.ts'
 import type { Envelope } from '../protocol/envelope.ts'
-import { type IncomingMessage, LeaveUncommitted, type OutgoingMessage } from '../transport.ts'
+import { type IncomingMessage, LeaveUncommitted, type OutgoingMessage, sendOptionsOf } from '../transport.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { buildMessage } from '../protocol/envelope.ts'
 import { errorBody } from '../protocol/error-body.ts'
@@ -68,7 +68,7 @@ function errorAnswer(deps: ServicePipelineDeps, envelope: Envelope, to: ReplyTar
 /** Sends an answer that no handler made, retried through a failover until the deadline; one the broker would not take is counted and reported. */
 async function answerDirectly(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, deadline: number, answer: OutgoingMessage): Promise<void> {
   try {
-    await deps.transport.send([answer], { compression: deps.policy.compression, envelope: deps.policy.envelope, retryUntil: deadline })
+    await deps.transport.send([answer], sendOptionsOf(deps.policy, deadline))
   } catch (error) {
     deps.counters.undeliverable++
     reportFailure(deps, 'answer-undeliverable', 'send', error, message, envelope, requestTarget(envelope))
