@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * const packed = packEnvelope(headers, (name, value) => others.push([name, value])) // 'v=1;kind=event;…'
+ * const packed = packEnvelope(headers) // 'v=1;kind=event;…'
  * unpackEnvelope(packed, decoded, 80) // decoded.get('kipc-kind') === 'event'
  * ```
  */
@@ -24,17 +24,11 @@ const fieldName = /^[a-z][a-z-]{0,31}$/
 /** Full header names of the fields packed envelopes carry, so unpacking makes no new name strings. */
 const knownNames = new Map(['v', 'kind', 'id', 'correlation', 'reply-to', 'deadline', 'method', 'path', 'query', 'status', 'service', 'seq', 'stream', 'window'].map((short) => [short, `${prefix}${short}`]))
 
-/**
- * Packs the `kipc-*` headers of `headers` into one value and hands every other header to
- * `other`, in order. Returns '' when there is no envelope field.
- */
-export function packEnvelope(headers: ReadonlyMap<string, string>, other: (name: string, value: string) => void): string {
+/** Packs the `kipc-*` headers of `headers` into one value, in order; '' when there is none. */
+export function packEnvelope(headers: ReadonlyMap<string, string>): string {
   let packed = ''
   for (const [name, value] of headers) {
-    if (!name.startsWith(prefix)) {
-      other(name, value)
-      continue
-    }
+    if (!name.startsWith(prefix)) continue
     const pair = `${name.slice(prefix.length)}=${escaped(value)}`
     packed = packed === '' ? pair : `${packed};${pair}`
   }

@@ -2,7 +2,7 @@ import type { Message } from '@platformatic/kafka'
 import type { IncomingMessage } from '../../core/transport.ts'
 import { wireHeader } from '../../core/protocol/envelope.ts'
 import type { WireHeaders } from '../../core/protocol/headers.ts'
-import { headerLimits } from '../../core/protocol/headers.ts'
+import { headerLimits, isEnvelopeHeader } from '../../core/protocol/headers.ts'
 import { packedEnvelopeHeader, packEnvelope, unpackEnvelope } from '../../core/protocol/packed-envelope.ts'
 import type { EnvelopeForm } from '../../core/policy.ts'
 import { type UnreadBatch, unreadBatchOf } from './unread-batches.ts'
@@ -44,16 +44,12 @@ function cachedBytes(text: string): Buffer {
  */
 export function encodeHeaders(headers: ReadonlyMap<string, string>, envelope: EnvelopeForm = 'packed'): Map<Buffer, Buffer> {
   const result = new Map<Buffer, Buffer>()
-  if (envelope === 'headers') {
-    for (const [name, value] of headers) result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
-    return result
-  }
-  let others: [string, string][] | undefined
-  const packed = packEnvelope(headers, (name, value) => {
-    ;(others ??= []).push([name, value])
-  })
+  const packed = envelope === 'packed' ? packEnvelope(headers) : ''
   if (packed !== '') result.set(cachedBytes(packedEnvelopeHeader), Buffer.from(packed))
-  if (others !== undefined) for (const [name, value] of others) result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
+  for (const [name, value] of headers) {
+    if (packed !== '' && isEnvelopeHeader(name)) continue
+    result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
+  }
   return result
 }
 
