@@ -75,7 +75,7 @@ export interface Policy {
    */
   readonly compression: Compression
   /**
-   * How the envelope is written on Kafka records (docs/protocol.md §3): `packed`, the default,
+   * How the envelope is written on Kafka records (docs/protocol.md §2): `packed`, the default,
    * puts every `kipc-*` field in one `kipc` header (`v=1;kind=request;id=…`); `headers` writes one
    * header per field. kafka-ipc reads both forms, so a fleet can switch in any order; `headers`
    * is for readers outside kafka-ipc that look the fields up one by one. Packed costs the client

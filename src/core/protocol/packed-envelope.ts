@@ -1,5 +1,5 @@
 /**
- * The packed form of the envelope (docs/protocol.md §3, policy.envelope): every `kipc-*` field in
+ * The packed form of the envelope (docs/protocol.md §2, policy.envelope): every `kipc-*` field in
  * one `kipc` header, as `name=value` pairs joined by `;`, the `kipc-` prefix dropped —
  * `v=1;kind=request;id=Xq3v…;reply-to=kipc.inbox.checkout.k2x9;deadline=1764748800000;method=POST;path=/quotes`.
  * Still text a plain Kafka tool shows and writes; one header instead of nine, which is what the

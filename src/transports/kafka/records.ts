@@ -36,7 +36,7 @@ function cachedBytes(text: string): Buffer {
 
 /**
  * Encodes outgoing headers for the producer: the envelope packed into one `kipc` header (policy
- * `envelope: 'packed'`, docs/protocol.md §3) or one header per field. Names and repeating
+ * `envelope: 'packed'`, docs/protocol.md §2) or one header per field. Names and repeating
  * envelope values are encoded once and reused — the producer copies them into the request, never
  * changes them — which saves two allocations per header on every message; ids, packed envelopes
  * and application values are encoded each time. The envelope goes first, so that a reader that
@@ -61,6 +61,9 @@ export const rawDeserializers = {
   headerValue: (data?: Buffer): Buffer | undefined => data,
 }
 
+/** The most bytes a packed envelope may take: each of its fields may be as long as a header value. */
+const packedValueLimit = headerLimits.envelopeAllowance * headerLimits.maxValueLength
+
 /**
  * Decodes untrusted record headers into a map: at most maxCount + envelopeAllowance headers,
  * oversized names or values skipped, the first of duplicate names kept. A packed envelope (a
@@ -73,12 +76,13 @@ export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefi
   for (const [name, value] of entries) {
     if (name == null || count >= limit) continue
     if (name.length > headerLimits.maxNameLength) continue
-    if ((value?.length ?? 0) > headerLimits.maxValueLength && !isPackedName(name)) continue
     // toString() without an encoding argument is Node's fast path to UTF-8.
     const key = name.toString().toLowerCase()
-    if (key === packedEnvelopeHeader) {
-      // A packed envelope carries several fields in one header: its value may be longer, and each field counts.
-      if (value != null && value.length <= packedValueLimit) count += unpackEnvelope(value.toString(), headers, limit - count)
+    // A packed envelope carries several fields in one header: its value may be longer, and each field counts.
+    const packed = key === packedEnvelopeHeader
+    if ((value?.length ?? 0) > (packed ? packedValueLimit : headerLimits.maxValueLength)) continue
+    if (packed) {
+      if (value != null) count += unpackEnvelope(value.toString(), headers, limit - count)
       continue
     }
     if (headers.has(key)) continue
@@ -86,15 +90,6 @@ export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefi
     count++
   }
   return headers
-}
-
-/** The most bytes a packed envelope may take: each of its fields may be as long as a header value. */
-const packedValueLimit = headerLimits.envelopeAllowance * headerLimits.maxValueLength
-const packedNameBytes = Buffer.from(packedEnvelopeHeader)
-
-/** Whether a header name is the packed envelope's (checked on the bytes: no string is made for an oversized value). */
-function isPackedName(name: Buffer): boolean {
-  return name.length === packedNameBytes.length && name.equals(packedNameBytes)
 }
 
 type RawMessage = Message<Buffer | undefined, Buffer | undefined, Buffer | undefined, Buffer | undefined>
