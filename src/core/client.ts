@@ -308,9 +308,17 @@ export class Client {
             reject(errorFromHttp(service, status, answer.body))
             return
           }
-          const body = validate(this.policy.validateReplies && status < 300 ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `reply from ${contract.service}`)
-          if (!full) body.then(resolve, reject)
-          else body.then((valid) => ({ status, headers: answer.wireHeaders === undefined ? {} : userHeaders(answer.wireHeaders), body: valid })).then(resolve, reject)
+          let body: unknown
+          try {
+            body = validate(this.policy.validateReplies && status < 300 ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `reply from ${contract.service}`)
+          } catch (error) {
+            reject(error)
+            return
+          }
+          // A schema that answers at once resolves the call at once: no promise per reply.
+          if (!(body instanceof Promise)) resolve(full ? fullReply(status, answer, body) : body)
+          else if (!full) body.then(resolve, reject)
+          else body.then((valid) => fullReply(status, answer, valid)).then(resolve, reject)
         } else if (answer.kind === 'error') {
           reject(remoteError(service, answer.status, answer.body))
         } else {
@@ -406,11 +414,14 @@ export class Client {
   }
 
   /** Sends a request or an event; a broker failure during a failover is retried for up to `timeout` ms. */
-  #sendWithin(message: OutgoingMessage, timeout: number): Promise<void> {
-    return this.#transport.send([message], { ...this.#sendOptions, retryUntil: Date.now() + timeout }).catch((error: unknown) => {
+  async #sendWithin(message: OutgoingMessage, timeout: number): Promise<void> {
+    try {
+      await this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + timeout))
+    } catch (error) {
       throw transportError(error)
-    })
+    }
   }
+
 
   #openInbox(): Promise<Inbox> {
     this.#assertOpen()
@@ -452,6 +463,11 @@ export class Client {
   #assertOpen(): void {
     if (this.#closed) throw closedError(this.name)
   }
+}
+
+/** What request() resolves with: the status, the application's headers and the validated body. */
+function fullReply(status: number, answer: { readonly wireHeaders?: ReadonlyMap<string, string> | undefined }, body: unknown): { status: number; headers: Record<string, string>; body: unknown } {
+  return { status, headers: answer.wireHeaders === undefined ? {} : userHeaders(answer.wireHeaders), body }
 }
 
 function closedError(name: string): KafkaIpcError {

@@ -13,7 +13,7 @@ export interface RemoteStreamHooks<T> {
   /** Forgets the call: timer, pending entry, abort listener. */
   release(): void
   /** Checks an item against the contract. */
-  validateItem(body: unknown): Promise<T>
+  validateItem(body: unknown): T | Promise<T>
   /**
    * The flow-control window the request announced (`kipc-window`), when it announced one: credit
    * is then sent as the reader goes, once the responder's items say it applies the window.

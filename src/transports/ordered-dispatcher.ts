@@ -56,7 +56,8 @@ export class OrderedDispatcher<T extends Positioned> {
   readonly #handler: (record: T) => Promise<void>
   readonly #onCommit: CommitCallback<T>
   readonly #keyChains = new Map<string, Promise<void>>()
-  readonly #progress = new Map<string, PartitionProgress<T>>()
+  /** Per topic, each partition's progress, indexed by partition number: no key string built per record. */
+  readonly #progress = new Map<string, PartitionProgress<T>[]>()
   /** Records taken while there was no room, with their sizes, in arrival order. */
   #queue: { readonly record: T; readonly bytes: number }[] = []
   readonly #idle: (() => void)[] = []
@@ -137,33 +138,16 @@ export class OrderedDispatcher<T extends Positioned> {
   }
 
   #start(message: T, bytes: number): void {
-    const partitionId = `${message.topic}\0${message.partition}`
-    let progress = this.#progress.get(partitionId)
-    if (progress === undefined) {
-      progress = { pending: [], finished: new Set() }
-      this.#progress.set(partitionId, progress)
-    }
+    const progress = this.#progressOf(message)
     progress.pending.push(message)
     this.#started++
     this.#startedBytes += bytes
-    const run = async (): Promise<void> => {
-      let consumed = true
-      try {
-        await this.#handler(message)
-      } catch (error) {
-        // The handler reports its own failures; the record is still consumed, so one bad record
-        // cannot stall its partition forever — unless the handler says it is not done with it.
-        if (error instanceof LeaveUncommitted) consumed = false
-      } finally {
-        this.#finish(message, bytes, partitionId, consumed)
-      }
-    }
     if (message.key === undefined) {
-      void run()
+      void this.#run(message, bytes, progress)
     } else {
-      const chainKey = `${partitionId}\0${message.key}`
+      const chainKey = `${message.topic}\0${String(message.partition)}\0${message.key}`
       const previous = this.#keyChains.get(chainKey) ?? Promise.resolve()
-      const next = previous.then(run)
+      const next = previous.then(() => this.#run(message, bytes, progress))
       this.#keyChains.set(chainKey, next)
       void next.then(() => {
         if (this.#keyChains.get(chainKey) === next) this.#keyChains.delete(chainKey)
@@ -171,13 +155,34 @@ export class OrderedDispatcher<T extends Positioned> {
     }
   }
 
-  #finish(message: T, bytes: number, partitionId: string, consumed: boolean): void {
+  #progressOf(record: T): PartitionProgress<T> {
+    let partitions = this.#progress.get(record.topic)
+    if (partitions === undefined) {
+      partitions = []
+      this.#progress.set(record.topic, partitions)
+    }
+    return (partitions[record.partition] ??= { pending: [], finished: new Set() })
+  }
+
+  async #run(message: T, bytes: number, progress: PartitionProgress<T>): Promise<void> {
+    let consumed = true
+    try {
+      await this.#handler(message)
+    } catch (error) {
+      // The handler reports its own failures; the record is still consumed, so one bad record
+      // cannot stall its partition forever — unless the handler says it is not done with it.
+      if (error instanceof LeaveUncommitted) consumed = false
+    } finally {
+      this.#finish(message, bytes, progress, consumed)
+    }
+  }
+
+  #finish(message: T, bytes: number, progress: PartitionProgress<T>, consumed: boolean): void {
     this.#started--
     this.#startedBytes -= bytes
-    const progress = this.#progress.get(partitionId)
     // A record left uncommitted stays at the head of its partition's pending list: nothing past it
     // is committed, and the partition's next owner reads it again.
-    if (progress !== undefined && consumed) {
+    if (consumed) {
       progress.finished.add(message.offset)
       let committable: T | undefined
       for (let head = progress.pending[0]; head !== undefined && progress.finished.has(head.offset); head = progress.pending[0]) {

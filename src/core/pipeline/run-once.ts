@@ -87,12 +87,27 @@ async function answerDirectly(deps: ServicePipelineDeps, message: IncomingMessag
  * if (held !== undefined) await run(held)
  * ```
  */
-export async function isFirstEventRun(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, delay: (attempt: number) => number, message: IncomingMessage, envelope: Envelope, name: string): Promise<HeldClaim | undefined> {
+export function isFirstEventRun(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, delay: (attempt: number) => number, message: IncomingMessage, envelope: Envelope, name: string): HeldClaim | undefined | Promise<HeldClaim | undefined> {
+  // The usual case — a store that answers at once, and a key nobody ran — takes no promise.
+  if (deps.stopping.aborted) return untilFirstRun(deps, store, key, delay, message, envelope, name, undefined)
+  let first: DeduplicationClaim | Promise<DeduplicationClaim>
+  try {
+    first = claimRun(store, key, Number.POSITIVE_INFINITY, deps.stopping)
+  } catch (error) {
+    // Reported by the loop below, as any failed claim is.
+    first = Promise.reject(error instanceof Error ? error : new Error(String(error)))
+  }
+  if (!(first instanceof Promise) && first.state === 'claimed') return new HeldClaim(deps, store, key, message, envelope)
+  return untilFirstRun(deps, store, key, delay, message, envelope, name, first)
+}
+
+/** The rest of {@link isFirstEventRun}: `first` is the answer to its first claim, when it asked. */
+async function untilFirstRun(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, delay: (attempt: number) => number, message: IncomingMessage, envelope: Envelope, name: string, first: DeduplicationClaim | Promise<DeduplicationClaim> | undefined): Promise<HeldClaim | undefined> {
   for (let attempt = 1; ; attempt++) {
     if (deps.stopping.aborted) throw new LeaveUncommitted(`${deps.service} stopped before it could claim event ${envelope.id}`)
     let claim: DeduplicationClaim
     try {
-      claim = await claimRun(store, key, Number.POSITIVE_INFINITY, deps.stopping)
+      claim = await (attempt === 1 && first !== undefined ? first : claimRun(store, key, Number.POSITIVE_INFINITY, deps.stopping))
     } catch (error) {
       reportFailure(deps, 'transport', 'deduplicate', error, message, envelope, name)
       await sleep(delay(attempt), undefined, { signal: deps.stopping }).catch(() => undefined)

@@ -148,6 +148,6 @@ export function openStream<C extends StreamContract>(deps: StreamDeps, contract:
       exchange?.release()
       trace?.close(failure)
     },
-    validateItem: (body) => validate(policy.validateReplies ? contract.item : undefined, body, 'KIPC_INVALID_REPLY', `stream item from ${contract.service}`) as Promise<InferOut<C['item']>>,
+    validateItem: (body) => validate(policy.validateReplies ? contract.item : undefined, body, 'KIPC_INVALID_REPLY', `stream item from ${contract.service}`) as InferOut<C['item']> | Promise<InferOut<C['item']>>,
   })
 }

@@ -39,15 +39,27 @@ describe('contracts', () => {
 })
 
 describe('validate', () => {
-  it('returns the schema output, or throws the given code listing at most ten issues with their paths', async () => {
+  it('returns the schema output, or throws the given code listing at most ten issues with their paths', () => {
     const schema = z.object({ n: z.coerce.number(), tags: z.array(z.string()) })
-    assert.deepEqual(await validate(schema, { n: '7', tags: [] }, 'KIPC_BAD_REQUEST', 'request body'), { n: 7, tags: [] })
-    const error: unknown = await validate(schema, { n: 'x', tags: [1] }, 'KIPC_BAD_REQUEST', 'request body').catch((caught: unknown) => caught)
+    assert.deepEqual(validate(schema, { n: '7', tags: [] }, 'KIPC_BAD_REQUEST', 'request body'), { n: 7, tags: [] })
+    const error: unknown = failureOf(() => validate(schema, { n: 'x', tags: [1] }, 'KIPC_BAD_REQUEST', 'request body'))
     assert.ok(isKafkaIpcError(error, 'KIPC_BAD_REQUEST'))
     assert.match(error.message, /^Invalid request body: n: .*; tags\.0: /)
     const many = z.object(Object.fromEntries(Array.from({ length: 15 }, (_, index) => [`f${index}`, z.string()])))
-    const manyError: unknown = await validate(many, {}, 'KIPC_INVALID_REPLY', 'reply').catch((caught: unknown) => caught)
+    const manyError: unknown = failureOf(() => validate(many, {}, 'KIPC_INVALID_REPLY', 'reply'))
     assert.equal((manyError as { details: { issues: string[] } }).details.issues.length, 10)
+  })
+
+  it('answers a synchronous schema at once and an asynchronous one with a promise that rejects', async () => {
+    const sync = z.object({ n: z.number() })
+    assert.deepEqual(validate(sync, { n: 1 }, 'KIPC_BAD_REQUEST', 'n'), { n: 1 })
+    const slow = z.object({ n: z.number() }).refine((value) => Promise.resolve(value.n > 0), 'n must be positive')
+    const answered = validate(slow, { n: 2 }, 'KIPC_BAD_REQUEST', 'n')
+    assert.ok(answered instanceof Promise)
+    assert.deepEqual(await answered, { n: 2 })
+    const refused = validate(slow, { n: -1 }, 'KIPC_BAD_REQUEST', 'n')
+    assert.ok(refused instanceof Promise)
+    await assert.rejects(refused, (error: unknown) => isKafkaIpcError(error, 'KIPC_BAD_REQUEST') && /n must be positive/.test(error.message))
   })
 
   it('passes values through without a schema or with typed<T>()', async () => {
@@ -56,3 +68,13 @@ describe('validate', () => {
     assert.equal(await validate(typed<{ anything: boolean }>(), value, 'KIPC_BAD_REQUEST', 'x'), value)
   })
 })
+
+/** What `run` throws, or fails if it returns. */
+function failureOf(run: () => unknown): unknown {
+  try {
+    run()
+  } catch (error) {
+    return error
+  }
+  assert.fail('expected a throw')
+}
