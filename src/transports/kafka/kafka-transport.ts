@@ -1,11 +1,10 @@
-import { Admin, murmur2, Producer } from '@platformatic/kafka'
+import { Admin, type MessageToProduce, murmur2, Producer } from '@platformatic/kafka'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { Compression, EnvelopeForm } from '../../core/policy.ts'
 import { type Inbox, type InboxOptions, type OutgoingMessage, type SendOptions, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
 import { type Logger, stderrLogger } from '../../core/logger.ts'
 import { defaultPolicy } from '../../core/policy.ts'
-import { backoff } from '../../core/backoff.ts'
 import { brokerAddresses } from './broker-addresses.ts'
 import { BrokerReachability, connectTimeout } from './broker-reachability.ts'
 import { accessFailureKind, type AccessHint } from './kafka-access-errors.ts'
@@ -17,7 +16,6 @@ import { holdInflateLimit } from './inflate-budget.ts'
 import { encodeHeaders, producerSerializers, unreadBatchOfDelivery } from './records.ts'
 import { unreadBatchError } from './unread-batches.ts'
 import { SendBatcher } from './send-batcher.ts'
-import { SendDeadlines } from './send-deadlines.ts'
 import { kafkaSecurity } from './kafka-security.ts'
 import type { KafkaSecurityOptions } from './kafka-security-options.ts'
 import type { KafkaConnection } from './kafka-connection.ts'
@@ -86,8 +84,14 @@ class KafkaTransport implements Transport {
   #producer: Producer<string, Uint8Array> | undefined
   #closed = false
   readonly #reachability: BrokerReachability
-  readonly #deadlines = new SendDeadlines()
-  readonly #batcher = new SendBatcher((messages, compression, envelope) => this.#produce(messages, compression, envelope))
+  readonly #batcher = new SendBatcher((messages, compression, envelope) => this.#produce(messages, compression, envelope), {
+    mayRetry: isRetryableKafkaError,
+    closed: () => this.#closed,
+    expired: (messages) => {
+      const topics = topicsOf(messages)
+      return new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka did not acknowledge the send to ${topics} before its deadline; a leader election may be under way or too few replicas are in sync.`, { retryable: true, details: { topics } })
+    },
+  })
 
   constructor(options: KafkaTransportOptions) {
     const addresses = brokerAddresses(options.brokers, process.env)
@@ -231,61 +235,21 @@ class KafkaTransport implements Transport {
    * failure (the client library gave up during a leader election or on a dead connection) is
    * tried again with a fresh producer until then, and a send still unacknowledged then fails with
    * a retryable KIPC_TRANSPORT_ERROR (it may still land: at-least-once). Without it the library's
-   * own retries are the budget.
+   * own retries are the budget. Not an async function: a send is the batcher's one promise.
    */
-  async send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
-    this.#assertOpen()
-    const { retryUntil } = options
-    const sending = this.#sendWithRetries(messages, options.compression, options.envelope, retryUntil)
-    if (retryUntil === undefined) {
-      await sending
-      return
-    }
-    await new Promise<void>((resolve, reject) => {
-      const release = this.#deadlines.watch(retryUntil, () => {
-        const topics = topicsOf(messages)
-        reject(new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka did not acknowledge the send to ${topics} before its deadline; a leader election may be under way or too few replicas are in sync.`, { retryable: true, details: { topics } }))
-      })
-      sending.then(
-        () => {
-          release()
-          resolve()
-        },
-        (error: unknown) => {
-          release()
-          reject(asTransportError(error, `sending to ${topicsOf(messages)}`, { principal: this.#connection.principal }))
-        },
-      )
-    })
-  }
-
-  async #sendWithRetries(messages: readonly OutgoingMessage[], compression: Compression | undefined, envelope: EnvelopeForm | undefined, retryUntil: number | undefined): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.#batcher.send(messages, compression, envelope)
-        return
-      } catch (error) {
-        const until = retryUntil ?? 0
-        if (this.#isClosed() || !isRetryableKafkaError(error) || Date.now() >= until) throw error
-        await backoff(attempt, undefined, 100, Math.max(0, Math.min(1_000, until - Date.now())))
-        if (this.#isClosed()) throw error
-      }
-    }
+  send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError())
+    return this.#batcher.send(messages, options.compression, options.envelope, options.retryUntil)
   }
 
   async #produce(messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm): Promise<void> {
     const producer = this.#producerClient()
     try {
-      await producer.send({
-        ...(compression === 'none' ? {} : { compression }),
-        messages: messages.map((message) => ({
-          topic: message.topic,
-          ...(message.partition === undefined ? {} : { partition: message.partition }),
-          ...(message.key === undefined ? {} : { key: message.key }),
-          value: message.value,
-          headers: encodeHeaders(message.headers, envelope),
-        })),
-      })
+      const records: MessageToProduce<string, Uint8Array>[] = []
+      // One object per record, built whole: no spread of a temporary object per optional field.
+      // The library reads an undefined partition or key as absent (it partitions by key or round-robin).
+      for (const message of messages) records.push({ topic: message.topic, partition: message.partition, key: message.key, value: message.value, headers: encodeHeaders(message.headers, envelope) } as MessageToProduce<string, Uint8Array>)
+      await producer.send(compression === 'none' ? { messages: records } : { compression, messages: records })
     } catch (error) {
       // The library gave up: its cached metadata may name a dead leader and its idempotence
       // sequence may be out of step with the broker. The next send starts from a fresh producer.
@@ -366,15 +330,14 @@ class KafkaTransport implements Transport {
     return this.#lookupAdmin
   }
 
-  /** close() may run while a send awaits: read the flag afresh. */
-  #isClosed(): boolean {
-    return this.#closed
-  }
-
   /** A closed transport makes no new connections: they would outlive it and keep the process alive. */
   #assertOpen(): void {
-    if (this.#closed) throw new KafkaIpcError('KIPC_UNAVAILABLE', 'This Kafka transport is closed; close services and clients before their transport.')
+    if (this.#closed) throw closedError()
   }
+}
+
+function closedError(): KafkaIpcError {
+  return new KafkaIpcError('KIPC_UNAVAILABLE', 'This Kafka transport is closed; close services and clients before their transport.')
 }
 
 /** The subscription, whose close() also gives back its inflate limit. */

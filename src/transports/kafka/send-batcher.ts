@@ -1,11 +1,16 @@
+import { backoff } from '../../core/backoff.ts'
 import type { Compression, EnvelopeForm } from '../../core/policy.ts'
 import type { OutgoingMessage } from '../../core/transport.ts'
 import { recordBytes } from '../record-bytes.ts'
 
+/** One send waiting in a lane or riding a produce: settled once, by its produce or its deadline. */
 interface Queued {
   readonly messages: readonly OutgoingMessage[]
-  readonly resolve: () => void
+  /** Epoch ms: tried again through failures until then, and failed if still unacknowledged then. */
+  readonly until: number | undefined
+  readonly resolve: (value: undefined) => void
   readonly reject: (error: unknown) => void
+  settled: boolean
 }
 
 /**
@@ -22,7 +27,23 @@ interface Lane {
   readonly compression: Compression
   readonly envelope: EnvelopeForm
   queue: Queued[]
+  /** The sends the produce in flight carries. */
+  riding: readonly Queued[]
   flushing: boolean
+  /** Produces in a row that failed and were tried again: the backoff grows with them. */
+  failures: number
+}
+
+/** What the batcher asks of its transport besides the produce itself. */
+export interface SendBatcherOptions {
+  /** Whether a failed produce may succeed when tried again (a leader election, a dead connection). */
+  readonly mayRetry: (error: unknown) => boolean
+  /** True once the transport closed: nothing is tried again. */
+  readonly closed: () => boolean
+  /** The error for a send still unacknowledged at its deadline (it may still land: at-least-once). */
+  readonly expired: (messages: readonly OutgoingMessage[]) => Error
+  /** How often deadlines are checked (ms): a send fails at most this late. */
+  readonly tickMs?: number
 }
 
 /**
@@ -32,63 +53,161 @@ interface Lane {
  * held up by a leader election on one topic (the client retries it) delays nothing sent to
  * others, and a topic that fails (an inbox deleted by a caller that shut down) fails only the
  * sends aimed at it.
+ *
+ * A send with a deadline (`until`) is tried again through retryable failures — the lane backs
+ * off, then produces it again with whatever else waits — and fails with `expired()` once its
+ * deadline passes unacknowledged. One shared timer watches every deadline: requests and replies
+ * all carry one, and a timer or a promise chain per send costs more, at tens of thousands of
+ * sends a second, than the send's own bookkeeping. A send is one promise, settled by the lane.
+ *
+ * @example
+ * ```ts
+ * const batcher = new SendBatcher(produce, { mayRetry: isRetryableKafkaError, closed: () => closed, expired: (messages) => new Error('too late') })
+ * await batcher.send([message], 'none', 'packed', Date.now() + 30_000)
+ * ```
  */
 export class SendBatcher {
   readonly #produce: (messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm) => Promise<void>
+  readonly #options: SendBatcherOptions
   readonly #lanes = new Map<string, Lane>()
+  #timer: NodeJS.Timeout | undefined
 
-  constructor(produce: (messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm) => Promise<void>) {
+  constructor(produce: (messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm) => Promise<void>, options: SendBatcherOptions) {
     this.#produce = produce
+    this.#options = options
   }
 
-  send(messages: readonly OutgoingMessage[], compression: Compression = 'none', envelope: EnvelopeForm = 'packed'): Promise<void> {
+  /** Sends `messages` with the next produce of their topic's lane; with `until`, tried again through failures until then. */
+  send(messages: readonly OutgoingMessage[], compression: Compression = 'none', envelope: EnvelopeForm = 'packed', until?: number): Promise<undefined> {
     // A multi-topic send goes under its first topic; kafka-ipc's own sends name one topic.
     const topic = messages[0]?.topic ?? ''
     const key = `${compression}\0${envelope}\0${topic}`
     let lane = this.#lanes.get(key)
     if (lane === undefined) {
-      lane = { topic, compression, envelope, queue: [], flushing: false }
+      lane = { topic, compression, envelope, queue: [], riding: [], flushing: false, failures: 0 }
       this.#lanes.set(key, lane)
     }
-    const target = lane
-    return new Promise((resolve, reject) => {
-      target.queue.push({ messages, resolve, reject })
-      if (!target.flushing) void this.#flush(key, target)
-    })
+    const { promise, resolve, reject } = Promise.withResolvers<undefined>()
+    lane.queue.push({ messages, until, resolve, reject, settled: false })
+    if (until !== undefined) this.#watchDeadlines()
+    if (!lane.flushing) void this.#flush(key, lane)
+    return promise
   }
 
   async #flush(key: string, lane: Lane): Promise<void> {
     lane.flushing = true
     while (lane.queue.length > 0) {
       const batch = takeUpTo(lane, maxMergedBytes)
+      if (batch.length === 0) continue
+      lane.riding = batch
+      let failure: unknown
+      let failed = false
       try {
-        await this.#produce(
-          batch.flatMap((queued) => queued.messages),
-          lane.compression,
-          lane.envelope,
-        )
-        for (const queued of batch) queued.resolve()
+        await this.#produce(batch.length === 1 ? (batch[0] as Queued).messages : batch.flatMap((queued) => queued.messages), lane.compression, lane.envelope)
       } catch (error) {
-        for (const queued of batch) queued.reject(error)
+        failed = true
+        failure = error
       }
+      lane.riding = []
+      if (!failed) {
+        lane.failures = 0
+        for (const queued of batch) acknowledge(queued)
+        continue
+      }
+      const again = this.#toTryAgain(batch, failure)
+      if (again.length === 0) continue
+      // Tried again first, ahead of what arrived meanwhile, so the lane keeps its order.
+      lane.queue.unshift(...again)
+      await backoff(lane.failures++, undefined, 100, Math.max(0, Math.min(1_000, earliest(again) - Date.now())))
+      if (this.#options.closed()) for (const queued of again) fail(queued, failure)
     }
     lane.flushing = false
     // An idle lane is dropped, so a fleet's churn of inbox topics leaves nothing behind.
     this.#lanes.delete(key)
   }
+
+  /** The sends of a failed produce that may be tried again (retryable, before their deadline); the rest fail with `error`. */
+  #toTryAgain(batch: readonly Queued[], error: unknown): Queued[] {
+    const retryable = !this.#options.closed() && this.#options.mayRetry(error)
+    const now = Date.now()
+    const again: Queued[] = []
+    for (const queued of batch) {
+      if (queued.settled) continue
+      if (retryable && queued.until !== undefined && now < queued.until) again.push(queued)
+      else fail(queued, error)
+    }
+    return again
+  }
+
+  #watchDeadlines(): void {
+    if (this.#timer !== undefined) return
+    this.#timer = setInterval(() => {
+      this.#expire()
+    }, this.#options.tickMs ?? 50)
+    // A send keeps its own caller waiting; the watch itself must not keep a process alive.
+    this.#timer.unref()
+  }
+
+  /** Fails every send past its deadline; stops the timer once no send with a deadline is left. */
+  #expire(): void {
+    const now = Date.now()
+    let watching = false
+    for (const lane of this.#lanes.values()) {
+      for (const queued of lane.riding) watching = this.#expireIfLate(queued, now) || watching
+      for (const queued of lane.queue) watching = this.#expireIfLate(queued, now) || watching
+    }
+    if (!watching) {
+      clearInterval(this.#timer)
+      this.#timer = undefined
+    }
+  }
+
+  /** Fails `queued` when its deadline passed; true while it is still watched. */
+  #expireIfLate(queued: Queued, now: number): boolean {
+    if (queued.settled || queued.until === undefined) return false
+    if (queued.until > now) return true
+    fail(queued, this.#options.expired(queued.messages))
+    return false
+  }
 }
 
-/** The sends at the head of the lane's queue that fit `limit` bytes together — at least one. */
+/** Settles a send as acknowledged, unless it was settled before (by its deadline). */
+function acknowledge(queued: Queued): void {
+  if (queued.settled) return
+  queued.settled = true
+  queued.resolve(undefined)
+}
+
+/** Fails a send with `error`, unless it was settled before. */
+function fail(queued: Queued, error: unknown): void {
+  if (queued.settled) return
+  queued.settled = true
+  queued.reject(error)
+}
+
+/** The earliest deadline among sends that all have one. */
+function earliest(sends: readonly Queued[]): number {
+  let soonest = Number.POSITIVE_INFINITY
+  for (const queued of sends) soonest = Math.min(soonest, queued.until ?? Number.POSITIVE_INFINITY)
+  return soonest
+}
+
+/** The unsettled sends at the head of the lane's queue that fit `limit` bytes together — at least one when any is left. */
 function takeUpTo(lane: Lane, limit: number): Queued[] {
   let bytes = 0
   let count = 0
+  let taken = 0
   for (const queued of lane.queue) {
-    const size = sendBytes(queued.messages)
-    if (count > 0 && bytes + size > limit) break
-    bytes += size
-    count++
+    if (!queued.settled) {
+      const size = sendBytes(queued.messages)
+      if (count > 0 && bytes + size > limit) break
+      bytes += size
+      count++
+    }
+    taken++
   }
-  return lane.queue.splice(0, count)
+  const head = lane.queue.splice(0, taken)
+  return count === taken ? head : head.filter((queued) => !queued.settled)
 }
 
 /** The bytes a send's records carry (recordBytes of each). */

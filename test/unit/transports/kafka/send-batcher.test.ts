@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Compression } from '../../../../src/core/policy.ts'
 import type { OutgoingMessage } from '../../../../src/core/transport.ts'
-import { maxMergedBytes, SendBatcher } from '../../../../src/transports/kafka/send-batcher.ts'
+import { maxMergedBytes, SendBatcher, type SendBatcherOptions } from '../../../../src/transports/kafka/send-batcher.ts'
 
 const record = (topic: string, n: number): OutgoingMessage => ({ topic, key: String(n), headers: new Map(), value: new Uint8Array([n]) })
 
@@ -22,10 +23,22 @@ function manualProducer(): { produce: (messages: readonly OutgoingMessage[], com
   }
 }
 
+/** Retries what says it is retryable; deadlines checked every 10 ms. */
+function options(closed = (): boolean => false): SendBatcherOptions {
+  return { mayRetry: (error) => (error as { retryable?: boolean }).retryable === true, closed, expired: (messages) => new Error(`deadline passed for ${messages.map((message) => message.key ?? '').join(',')}`), tickMs: 10 }
+}
+
+const retryable = (message: string): Error => Object.assign(new Error(message), { retryable: true })
+
+/** Lets the lane's loop and the produces it starts run. */
+async function turns(count = 3): Promise<void> {
+  for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve))
+}
+
 describe('SendBatcher', () => {
   it('merges waiting sends only up to maxMergedBytes per produce, and sends a larger one alone', async () => {
     const { produce, calls } = manualProducer()
-    const batcher = new SendBatcher(produce)
+    const batcher = new SendBatcher(produce, options())
     const big = (n: number, bytes: number): OutgoingMessage => ({ topic: 't', key: String(n), headers: new Map(), value: new Uint8Array(bytes) })
     const sends = [batcher.send([record('t', 0)]), batcher.send([big(1, 600 * 1024)]), batcher.send([big(2, 600 * 1024)]), batcher.send([big(3, 200 * 1024)]), batcher.send([big(4, maxMergedBytes + 1)]), batcher.send([record('t', 5)])]
     for (let produced = 0; produced < 10 && calls.length > produced; produced++) {
@@ -39,7 +52,7 @@ describe('SendBatcher', () => {
 
   it('sends at once when idle, and gathers what arrives meanwhile into the next produce, in order', async () => {
     const { produce, calls } = manualProducer()
-    const batcher = new SendBatcher(produce)
+    const batcher = new SendBatcher(produce, options())
     const first = batcher.send([record('t', 1)])
     const second = batcher.send([record('t', 2)])
     const third = batcher.send([record('t', 3), record('t', 4)])
@@ -54,7 +67,7 @@ describe('SendBatcher', () => {
 
   it('keeps topics and compressions in separate lanes: one held up does not delay another', async () => {
     const { produce, calls } = manualProducer()
-    const batcher = new SendBatcher(produce)
+    const batcher = new SendBatcher(produce, options())
     void batcher.send([record('slow', 1)])
     const other = batcher.send([record('fast', 2)])
     const zstd = batcher.send([record('slow', 3)], 'zstd')
@@ -73,7 +86,7 @@ describe('SendBatcher', () => {
 
   it('fails only the sends of the batch that failed; the lane goes on', async () => {
     const { produce, calls } = manualProducer()
-    const batcher = new SendBatcher(produce)
+    const batcher = new SendBatcher(produce, options())
     const failing = batcher.send([record('t', 1)])
     const next = batcher.send([record('t', 2)])
     calls[0]?.done(new Error('topic deleted'))
@@ -81,5 +94,70 @@ describe('SendBatcher', () => {
     await Promise.resolve()
     calls[1]?.done()
     await next
+  })
+
+  it('tries a send with a deadline again through retryable failures, ahead of what arrived meanwhile', async () => {
+    const { produce, calls } = manualProducer()
+    const batcher = new SendBatcher(produce, options())
+    const first = batcher.send([record('t', 1)], 'none', 'packed', Date.now() + 5_000)
+    const second = batcher.send([record('t', 2)], 'none', 'packed', Date.now() + 5_000)
+    calls[0]?.done(retryable('leader moved'))
+    // The backoff of a first retry is 50–100 ms.
+    await sleep(150)
+    assert.deepEqual(calls.map((call) => call.keys), [['1'], ['1', '2']])
+    calls[1]?.done()
+    await Promise.all([first, second])
+  })
+
+  it('fails at once a send without a deadline, or a failure that is not retryable', async () => {
+    const { produce, calls } = manualProducer()
+    const batcher = new SendBatcher(produce, options())
+    const noDeadline = batcher.send([record('t', 1)])
+    calls[0]?.done(retryable('leader moved'))
+    await assert.rejects(noDeadline, /leader moved/)
+    await turns()
+    const refused = batcher.send([record('t', 2)], 'none', 'packed', Date.now() + 5_000)
+    await turns()
+    calls[1]?.done(new Error('not authorized'))
+    await assert.rejects(refused, /not authorized/)
+    assert.equal(calls.length, 2)
+  })
+
+  it('fails a send still unacknowledged at its deadline, within a tick, while its produce hangs; only once', async () => {
+    const { produce, calls } = manualProducer()
+    const batcher = new SendBatcher(produce, options())
+    const start = Date.now()
+    const late = batcher.send([record('t', 1)], 'none', 'packed', start + 40)
+    let after = -1
+    const failed = late.catch((caught: unknown) => {
+      after = Date.now() - start
+      return caught
+    })
+    // The deadline timer is unref'd, as in a process whose sockets keep it alive; this sleep does here.
+    await sleep(100)
+    const error = await failed
+    assert.match((error as Error).message, /deadline passed for 1/)
+    assert.ok(after >= 40 && after < 40 + 60, `failed ${String(after)} ms after sending`)
+    // Acknowledged later: nothing changes, and the lane goes on.
+    calls[0]?.done()
+    await turns()
+    const next = batcher.send([record('t', 2)])
+    assert.deepEqual(calls.map((call) => call.keys), [['1'], ['2']])
+    calls[1]?.done()
+    await next
+  })
+
+  it('drops a send whose deadline passed while it waited, and stops retrying when the transport closes', async () => {
+    const { produce, calls } = manualProducer()
+    let closed = false
+    const batcher = new SendBatcher(produce, options(() => closed))
+    const riding = batcher.send([record('t', 1)], 'none', 'packed', Date.now() + 5_000)
+    const waiting = batcher.send([record('t', 2)], 'none', 'packed', Date.now() + 20)
+    await assert.rejects(waiting, /deadline passed for 2/)
+    closed = true
+    calls[0]?.done(retryable('connection closed'))
+    await assert.rejects(riding, /connection closed/)
+    await turns()
+    assert.equal(calls.length, 1, 'the expired send was never produced')
   })
 })
