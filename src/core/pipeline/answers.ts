@@ -62,9 +62,10 @@ export class Answers {
   }
 
   /** Sends one answer through the `onSend` hooks; a hook's failure is thrown and nothing is sent. */
-  async send(kind: AnswerKind, fields: EnvelopeFields, body: unknown): Promise<void> {
-    const added = this.#deps.hooks.has('onSend') ? await this.#onSendHeaders(kind, fields.status ?? 200, body) : undefined
-    await this.#deliver(kind, fields, body, added)
+  send(kind: AnswerKind, fields: EnvelopeFields, body: unknown): Promise<void> {
+    // Without onSend hooks, the delivery's own promise: no second async layer per answer.
+    if (!this.#deps.hooks.has('onSend')) return this.#deliver(kind, fields, body, undefined)
+    return this.#onSendHeaders(kind, fields.status ?? 200, body).then((added) => this.#deliver(kind, fields, body, added))
   }
 
   /** The headers the `onSend` hooks add to one answer. */

@@ -16,6 +16,7 @@ import { type DeadLetterFailure, pause, sendDeadLetter } from './dead-letters.ts
 import type { ConsumeSpan } from '../message-tracing.ts'
 import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
 import { backoffDelay } from '../backoff.ts'
+import { isThenable } from '../is-thenable.ts'
 import { isFirstEventRun } from './run-once.ts'
 import { type HeldClaim, runKey } from './held-claim.ts'
 import { dropRecord, messageInfo, noHooks, reportFailure, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
@@ -167,10 +168,6 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
     span?.settle(outcome, undefined, failure)
     if (hooks.has('onResponse')) await runReported(deps, 'onResponse', { ...infoOf(), outcome, status: undefined, durationMs: Date.now() - startedAt }, message, envelope)
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function'
 }
 
 /**
