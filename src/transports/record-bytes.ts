@@ -13,7 +13,14 @@ import type { IncomingMessage, OutgoingMessage } from '../core/transport.ts'
  * ```
  */
 export function recordBytes(message: IncomingMessage | OutgoingMessage): number {
-  let bytes = message.value.byteLength + (message.key?.length ?? 0)
-  for (const [name, value] of message.headers) bytes += name.length + value.length
-  return bytes
+  counted = message.value.byteLength + (message.key?.length ?? 0)
+  // forEach with a module-level callback: no entry array per header, no closure per record.
+  message.headers.forEach(countHeader)
+  return counted
+}
+
+let counted = 0
+
+function countHeader(value: string, name: string): void {
+  counted += name.length + value.length
 }

@@ -11,8 +11,8 @@
  *
  * @example
  * ```ts
- * const packed = packEnvelope(headers) // 'v=1;kind=event;…'
- * unpackEnvelope(packed, decoded, 80) // decoded.get('kipc-kind') === 'event'
+ * const packed = packEnvelope(headers) // the bytes of 'v=1;kind=event;…'
+ * unpackEnvelope(packed.toString(), decoded, 80) // decoded.get('kipc-kind') === 'event'
  * ```
  */
 export const packedEnvelopeHeader = 'kipc'
@@ -24,15 +24,39 @@ const fieldName = /^[a-z][a-z-]{0,31}$/
 /** Full header names of the fields packed envelopes carry, so unpacking makes no new name strings. */
 const knownNames = new Map(['v', 'kind', 'id', 'correlation', 'reply-to', 'deadline', 'method', 'path', 'query', 'status', 'service', 'seq', 'stream', 'window'].map((short) => [short, `${prefix}${short}`]))
 
-/** Packs the `kipc-*` headers of `headers` into one value, in order; '' when there is none. */
-export function packEnvelope(headers: ReadonlyMap<string, string>): string {
-  let packed = ''
+/** Each known field's `name=` label, encoded once. */
+const labels = new Map([...knownNames].map(([short, name]) => [name, Buffer.from(`${short}=`)]))
+
+/** Where envelopes are packed before their bytes are copied out: one buffer, reused by every message. */
+let scratch: Buffer = Buffer.allocUnsafeSlow(1024)
+
+/**
+ * Packs the `kipc-*` headers of `headers` into one header value, in order, as UTF-8 bytes;
+ * undefined when there is none. Written straight into bytes: no string per pair or per join,
+ * which the producer would only encode again.
+ */
+export function packEnvelope(headers: ReadonlyMap<string, string>): Buffer | undefined {
+  let at = 0
   for (const [name, value] of headers) {
     if (!name.startsWith(prefix)) continue
-    const pair = `${name.slice(prefix.length)}=${escaped(value)}`
-    packed = packed === '' ? pair : `${packed};${pair}`
+    const label = labels.get(name) ?? Buffer.from(`${name.slice(prefix.length)}=`)
+    const text = escaped(value)
+    // The most it can take: a separator, the label, and three UTF-8 bytes per UTF-16 unit.
+    const most = at + 1 + label.length + 3 * text.length
+    if (most > scratch.length) scratch = grown(scratch, most, at)
+    if (at > 0) scratch[at++] = 0x3b
+    scratch.set(label, at)
+    at += label.length
+    at += scratch.write(text, at)
   }
-  return packed
+  return at === 0 ? undefined : Buffer.from(scratch.subarray(0, at))
+}
+
+/** A larger scratch buffer holding the first `used` bytes of `old`. */
+function grown(old: Buffer, needed: number, used: number): Buffer {
+  const bigger = Buffer.allocUnsafeSlow(Math.max(needed, 2 * old.length))
+  old.copy(bigger, 0, 0, used)
+  return bigger
 }
 
 /**

@@ -44,10 +44,10 @@ function cachedBytes(text: string): Buffer {
  */
 export function encodeHeaders(headers: ReadonlyMap<string, string>, envelope: EnvelopeForm = 'packed'): Map<Buffer, Buffer> {
   const result = new Map<Buffer, Buffer>()
-  const packed = envelope === 'packed' ? packEnvelope(headers) : ''
-  if (packed !== '') result.set(cachedBytes(packedEnvelopeHeader), Buffer.from(packed))
+  const packed = envelope === 'packed' ? packEnvelope(headers) : undefined
+  if (packed !== undefined) result.set(cachedBytes(packedEnvelopeHeader), packed)
   for (const [name, value] of headers) {
-    if (packed !== '' && isEnvelopeHeader(name)) continue
+    if (packed !== undefined && isEnvelopeHeader(name)) continue
     result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
   }
   return result

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test'
 import { packEnvelope, unpackEnvelope } from '../../../../src/core/protocol/packed-envelope.ts'
 
 function roundTrip(headers: Map<string, string>): { packed: string; back: Map<string, string> } {
-  const packed = packEnvelope(headers)
+  const packed = packEnvelope(headers)?.toString() ?? ''
   const back = new Map<string, string>()
   unpackEnvelope(packed, back, 80)
   return { packed, back }
@@ -26,7 +26,14 @@ describe('packed envelope', () => {
   })
 
   it('packs nothing when there is no envelope field', () => {
-    assert.equal(roundTrip(new Map([['x-a', '1']])).packed, '')
+    assert.equal(packEnvelope(new Map([['x-a', '1']])), undefined)
+  })
+
+  it('packs an envelope larger than its scratch buffer, and the next one as before', () => {
+    const path = `/${'é'.repeat(3000)}`
+    const { back } = roundTrip(new Map([['kipc-v', '1'], ['kipc-path', path]]))
+    assert.equal(back.get('kipc-path'), path)
+    assert.equal(roundTrip(new Map([['kipc-v', '1'], ['kipc-kind', 'event']])).packed, 'v=1;kind=event')
   })
 
   it('skips what is not a field from untrusted text: no name, a bad name, a bad escape; keeps the first of a repeated field; stops at the limit', () => {
