@@ -9,13 +9,20 @@ import { CreditWindow } from './stream-credit.ts'
  *
  * @example
  * ```ts
- * const controller = running.start(request.id)
+ * const controller = running.start(request.id, deadline)
  * try { await handler(request, { signal: controller.signal }) } finally { running.finish(request.id) }
  * running.cancel(id) // from the inbox: aborts that handler with KIPC_CANCELLED
  * ```
  */
 export class RunningRequests {
-  readonly #controllers = new Map<string, AbortController>()
+  readonly #controllers = new Map<string, RunningRequest>()
+  readonly #tickMs: number
+  #timer: NodeJS.Timeout | undefined
+
+  /** @param tickMs how often deadlines are checked: a handler's signal aborts at most this long after its deadline. */
+  constructor(tickMs = 25) {
+    this.#tickMs = tickMs
+  }
   /** The flow-controlled streams among them (docs/protocol.md §9): a `credit` naming one reaches it. */
   readonly #windows = new Map<string, CreditWindow>()
 
@@ -24,11 +31,35 @@ export class RunningRequests {
     return this.#controllers.size
   }
 
-  /** Registers a request whose handler starts now; its signal aborts on a cancel naming it. */
-  start(id: string): AbortController {
-    const controller = new AbortController()
+  /**
+   * Registers a request whose handler starts now; its signal aborts on a cancel naming it, and
+   * with KIPC_TIMEOUT once `deadline` (epoch ms) passes. One timer watches every running
+   * request's deadline — not a timer set and cleared per request, thousands a second.
+   */
+  start(id: string, deadline = Number.POSITIVE_INFINITY): AbortController {
+    const controller = new RunningRequest(deadline)
     this.#controllers.set(id, controller)
+    if (deadline !== Number.POSITIVE_INFINITY && this.#timer === undefined) {
+      this.#timer = setInterval(() => {
+        this.#expire()
+      }, this.#tickMs)
+      // A running handler keeps its own service alive; the watch must not keep a process alive.
+      this.#timer.unref()
+    }
     return controller
+  }
+
+  /** Aborts the handlers past their deadline; stops the timer once nothing runs. */
+  #expire(): void {
+    if (this.#controllers.size === 0) {
+      clearInterval(this.#timer)
+      this.#timer = undefined
+      return
+    }
+    const now = Date.now()
+    for (const controller of this.#controllers.values()) {
+      if (controller.deadline <= now && !controller.signal.aborted) controller.abort(new KafkaIpcError('KIPC_TIMEOUT', 'The deadline passed.'))
+    }
   }
 
   /** The handler of `id` settled: a later cancel naming it finds nothing. */
@@ -63,5 +94,15 @@ export class RunningRequests {
   cancel(id: string | undefined): void {
     if (id === undefined) return
     this.#controllers.get(id)?.abort(new KafkaIpcError('KIPC_CANCELLED', 'The caller cancelled.'))
+  }
+}
+
+/** A running request's controller, with the deadline its signal aborts at. */
+class RunningRequest extends AbortController {
+  readonly deadline: number
+
+  constructor(deadline: number) {
+    super()
+    this.deadline = deadline
   }
 }
