@@ -22,7 +22,9 @@ import { warmBroker } from './lib/warm-broker.ts'
 
 const events = envNumber('BENCH_EVENTS', 50_000)
 const inFlight = envNumber('BENCH_EVENTS_IN_FLIGHT', 1_000)
-const warmup = envNumber('BENCH_EVENTS_WARMUP', 2_000)
+// Long enough for the JIT to reach its steady state on either side: after only 2,000, a system's
+// first 40,000 events took up to twice the CPU per event of the same system's third 40,000.
+const warmup = envNumber('BENCH_EVENTS_WARMUP', 20_000)
 const streamItems = envNumber('BENCH_STREAM_ITEMS', 30_000)
 const streamRuns = envNumber('BENCH_STREAM_RUNS', 3)
 const shortStreams = envNumber('BENCH_SHORT_STREAMS', 50)
