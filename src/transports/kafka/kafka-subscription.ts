@@ -299,8 +299,9 @@ class KafkaSubscription implements Subscription {
 async function closeWithin(consumer: RawConsumer, stream: RawStream | undefined, ms: number): Promise<void> {
   await stream?.close().catch(() => undefined)
   let timer: NodeJS.Timeout | undefined
+  const closing = consumer.close(true)
   const left = await Promise.race([
-    consumer.close(true).then(
+    closing.then(
       () => true,
       () => false,
     ),
@@ -311,7 +312,13 @@ async function closeWithin(consumer: RawConsumer, stream: RawStream | undefined,
     }),
   ])
   clearTimeout(timer)
-  if (!left) await forceClose(consumer)
+  if (left) return
+  await forceClose(consumer)
+  // A close whose LeaveGroup fails marks the library's consumer open again, its group heartbeat
+  // still scheduled — retrying a coordinator it can no longer reach, every interval, for good,
+  // and keeping the process alive. Closed once more after that, with no connection left, it
+  // leaves the group at once and the heartbeat stops.
+  void closing.then(undefined, () => consumer.close(true)).catch(() => undefined)
 }
 
 /** Closes the client's connections without a LeaveGroup (see {@link closeWithin}). */
