@@ -3,11 +3,28 @@
 import { measure, type ScenarioResult } from './measure.ts'
 import { log, waitUntil } from './run-env.ts'
 
-const filler = 'x'.repeat(1000)
+/**
+ * 4,096 different texts of 1,000 characters, of words picked by a fixed pseudo-random sequence,
+ * built before any measurement: events that compress about as well as real JSON does, not one
+ * text repeated — which zstd shrinks hundreds of times over, past the 64× inflate ratio
+ * kafka-ipc's bounded decompression allows a fetch (docs/security.md#compressed-batches), so that
+ * a raw consumer in the same process had batches refused as bombs.
+ */
+const fillers = ((): string[] => {
+  const words = ['order', 'customer', 'shipped', 'invoice', 'warehouse', 'Berlin', 'Lisbon', 'priority', 'express', 'returned', 'pending', 'paid', 'EUR', 'USD', 'parcel', 'SKU']
+  let seed = 42
+  // 32-bit arithmetic (a float product would lose bits and cycle early); the high bits, whose period is long.
+  const next = (): number => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) >>> 16
+  return Array.from({ length: 4096 }, () => {
+    let text = ''
+    while (text.length < 1000) text += `${words[next() % words.length] ?? ''} ${String(next() % 10_000)} `
+    return text.slice(0, 1000)
+  })
+})()
 
 /** The event every system publishes: 1,019–1,024 bytes of JSON for sequence numbers up to 999,999. */
 export function eventBody(seq: number): { seq: number; data: string } {
-  return { seq, data: filler }
+  return { seq, data: fillers[seq % fillers.length] ?? '' }
 }
 
 /** Counts handled events and remembers when the last one was handled. */
