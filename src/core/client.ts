@@ -422,7 +422,6 @@ export class Client {
     }
   }
 
-
   #openInbox(): Promise<Inbox> {
     this.#assertOpen()
     this.#opening ??= this.#transport

@@ -1,4 +1,5 @@
 import { KafkaIpcError } from './kafka-ipc-error.ts'
+import { BusyTicker } from './busy-ticker.ts'
 import { CreditWindow } from './stream-credit.ts'
 
 /**
@@ -16,15 +17,14 @@ import { CreditWindow } from './stream-credit.ts'
  */
 export class RunningRequests {
   readonly #controllers = new Map<string, RunningRequest>()
-  readonly #tickMs: number
-  #timer: NodeJS.Timeout | undefined
+  /** The flow-controlled streams among them (docs/protocol.md §9): a `credit` naming one reaches it. */
+  readonly #windows = new Map<string, CreditWindow>()
+  readonly #deadlines: BusyTicker
 
   /** @param tickMs how often deadlines are checked: a handler's signal aborts at most this long after its deadline. */
   constructor(tickMs = 25) {
-    this.#tickMs = tickMs
+    this.#deadlines = new BusyTicker(tickMs, () => this.#expire())
   }
-  /** The flow-controlled streams among them (docs/protocol.md §9): a `credit` naming one reaches it. */
-  readonly #windows = new Map<string, CreditWindow>()
 
   /** How many handlers run now. */
   get size(): number {
@@ -39,27 +39,17 @@ export class RunningRequests {
   start(id: string, deadline = Number.POSITIVE_INFINITY): AbortController {
     const controller = new RunningRequest(deadline)
     this.#controllers.set(id, controller)
-    if (deadline !== Number.POSITIVE_INFINITY && this.#timer === undefined) {
-      this.#timer = setInterval(() => {
-        this.#expire()
-      }, this.#tickMs)
-      // A running handler keeps its own service alive; the watch must not keep a process alive.
-      this.#timer.unref()
-    }
+    if (deadline !== Number.POSITIVE_INFINITY) this.#deadlines.start()
     return controller
   }
 
-  /** Aborts the handlers past their deadline; stops the timer once nothing runs. */
-  #expire(): void {
-    if (this.#controllers.size === 0) {
-      clearInterval(this.#timer)
-      this.#timer = undefined
-      return
-    }
+  /** Aborts the handlers past their deadline; false once nothing runs, which stops the watch. */
+  #expire(): boolean {
     const now = Date.now()
     for (const controller of this.#controllers.values()) {
       if (controller.deadline <= now && !controller.signal.aborted) controller.abort(new KafkaIpcError('KIPC_TIMEOUT', 'The deadline passed.'))
     }
+    return this.#controllers.size > 0
   }
 
   /** The handler of `id` settled: a later cancel naming it finds nothing. */

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { BusyTicker } from '../busy-ticker.ts'
 import type { DeduplicationClaim, DeduplicationStore, StoredAnswer } from '../deduplication-store.ts'
 import type { Envelope } from '../protocol/envelope.ts'
 import type { IncomingMessage } from '../transport.ts'
@@ -137,23 +138,15 @@ export class HeldClaim {
  */
 class ClaimRenewals {
   readonly #held = new Set<HeldClaim>()
-  #timer: NodeJS.Timeout | undefined
+  // A renewal never keeps the process alive: the runs it belongs to do.
+  readonly #ticker = new BusyTicker(renewEveryMs, () => {
+    for (const held of this.#held) held.renew()
+    return this.#held.size > 0
+  })
 
   hold(claim: HeldClaim): void {
     this.#held.add(claim)
-    if (this.#timer !== undefined) return
-    this.#timer = setInterval(() => {
-      // Stopped at a tick with nothing held rather than when the last claim settles: a steady
-      // trickle of one request at a time keeps one timer instead of making one per request.
-      if (this.#held.size === 0) {
-        clearInterval(this.#timer)
-        this.#timer = undefined
-        return
-      }
-      for (const held of this.#held) held.renew()
-    }, renewEveryMs)
-    // A renewal never keeps the process alive: the runs it belongs to do.
-    this.#timer.unref()
+    this.#ticker.start()
   }
 
   drop(claim: HeldClaim): void {

@@ -1,4 +1,5 @@
 import { backoff } from '../../core/backoff.ts'
+import { BusyTicker } from '../../core/busy-ticker.ts'
 import type { Compression, EnvelopeForm } from '../../core/policy.ts'
 import type { OutgoingMessage } from '../../core/transport.ts'
 import { recordBytes } from '../record-bytes.ts'
@@ -70,11 +71,12 @@ export class SendBatcher {
   readonly #produce: (messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm) => Promise<void>
   readonly #options: SendBatcherOptions
   readonly #lanes = new Map<string, Lane>()
-  #timer: NodeJS.Timeout | undefined
+  readonly #deadlines: BusyTicker
 
   constructor(produce: (messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm) => Promise<void>, options: SendBatcherOptions) {
     this.#produce = produce
     this.#options = options
+    this.#deadlines = new BusyTicker(options.tickMs ?? 50, () => this.#expire())
   }
 
   /** Sends `messages` with the next produce of their topic's lane; with `until`, tried again through failures until then. */
@@ -89,7 +91,7 @@ export class SendBatcher {
     }
     const { promise, resolve, reject } = Promise.withResolvers<undefined>()
     lane.queue.push({ messages, until, resolve, reject, settled: false })
-    if (until !== undefined) this.#watchDeadlines()
+    if (until !== undefined) this.#deadlines.start()
     if (!lane.flushing) void this.#flush(key, lane)
     return promise
   }
@@ -139,27 +141,15 @@ export class SendBatcher {
     return again
   }
 
-  #watchDeadlines(): void {
-    if (this.#timer !== undefined) return
-    this.#timer = setInterval(() => {
-      this.#expire()
-    }, this.#options.tickMs ?? 50)
-    // A send keeps its own caller waiting; the watch itself must not keep a process alive.
-    this.#timer.unref()
-  }
-
-  /** Fails every send past its deadline; stops the timer once no send with a deadline is left. */
-  #expire(): void {
+  /** Fails every send past its deadline; false once no send with a deadline is left, which stops the watch. */
+  #expire(): boolean {
     const now = Date.now()
     let watching = false
     for (const lane of this.#lanes.values()) {
       for (const queued of lane.riding) watching = this.#expireIfLate(queued, now) || watching
       for (const queued of lane.queue) watching = this.#expireIfLate(queued, now) || watching
     }
-    if (!watching) {
-      clearInterval(this.#timer)
-      this.#timer = undefined
-    }
+    return watching
   }
 
   /** Fails `queued` when its deadline passed; true while it is still watched. */
