@@ -5,6 +5,7 @@ import type { Answer } from './pending-calls.ts'
 import type { Outcome } from './pipeline/phases.ts'
 import type { Policy } from './policy.ts'
 import { wireHeader } from './protocol/envelope.ts'
+import { envelopeField } from './protocol/packed-envelope.ts'
 import { remoteError } from './protocol/error-body.ts'
 import { topicNames } from './protocol/topic-names.ts'
 import type { OutgoingMessage } from './transport.ts'
@@ -63,7 +64,7 @@ class MessageLog implements MessageTracer {
     return {
       run: (work) => (inner === undefined ? work() : inner.run(work)),
       send: (message) => {
-        seen.id = message.headers.get(wireHeader.id)
+        seen.id = envelopeField(message.headers, wireHeader.id)
         return inner?.send(message) ?? unsent
       },
       answered: (answer: Answer) => {
@@ -118,7 +119,7 @@ class MessageLog implements MessageTracer {
   #emitted(message: OutgoingMessage, error: unknown, durationMs: number): void {
     const parsed = topicNames.parse(this.#policy, message.topic)
     const route = parsed?.kind === 'event' ? parsed.name : message.topic
-    const id = message.headers.get(wireHeader.id)
+    const id = envelopeField(message.headers, wireHeader.id)
     const outcome = error === undefined ? 'ok' : 'failed'
     this.#log.debug(
       { service: this.#name, kind: 'emit', route, messageId: id, correlationId: id, topic: message.topic, key: message.key, outcome, durationMs, ...failure(error) },

@@ -112,6 +112,12 @@ export interface OutgoingMessage {
   /** Explicit partition (replies to an inbox); otherwise the key decides. */
   readonly partition?: number
   readonly key?: string
+  /**
+   * The record's headers. A record kafka-ipc builds carries its envelope packed already, as one
+   * `kipc` entry (docs/protocol.md §2); a transport that writes separate `kipc-*` headers (policy
+   * `envelope: 'headers'`), or hands records over without encoding them, opens it
+   * (`unpackedHeaders`). Separate `kipc-*` entries may stand beside it.
+   */
   readonly headers: WireHeaders
   readonly value: Uint8Array
 }

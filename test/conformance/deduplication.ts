@@ -17,6 +17,7 @@ import { bookedRecord } from './copies.ts'
 import { type Harness, useKit } from './harness.ts'
 import { interceptSends } from '../support/intercepted-transport.ts'
 import { waitUntil } from './request-reply.ts'
+import { envelopeField } from '../../src/core/protocol/packed-envelope.ts'
 
 const token = route('echo', 'PUT /tokens/:name', { reply: z.object({ token: z.string(), run: z.number().int() }) })
 const flaky = route('echo', 'PUT /flaky', { reply: z.object({ run: z.number().int() }) })
@@ -64,7 +65,7 @@ export function deduplicationSuite(harness: () => Harness): void {
       const base = transport()
       // The broker refuses the responder's first reply, as a leader that just died would past the deadline.
       const refusing = interceptSends(base, (messages, options) => {
-        if (dropFirstReply && messages.some((message) => message.headers.get('kipc-kind') === 'reply')) {
+        if (dropFirstReply && messages.some((message) => envelopeField(message.headers, 'kipc-kind') === 'reply')) {
           dropFirstReply = false
           return Promise.reject(new KafkaIpcError('KIPC_TRANSPORT_ERROR', 'the leader of the inbox partition is gone'))
         }

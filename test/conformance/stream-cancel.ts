@@ -13,6 +13,7 @@ import { interceptSends } from '../support/intercepted-transport.ts'
 import { countdown, slow } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitForSettledGroup, waitUntil } from './request-reply.ts'
+import { envelopeField } from '../../src/core/protocol/packed-envelope.ts'
 
 /** What one responder instance did, in order: items sent, and how its generator ended. */
 type Trace = string[]
@@ -21,7 +22,7 @@ type Trace = string[]
 function tracing(inner: Transport, trace: Trace): Transport {
   return interceptSends(inner, (messages, options) => {
     for (const message of messages) {
-      const kind = message.headers.get(wireHeader.kind)
+      const kind = envelopeField(message.headers, wireHeader.kind)
       if (kind === 'item' || kind === 'items' || kind === 'end') trace.push(`send ${kind}`)
     }
     return inner.send(messages, options)

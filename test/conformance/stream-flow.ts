@@ -16,12 +16,13 @@ import type { IncomingMessage, OutgoingMessage, Transport } from '../../src/core
 import { interceptSends } from '../support/intercepted-transport.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitUntil } from './request-reply.ts'
+import { envelopeField } from '../../src/core/protocol/packed-envelope.ts'
 
 const numbers = stream('echo', 'POST /numbers', { body: z.object({ count: z.number().int() }), item: z.object({ n: z.number().int() }) })
 
 /** Items a stream record carries: one for `item`, the array's length for `items`, none for anything else. */
 function itemsIn(message: { readonly headers: ReadonlyMap<string, string>; readonly value: Uint8Array }): number {
-  const kind = message.headers.get(wireHeader.kind)
+  const kind = envelopeField(message.headers, wireHeader.kind)
   if (kind === 'item') return 1
   if (kind === 'items') return (JSON.parse(Buffer.from(message.value).toString('utf8')) as unknown[]).length
   return 0
@@ -34,7 +35,7 @@ function counting(inner: Transport): { transport: Transport; readonly items: () 
   const transport = interceptSends(inner, (messages, options) => {
     for (const message of messages) {
       items += itemsIn(message)
-      kinds.push(message.headers.get(wireHeader.kind) ?? '?')
+      kinds.push(envelopeField(message.headers, wireHeader.kind) ?? '?')
     }
     return inner.send(messages, options)
   })

@@ -4,7 +4,8 @@ import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { OutgoingMessage } from '../transport.ts'
 import { newMessageId } from './message-id.ts'
 import { checkBodySize } from './body-size.ts'
-import type { WireHeaders } from './headers.ts'
+import { isEnvelopeHeader, type WireHeaders } from './headers.ts'
+import { packedEnvelopeHeader, packFields } from './packed-envelope.ts'
 
 /**
  * The kafka-ipc wire protocol, version 1 (docs/protocol.md). The record value is the body; the
@@ -92,25 +93,13 @@ export function buildMessage(
   headers?: WireHeaders,
   id: string = newMessageId(),
 ): OutgoingMessage {
-  // Envelope first: a reader that stops at its header limit still sees the envelope.
+  // Envelope first, packed once here: a reader that stops at its header limit still sees it.
   const all: WireHeaders = new Map()
-  all.set(wireHeader.version, protocolVersion)
-  all.set(wireHeader.kind, kind)
-  all.set(wireHeader.id, id)
+  all.set(packedEnvelopeHeader, packFields(protocolVersion, kind, id, fields))
   const encoded = encodeBody(body, headers?.get(wireHeader.contentType), codec)
   if (encoded.contentType !== undefined) all.set(wireHeader.contentType, encoded.contentType)
-  if (fields.correlation !== undefined) all.set(wireHeader.correlation, fields.correlation)
-  if (fields.replyTo !== undefined) all.set(wireHeader.replyTo, fields.replyTo)
-  if (fields.deadline !== undefined) all.set(wireHeader.deadline, String(fields.deadline))
-  if (fields.method !== undefined) all.set(wireHeader.method, fields.method)
-  if (fields.path !== undefined) all.set(wireHeader.path, fields.path)
-  if (fields.query !== undefined && fields.query !== '') all.set(wireHeader.query, fields.query)
-  if (fields.status !== undefined) all.set(wireHeader.status, String(fields.status))
-  if (fields.service !== undefined) all.set(wireHeader.service, fields.service)
-  if (fields.seq !== undefined) all.set(wireHeader.seq, String(fields.seq))
-  if (fields.stream !== undefined) all.set(wireHeader.stream, fields.stream)
-  if (fields.window !== undefined) all.set(wireHeader.window, String(fields.window))
-  if (headers !== undefined) for (const [name, value] of headers) if (!all.has(name)) all.set(name, value)
+  // The envelope's own names are never taken from the application (the API refuses them anyway).
+  if (headers !== undefined) for (const [name, value] of headers) if (!all.has(name) && !isEnvelopeHeader(name)) all.set(name, value)
   const value = encoded.value
   checkBodySize(value.byteLength, maxBytes, kind)
   return {

@@ -1,3 +1,5 @@
+import type { EnvelopeFields } from './envelope.ts'
+
 /**
  * The packed form of the envelope (docs/protocol.md §2, policy.envelope): every `kipc-*` field in
  * one `kipc` header, as `name=value` pairs joined by `;`, the `kipc-` prefix dropped —
@@ -52,6 +54,44 @@ export function packEnvelope(headers: ReadonlyMap<string, string>): Buffer | und
   return at === 0 ? undefined : Buffer.from(scratch.subarray(0, at))
 }
 
+/**
+ * The packed envelope of one outgoing record, as the text of its `kipc` header: written once where
+ * the record is built, in the fields' wire order, so that no record carries a header per field
+ * on its way to the transport. Free-text values are escaped; numbers and kinds need not be.
+ *
+ * @example
+ * ```ts
+ * packFields('1', 'event', 'Xq3v', { service: 'billing' }) // 'v=1;kind=event;id=Xq3v;service=billing'
+ * ```
+ */
+export function packFields(version: string, kind: string, id: string, fields: EnvelopeFields): string {
+  let text = `v=${version};kind=${kind};id=${escaped(id)}`
+  if (fields.correlation !== undefined) text += `;correlation=${escaped(fields.correlation)}`
+  if (fields.replyTo !== undefined) text += `;reply-to=${escaped(fields.replyTo)}`
+  if (fields.deadline !== undefined) text += `;deadline=${String(fields.deadline)}`
+  if (fields.method !== undefined) text += `;method=${escaped(fields.method)}`
+  if (fields.path !== undefined) text += `;path=${escaped(fields.path)}`
+  if (fields.query !== undefined && fields.query !== '') text += `;query=${escaped(fields.query)}`
+  if (fields.status !== undefined) text += `;status=${String(fields.status)}`
+  if (fields.service !== undefined) text += `;service=${escaped(fields.service)}`
+  if (fields.seq !== undefined) text += `;seq=${String(fields.seq)}`
+  if (fields.stream !== undefined) text += `;stream=${fields.stream}`
+  if (fields.window !== undefined) text += `;window=${String(fields.window)}`
+  return text
+}
+
+/**
+ * One `kipc-*` header as a packed pair: `name=value`, the prefix dropped and the value escaped.
+ *
+ * @example
+ * ```ts
+ * packedPair('kipc-path', '/a;b') // 'path=/a%3Bb'
+ * ```
+ */
+export function packedPair(name: string, value: string): string {
+  return `${name.slice(prefix.length)}=${escaped(value)}`
+}
+
 /** A larger scratch buffer holding the first `used` bytes of `old`. */
 function grown(old: Buffer, needed: number, used: number): Buffer {
   const bigger = Buffer.allocUnsafeSlow(Math.max(needed, 2 * old.length))
@@ -87,6 +127,45 @@ export function unpackEnvelope(packed: string, into: Map<string, string>, limit:
     start = end + 1
   }
   return added
+}
+
+/**
+ * Headers with a packed envelope opened up: its fields as `kipc-*` entries where the `kipc` entry
+ * was, the rest in order, the first of duplicate names kept — what a reader of the record on the
+ * wire gets. A transport that hands records over without encoding them (the memory transport)
+ * delivers this.
+ *
+ * @example
+ * ```ts
+ * unpackedHeaders(new Map([['kipc', 'v=1;kind=event;id=a'], ['x-tenant', 't1']])).get('kipc-kind') // 'event'
+ * ```
+ */
+export function unpackedHeaders(headers: ReadonlyMap<string, string>): Map<string, string> {
+  const result = new Map<string, string>()
+  for (const [name, value] of headers) {
+    if (name === packedEnvelopeHeader) unpackEnvelope(value, result, Number.POSITIVE_INFINITY)
+    else if (!result.has(name)) result.set(name, value)
+  }
+  return result
+}
+
+/**
+ * One envelope field of an outgoing record's headers, packed or not: the separate `kipc-*` entry,
+ * else the field inside the packed `kipc` entry. For the readers off the hot path (logs, spans).
+ *
+ * @example
+ * ```ts
+ * envelopeField(message.headers, 'kipc-id') // 'Xq3v…'
+ * ```
+ */
+export function envelopeField(headers: ReadonlyMap<string, string>, name: string): string | undefined {
+  const separate = headers.get(name)
+  if (separate !== undefined) return separate
+  const packed = headers.get(packedEnvelopeHeader)
+  if (packed === undefined) return undefined
+  const fields = new Map<string, string>()
+  unpackEnvelope(packed, fields, Number.POSITIVE_INFINITY)
+  return fields.get(name)
 }
 
 /** `value` with its `%`, `;` and control characters as `%XX`; most values have none and come back as they are. */

@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api'
 import { isKafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { ConsumedRecord, OutgoingExchange } from '../../core/message-tracing.ts'
 import { wireHeader } from '../../core/protocol/envelope.ts'
+import { envelopeField } from '../../core/protocol/packed-envelope.ts'
 import type { OutgoingMessage } from '../../core/transport.ts'
 
 // The span names and attributes kafka-ipc's OpenTelemetry spans carry (docs/operations.md#tracing):
@@ -37,7 +38,7 @@ export function consumeAttributes(record: ConsumedRecord, clientId: string): Att
 
 /** `send <topic>`: the PRODUCER span of one request or event, with the record's attributes. */
 export function sendAttributes(message: OutgoingMessage, clientId: string): Attributes {
-  const id = message.headers.get(wireHeader.id)
+  const id = envelopeField(message.headers, wireHeader.id)
   const attributes: Attributes = {
     'messaging.system': 'kafka',
     'messaging.operation.name': 'send',
@@ -47,7 +48,7 @@ export function sendAttributes(message: OutgoingMessage, clientId: string): Attr
   }
   if (id !== undefined) {
     attributes['messaging.message.id'] = id
-    if (message.headers.get(wireHeader.kind) === 'request') attributes['messaging.message.conversation_id'] = id
+    if (envelopeField(message.headers, wireHeader.kind) === 'request') attributes['messaging.message.conversation_id'] = id
   }
   if (message.key !== undefined) attributes['messaging.kafka.message.key'] = message.key
   if (message.partition !== undefined) attributes['messaging.destination.partition.id'] = String(message.partition)

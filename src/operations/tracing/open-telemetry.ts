@@ -4,6 +4,7 @@ import type { Answer } from '../../core/pending-calls.ts'
 import type { Outcome } from '../../core/pipeline/phases.ts'
 import type { WireHeaders } from '../../core/protocol/headers.ts'
 import { wireHeader } from '../../core/protocol/envelope.ts'
+import { envelopeField } from '../../core/protocol/packed-envelope.ts'
 import type { OutgoingMessage } from '../../core/transport.ts'
 import { answeredCode, consumeAttributes, errorType, exchangeAttributes, exchangeName, sendAttributes } from './attributes.ts'
 
@@ -226,7 +227,7 @@ class ExchangeSpan implements CallSpan {
 
   send(message: OutgoingMessage): SendSpan {
     const producer = this.#tracer.produce(message, this.#context)
-    const id = message.headers.get(wireHeader.id)
+    const id = envelopeField(message.headers, wireHeader.id)
     if (id !== undefined) this.#span.setAttributes({ 'messaging.message.id': id, 'messaging.message.conversation_id': id })
     this.#producer = producer
     return producer

@@ -3,7 +3,7 @@ import type { IncomingMessage } from '../../core/transport.ts'
 import { wireHeader } from '../../core/protocol/envelope.ts'
 import type { WireHeaders } from '../../core/protocol/headers.ts'
 import { headerLimits, isEnvelopeHeader } from '../../core/protocol/headers.ts'
-import { packedEnvelopeHeader, packEnvelope, unpackEnvelope } from '../../core/protocol/packed-envelope.ts'
+import { packedEnvelopeHeader, packedPair, packEnvelope, unpackEnvelope } from '../../core/protocol/packed-envelope.ts'
 import type { EnvelopeForm } from '../../core/policy.ts'
 import { type UnreadBatch, unreadBatchOf } from './unread-batches.ts'
 
@@ -35,22 +35,40 @@ function cachedBytes(text: string): Buffer {
 }
 
 /**
- * Encodes outgoing headers for the producer: the envelope packed into one `kipc` header (policy
- * `envelope: 'packed'`, docs/protocol.md §2) or one header per field. Names and repeating
- * envelope values are encoded once and reused — the producer copies them into the request, never
- * changes them — which saves two allocations per header on every message; ids, packed envelopes
- * and application values are encoded each time. The envelope goes first, so that a reader that
- * stops at its header limit still sees it.
+ * Encodes outgoing headers for the producer: the envelope as one `kipc` header (policy
+ * `envelope: 'packed'`, docs/protocol.md §2) or one header per field. A record built by
+ * buildMessage carries its envelope packed already (a `kipc` entry): its text is encoded as it
+ * is. Separate `kipc-*` entries (a dead letter's, a reply stored by an older version) are packed
+ * here. Names and repeating envelope values are encoded once and reused — the producer copies
+ * them into the request, never changes them — which saves two allocations per header on every
+ * message; ids, packed envelopes and application values are encoded each time. The envelope goes
+ * first, so that a reader that stops at its header limit still sees it.
  */
 export function encodeHeaders(headers: ReadonlyMap<string, string>, envelope: EnvelopeForm = 'packed'): Map<Buffer, Buffer> {
   const result = new Map<Buffer, Buffer>()
-  const packed = envelope === 'packed' ? packEnvelope(headers) : undefined
-  if (packed !== undefined) result.set(cachedBytes(packedEnvelopeHeader), packed)
+  const packedText = withSeparateFields(headers.get(packedEnvelopeHeader), headers)
+  if (envelope === 'packed') {
+    const packed = packedText === undefined ? packEnvelope(headers) : Buffer.from(packedText)
+    if (packed !== undefined) result.set(cachedBytes(packedEnvelopeHeader), packed)
+  } else {
+    const fields = new Map<string, string>()
+    if (packedText !== undefined) unpackEnvelope(packedText, fields, Number.POSITIVE_INFINITY)
+    for (const [name, value] of headers) if (name !== packedEnvelopeHeader && isEnvelopeHeader(name) && !fields.has(name)) fields.set(name, value)
+    for (const [name, value] of fields) result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
+  }
   for (const [name, value] of headers) {
-    if (packed !== undefined && isEnvelopeHeader(name)) continue
+    if (isEnvelopeHeader(name)) continue
     result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
   }
   return result
+}
+
+/** A packed envelope's text with the record's separate `kipc-*` entries appended (the packed fields win); undefined without one. */
+function withSeparateFields(packedText: string | undefined, headers: ReadonlyMap<string, string>): string | undefined {
+  if (packedText === undefined || headers.size === 1) return packedText
+  let text = packedText
+  for (const [name, value] of headers) if (name !== packedEnvelopeHeader && isEnvelopeHeader(name)) text += `;${packedPair(name, value)}`
+  return text
 }
 
 /** Keys and values stay Buffers on the way in; headers are decoded by {@link decodeHeaders}. */

@@ -7,6 +7,7 @@ import { isKafkaIpcError, KafkaIpcError } from '../../../src/core/kafka-ipc-erro
 import type { Answer } from '../../../src/core/pending-calls.ts'
 import { jsonCodec } from '../../../src/core/protocol/codec.ts'
 import { buildMessage, readEnvelope, wireHeader } from '../../../src/core/protocol/envelope.ts'
+import { unpackedHeaders } from '../../../src/core/protocol/packed-envelope.ts'
 import { checkKind } from '../../../src/core/protocol/record-checks.ts'
 import { RemoteStream } from '../../../src/core/remote-stream.ts'
 import { RunningRequests } from '../../../src/core/running-requests.ts'
@@ -172,16 +173,17 @@ describe('RemoteStream credit', () => {
 describe('flow control on the wire', () => {
   it('writes and reads kipc-window; a credit is an inbox kind carrying its count in kipc-seq', () => {
     const request = buildMessage({ topic: 'kipc.offers.requests' }, 'request', { replyTo: 'kipc.inbox.a.b:0', method: 'POST', path: '/search', window: 4096 }, {}, jsonCodec, 1_000)
-    assert.equal(request.headers.get('kipc-window'), '4096')
-    assert.equal(readEnvelope(request.headers).window, 4096)
+    const read = unpackedHeaders(request.headers)
+    assert.equal(read.get('kipc-window'), '4096')
+    assert.equal(readEnvelope(read).window, 4096)
     const credit = buildMessage({ topic: 'kipc.inbox.offers.r1', partition: 0 }, 'credit', { correlation: 'req-1', seq: 2048 }, undefined, jsonCodec, 1_000)
-    const envelope = readEnvelope(credit.headers)
+    const envelope = readEnvelope(unpackedHeaders(credit.headers))
     assert.deepEqual([envelope.kind, envelope.correlation, envelope.seq, envelope.window], ['credit', 'req-1', 2048, undefined])
     checkKind('inbox', envelope, 'kipc.inbox.offers.r1')
     assert.throws(() => {
       checkKind('requests', envelope, 'kipc.offers.requests')
     }, (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'))
-    assert.throws(() => readEnvelope(new Map([...request.headers, ['kipc-window', '-1']])), (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'))
+    assert.throws(() => readEnvelope(new Map([...read, ['kipc-window', '-1']])), (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'))
   })
 
   it('takes the window from the policy: 4096 by default, KIPC_STREAM_WINDOW, 0 for off, anything else refused', () => {

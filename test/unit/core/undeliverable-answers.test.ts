@@ -7,6 +7,7 @@ import { Client } from '../../../src/core/client.ts'
 import { route } from '../../../src/core/contracts.ts'
 import { KafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
 import { definePolicy } from '../../../src/core/policy.ts'
+import { envelopeField } from '../../../src/core/protocol/packed-envelope.ts'
 import { topicNames } from '../../../src/core/protocol/topic-names.ts'
 import { Service } from '../../../src/core/service.ts'
 import type { SendOptions, Transport } from '../../../src/core/transport.ts'
@@ -19,7 +20,7 @@ const ping = route('pinger', 'POST /ping', { body: z.object({ n: z.number() }), 
 function inboxesUnreachable(inner: Transport, policy: ReturnType<typeof definePolicy>, seen: SendOptions[]): Transport {
   return interceptSends(inner, async (messages, options = {}) => {
     // Answers only: the service's own heartbeats go to its inbox too, and are let through.
-    if (messages.some((message) => topicNames.isInbox(policy, message.topic) && message.headers.get('kipc-kind') !== 'heartbeat')) {
+    if (messages.some((message) => topicNames.isInbox(policy, message.topic) && envelopeField(message.headers, 'kipc-kind') !== 'heartbeat')) {
       seen.push(options)
       throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', 'Kafka did not acknowledge the send before its deadline.', { retryable: true })
     }

@@ -2,7 +2,7 @@
 // escaped so that no value ends its pair early, read back defensively from untrusted text.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { packEnvelope, unpackEnvelope } from '../../../../src/core/protocol/packed-envelope.ts'
+import { envelopeField, packEnvelope, packFields, unpackedHeaders, unpackEnvelope } from '../../../../src/core/protocol/packed-envelope.ts'
 
 function roundTrip(headers: Map<string, string>): { packed: string; back: Map<string, string> } {
   const packed = packEnvelope(headers)?.toString() ?? ''
@@ -62,6 +62,19 @@ describe('packed envelope', () => {
       const headers = new Map([['kipc-v', '1'], ['kipc-path', value], ['kipc-query', `${value}${value}`]])
       assert.deepEqual(roundTrip(headers).back, headers, JSON.stringify(value))
     }
+  })
+  it('packs an outgoing envelope from its fields in wire order, as packEnvelope packs the same headers, escapes free text and leaves out an empty query', () => {
+    const fields = { correlation: 'c;1', replyTo: 'kipc.inbox.a.b:0', deadline: 5, method: 'POST', path: '/a%b', query: '', status: 201, service: 'svc', seq: 3, stream: 'bytes' as const, window: 64 }
+    const text = packFields('1', 'item', 'id-1', fields)
+    assert.equal(text, 'v=1;kind=item;id=id-1;correlation=c%3B1;reply-to=kipc.inbox.a.b:0;deadline=5;method=POST;path=/a%25b;status=201;service=svc;seq=3;stream=bytes;window=64')
+    const separate = new Map([['kipc-v', '1'], ['kipc-kind', 'item'], ['kipc-id', 'id-1'], ['kipc-correlation', 'c;1'], ['kipc-reply-to', 'kipc.inbox.a.b:0'], ['kipc-deadline', '5'], ['kipc-method', 'POST'], ['kipc-path', '/a%b'], ['kipc-status', '201'], ['kipc-service', 'svc'], ['kipc-seq', '3'], ['kipc-stream', 'bytes'], ['kipc-window', '64']])
+    assert.equal(packEnvelope(separate)?.toString(), text)
+  })
+
+  it('opens a packed entry where it stands, keeping the first of a field given twice, and finds one field either way', () => {
+    const headers = new Map([['x-first', 'a'], ['kipc', 'v=1;kind=event;id=e1;path=/p%3Bq'], ['kipc-kind', 'request'], ['kipc-seq', '7']])
+    assert.deepEqual([...unpackedHeaders(headers)], [['x-first', 'a'], ['kipc-v', '1'], ['kipc-kind', 'event'], ['kipc-id', 'e1'], ['kipc-path', '/p;q'], ['kipc-seq', '7']])
+    assert.deepEqual([envelopeField(headers, 'kipc-path'), envelopeField(headers, 'kipc-seq'), envelopeField(headers, 'kipc-status'), envelopeField(new Map(), 'kipc-id')], ['/p;q', '7', undefined, undefined])
   })
 })
 

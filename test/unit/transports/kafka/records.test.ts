@@ -2,6 +2,8 @@
 // first of duplicates kept, into a Map (no object keys, so no prototype to reach).
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { jsonCodec } from '../../../../src/core/protocol/codec.ts'
+import { buildMessage } from '../../../../src/core/protocol/envelope.ts'
 import { headerLimits } from '../../../../src/core/protocol/headers.ts'
 import { decodeHeaders, encodeHeaders } from '../../../../src/transports/kafka/records.ts'
 
@@ -58,10 +60,27 @@ describe('decodeHeaders', () => {
       ],
     )
     const separate = encodeHeaders(sent, 'headers')
-    assert.deepEqual([...separate].map(([name]) => name.toString()), ['kipc-v', 'kipc-kind', 'content-type', 'kipc-path', 'x-city'])
+    assert.deepEqual([...separate].map(([name]) => name.toString()), ['kipc-v', 'kipc-kind', 'kipc-path', 'content-type', 'x-city'])
     const expected = new Map([['kipc-v', '1'], ['kipc-kind', 'request'], ['kipc-path', '/quotes;v=2'], ['content-type', 'application/json'], ['x-city', 'Kraków']])
     assert.deepEqual(decodeHeaders(packed), expected)
     assert.deepEqual(new Map([...decodeHeaders(separate)].sort()), new Map([...expected].sort()))
+  })
+
+  it('sends the envelope a record was built with as it is, adds separate kipc-* entries after its fields, and opens it for the one-header-per-field form', () => {
+    const built = buildMessage({ topic: 't' }, 'reply', { correlation: 'c1', status: 200 }, { a: 1 }, jsonCodec, 1_000, new Map([['x-city', 'Kraków']]), 'id-1')
+    const packed = encodeHeaders(built.headers)
+    assert.deepEqual([...packed].map(([name, value]) => [name.toString(), value.toString()]), [
+      ['kipc', 'v=1;kind=reply;id=id-1;correlation=c1;status=200'],
+      ['content-type', 'application/json'],
+      ['x-city', 'Kraków'],
+    ])
+    // A dead letter's or an older version's separate fields travel too; the packed ones win.
+    const merged = encodeHeaders(new Map([...built.headers, ['kipc-status', '500'], ['kipc-dead-reason', 'handler']]))
+    assert.equal(merged.values().next().value?.toString(), 'v=1;kind=reply;id=id-1;correlation=c1;status=200;status=500;dead-reason=handler')
+    assert.deepEqual([decodeHeaders(merged).get('kipc-status'), decodeHeaders(merged).get('kipc-dead-reason')], ['200', 'handler'])
+    const separate = encodeHeaders(built.headers, 'headers')
+    assert.deepEqual([...separate].map(([name]) => name.toString()), ['kipc-v', 'kipc-kind', 'kipc-id', 'kipc-correlation', 'kipc-status', 'content-type', 'x-city'])
+    assert.deepEqual(decodeHeaders(separate), decodeHeaders(packed))
   })
 
   it('unpacks a packed envelope defensively: first value wins, each field counts, its value may exceed one header value', () => {
