@@ -13,8 +13,8 @@ import type { EnvelopeFields } from './envelope.ts'
  *
  * @example
  * ```ts
- * const packed = packEnvelope(headers) // the bytes of 'v=1;kind=event;…'
- * unpackEnvelope(packed.toString(), decoded, 80) // decoded.get('kipc-kind') === 'event'
+ * const packed = packedText(headers) // 'v=1;kind=event;…'
+ * unpackEnvelope(packed, decoded, 80) // decoded.get('kipc-kind') === 'event'
  * ```
  */
 export const packedEnvelopeHeader = 'kipc'
@@ -26,32 +26,21 @@ const fieldName = /^[a-z][a-z-]{0,31}$/
 /** Full header names of the fields packed envelopes carry, so unpacking makes no new name strings. */
 const knownNames = new Map(['v', 'kind', 'id', 'correlation', 'reply-to', 'deadline', 'method', 'path', 'query', 'status', 'service', 'seq', 'stream', 'window'].map((short) => [short, `${prefix}${short}`]))
 
-/** Each known field's `name=` label, encoded once. */
-const labels = new Map([...knownNames].map(([short, name]) => [name, Buffer.from(`${short}=`)]))
-
-/** Where envelopes are packed before their bytes are copied out: one buffer, reused by every message. */
-let scratch: Buffer = Buffer.allocUnsafeSlow(1024)
-
 /**
- * Packs the `kipc-*` headers of `headers` into one header value, in order, as UTF-8 bytes;
- * undefined when there is none. Written straight into bytes: no string per pair or per join,
- * which the producer would only encode again.
+ * The packed text of the envelope of `headers`: the text of a `kipc` entry (a record buildMessage
+ * built carries it), then each separate `kipc-*` entry as a pair, in order — so that a packed
+ * field comes before a separate one of the same name and wins; undefined when there is none. Only
+ * records not built by buildMessage (dead letters, replies stored by an older version) have
+ * separate entries to pack.
  */
-export function packEnvelope(headers: ReadonlyMap<string, string>): Buffer | undefined {
-  let at = 0
+export function packedText(headers: ReadonlyMap<string, string>): string | undefined {
+  let text = headers.get(packedEnvelopeHeader)
   for (const [name, value] of headers) {
     if (!name.startsWith(prefix)) continue
-    const label = labels.get(name) ?? Buffer.from(`${name.slice(prefix.length)}=`)
-    const text = escaped(value)
-    // The most it can take: a separator, the label, and three UTF-8 bytes per UTF-16 unit.
-    const most = at + 1 + label.length + 3 * text.length
-    if (most > scratch.length) scratch = grown(scratch, most, at)
-    if (at > 0) scratch[at++] = 0x3b
-    scratch.set(label, at)
-    at += label.length
-    at += scratch.write(text, at)
+    const pair = `${name.slice(prefix.length)}=${escaped(value)}`
+    text = text === undefined ? pair : `${text};${pair}`
   }
-  return at === 0 ? undefined : Buffer.from(scratch.subarray(0, at))
+  return text
 }
 
 /**
@@ -78,25 +67,6 @@ export function packFields(version: string, kind: string, id: string, fields: En
   if (fields.stream !== undefined) text += `;stream=${fields.stream}`
   if (fields.window !== undefined) text += `;window=${String(fields.window)}`
   return text
-}
-
-/**
- * One `kipc-*` header as a packed pair: `name=value`, the prefix dropped and the value escaped.
- *
- * @example
- * ```ts
- * packedPair('kipc-path', '/a;b') // 'path=/a%3Bb'
- * ```
- */
-export function packedPair(name: string, value: string): string {
-  return `${name.slice(prefix.length)}=${escaped(value)}`
-}
-
-/** A larger scratch buffer holding the first `used` bytes of `old`. */
-function grown(old: Buffer, needed: number, used: number): Buffer {
-  const bigger = Buffer.allocUnsafeSlow(Math.max(needed, 2 * old.length))
-  old.copy(bigger, 0, 0, used)
-  return bigger
 }
 
 /**

@@ -3,7 +3,7 @@ import type { IncomingMessage } from '../../core/transport.ts'
 import { wireHeader } from '../../core/protocol/envelope.ts'
 import type { WireHeaders } from '../../core/protocol/headers.ts'
 import { headerLimits, isEnvelopeHeader } from '../../core/protocol/headers.ts'
-import { packedEnvelopeHeader, packedPair, packEnvelope, unpackEnvelope } from '../../core/protocol/packed-envelope.ts'
+import { packedEnvelopeHeader, packedText, unpackEnvelope } from '../../core/protocol/packed-envelope.ts'
 import type { EnvelopeForm } from '../../core/policy.ts'
 import { type UnreadBatch, unreadBatchOf } from './unread-batches.ts'
 
@@ -46,14 +46,11 @@ function cachedBytes(text: string): Buffer {
  */
 export function encodeHeaders(headers: ReadonlyMap<string, string>, envelope: EnvelopeForm = 'packed'): Map<Buffer, Buffer> {
   const result = new Map<Buffer, Buffer>()
-  const packedText = withSeparateFields(headers.get(packedEnvelopeHeader), headers)
-  if (envelope === 'packed') {
-    const packed = packedText === undefined ? packEnvelope(headers) : Buffer.from(packedText)
-    if (packed !== undefined) result.set(cachedBytes(packedEnvelopeHeader), packed)
-  } else {
+  const packed = packedText(headers)
+  if (packed !== undefined && envelope === 'packed') result.set(cachedBytes(packedEnvelopeHeader), Buffer.from(packed))
+  if (packed !== undefined && envelope === 'headers') {
     const fields = new Map<string, string>()
-    if (packedText !== undefined) unpackEnvelope(packedText, fields, Number.POSITIVE_INFINITY)
-    for (const [name, value] of headers) if (name !== packedEnvelopeHeader && isEnvelopeHeader(name) && !fields.has(name)) fields.set(name, value)
+    unpackEnvelope(packed, fields, Number.POSITIVE_INFINITY)
     for (const [name, value] of fields) result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
   }
   for (const [name, value] of headers) {
@@ -61,14 +58,6 @@ export function encodeHeaders(headers: ReadonlyMap<string, string>, envelope: En
     result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
   }
   return result
-}
-
-/** A packed envelope's text with the record's separate `kipc-*` entries appended (the packed fields win); undefined without one. */
-function withSeparateFields(packedText: string | undefined, headers: ReadonlyMap<string, string>): string | undefined {
-  if (packedText === undefined || headers.size === 1) return packedText
-  let text = packedText
-  for (const [name, value] of headers) if (name !== packedEnvelopeHeader && isEnvelopeHeader(name)) text += `;${packedPair(name, value)}`
-  return text
 }
 
 /** Keys and values stay Buffers on the way in; headers are decoded by {@link decodeHeaders}. */

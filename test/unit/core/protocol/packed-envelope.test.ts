@@ -2,10 +2,10 @@
 // escaped so that no value ends its pair early, read back defensively from untrusted text.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { envelopeField, packEnvelope, packFields, unpackedHeaders, unpackEnvelope } from '../../../../src/core/protocol/packed-envelope.ts'
+import { envelopeField, packedText, packFields, unpackedHeaders, unpackEnvelope } from '../../../../src/core/protocol/packed-envelope.ts'
 
 function roundTrip(headers: Map<string, string>): { packed: string; back: Map<string, string> } {
-  const packed = packEnvelope(headers)?.toString() ?? ''
+  const packed = packedText(headers) ?? ''
   const back = new Map<string, string>()
   unpackEnvelope(packed, back, 80)
   return { packed, back }
@@ -26,10 +26,10 @@ describe('packed envelope', () => {
   })
 
   it('packs nothing when there is no envelope field', () => {
-    assert.equal(packEnvelope(new Map([['x-a', '1']])), undefined)
+    assert.equal(packedText(new Map([['x-a', '1']])), undefined)
   })
 
-  it('packs an envelope larger than its scratch buffer, and the next one as before', () => {
+  it('packs a large envelope, and the next one as before', () => {
     const path = `/${'é'.repeat(3000)}`
     const { back } = roundTrip(new Map([['kipc-v', '1'], ['kipc-path', path]]))
     assert.equal(back.get('kipc-path'), path)
@@ -63,12 +63,12 @@ describe('packed envelope', () => {
       assert.deepEqual(roundTrip(headers).back, headers, JSON.stringify(value))
     }
   })
-  it('packs an outgoing envelope from its fields in wire order, as packEnvelope packs the same headers, escapes free text and leaves out an empty query', () => {
+  it('packs an outgoing envelope from its fields in wire order, as packedText packs the same headers, escapes free text and leaves out an empty query', () => {
     const fields = { correlation: 'c;1', replyTo: 'kipc.inbox.a.b:0', deadline: 5, method: 'POST', path: '/a%b', query: '', status: 201, service: 'svc', seq: 3, stream: 'bytes' as const, window: 64 }
     const text = packFields('1', 'item', 'id-1', fields)
     assert.equal(text, 'v=1;kind=item;id=id-1;correlation=c%3B1;reply-to=kipc.inbox.a.b:0;deadline=5;method=POST;path=/a%25b;status=201;service=svc;seq=3;stream=bytes;window=64')
     const separate = new Map([['kipc-v', '1'], ['kipc-kind', 'item'], ['kipc-id', 'id-1'], ['kipc-correlation', 'c;1'], ['kipc-reply-to', 'kipc.inbox.a.b:0'], ['kipc-deadline', '5'], ['kipc-method', 'POST'], ['kipc-path', '/a%b'], ['kipc-status', '201'], ['kipc-service', 'svc'], ['kipc-seq', '3'], ['kipc-stream', 'bytes'], ['kipc-window', '64']])
-    assert.equal(packEnvelope(separate)?.toString(), text)
+    assert.equal(packedText(separate), text)
   })
 
   it('opens a packed entry where it stands, keeping the first of a field given twice, and finds one field either way', () => {
