@@ -42,9 +42,9 @@ function startupTable(results: readonly StartupRun[]): string {
 
 function memoryTable(reports: readonly LoadReport[]): string {
   return markdownTable(
-    ['responder, alone in a child process', 'calls', 'req/s', 'RSS of Node at start MiB', 'after imports MiB', 'listening, idle MiB', 'peak RSS under load MiB'],
-    [false, true, true, true, true, true, true],
-    reports.map((report) => [report.system, whole(report.calls), whole(report.perSecond), mib(report.rssAtStart), mib(report.rssAfterImports), mib(report.rssIdle), mib(report.maxRss)]),
+    ['responder, alone in a child process', 'calls', 'req/s', 'RSS of Node at start MiB', 'after imports MiB', 'listening, idle MiB', 'peak RSS under load MiB', 'responder CPU µs per call'],
+    [false, true, true, true, true, true, true, true],
+    reports.map((report) => [report.system, whole(report.calls), whole(report.perSecond), mib(report.rssAtStart), mib(report.rssAfterImports), mib(report.rssIdle), mib(report.maxRss), fixed(report.cpuMicrosPerCall, 1)]),
   )
 }
 

@@ -13,4 +13,6 @@ export interface LoadReport {
   readonly rssIdle: number
   /** `process.resourceUsage().maxRSS` after the load. */
   readonly maxRss: number
+  /** The responder's CPU time (user + system) per call while under load, in microseconds. */
+  readonly cpuMicrosPerCall: number
 }

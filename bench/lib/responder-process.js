@@ -2,7 +2,8 @@
 // production — plain JavaScript importing the built package (dist/), so no TypeScript loader is in
 // memory — while the parent process sends it load. It reports memory through the IPC channel:
 //   { stage: 'ready', rssAtStart, rssAfterImports, rssIdle, port? }   once it answers requests
-//   { stage: 'report', maxRss }                                      after the parent sends 'report'
+//   { stage: 'report', maxRss, cpuMicros }                           after the parent sends 'report'
+//                                                                    (cpuMicros: user + system CPU since 'ready')
 // Usage (forked): responder-process.js kafka-ipc <policy prefix>   (KAFKA_BROKERS set)
 //                 responder-process.js raw <topic name prefix>      (the tuned raw responder; topics made by the parent)
 //                 responder-process.js http
@@ -74,9 +75,11 @@ async function startRaw() {
 
 let rssAfterImportsValue = 0
 const running = system === 'http' ? await startHttp() : system === 'raw' ? await startRaw() : await startKafkaIpc()
+const cpuAtReady = process.cpuUsage()
 tell({ stage: 'ready', rssAtStart, rssAfterImports: rssAfterImportsValue, rssIdle: process.memoryUsage.rss(), ...(running.port === undefined ? {} : { port: running.port }) })
 process.on('message', (message) => {
   if (message !== 'report') return
-  tell({ stage: 'report', maxRss: process.resourceUsage().maxRSS * 1024 })
+  const { user, system: kernel } = process.cpuUsage(cpuAtReady)
+  tell({ stage: 'report', maxRss: process.resourceUsage().maxRSS * 1024, cpuMicros: user + kernel })
   void running.stop().then(() => process.exit(0))
 })

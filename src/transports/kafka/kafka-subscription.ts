@@ -1,7 +1,7 @@
 import { Consumer, type MessagesStream } from '@platformatic/kafka'
 import type { ChannelHealth } from '../../core/channel-health.ts'
 import { defaultPolicy } from '../../core/policy.ts'
-import type { BufferedRecords, PartitionLag, Subscription, SubscribeOptions, TopicPartition } from '../../core/transport.ts'
+import type { BufferedRecords, IncomingMessage, PartitionLag, Subscription, SubscribeOptions, TopicPartition } from '../../core/transport.ts'
 import { bufferBudget } from '../buffer-budget.ts'
 import { ChannelTracker } from '../channel-tracker.ts'
 import { OrderedDispatcher } from '../ordered-dispatcher.ts'
@@ -14,7 +14,7 @@ import { asTransportError } from './kafka-errors.ts'
 import { StreamBackpressure } from './stream-backpressure.ts'
 import { PartitionOwnership } from './partition-ownership.ts'
 import type { KafkaConnection } from './kafka-connection.ts'
-import { type Delivery, rawDeserializers, toDelivery } from './records.ts'
+import { type RawMessage, rawDeserializers, toIncoming } from './records.ts'
 
 type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
 type RawConsumer = Consumer
@@ -58,7 +58,7 @@ class KafkaSubscription implements Subscription {
   #sessionTimeout: number
   readonly #options: SubscribeOptions
   readonly #tracker: ChannelTracker
-  readonly #dispatcher: OrderedDispatcher<Delivery>
+  readonly #dispatcher: OrderedDispatcher<IncomingMessage>
   readonly #maxBufferedBytes: number
   readonly #backpressure: StreamBackpressure
   readonly #commits: CommitCoalescer
@@ -90,7 +90,7 @@ class KafkaSubscription implements Subscription {
       },
     )
     this.#maxBufferedBytes = options.maxBufferedBytes ?? defaultPolicy.maxBufferedBytes
-    this.#dispatcher = new OrderedDispatcher<Delivery>(
+    this.#dispatcher = new OrderedDispatcher<IncomingMessage>(
       {
         maxInFlight: options.maxInFlight,
         maxInFlightBytes: bufferBudget(this.#maxBufferedBytes).startedBytes,
@@ -213,17 +213,17 @@ class KafkaSubscription implements Subscription {
     stream.on('close', () => {
       this.#failed(consumer, new Error('the consume stream closed'), 'fetching')
     })
-    stream.on('data', (raw: Delivery['raw']) => {
+    stream.on('data', (raw: RawMessage) => {
       this.#receive(stream, raw)
     })
   }
 
-  #receive(stream: RawStream, raw: Delivery['raw']): void {
+  #receive(stream: RawStream, raw: RawMessage): void {
     // A fetch that was in flight when a rebalance took the partition away still delivers, and after
     // a recovery the new consumer re-reads from the last commit: handling either again here would
     // run records twice and break per-key order.
     if (!this.#ownership.admit(raw.topic, raw.partition, raw.offset)) return
-    this.#dispatcher.take(toDelivery(raw))
+    this.#dispatcher.take(toIncoming(raw))
     this.#backpressure.check(stream)
   }
 

@@ -13,8 +13,7 @@ import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
 import { installBoundedDecompression } from './client-decompression.ts'
 import { holdInflateLimit } from './inflate-budget.ts'
-import { encodeHeaders, producerSerializers, unreadBatchOfDelivery } from './records.ts'
-import { unreadBatchError } from './unread-batches.ts'
+import { encodeHeaders, producerSerializers } from './records.ts'
 import { SendBatcher } from './send-batcher.ts'
 import { kafkaSecurity } from './kafka-security.ts'
 import type { KafkaSecurityOptions } from './kafka-security-options.ts'
@@ -288,15 +287,7 @@ class KafkaTransport implements Transport {
     await this.#reachability.reached()
     const release = holdInflateLimit(options.maxBufferedBytes ?? defaultPolicy.maxBufferedBytes)
     try {
-      const subscription = await subscribeKafka(this.#connection, {
-        ...options,
-        onMessage: (message) => {
-          const unread = unreadBatchOfDelivery(message)
-          // The pipeline reports it, with its offsets, and drops or dead-letters it: one report per batch.
-          if (unread !== undefined) return options.onMessage({ ...message, rejected: unreadBatchError(unread, message) })
-          return options.onMessage(message)
-        },
-      })
+      const subscription = await subscribeKafka(this.#connection, options)
       return releasingOnClose(subscription, release)
     } catch (error) {
       release()

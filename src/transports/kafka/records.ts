@@ -5,7 +5,7 @@ import type { WireHeaders } from '../../core/protocol/headers.ts'
 import { headerLimits, isEnvelopeHeader } from '../../core/protocol/headers.ts'
 import { packedEnvelopeHeader, packedText, unpackEnvelope } from '../../core/protocol/packed-envelope.ts'
 import type { EnvelopeForm } from '../../core/policy.ts'
-import { type UnreadBatch, unreadBatchOf } from './unread-batches.ts'
+import { unreadBatchError, unreadBatchOf } from './unread-batches.ts'
 
 /**
  * How records are turned into bytes on the way out: keys as UTF-8, values as given, headers
@@ -99,16 +99,18 @@ export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefi
   return headers
 }
 
-type RawMessage = Message<Buffer | undefined, Buffer | undefined, Buffer | undefined, Buffer | undefined>
+/** A record as the client library parses it, keys, values and headers left as bytes. */
+export type RawMessage = Message<Buffer | undefined, Buffer | undefined, Buffer | undefined, Buffer | undefined>
 
-/** A consumed record in the transport-neutral shape, with the client's record kept for its commit. */
-export interface Delivery extends IncomingMessage {
-  readonly raw: RawMessage
-}
-
-/** Turns a consumed record into a {@link Delivery}: one object, built once, on the hot path. */
-export function toDelivery(message: RawMessage): Delivery {
-  return {
+/**
+ * Turns a consumed record into the transport-neutral shape: one object, built once, on the hot
+ * path. Nothing of the client's parsed record is kept (its header arrays and maps) — a request
+ * is held until its reply is acknowledged, and objects that live that long are what the garbage
+ * collector pays for (docs/performance.md). A stand-in for an unread batch (unread-batches.ts),
+ * told by the memory its first header name lies in, never by its content, arrives `rejected`.
+ */
+export function toIncoming(message: RawMessage): IncomingMessage {
+  const incoming: IncomingMessage = {
     topic: message.topic,
     partition: message.partition,
     offset: message.offset,
@@ -116,15 +118,9 @@ export function toDelivery(message: RawMessage): Delivery {
     headers: decodeHeaders(message.headerEntries),
     value: message.value ?? new Uint8Array(0),
     timestamp: Number(message.timestamp),
-    raw: message,
+    rejected: undefined,
   }
-}
-
-/**
- * The unread batch a consumed record stands in for (unread-batches.ts), or undefined for every
- * record the broker sent: told by the memory its first header name lies in, never by its content.
- */
-export function unreadBatchOfDelivery(message: IncomingMessage): UnreadBatch | undefined {
-  const raw = (message as Partial<Delivery>).raw
-  return raw === undefined ? undefined : unreadBatchOf(raw.headerEntries[0]?.[0])
+  const unread = unreadBatchOf(message.headerEntries[0]?.[0])
+  // The pipeline reports it, with its offsets, and drops or dead-letters it: one report per batch.
+  return unread === undefined ? incoming : { ...incoming, rejected: unreadBatchError(unread, incoming) }
 }
