@@ -15,7 +15,7 @@ import { AnswerInbox } from './answer-inbox.ts'
 import { InboxHeartbeat } from './inbox-heartbeat.ts'
 import { InboxSweep } from './inbox-sweep.ts'
 import { PendingCalls } from './pending-calls.ts'
-import { beforeSendHeaders, type ExchangeDeps, exchangeTarget, startExchange } from './pipeline/exchange.ts'
+import { beforeSendHeaders, type Exchange, type ExchangeDeps, exchangeTarget, sendFailure, startExchange } from './pipeline/exchange.ts'
 import { collectGather } from './pipeline/gather-collector.ts'
 import { openStream, type StreamDeps } from './pipeline/stream-call.ts'
 import { fetchOverKafka, type KafkaFetchInit } from './pipeline/fetch-call.ts'
@@ -165,7 +165,8 @@ export class Client {
         if (this.#inbox !== undefined && this.#topics.isKnown(topic)) return this.#inbox.address
         return this.#prepare(kind, topic, service)
       },
-      send: (message, timeout) => this.#sendWithin(message, timeout),
+      // The exchange turns a failure into a typed error itself: no promise wrapped around each send.
+      send: (message, timeout) => this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + timeout)),
       hookFailed: (error, info) => {
         this.#onError(error, { kind: 'handler-failed', phase: isKafkaIpcError(error) && typeof error.details['phase'] === 'string' ? (error.details['phase'] as ClientPhase) : undefined, service: this.name, target: info.target, route: info.target, messageId: info.id, correlationId: info.id, topic: info.topic })
       },
@@ -288,45 +289,54 @@ export class Client {
   }
 
   /** One send of a route's request, and the wait for its reply. */
-  async #attempt(contract: RouteContract, args: RequestArgs, full: boolean, trace: CallTrace | undefined): Promise<unknown> {
+  #attempt(contract: RouteContract, args: RequestArgs, full: boolean, trace: CallTrace | undefined): Promise<unknown> {
+    // Not an async function: the call's one promise is the one its answer settles.
     const { promise, resolve, reject } = Promise.withResolvers<unknown>()
-    await startExchange(this.#exchangeDeps, {
-      kind: 'call',
-      topic: topicNames.requests(this.policy, contract.service),
-      method: contract.method,
-      path: fillPath(contract.path, args.params),
-      route: contract.path,
-      trace,
-      service: contract.service,
-      args,
-      receive: (answer, exchange) => {
-        exchange.release()
-        const service = answer.service ?? contract.service
-        if (answer.kind === 'reply') {
-          const status = answer.status ?? 200
-          if (status >= 400 && !full) {
-            reject(errorFromHttp(service, status, answer.body))
-            return
+    let started: Exchange | Promise<Exchange>
+    try {
+      started = startExchange(this.#exchangeDeps, {
+        kind: 'call',
+        topic: topicNames.requests(this.policy, contract.service),
+        method: contract.method,
+        path: fillPath(contract.path, args.params),
+        route: contract.path,
+        trace,
+        service: contract.service,
+        args,
+        receive: (answer, exchange) => {
+          exchange.release()
+          const service = answer.service ?? contract.service
+          if (answer.kind === 'reply') {
+            const status = answer.status ?? 200
+            if (status >= 400 && !full) {
+              reject(errorFromHttp(service, status, answer.body))
+              return
+            }
+            let body: unknown
+            try {
+              body = validate(this.policy.validateReplies && status < 300 ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `reply from ${contract.service}`)
+            } catch (error) {
+              reject(error)
+              return
+            }
+            // A schema that answers at once resolves the call at once: no promise per reply.
+            if (!(body instanceof Promise)) resolve(full ? fullReply(status, answer, body) : body)
+            else if (!full) body.then(resolve, reject)
+            else body.then((valid) => fullReply(status, answer, valid)).then(resolve, reject)
+          } else if (answer.kind === 'error') {
+            reject(remoteError(service, answer.status, answer.body))
+          } else {
+            reject(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `${contract.service} answered ${contract.method} ${contract.path} with a stream ${answer.kind}; is it a route on both sides?`))
           }
-          let body: unknown
-          try {
-            body = validate(this.policy.validateReplies && status < 300 ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `reply from ${contract.service}`)
-          } catch (error) {
-            reject(error)
-            return
-          }
-          // A schema that answers at once resolves the call at once: no promise per reply.
-          if (!(body instanceof Promise)) resolve(full ? fullReply(status, answer, body) : body)
-          else if (!full) body.then(resolve, reject)
-          else body.then((valid) => fullReply(status, answer, valid)).then(resolve, reject)
-        } else if (answer.kind === 'error') {
-          reject(remoteError(service, answer.status, answer.body))
-        } else {
-          reject(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `${contract.service} answered ${contract.method} ${contract.path} with a stream ${answer.kind}; is it a route on both sides?`))
-        }
-      },
-      fail: reject,
-    })
+        },
+        fail: reject,
+      })
+    } catch (error) {
+      // Refused before anything was sent: a bad argument, a cancelled signal, a closed client.
+      reject(error)
+      return promise
+    }
+    if (started instanceof Promise) started.catch(reject)
     return promise
   }
 
@@ -418,7 +428,7 @@ export class Client {
     try {
       await this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + timeout))
     } catch (error) {
-      throw transportError(error)
+      throw sendFailure(error)
     }
   }
 
@@ -473,7 +483,3 @@ function closedError(name: string): KafkaIpcError {
   return new KafkaIpcError('KIPC_UNAVAILABLE', `${name} is closed.`)
 }
 
-function transportError(error: unknown): KafkaIpcError {
-  if (error instanceof KafkaIpcError) return error
-  return new KafkaIpcError('KIPC_TRANSPORT_ERROR', `The broker refused the message: ${(error as Error).message}`, { cause: error })
-}

@@ -2,7 +2,7 @@ import type { RequestArgs } from '../call-types.ts'
 import type { ConsumerWatch } from '../consumer-watch.ts'
 import type { CallTrace } from '../trace-contexts.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
-import type { Answer, PendingCalls } from '../pending-calls.ts'
+import type { Answer, PendingCalls, PendingEntry } from '../pending-calls.ts'
 import type { Policy } from '../policy.ts'
 import { buildMessage } from '../protocol/envelope.ts'
 import { remoteError } from '../protocol/error-body.ts'
@@ -27,7 +27,7 @@ export interface ExchangeDeps {
    * address — at once when both are ready, as they are for every call after the first.
    */
   readonly prepare: (kind: ExchangeKind, topic: string, service: string | undefined) => string | undefined | Promise<string | undefined>
-  /** Sends a record, retried through a failover for up to `timeout` ms; fails with a typed error. */
+  /** Sends a record, retried through a failover for up to `timeout` ms; a failure other than a KafkaIpcError is a `KIPC_TRANSPORT_ERROR` ({@link sendFailure}). */
   readonly send: (message: OutgoingMessage, timeout: number) => Promise<void>
   /** A hook that failed where its failure changes nothing for the exchange (onAnswer, onCallError). */
   readonly hookFailed: (error: unknown, info: ExchangeInfo) => void
@@ -79,129 +79,201 @@ export interface Exchange {
  * way the exchange can end without its answer — deadline, signal, send failure, shutdown — is a
  * local KafkaIpcError, shown to the `onCallError` hooks, never blamed on the other service.
  *
+ * The exchange is at once when nothing has to be awaited first — the inbox open, the topic known,
+ * no `beforeSend` hook — as for every call after a client's first; a promise of it otherwise.
+ * A failure before anything is sent (a bad argument, a cancelled signal) is thrown, or rejects
+ * that promise.
+ *
  * @example
  * ```ts
  * const exchange = await startExchange(deps, { kind: 'call', topic, method: 'POST', path: '/quotes', …, receive, fail })
  * ```
  */
-export function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Promise<Exchange> {
+export function startExchange(deps: ExchangeDeps, spec: ExchangeSpec): Exchange | Promise<Exchange> {
   const tracer = deps.tracer
   // Asked per exchange, so that a tracer registered later is honoured; untraced, no span is built.
   if (tracer === undefined || !tracer.enabled()) return openExchange(deps, spec, undefined)
   const span = tracer.call(spec)
-  return span.run(() => openExchange(deps, spec, span)).catch((error: unknown) => {
+  return span.run(async () => openExchange(deps, spec, span)).catch((error: unknown) => {
     span.end(error)
     throw error
   })
 }
 
 /** {@link startExchange}, with the exchange's span when traced: it ends when the exchange is released. */
-async function openExchange(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undefined): Promise<Exchange> {
-  const { policy, hooks, pending } = deps
+function openExchange(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undefined): Exchange | Promise<Exchange> {
+  const { policy } = deps
   const { args } = spec
   if (args.signal?.aborted === true) throw cancelled(waitingFor(spec))
   const timeout = checkTimeout(args.timeout ?? policy.timeoutMs, policy.maxTimeoutMs)
-  let replyTo = deps.prepare(spec.kind, spec.topic, spec.service)
-  if (replyTo instanceof Promise) replyTo = await replyTo
-  // Read afresh: the signal may have aborted while the inbox opened.
-  if ((args.signal as { readonly aborted: boolean } | undefined)?.aborted === true) throw cancelled(waitingFor(spec))
+  const replyTo = deps.prepare(spec.kind, spec.topic, spec.service)
+  if (!(replyTo instanceof Promise)) return identify(deps, spec, span, timeout, replyTo)
+  return replyTo.then((address) => {
+    // Read afresh: the signal may have aborted while the inbox opened.
+    if ((args.signal as { readonly aborted: boolean } | undefined)?.aborted === true) throw cancelled(waitingFor(spec))
+    return identify(deps, spec, span, timeout, address)
+  })
+}
+
+/** Gives the request its id and headers (after the `beforeSend` hooks, when there are any), then sends it. */
+function identify(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undefined, timeout: number, replyTo: string | undefined): Exchange | Promise<Exchange> {
+  const { hooks, pending } = deps
+  const { args } = spec
   const id = args.id === undefined ? newMessageId() : checkMessageId(args.id)
   // Two calls waiting under one id could not tell their answers apart.
   if (args.id !== undefined && pending.has(id)) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `A call with the id ${JSON.stringify(id)} is already waiting for its answer; a chosen id may be reused only once that call has ended.`)
   if (spec.trace !== undefined) spec.trace.id = id
   // What hooks read: built only for a client that has hooks.
   const info: ExchangeInfo | undefined = hooks.isEmpty ? undefined : { client: deps.client, kind: spec.kind, target: exchangeTarget(spec), id, topic: spec.topic }
-  let headers = checkOutgoingHeaders(args.headers)
-  if (info !== undefined && hooks.has('beforeSend')) {
-    headers = await beforeSendHeaders(hooks, headers, info, args.body)
+  const headers = checkOutgoingHeaders(args.headers)
+  if (info === undefined || !hooks.has('beforeSend')) return new CallExchange(deps, spec, span, timeout, replyTo, id, info, headers)
+  return beforeSendHeaders(hooks, headers, info, args.body).then((added) => {
     if ((args.signal as { readonly aborted: boolean } | undefined)?.aborted === true) throw cancelled(waitingFor(spec))
-  }
-  const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: args.deadline ?? Date.now() + timeout, method: spec.method, path: spec.path, query: spec.query ?? queryString(args.query), service: deps.client, window: spec.window }, args.body, policy.codec, policy.maxMessageBytes, headers, id)
-  const sending = span?.send(message)
-
-  const failWith = (error: Error): void => {
-    if (info !== undefined && hooks.has('onCallError')) void runHooks(deps, 'onCallError', { ...info, error }, info)
-    spec.fail(error)
-  }
-  if (spec.service !== undefined) deps.consumers.note(spec.service)
-  let released = false
-  // `failure` ends the exchange's span with it; the exchange's users release it without one.
-  const release = (failure?: unknown): void => {
-    if (released) return
-    released = true
-    clearTimeout(timer)
-    args.signal?.removeEventListener('abort', onAbort)
-    pending.delete(id)
-    span?.end(failure)
-  }
-  const timer = setTimeout(() => {
-    pending.counters.timeouts++
-    const consumers = spec.service === undefined ? undefined : deps.consumers.known(spec.service)
-    const note = spec.service === undefined ? '' : consumersNote(policy, spec.service, consumers)
-    const error = new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${timeout} ms waiting for ${waitingFor(spec)}.${note}`, { details: { timeoutMs: timeout, consumers } })
-    // A gather's deadline ends its collection: its answers so far are the result, not an error.
-    if (spec.kind === 'gather') {
-      release()
-      spec.fail(error)
-    } else {
-      release(error)
-      failWith(error)
-    }
-  }, timeout)
-  const onAbort = (): void => {
-    const error = cancelled(waitingFor(spec))
-    release(error)
-    failWith(error)
-  }
-  args.signal?.addEventListener('abort', onAbort, { once: true })
-
-  const exchange: Exchange = { id, release }
-  // Answers stay in arrival order through async onAnswer hooks: each waits for the one before.
-  let previous: Promise<void> | undefined
-  pending.add(id, {
-    target: spec.service ?? spec.gather ?? '',
-    rawReplies: spec.rawReplies === true && !hooks.has('onAnswer'),
-    receive: (answer) => {
-      span?.answered(answer)
-      if (info === undefined) {
-        spec.receive(answer, exchange)
-        return
-      }
-      if (answer.kind === 'error' && spec.kind !== 'gather' && hooks.has('onCallError')) {
-        void runHooks(deps, 'onCallError', { ...info, error: remoteError(answer.service ?? spec.service ?? '', answer.status, answer.body) }, info)
-      }
-      if (!hooks.has('onAnswer')) {
-        spec.receive(answer, exchange)
-        return
-      }
-      const headers = answer.wireHeaders === undefined ? noHeaders : userHeaders(answer.wireHeaders)
-      const context = { ...info, answer: answer.kind, status: answer.status, service: answer.service, body: answer.body, headers }
-      previous = (previous ?? Promise.resolve()).then(() => runHooks(deps, 'onAnswer', context, info)).then(() => {
-        spec.receive(answer, exchange)
-      })
-    },
-    fail: (error) => {
-      release(error)
-      failWith(error)
-    },
+    return new CallExchange(deps, spec, span, timeout, replyTo, id, info, added)
   })
-  const sent = deps.send(message, timeout)
-  sent.catch((error: unknown) => {
-    const failure = error instanceof Error ? error : new Error(String(error))
-    release(failure)
-    failWith(failure)
-  })
-  if (sending !== undefined) {
-    sent.then(
-      () => {
-        sending.end()
-      },
+}
+
+/**
+ * A request sent and waiting for its answers: its pending entry, the listener of its signal and
+ * the owner of its deadline timer, all in one object — a call at concurrency 256 lives long
+ * enough for what it allocates to outlast young garbage collections, so one object rather than a
+ * closure per way it can end (docs/performance.md).
+ */
+class CallExchange implements Exchange, PendingEntry {
+  readonly id: string
+  readonly target: string
+  readonly rawReplies: boolean
+  readonly #deps: ExchangeDeps
+  readonly #spec: ExchangeSpec
+  readonly #span: CallSpan | undefined
+  readonly #info: ExchangeInfo | undefined
+  readonly #timeout: number
+  readonly #timer: NodeJS.Timeout
+  #released = false
+  /** Answers stay in arrival order through async onAnswer hooks: each waits for the one before. */
+  #previous: Promise<void> | undefined
+
+  constructor(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undefined, timeout: number, replyTo: string | undefined, id: string, info: ExchangeInfo | undefined, headers: Map<string, string>) {
+    const { args } = spec
+    const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: args.deadline ?? Date.now() + timeout, method: spec.method, path: spec.path, query: spec.query ?? queryString(args.query), service: deps.client, window: spec.window }, args.body, deps.policy.codec, deps.policy.maxMessageBytes, headers, id)
+    this.id = id
+    this.target = spec.service ?? spec.gather ?? ''
+    this.rawReplies = spec.rawReplies === true && !deps.hooks.has('onAnswer')
+    this.#deps = deps
+    this.#spec = spec
+    this.#span = span
+    this.#info = info
+    this.#timeout = timeout
+    const sending = span?.send(message)
+    if (spec.service !== undefined) deps.consumers.note(spec.service)
+    this.#timer = setTimeout(expire, timeout, this)
+    // The exchange is the listener itself (handleEvent): no closure per call.
+    args.signal?.addEventListener('abort', this, { once: true })
+    deps.pending.add(id, this)
+    deps.send(message, timeout).then(
+      sending === undefined
+        ? undefined
+        : () => {
+            sending.end()
+          },
       (error: unknown) => {
-        sending.end(error)
+        sending?.end(error)
+        const failure = sendFailure(error)
+        this.release(failure)
+        this.#failWith(failure)
       },
     )
   }
-  return exchange
+
+  /** An answer for this exchange, from the inbox: through the `onAnswer` hooks, in arrival order, to the spec. */
+  receive(answer: Answer): void {
+    this.#span?.answered(answer)
+    const info = this.#info
+    const spec = this.#spec
+    if (info === undefined) {
+      spec.receive(answer, this)
+      return
+    }
+    const { hooks } = this.#deps
+    if (answer.kind === 'error' && spec.kind !== 'gather' && hooks.has('onCallError')) {
+      void runHooks(this.#deps, 'onCallError', { ...info, error: remoteError(answer.service ?? spec.service ?? '', answer.status, answer.body) }, info)
+    }
+    if (!hooks.has('onAnswer')) {
+      spec.receive(answer, this)
+      return
+    }
+    const headers = answer.wireHeaders === undefined ? noHeaders : userHeaders(answer.wireHeaders)
+    const context = { ...info, answer: answer.kind, status: answer.status, service: answer.service, body: answer.body, headers }
+    this.#previous = (this.#previous ?? Promise.resolve()).then(() => runHooks(this.#deps, 'onAnswer', context, info)).then(() => {
+      spec.receive(answer, this)
+    })
+  }
+
+  /** The client ends the exchange without an answer (it shuts down). */
+  fail(error: KafkaIpcError): void {
+    this.release(error)
+    this.#failWith(error)
+  }
+
+  /** Forgets the exchange: timer, pending entry, abort listener. Idempotent. `failure` ends its span with it. */
+  release(failure?: unknown): void {
+    if (this.#released) return
+    this.#released = true
+    clearTimeout(this.#timer)
+    this.#spec.args.signal?.removeEventListener('abort', this)
+    this.#deps.pending.delete(this.id)
+    this.#span?.end(failure)
+  }
+
+  /** The signal aborted: the call is cancelled. */
+  handleEvent(): void {
+    const error = cancelled(waitingFor(this.#spec))
+    this.release(error)
+    this.#failWith(error)
+  }
+
+  /** The deadline passed with no (final) answer. */
+  expire(): void {
+    const deps = this.#deps
+    const spec = this.#spec
+    deps.pending.counters.timeouts++
+    const consumers = spec.service === undefined ? undefined : deps.consumers.known(spec.service)
+    const note = spec.service === undefined ? '' : consumersNote(deps.policy, spec.service, consumers)
+    const error = new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${this.#timeout} ms waiting for ${waitingFor(spec)}.${note}`, { details: { timeoutMs: this.#timeout, consumers } })
+    // A gather's deadline ends its collection: its answers so far are the result, not an error.
+    if (spec.kind === 'gather') {
+      this.release()
+      spec.fail(error)
+    } else {
+      this.release(error)
+      this.#failWith(error)
+    }
+  }
+
+  #failWith(error: Error): void {
+    const info = this.#info
+    if (info !== undefined && this.#deps.hooks.has('onCallError')) void runHooks(this.#deps, 'onCallError', { ...info, error }, info)
+    this.#spec.fail(error)
+  }
+}
+
+/**
+ * What a send's failure is to the caller: the transport's KafkaIpcError as it is, anything else
+ * the broker refusing the message (`KIPC_TRANSPORT_ERROR`).
+ *
+ * @example
+ * ```ts
+ * await transport.send([message]).catch((error: unknown) => { throw sendFailure(error) })
+ * ```
+ */
+export function sendFailure(error: unknown): KafkaIpcError {
+  if (error instanceof KafkaIpcError) return error
+  return new KafkaIpcError('KIPC_TRANSPORT_ERROR', `The broker refused the message: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+}
+
+/** The deadline timer's callback: one function for every exchange, given its exchange. */
+function expire(exchange: CallExchange): void {
+  exchange.expire()
 }
 
 const noHeaders: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>)

@@ -114,29 +114,31 @@ export function openStream<C extends StreamContract>(deps: StreamDeps, contract:
       deadline = callDeadline(policy, args.timeout)
       const context: CallTrace = { client: deps.client, kind: 'stream', target, topic }
       trace = openTrace(channels.call, () => context)
-      exchange = await startExchange(deps.exchange, {
-        kind: 'stream',
-        topic,
-        method: contract.method,
-        path,
-        route: contract.path,
-        trace: trace === undefined ? undefined : context,
-        service: contract.service,
-        window,
-        args,
-        receive: (answer) => {
-          if (answer.kind === 'error') failure ??= remoteError(answer.service ?? contract.service, answer.status, answer.body)
-          self.receive(answer)
-        },
-        fail: (error) => {
-          failure ??= error
-          // A deadline or a signal tells the responder to stop; a shutdown or a failed send cannot.
-          self.fail(error, isKafkaIpcError(error, 'KIPC_TIMEOUT') || isKafkaIpcError(error, 'KIPC_CANCELLED'))
-        },
-      }).catch((error: unknown) => {
+      try {
+        exchange = await startExchange(deps.exchange, {
+          kind: 'stream',
+          topic,
+          method: contract.method,
+          path,
+          route: contract.path,
+          trace: trace === undefined ? undefined : context,
+          service: contract.service,
+          window,
+          args,
+          receive: (answer) => {
+            if (answer.kind === 'error') failure ??= remoteError(answer.service ?? contract.service, answer.status, answer.body)
+            self.receive(answer)
+          },
+          fail: (error) => {
+            failure ??= error
+            // A deadline or a signal tells the responder to stop; a shutdown or a failed send cannot.
+            self.fail(error, isKafkaIpcError(error, 'KIPC_TIMEOUT') || isKafkaIpcError(error, 'KIPC_CANCELLED'))
+          },
+        })
+      } catch (error) {
         trace?.close(error)
         throw error
-      })
+      }
     },
     cancel: (responder) => {
       cancelResponder(deps, responder, exchange)
