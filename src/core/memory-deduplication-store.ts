@@ -71,7 +71,7 @@ export function memoryDeduplicationStore(options: MemoryDeduplicationOptions = {
       if (until !== undefined && until > at) return { state: 'running', until }
       running.set(key, at + leaseMs)
       pruneRunning(at)
-      return { state: 'claimed' }
+      return claimed
     },
     renew(key, leaseMs) {
       if (running.has(key)) running.set(key, now() + leaseMs)
@@ -90,6 +90,9 @@ export function memoryDeduplicationStore(options: MemoryDeduplicationOptions = {
     },
   }
 }
+
+/** The answer of every successful claim: one object, not one per request. */
+const claimed: DeduplicationClaim = Object.freeze({ state: 'claimed' })
 
 function checkOptions(options: MemoryDeduplicationOptions): Required<MemoryDeduplicationOptions> {
   const limits = { ...defaults, ...options }

@@ -29,10 +29,20 @@ export interface Held {
   readonly bytes: number
 }
 
+/** A record taken, with what it counts for, and whether its handler has finished with it. */
+interface Taken<T> {
+  readonly record: T
+  readonly bytes: number
+  done: boolean
+}
+
 interface PartitionProgress<T> {
-  /** Records started and not yet committed, in arrival (offset) order. */
-  readonly pending: T[]
-  readonly finished: Set<bigint>
+  /**
+   * Records started and not yet committed, in arrival (offset) order, each marked done when its
+   * handler finishes — a flag on the entry, not a set of finished offsets whose table would grow
+   * and shrink with every record.
+   */
+  readonly pending: Taken<T>[]
 }
 
 /**
@@ -58,8 +68,8 @@ export class OrderedDispatcher<T extends Positioned> {
   readonly #keyChains = new Map<string, Promise<void>>()
   /** Per topic, each partition's progress, indexed by partition number: no key string built per record. */
   readonly #progress = new Map<string, PartitionProgress<T>[]>()
-  /** Records taken while there was no room, with their sizes, in arrival order. */
-  #queue: { readonly record: T; readonly bytes: number }[] = []
+  /** Records taken while there was no room, in arrival order. */
+  #queue: Taken<T>[] = []
   readonly #idle: (() => void)[] = []
   readonly #room: (() => void)[] = []
   #started = 0
@@ -94,13 +104,13 @@ export class OrderedDispatcher<T extends Positioned> {
 
   /** Accepts a record: starts it when there is room, else queues it. Never waits. */
   take(record: T): void {
-    const bytes = this.#sizeOf(record)
-    if (this.#queue.length === 0 && this.#fits(bytes)) {
-      this.#start(record, bytes)
+    const taken: Taken<T> = { record, bytes: this.#sizeOf(record), done: false }
+    if (this.#queue.length === 0 && this.#fits(taken.bytes)) {
+      this.#start(taken)
       return
     }
-    this.#queue.push({ record, bytes })
-    this.#queuedBytes += bytes
+    this.#queue.push(taken)
+    this.#queuedBytes += taken.bytes
   }
 
   /** Accepts a record; resolves when there is room for the next one (backpressure). */
@@ -137,17 +147,18 @@ export class OrderedDispatcher<T extends Positioned> {
     return this.#started === 0 || (this.#started < this.#maxInFlight && this.#startedBytes + bytes <= this.#maxInFlightBytes)
   }
 
-  #start(message: T, bytes: number): void {
+  #start(taken: Taken<T>): void {
+    const message = taken.record
     const progress = this.#progressOf(message)
-    progress.pending.push(message)
+    progress.pending.push(taken)
     this.#started++
-    this.#startedBytes += bytes
+    this.#startedBytes += taken.bytes
     if (message.key === undefined) {
-      void this.#run(message, bytes, progress)
+      void this.#run(taken, progress)
     } else {
       const chainKey = `${message.topic}\0${String(message.partition)}\0${message.key}`
       const previous = this.#keyChains.get(chainKey) ?? Promise.resolve()
-      const next = previous.then(() => this.#run(message, bytes, progress))
+      const next = previous.then(() => this.#run(taken, progress))
       this.#keyChains.set(chainKey, next)
       void next.then(() => {
         if (this.#keyChains.get(chainKey) === next) this.#keyChains.delete(chainKey)
@@ -161,34 +172,33 @@ export class OrderedDispatcher<T extends Positioned> {
       partitions = []
       this.#progress.set(record.topic, partitions)
     }
-    return (partitions[record.partition] ??= { pending: [], finished: new Set() })
+    return (partitions[record.partition] ??= { pending: [] })
   }
 
-  async #run(message: T, bytes: number, progress: PartitionProgress<T>): Promise<void> {
+  async #run(taken: Taken<T>, progress: PartitionProgress<T>): Promise<void> {
     let consumed = true
     try {
-      await this.#handler(message)
+      await this.#handler(taken.record)
     } catch (error) {
       // The handler reports its own failures; the record is still consumed, so one bad record
       // cannot stall its partition forever — unless the handler says it is not done with it.
       if (error instanceof LeaveUncommitted) consumed = false
     } finally {
-      this.#finish(message, bytes, progress, consumed)
+      this.#finish(taken, progress, consumed)
     }
   }
 
-  #finish(message: T, bytes: number, progress: PartitionProgress<T>, consumed: boolean): void {
+  #finish(taken: Taken<T>, progress: PartitionProgress<T>, consumed: boolean): void {
     this.#started--
-    this.#startedBytes -= bytes
+    this.#startedBytes -= taken.bytes
     // A record left uncommitted stays at the head of its partition's pending list: nothing past it
     // is committed, and the partition's next owner reads it again.
     if (consumed) {
-      progress.finished.add(message.offset)
+      taken.done = true
       let committable: T | undefined
-      for (let head = progress.pending[0]; head !== undefined && progress.finished.has(head.offset); head = progress.pending[0]) {
+      for (let head = progress.pending[0]; head?.done === true; head = progress.pending[0]) {
         progress.pending.shift()
-        progress.finished.delete(head.offset)
-        committable = head
+        committable = head.record
       }
       if (committable !== undefined) this.#onCommit(committable)
     }
@@ -202,7 +212,7 @@ export class OrderedDispatcher<T extends Positioned> {
       this.#queue.shift()
       this.#queuedBytes -= entry.bytes
       if (this.#stillWanted?.(entry.record) === false) this.#dropQueued(entry.record)
-      else this.#start(entry.record, entry.bytes)
+      else this.#start(entry)
     }
   }
 

@@ -78,7 +78,11 @@ export class HeldClaim {
   readonly #key: string
   readonly #message: IncomingMessage
   readonly #envelope: Pick<Envelope, 'id' | 'service'>
+  readonly #renewals: ClaimRenewals
   #settled = false
+  /** Neighbours among the claims its store renews ({@link ClaimRenewals}). */
+  previousHeld: HeldClaim | undefined
+  nextHeld: HeldClaim | undefined
 
   constructor(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, message: IncomingMessage, envelope: Pick<Envelope, 'id' | 'service'>) {
     this.#deps = deps
@@ -86,7 +90,8 @@ export class HeldClaim {
     this.#key = key
     this.#message = message
     this.#envelope = envelope
-    renewalsOf(store).hold(this)
+    this.#renewals = renewalsOf(store)
+    this.#renewals.hold(this)
   }
 
   /** Extends the lease by another {@link claimLeaseMs}; a store that fails is reported. */
@@ -113,7 +118,7 @@ export class HeldClaim {
   settle(finished: boolean, answer: StoredAnswer | undefined): void | Promise<void> {
     if (this.#settled) return
     this.#settled = true
-    renewalsOf(this.#store).drop(this)
+    this.#renewals.drop(this)
     try {
       const told = finished ? this.#store.finish(this.#key, answer) : this.#store.release(this.#key)
       if (told instanceof Promise) {
@@ -134,23 +139,36 @@ export class HeldClaim {
 /**
  * The claims held in one store, renewed together every {@link renewEveryMs} by one timer that
  * runs while any is held — not a timer per run, which a busy service would set and clear
- * thousands of times a second.
+ * thousands of times a second. The claims are linked through themselves: holding and dropping
+ * one, for every request, allocates nothing, where a Set's table would grow and shrink with the
+ * load.
  */
 class ClaimRenewals {
-  readonly #held = new Set<HeldClaim>()
+  /** The oldest claim held and the newest: renewed in the order they were taken. */
+  #first: HeldClaim | undefined
+  #last: HeldClaim | undefined
   // A renewal never keeps the process alive: the runs it belongs to do.
   readonly #ticker = new BusyTicker(renewEveryMs, () => {
-    for (const held of this.#held) held.renew()
-    return this.#held.size > 0
+    for (let held = this.#first; held !== undefined; held = held.nextHeld) held.renew()
+    return this.#first !== undefined
   })
 
   hold(claim: HeldClaim): void {
-    this.#held.add(claim)
+    claim.previousHeld = this.#last
+    if (this.#last === undefined) this.#first = claim
+    else this.#last.nextHeld = claim
+    this.#last = claim
     this.#ticker.start()
   }
 
   drop(claim: HeldClaim): void {
-    this.#held.delete(claim)
+    const { previousHeld, nextHeld } = claim
+    if (previousHeld === undefined) this.#first = nextHeld
+    else previousHeld.nextHeld = nextHeld
+    if (nextHeld === undefined) this.#last = previousHeld
+    else nextHeld.previousHeld = previousHeld
+    claim.previousHeld = undefined
+    claim.nextHeld = undefined
   }
 }
 

@@ -82,4 +82,29 @@ describe('HeldClaim', () => {
       mock.timers.reset()
     }
   })
+  it('keeps renewing the rest, in the order they were taken, whichever claim settles first', async () => {
+    mock.timers.enable({ apis: ['setInterval'] })
+    try {
+      const { store, calls } = recordingStore()
+      const renewed = (): string[] => calls.splice(0).filter((call) => call.startsWith('renew')).map((call) => call.split(' ')[1] ?? '')
+      const [a, b, c] = ['a', 'b', 'c'].map((key) => new HeldClaim(depsReporting([]), store, key, message, envelope))
+      mock.timers.tick(claimLeaseMs / 3)
+      assert.deepEqual(renewed(), ['a', 'b', 'c'])
+      await b?.settle(true, undefined)
+      mock.timers.tick(claimLeaseMs / 3)
+      assert.deepEqual(renewed(), ['a', 'c'])
+      await c?.settle(true, undefined)
+      const d = new HeldClaim(depsReporting([]), store, 'd', message, envelope)
+      mock.timers.tick(claimLeaseMs / 3)
+      assert.deepEqual(renewed(), ['a', 'd'])
+      await a?.settle(true, undefined)
+      mock.timers.tick(claimLeaseMs / 3)
+      assert.deepEqual(renewed(), ['d'])
+      await d.settle(true, undefined)
+      mock.timers.tick(claimLeaseMs)
+      assert.deepEqual(renewed(), [])
+    } finally {
+      mock.timers.reset()
+    }
+  })
 })
