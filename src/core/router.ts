@@ -1,3 +1,5 @@
+import { nullRecord } from './null-record.ts'
+
 /** A route pattern split into literal and `:param` segments. */
 interface CompiledRoute<T> {
   readonly method: string
@@ -32,7 +34,7 @@ export class Router<T> {
     const parts = path.split('/').filter((s) => s !== '')
     for (const route of this.#routes) {
       if (route.method !== method || route.segments.length !== parts.length) continue
-      const params: Record<string, string> = Object.create(null) as Record<string, string>
+      const params = nullRecord<string>()
       let matched = true
       for (let i = 0; i < parts.length && matched; i++) {
         const pattern = route.segments[i] ?? ''

@@ -1,5 +1,6 @@
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { headerLimits, isEnvelopeHeader, type WireHeaders } from '../protocol/headers.ts'
+import { nullRecord } from '../null-record.ts'
 
 /**
  * Headers that describe one HTTP connection rather than the message (RFC 9110 §7.6.1), and
@@ -78,7 +79,7 @@ export function toHeaderList(headers: ReadonlyMap<string, string>): [string, str
  * the hop the request arrived on.
  */
 export function requestHeaders(headers: Headers): Record<string, string> {
-  const result = Object.create(null) as Record<string, string>
+  const result = nullRecord<string>()
   for (const [name, value] of headers) addRequestHeader(result, name, value)
   return result
 }

@@ -1,6 +1,7 @@
 import type { DecorationValues } from '../decorations.ts'
 import type { HandlerContext, IncomingRequest } from '../handler-types.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
+import { nullRecord } from '../null-record.ts'
 
 /**
  * A request as its handler reads it. A class rather than an object literal so that `query` is
@@ -53,7 +54,7 @@ export class RequestContext implements HandlerContext {
   }
 
   setHeader(name: string, value: string): void {
-    this.#headers ??= Object.create(null) as Record<string, string>
+    this.#headers ??= nullRecord<string>()
     this.#headers[name.toLowerCase()] = value
   }
 

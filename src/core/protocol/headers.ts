@@ -1,4 +1,5 @@
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
+import { nullRecord } from '../null-record.ts'
 
 /**
  * Headers as the transports hand them over: lowercase names to strings. A Map, not an object —
@@ -29,14 +30,22 @@ export function isEnvelopeHeader(name: string): boolean {
 
 /**
  * The application's headers from a received message: envelope headers (`kipc-*`, `kipc`) removed,
- * returned as a prototype-free object.
+ * returned as a prototype-free object ({@link nullRecord}).
  */
 export function userHeaders(headers: ReadonlyMap<string, string>): Record<string, string> {
-  const result = Object.create(null) as Record<string, string>
-  for (const [name, value] of headers) {
-    if (!isEnvelopeHeader(name)) result[name] = value
-  }
+  const result = nullRecord<string>()
+  filling = result
+  // forEach with a module-level callback: no entry array per header, no closure per message.
+  headers.forEach(keepUserHeader)
+  filling = noRecord
   return result
+}
+
+const noRecord = nullRecord<string>()
+let filling = noRecord
+
+function keepUserHeader(value: string, name: string): void {
+  if (!isEnvelopeHeader(name)) filling[name] = value
 }
 
 /**
