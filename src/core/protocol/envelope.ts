@@ -102,13 +102,10 @@ export function buildMessage(
   if (headers !== undefined) for (const [name, value] of headers) if (!all.has(name) && !isEnvelopeHeader(name)) all.set(name, value)
   const value = encoded.value
   checkBodySize(value.byteLength, maxBytes, kind)
-  return {
-    topic: target.topic,
-    ...(target.partition === undefined ? {} : { partition: target.partition }),
-    ...(target.key === undefined ? {} : { key: target.key }),
-    headers: all,
-    value,
-  }
+  // Built whole, one shape per case: no spread of a temporary object per optional field.
+  const { topic, partition, key } = target
+  if (partition === undefined) return key === undefined ? { topic, headers: all, value } : { topic, key, headers: all, value }
+  return key === undefined ? { topic, partition, headers: all, value } : { topic, partition, key, headers: all, value }
 }
 
 /**

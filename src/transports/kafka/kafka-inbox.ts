@@ -78,8 +78,8 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
                   if (offset < position) continue
                   // A batch refused at the inflate limit arrives as one stand-in (unread-batches.ts).
                   const unread = unreadBatchOf(record.headers[0]?.[0])
+                  // One shape for every record, built whole: no spread of a temporary object.
                   options.onMessage({
-                    ...(unread === undefined ? {} : { rejected: unreadBatchError(unread, { topic, partition: 0, offset }) }),
                     topic,
                     partition: 0,
                     offset,
@@ -87,6 +87,7 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
                     headers: decodeHeaders(record.headers),
                     value: record.value ?? new Uint8Array(0),
                     timestamp: Number(batch.firstTimestamp + record.timestampDelta),
+                    rejected: unread === undefined ? undefined : unreadBatchError(unread, { topic, partition: 0, offset }),
                   })
                 }
               }
