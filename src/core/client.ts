@@ -32,7 +32,7 @@ import type { RemoteStream } from './remote-stream.ts'
 import type { MessageTracing } from './message-tracing.ts'
 import { RunningRequests } from './running-requests.ts'
 import { type InferOut, validate } from './schema.ts'
-import { type Inbox, type OutgoingMessage, type SendOptions, sendOptionsOf, type Transport } from './transport.ts'
+import { type Inbox, type SendOptions, sendOptionsOf, type Transport } from './transport.ts'
 
 /** How to build a client. */
 export interface ClientOptions {
@@ -359,29 +359,48 @@ export class Client {
     return traced(channels.emit, (): EmitTrace => ({ client: this.name, name: contract.name, topic, key: options.key }), (trace) => this.#emit(contract, body, options, topic, trace))
   }
 
-  async #emit(contract: EventContract, body: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
-    if (!this.#topics.isKnown(topic)) await this.#topics.ensure(topic, this.policy.retentionMs.events, this.policy.autoCreateTopics)
-    const valid = await validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`)
+  // Not async functions, down to the send: an event whose topic is known, whose schema answers at
+  // once and that no hook or tracer sees makes the transport's promise and one more, no others.
+  #emit(contract: EventContract, body: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
+    try {
+      if (!this.#topics.isKnown(topic)) return this.#topics.ensure(topic, this.policy.retentionMs.events, this.policy.autoCreateTopics).then(() => this.#emitValid(contract, body, options, topic, trace))
+      return this.#emitValid(contract, body, options, topic, trace)
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+    }
+  }
+
+  #emitValid(contract: EventContract, body: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
+    const valid = validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`)
+    if (valid instanceof Promise) return valid.then((checked: unknown) => this.#emitChecked(contract, checked, options, topic, trace))
+    return this.#emitChecked(contract, valid, options, topic, trace)
+  }
+
+  #emitChecked(contract: EventContract, valid: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
     const id = newMessageId()
     if (trace !== undefined) trace.id = id
-    let headers = checkOutgoingHeaders(options.headers)
-    if (this.#hooks.has('beforeSend')) headers = await beforeSendHeaders(this.#hooks, headers, { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid)
-    const message = buildMessage({ topic, key: options.key }, 'event', { service: this.name }, valid, this.policy.codec, this.policy.maxMessageBytes, headers, id)
+    const headers = checkOutgoingHeaders(options.headers)
+    if (!this.#hooks.has('beforeSend')) return this.#sendEvent(topic, options.key, valid, headers, id)
+    return beforeSendHeaders(this.#hooks, headers, { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid).then((added) => this.#sendEvent(topic, options.key, valid, added, id))
+  }
+
+  #sendEvent(topic: string, key: string | undefined, valid: unknown, headers: Map<string, string>, id: string): Promise<void> {
+    const message = buildMessage({ topic, key }, 'event', { service: this.name }, valid, this.policy.codec, this.policy.maxMessageBytes, headers, id)
     // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
+    const sent = this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + this.policy.timeoutMs))
     const tracer = this.#exchangeDeps.tracer
     // Asked per event, so that a tracer registered later is honoured; untraced, no span is built.
-    if (tracer === undefined || !tracer.enabled()) {
-      await this.#sendWithin(message, this.policy.timeoutMs)
-      return
-    }
+    if (tracer === undefined || !tracer.enabled()) return sent.catch(throwSendFailure)
     const sending = tracer.send(message)
-    try {
-      await this.#sendWithin(message, this.policy.timeoutMs)
-    } catch (error) {
-      sending.end(error)
-      throw error
-    }
-    sending.end()
+    return sent.then(
+      () => {
+        sending.end()
+      },
+      (error: unknown) => {
+        sending.end(error)
+        throwSendFailure(error)
+      },
+    )
   }
 
   /** Asks every service that answers `contract` and collects their answers until `expect` is met or the deadline. */
@@ -423,14 +442,6 @@ export class Client {
     if (this.#ownsTransport) await this.#transport.close()
   }
 
-  /** Sends a request or an event; a broker failure during a failover is retried for up to `timeout` ms. */
-  async #sendWithin(message: OutgoingMessage, timeout: number): Promise<void> {
-    try {
-      await this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + timeout))
-    } catch (error) {
-      throw sendFailure(error)
-    }
-  }
 
   #openInbox(): Promise<Inbox> {
     this.#assertOpen()
@@ -483,3 +494,7 @@ function closedError(name: string): KafkaIpcError {
   return new KafkaIpcError('KIPC_UNAVAILABLE', `${name} is closed.`)
 }
 
+/** A send's failure, typed ({@link sendFailure}): for `.catch` on the transport's promise. */
+function throwSendFailure(error: unknown): never {
+  throw sendFailure(error)
+}
