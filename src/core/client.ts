@@ -379,12 +379,13 @@ export class Client {
   #emitChecked(contract: EventContract, valid: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
     const id = newMessageId()
     if (trace !== undefined) trace.id = id
-    const headers = checkOutgoingHeaders(options.headers)
+    // No headers given, no map made: most events carry none.
+    const headers = options.headers === undefined ? undefined : checkOutgoingHeaders(options.headers)
     if (!this.#hooks.has('beforeSend')) return this.#sendEvent(topic, options.key, valid, headers, id)
-    return beforeSendHeaders(this.#hooks, headers, { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid).then((added) => this.#sendEvent(topic, options.key, valid, added, id))
+    return beforeSendHeaders(this.#hooks, headers ?? new Map<string, string>(), { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid).then((added) => this.#sendEvent(topic, options.key, valid, added, id))
   }
 
-  #sendEvent(topic: string, key: string | undefined, valid: unknown, headers: Map<string, string>, id: string): Promise<void> {
+  #sendEvent(topic: string, key: string | undefined, valid: unknown, headers: Map<string, string> | undefined, id: string): Promise<void> {
     const message = buildMessage({ topic, key }, 'event', { service: this.name }, valid, this.policy.codec, this.policy.maxMessageBytes, headers, id)
     // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
     const sent = this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + this.policy.timeoutMs))

@@ -125,9 +125,10 @@ function identify(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undef
   if (spec.trace !== undefined) spec.trace.id = id
   // What hooks read: built only for a client that has hooks.
   const info: ExchangeInfo | undefined = hooks.isEmpty ? undefined : { client: deps.client, kind: spec.kind, target: exchangeTarget(spec), id, topic: spec.topic }
-  const headers = checkOutgoingHeaders(args.headers)
+  // No headers given, no map made: most calls send none.
+  const headers = args.headers === undefined ? undefined : checkOutgoingHeaders(args.headers)
   if (info === undefined || !hooks.has('beforeSend')) return new CallExchange(deps, spec, span, timeout, replyTo, id, info, headers)
-  return beforeSendHeaders(hooks, headers, info, args.body).then((added) => {
+  return beforeSendHeaders(hooks, headers ?? new Map<string, string>(), info, args.body).then((added) => {
     if ((args.signal as { readonly aborted: boolean } | undefined)?.aborted === true) throw cancelled(waitingFor(spec))
     return new CallExchange(deps, spec, span, timeout, replyTo, id, info, added)
   })
@@ -153,7 +154,7 @@ class CallExchange implements Exchange, PendingEntry {
   /** Answers stay in arrival order through async onAnswer hooks: each waits for the one before. */
   #previous: Promise<void> | undefined
 
-  constructor(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undefined, timeout: number, replyTo: string | undefined, id: string, info: ExchangeInfo | undefined, headers: Map<string, string>) {
+  constructor(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undefined, timeout: number, replyTo: string | undefined, id: string, info: ExchangeInfo | undefined, headers: Map<string, string> | undefined) {
     const { args } = spec
     const message = buildMessage({ topic: spec.topic, key: args.key }, 'request', { replyTo, deadline: args.deadline ?? Date.now() + timeout, method: spec.method, path: spec.path, query: spec.query ?? queryString(args.query), service: deps.client, window: spec.window }, args.body, deps.policy.codec, deps.policy.maxMessageBytes, headers, id)
     this.id = id
