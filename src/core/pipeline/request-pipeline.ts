@@ -16,13 +16,14 @@ import type { IncomingMessage } from '../transport.ts'
 import type { ConsumeSpan } from '../message-tracing.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
-import { dropRecord, handledKind, handledMatch, handledTarget, messageInfo, noHooks, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+import { dropRecord, handledKind, handledMatch, handledTarget, messageInfo, noHooks, type Registered, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 import { checkStatus, streamItems } from './stream-items.ts'
 import { Answers } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
 import { sendResponse } from './response-answers.ts'
 import { isFirstRun } from './run-once.ts'
 import { type HeldClaim, runKey } from './held-claim.ts'
+import type { CreditWindow } from '../stream-credit.ts'
 
 /**
  * The service pipeline for one record of a request or gather topic (docs/lifecycle.md): receive →
@@ -176,81 +177,36 @@ async function runHandler(handling: Handling): Promise<void> {
     await finish('failed', notFound)
     return
   }
-  const { registered, params } = found
+  const { registered } = found
   // Aborted with KIPC_TIMEOUT once the deadline passes, by the one timer that watches every running request.
   const controller = deps.running.start(envelope.id, deadline)
-  let phase: FailedPhase = 'onReceive'
+  const at: Progress = { phase: 'onReceive' }
   let outcome: Outcome = 'answered'
   let failure: unknown
   try {
     if (hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
-    phase = 'decode'
+    at.phase = 'decode'
     checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'request')
-    const method = envelope.method ?? 'POST'
-    const path = envelope.path ?? '/'
     const context = new RequestContext(controller.signal, deadline, envelope.service, state, deps.decorations)
     // Flow control for a caller that asked for it (a stream or a fetch): an older one never sends credit.
     const credit = envelope.window === undefined || envelope.window === 0 ? undefined : deps.running.limit(envelope.id, envelope.window)
     if (registered.kind === 'fetch') {
       // A mounted app reads the bytes itself, as it would from a socket.
-      const request = webRequest(deps.service, { method, path, query: envelope.query }, headers, message.value, controller.signal)
+      const request = webRequest(deps.service, { method: envelope.method ?? 'POST', path: envelope.path ?? '/', query: envelope.query }, headers, message.value, controller.signal)
       if (hooks.has('preHandler')) {
-        phase = 'preHandler'
+        at.phase = 'preHandler'
         await hooks.run('preHandler', { ...infoOf(), body: message.value })
       }
-      phase = 'handler'
+      at.phase = 'handler'
       const response = await registered.handler(request, context)
-      phase = 'send'
+      at.phase = 'send'
       await sendResponse(deps, answers, checkResponse(response), controller.signal, credit)
     } else {
-      let raw: unknown
-      try {
-        raw = decodeBody(message.value, message.headers.get(wireHeader.contentType), policy.codec)
-      } catch (error) {
-        throw new KafkaIpcError('KIPC_BAD_REQUEST', 'The request body could not be decoded.', { cause: error })
-      }
-      phase = 'validate'
-      let body = validate(registered.contract.body, raw, 'KIPC_BAD_REQUEST', 'request body')
-      // Awaited only when the schema is asynchronous: a microtask per request saved otherwise.
-      if (body instanceof Promise) body = (await body) as unknown
-      if (hooks.has('preHandler')) {
-        phase = 'preHandler'
-        await hooks.run('preHandler', { ...infoOf(), body })
-      }
-      phase = 'handler'
-      const request = new ReceivedRequest(envelope.id, method, path, params, headers, body, message.key, envelope.query)
-      if (registered.kind === 'stream') {
-        // The headers go with the first record: the generator may set them until it yields.
-        let first = true
-        await streamItems(deps, registered, request, context, (kind, fields, item) => {
-          if (first) {
-            first = false
-            answers.respondWith(context.responseHeaders())
-          }
-          return answers.send(kind, fields, item)
-        }, credit)
-      } else {
-        const returned = registered.handler(request, context)
-        // A handler that answers at once is not awaited: nothing to wait for.
-        const result = isThenable(returned) ? await returned : returned
-        phase = 'send'
-        if (result instanceof Response) {
-          await sendResponse(deps, answers, result, controller.signal, credit)
-        } else {
-          phase = 'serialize'
-          // The common answer, a plain body, builds nothing more than the reply itself.
-          const isReply = result instanceof Reply
-          let reply = validate(policy.validateReplies ? registered.contract.reply : undefined, isReply ? result.body : result, 'KIPC_INVALID_REPLY', 'reply')
-          if (reply instanceof Promise) reply = (await reply) as unknown
-          if (controller.signal.aborted) throw controller.signal.reason
-          phase = 'send'
-          answers.respondWith(isReply ? replyHeaders(result, context) : context.responseHeaders())
-          await answers.send('reply', { status: checkStatus(isReply ? (result.status ?? context.status) : context.status) }, reply)
-        }
-      }
+      await answerTyped({ handling, registered, params: found.params, answers, context, signal: controller.signal, credit, infoOf, at })
     }
     counters.handled++
   } catch (error) {
+    const { phase } = at
     failure = phase === 'handler' || phase === 'serialize' || phase === 'send' ? handlerMistake(error) : error
     outcome = await answers.settle(phase, failure, controller.signal)
   } finally {
@@ -261,4 +217,76 @@ async function runHandler(handling: Handling): Promise<void> {
   if (settled !== undefined) await settled
   const finished = finish(outcome, failure)
   if (finished !== undefined) await finished
+}
+
+/** Where a handling has got to: the phase a failure is reported in. */
+interface Progress {
+  phase: FailedPhase
+}
+
+/** A typed route's or stream's handling, past the phases every request shares. */
+interface TypedAnswer {
+  readonly handling: Handling
+  readonly registered: Exclude<Registered, { kind: 'fetch' }>
+  readonly params: Record<string, string>
+  readonly answers: Answers
+  readonly context: RequestContext
+  readonly signal: AbortSignal
+  readonly credit: CreditWindow | undefined
+  readonly infoOf: () => MessageInfo
+  readonly at: Progress
+}
+
+/**
+ * Decodes, validates, runs a typed route's or stream's handler and sends its answer. It returns
+ * the send's promise without waiting for it: what it made on the way — the decoded and validated
+ * body, the request, the handler's result — is then free while the reply waits for the broker's
+ * acknowledgement, where an async function's frame that awaited the send would keep all of it
+ * alive until then (docs/performance.md).
+ */
+async function answerTyped(typed: TypedAnswer): Promise<void> {
+  const { handling, registered, answers, context, signal, credit, at } = typed
+  const { deps, envelope, message, headers } = handling
+  const { policy, hooks } = deps
+  let raw: unknown
+  try {
+    raw = decodeBody(message.value, message.headers.get(wireHeader.contentType), policy.codec)
+  } catch (error) {
+    throw new KafkaIpcError('KIPC_BAD_REQUEST', 'The request body could not be decoded.', { cause: error })
+  }
+  at.phase = 'validate'
+  let body = validate(registered.contract.body, raw, 'KIPC_BAD_REQUEST', 'request body')
+  // Awaited only when the schema is asynchronous: a microtask per request saved otherwise.
+  if (body instanceof Promise) body = (await body) as unknown
+  if (hooks.has('preHandler')) {
+    at.phase = 'preHandler'
+    await hooks.run('preHandler', { ...typed.infoOf(), body })
+  }
+  at.phase = 'handler'
+  const request = new ReceivedRequest(envelope.id, envelope.method ?? 'POST', envelope.path ?? '/', typed.params, headers, body, message.key, envelope.query)
+  if (registered.kind === 'stream') {
+    // The headers go with the first record: the generator may set them until it yields.
+    let first = true
+    return streamItems(deps, registered, request, context, (kind, fields, item) => {
+      if (first) {
+        first = false
+        answers.respondWith(context.responseHeaders())
+      }
+      return answers.send(kind, fields, item)
+    }, credit)
+  }
+  const returned = registered.handler(request, context)
+  // A handler that answers at once is not awaited: nothing to wait for.
+  const result = isThenable(returned) ? await returned : returned
+  at.phase = 'send'
+  if (result instanceof Response) return sendResponse(deps, answers, result, signal, credit)
+  at.phase = 'serialize'
+  // The common answer, a plain body, builds nothing more than the reply itself.
+  const isReply = result instanceof Reply
+  let reply = validate(policy.validateReplies ? registered.contract.reply : undefined, isReply ? result.body : result, 'KIPC_INVALID_REPLY', 'reply')
+  if (reply instanceof Promise) reply = (await reply) as unknown
+  if (signal.aborted) throw signal.reason
+  at.phase = 'send'
+  answers.respondWith(isReply ? replyHeaders(result, context) : context.responseHeaders())
+  return answers.send('reply', { status: checkStatus(isReply ? (result.status ?? context.status) : context.status) }, reply)
 }
