@@ -387,12 +387,13 @@ export class Client {
 
   #sendEvent(topic: string, key: string | undefined, valid: unknown, headers: Map<string, string> | undefined, id: string): Promise<void> {
     const message = buildMessage({ topic, key }, 'event', { service: this.name }, valid, this.policy.codec, this.policy.maxMessageBytes, headers, id)
-    // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
-    const sent = this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + this.policy.timeoutMs))
     const tracer = this.#exchangeDeps.tracer
     // Asked per event, so that a tracer registered later is honoured; untraced, no span is built.
-    if (tracer === undefined || !tracer.enabled()) return sent.catch(throwSendFailure)
-    const sending = tracer.send(message)
+    // The span starts before the send: it writes its trace context into the record's headers.
+    const sending = tracer === undefined || !tracer.enabled() ? undefined : tracer.send(message)
+    // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
+    const sent = this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + this.policy.timeoutMs))
+    if (sending === undefined) return sent.catch(throwSendFailure)
     return sent.then(
       () => {
         sending.end()
