@@ -1,6 +1,6 @@
 // One instance of the fault tests' fleet, in its own process so that it can be SIGKILLed or
 // SIGTERMed: $ROLE `responder` answers `work` (taking $HANDLER_MS per request) and prints
-// `done <id>` when a handler finished (ids from $SLOW_FROM_ID take 2 s more); `subscriber` prints `event <id>` per `tick` handled; `caller`
+// `done <id>` when a handler finished (ids from $SLOW_FROM_ID take 2 s more, and print `slow <id>` as they start); `subscriber` prints `event <id>` per `tick` handled; `caller`
 // sends $CALLS requests with ids from $FIRST_ID and prints `answer <id>` per reply. Every role prints
 // `ready` once it listens. $DEDUPE_URL gives responders and subscribers a PostgreSQL store;
 // SIGTERM closes the instance gracefully, as createService's shutdown does.
@@ -46,7 +46,10 @@ if (role === 'caller') {
     service.handle(work, async (request) => {
       if (handlerMs > 0) await sleep(handlerMs)
       // The requests of a caller the test kills take longer: they are answered after it died.
-      if (request.body.id >= slowFrom) await sleep(2_000)
+      if (request.body.id >= slowFrom) {
+        print(`slow ${String(request.body.id)}`)
+        await sleep(2_000)
+      }
       print(`done ${String(request.body.id)}`)
       return { id: request.body.id }
     })

@@ -138,8 +138,14 @@ describe('instances failing under load on a 3-node cluster', { timeout: 15 * 60_
     const survivor = await caller(policy)
     const load = new ConcurrentLoad(survivor, { concurrency: 8, timeoutMs: callTimeoutMs })
     load.start()
-    // The doomed caller's 40 requests take 2.2 s each: they are answered after it dies.
-    await sleep(500)
+    // The doomed caller's 40 requests take 2.2 s each: they are answered after it dies. It dies once
+    // the responder is handling them — on a cluster loaded by the tests before, its first send (a
+    // metadata round trip first) can take longer than any fixed pause.
+    const inFlightBy = Date.now() + callTimeoutMs
+    while (responder.counts('slow').size === 0) {
+      if (Date.now() > inFlightBy) throw new Error(`the doomed caller's requests did not reach the responder within ${String(callTimeoutMs)} ms`)
+      await sleep(50)
+    }
     load.markFault()
     doomed.kill('SIGKILL')
     await doomed.exited
