@@ -6,7 +6,7 @@ import { backoff } from '../../core/backoff.ts'
 import { asTransportError } from './kafka-errors.ts'
 import type { KafkaConnection } from './kafka-connection.ts'
 import { decodeHeaders, rawDeserializers } from './records.ts'
-import { unreadBatchError, unreadBatchOf } from './unread-batches.ts'
+import { standInRejection } from './unread-batches.ts'
 
 const controlBatch = 0x20
 
@@ -76,8 +76,6 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
                 for (const record of batch.records) {
                   const offset = batch.firstOffset + BigInt(record.offsetDelta)
                   if (offset < position) continue
-                  // A batch refused at the inflate limit arrives as one stand-in (unread-batches.ts).
-                  const unread = unreadBatchOf(record.headers[0]?.[0])
                   // One shape for every record, built whole: no spread of a temporary object.
                   options.onMessage({
                     topic,
@@ -87,7 +85,8 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
                     headers: decodeHeaders(record.headers),
                     value: record.value ?? new Uint8Array(0),
                     timestamp: Number(batch.firstTimestamp + record.timestampDelta),
-                    rejected: unread === undefined ? undefined : unreadBatchError(unread, { topic, partition: 0, offset }),
+                    // A batch refused at the inflate limit arrives as one stand-in (unread-batches.ts).
+                    rejected: standInRejection(record.headers[0]?.[0], { topic, partition: 0, offset }),
                   })
                 }
               }

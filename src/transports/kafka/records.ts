@@ -5,7 +5,7 @@ import type { WireHeaders } from '../../core/protocol/headers.ts'
 import { headerLimits, isEnvelopeHeader } from '../../core/protocol/headers.ts'
 import { packedEnvelopeHeader, packedText, unpackEnvelope } from '../../core/protocol/packed-envelope.ts'
 import type { EnvelopeForm } from '../../core/policy.ts'
-import { unreadBatchError, unreadBatchOf } from './unread-batches.ts'
+import { standInRejection } from './unread-batches.ts'
 
 /**
  * How records are turned into bytes on the way out: keys as UTF-8, values as given, headers
@@ -110,7 +110,7 @@ export type RawMessage = Message<Buffer | undefined, Buffer | undefined, Buffer 
  * told by the memory its first header name lies in, never by its content, arrives `rejected`.
  */
 export function toIncoming(message: RawMessage): IncomingMessage {
-  const incoming: IncomingMessage = {
+  return {
     topic: message.topic,
     partition: message.partition,
     offset: message.offset,
@@ -118,9 +118,6 @@ export function toIncoming(message: RawMessage): IncomingMessage {
     headers: decodeHeaders(message.headerEntries),
     value: message.value ?? new Uint8Array(0),
     timestamp: Number(message.timestamp),
-    rejected: undefined,
+    rejected: standInRejection(message.headerEntries[0]?.[0], message),
   }
-  const unread = unreadBatchOf(message.headerEntries[0]?.[0])
-  // The pipeline reports it, with its offsets, and drops or dead-letters it: one report per batch.
-  return unread === undefined ? incoming : { ...incoming, rejected: unreadBatchError(unread, incoming) }
 }

@@ -94,6 +94,22 @@ export function unreadBatchError(batch: UnreadBatch, where: { readonly topic: st
   )
 }
 
+/**
+ * The error a consumed record arrives with when it stands in for an unread batch
+ * ({@link unreadBatchOf}, {@link unreadBatchError}); undefined for every record the broker sent.
+ * The pipeline reports it, with its offsets, and drops or dead-letters the record: one report per
+ * batch.
+ *
+ * @example
+ * ```ts
+ * const rejected = standInRejection(message.headerEntries[0]?.[0], message)
+ * ```
+ */
+export function standInRejection(headerName: Uint8Array | null | undefined, where: { readonly topic: string; readonly partition: number; readonly offset: bigint }): KafkaIpcError | undefined {
+  const unread = unreadBatchOf(headerName)
+  return unread === undefined ? undefined : unreadBatchError(unread, where)
+}
+
 /** What the stand-in's header says, for whoever reads the record (a dead letter keeps it). */
 function describe(batch: UnreadBatch): string {
   return `${batch.codec} batch of ${String(batch.records)} record(s), ${String(batch.compressedBytes)} bytes compressed, ${refusal(batch)}; not inflated`
