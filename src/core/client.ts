@@ -32,7 +32,7 @@ import type { RemoteStream } from './remote-stream.ts'
 import type { MessageTracing } from './message-tracing.ts'
 import { RunningRequests } from './running-requests.ts'
 import { type InferOut, validate } from './schema.ts'
-import { type Inbox, type SendOptions, sendOptionsOf, type Transport } from './transport.ts'
+import { type Inbox, type OutgoingMessage, type SendOptions, sendOptionsOf, type Transport } from './transport.ts'
 
 /** How to build a client. */
 export interface ClientOptions {
@@ -166,7 +166,7 @@ export class Client {
         return this.#prepare(kind, topic, service)
       },
       // The exchange turns a failure into a typed error itself: no promise wrapped around each send.
-      send: (message, timeout) => this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + timeout)),
+      send: (message, timeout) => this.#sendWithin(message, timeout),
       hookFailed: (error, info) => {
         this.#onError(error, { kind: 'handler-failed', phase: isKafkaIpcError(error) && typeof error.details['phase'] === 'string' ? (error.details['phase'] as ClientPhase) : undefined, service: this.name, target: info.target, route: info.target, messageId: info.id, correlationId: info.id, topic: info.topic })
       },
@@ -392,7 +392,7 @@ export class Client {
     // The span starts before the send: it writes its trace context into the record's headers.
     const sending = tracer === undefined || !tracer.enabled() ? undefined : tracer.send(message)
     // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
-    const sent = this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + this.policy.timeoutMs))
+    const sent = this.#sendWithin(message, this.policy.timeoutMs)
     if (sending === undefined) return sent.catch(throwSendFailure)
     return sent.then(
       () => {
@@ -444,6 +444,14 @@ export class Client {
     if (this.#ownsTransport) await this.#transport.close()
   }
 
+  /**
+   * Sends a request or an event; a broker failure during a failover is retried for up to
+   * `timeout` ms. The transport's own promise, untyped: each caller types a failure where it
+   * takes it ({@link sendFailure}), with no promise wrapped around every send.
+   */
+  #sendWithin(message: OutgoingMessage, timeout: number): Promise<void> {
+    return this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + timeout))
+  }
 
   #openInbox(): Promise<Inbox> {
     this.#assertOpen()
