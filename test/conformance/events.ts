@@ -14,6 +14,7 @@ export function eventsSuite(harness: () => Harness): void {
   describe('events', () => {
     it('delivers each event to every subscribing service once, shares it among instances, keeps per-key order', async () => {
       const { service, client, policy } = kit()
+      const types = new Set<string | undefined>()
       const received = new Map<string, { instance: string; id: string; seq: number }[]>([
         ['mailer', []],
         ['ledger', []],
@@ -25,6 +26,7 @@ export function eventsSuite(harness: () => Harness): void {
       ].map(([name = '', instance = '']) => {
         const app = service(name, { instanceId: instance })
         app.on(booked, (event) => {
+          types.add(event.headers['content-type'])
           received.get(name)?.push({ instance, id: event.body.id, seq: event.body.seq })
         })
         return app
@@ -51,6 +53,8 @@ export function eventsSuite(harness: () => Harness): void {
       const perKeyInstance = new Map<string, Set<string>>()
       for (const event of received.get('mailer') ?? []) perKeyInstance.set(event.id, (perKeyInstance.get(event.id) ?? new Set()).add(event.instance))
       for (const [key, instances] of perKeyInstance) assert.equal(instances.size, 1, `all events of ${key} went to one mailer instance`)
+      // Sent untyped (the codec's own type), read as JSON, and said so to the handler as over HTTP.
+      assert.deepEqual([...types], ['application/json'])
     })
 
     it('checks an event body before publishing it', async () => {

@@ -89,3 +89,19 @@ export function decodeBody(value: Uint8Array, contentType: string | undefined, c
       return value
   }
 }
+
+/**
+ * Puts back the `content-type` a sender leaves unwritten: a record with a body and no type is read
+ * as the codec's (docs/protocol.md §1), so its headers say so — a handler, a hook, `request()` and
+ * `fetch()` see `content-type: application/json` on a JSON body, as they would over HTTP, whether
+ * or not the record carried the header. A bodiless record stays untyped. Changes `headers`.
+ *
+ * @example
+ * ```ts
+ * restoreContentType(message.headers, message.value, policy.codec)
+ * message.headers.get('content-type') // 'application/json' (a JSON body, sent untyped)
+ * ```
+ */
+export function restoreContentType(headers: Map<string, string>, value: Uint8Array, codec: Codec): void {
+  if (value.byteLength !== 0 && !headers.has('content-type')) headers.set('content-type', codec.contentType)
+}

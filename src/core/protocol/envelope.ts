@@ -81,7 +81,8 @@ export interface EnvelopeFields {
 /**
  * Builds one outgoing record: envelope headers over the application's headers, the body encoded
  * as its `content-type` says ({@link encodeBody}: an application `content-type` header chooses
- * the format; without one, the codec), and the size check the policy demands.
+ * the format; without one, the codec), and the size check the policy demands. A body of the
+ * codec's own type carries no `content-type` header: readers restore it ({@link restoreContentType}).
  */
 export function buildMessage(
   target: { readonly topic: string; readonly partition?: number; readonly key?: string | undefined },
@@ -97,10 +98,14 @@ export function buildMessage(
   const all: WireHeaders = new Map()
   all.set(packedEnvelopeHeader, packFields(protocolVersion, kind, id, fields))
   const encoded = encodeBody(body, headers?.get(wireHeader.contentType), codec)
-  if (encoded.contentType !== undefined) all.set(wireHeader.contentType, encoded.contentType)
-  // The envelope's own names are never taken from the application (the API refuses them anyway).
-  if (headers !== undefined) for (const [name, value] of headers) if (!all.has(name) && !isEnvelopeHeader(name)) all.set(name, value)
   const value = encoded.value
+  // The codec's own type on a body goes unwritten: a reader takes an untyped body as the codec's
+  // anyway (restoreContentType), and one header less per record is less work for the client
+  // library on both sides (docs/decisions/0013).
+  if (encoded.contentType !== undefined && (encoded.contentType !== codec.contentType || value.byteLength === 0)) all.set(wireHeader.contentType, encoded.contentType)
+  // The envelope's own names are never taken from the application (the API refuses them anyway);
+  // its content-type was settled above.
+  if (headers !== undefined) for (const [name, text] of headers) if (name !== wireHeader.contentType && !all.has(name) && !isEnvelopeHeader(name)) all.set(name, text)
   checkBodySize(value.byteLength, maxBytes, kind)
   // Built whole, one shape per case: no spread of a temporary object per optional field.
   const { topic, partition, key } = target

@@ -62,7 +62,7 @@ describe('speaking protocol v1 with a plain Kafka client (docs/protocol.md)', { 
     })
     service.handle(quote, (request, context) => {
       const body = request.body as { from: string; to: string }
-      return { from: body.from, to: body.to, price: 120, currency: request.params.currency, caller: context.caller ?? null, tenant: request.headers['x-tenant'] ?? null, key: request.key ?? null }
+      return { from: body.from, to: body.to, price: 120, currency: request.params.currency, caller: context.caller ?? null, tenant: request.headers['x-tenant'] ?? null, key: request.key ?? null, type: request.headers['content-type'] ?? null }
     })
     service.handle(fares, async function* (request) {
       const { count } = request.body as { count: number }
@@ -108,7 +108,7 @@ describe('speaking protocol v1 with a plain Kafka client (docs/protocol.md)', { 
   })
 
   /** Sends one request record with the headers docs/protocol.md lists for kind `request`. */
-  async function sendRequest(options: { method: string; path: string; body: unknown; key?: string; headers?: Record<string, string>; deadline?: number; replyTo?: string }): Promise<string> {
+  async function sendRequest(options: { method: string; path: string; body: unknown; key?: string; headers?: Record<string, string>; deadline?: number; replyTo?: string; untyped?: boolean }): Promise<string> {
     assert.ok(producer)
     const id = randomUUID()
     await producer.send({
@@ -122,7 +122,7 @@ describe('speaking protocol v1 with a plain Kafka client (docs/protocol.md)', { 
             'kipc-v': '1',
             'kipc-kind': 'request',
             'kipc-id': id,
-            'content-type': 'application/json',
+            ...(options.untyped === true ? {} : { 'content-type': 'application/json' }),
             'kipc-reply-to': options.replyTo ?? inboxAddress,
             'kipc-deadline': String(options.deadline ?? Date.now() + 30_000),
             'kipc-method': options.method,
@@ -163,12 +163,20 @@ describe('speaking protocol v1 with a plain Kafka client (docs/protocol.md)', { 
     assert.equal(reply.headers['kipc-correlation'], id)
     assert.equal(reply.headers['kipc-status'], '200')
     assert.equal(reply.headers['kipc-service'], 'pricing')
-    assert.equal(reply.headers['content-type'], 'application/json')
+    assert.equal(reply.headers['content-type'], undefined, "a JSON body, the codec's own type, goes untyped")
     assert.match(reply.headers['kipc-id'] ?? '', /^[A-Za-z0-9_-]{1,128}$/)
     assert.notEqual(reply.headers['kipc-id'], id, 'a reply has an id of its own')
     assert.equal(reply.partition, 0, 'the partition named in kipc-reply-to')
     assert.equal(reply.key, undefined, 'answers carry no key')
-    assert.deepEqual(JSON.parse(reply.value), { from: 'WAW', to: 'JFK', price: 120, currency: 'EUR', caller: 'raw-client', tenant: 'acme', key: 'WAW-JFK' })
+    assert.deepEqual(JSON.parse(reply.value), { from: 'WAW', to: 'JFK', price: 120, currency: 'EUR', caller: 'raw-client', tenant: 'acme', key: 'WAW-JFK', type: 'application/json' })
+  })
+
+  it('reads a request without content-type as the codec\'s, and its handler sees the type it was read as', async () => {
+    const id = await sendRequest({ method: 'POST', path: '/quotes/EUR', body: { from: 'WAW', to: 'JFK' }, untyped: true })
+    const [reply] = await answersTo(id, (answers) => answers.length > 0)
+    assert.ok(reply)
+    assert.deepEqual([reply.headers['kipc-kind'], reply.headers['kipc-status']], ['reply', '200'])
+    assert.deepEqual(JSON.parse(reply.value), { from: 'WAW', to: 'JFK', price: 120, currency: 'EUR', caller: 'raw-client', tenant: null, key: null, type: 'application/json' })
   })
 
   it('answers go to exactly the partition kipc-reply-to names, without a key, for replies, items and the end', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
-import { bodyFormat, decodeBody, encodeBody, mediaType } from '../../../../src/core/protocol/bodies.ts'
+import { bodyFormat, decodeBody, encodeBody, mediaType, restoreContentType } from '../../../../src/core/protocol/bodies.ts'
 import { type Codec, jsonCodec } from '../../../../src/core/protocol/codec.ts'
 import { buildMessage, wireHeader } from '../../../../src/core/protocol/envelope.ts'
 
@@ -118,19 +118,28 @@ describe('bodies: encoding', () => {
     }
   })
 
-  it("lets an application content-type header choose the record's encoding, writes the codec's type without one, and none on a record without a body", () => {
+  it("lets an application content-type header choose the record's encoding, leaves the codec's own type on a body unwritten, writes it on a bodiless record that names it, and none on a record without a body", () => {
     const target = { topic: 'kipc.shop.requests' }
     const typed = buildMessage(target, 'request', {}, 'hello', jsonCodec, 1_000, new Map([['content-type', 'text/plain']]))
     assert.deepEqual([typed.headers.get(wireHeader.contentType), text(typed.value)], ['text/plain', 'hello'])
     assert.deepEqual([...typed.headers.keys()], ['kipc', 'content-type'])
     const untyped = buildMessage(target, 'request', {}, 'hello', jsonCodec, 1_000)
-    assert.deepEqual([untyped.headers.get(wireHeader.contentType), text(untyped.value)], ['application/json', '"hello"'])
+    assert.deepEqual([untyped.headers.has(wireHeader.contentType), text(untyped.value)], [false, '"hello"'])
+    // The codec's type named by the application is the same as none: not written either.
+    const named = buildMessage(target, 'request', {}, { a: 1 }, jsonCodec, 1_000, new Map([['content-type', 'application/json'], ['x-city', 'Kraków']]))
+    assert.deepEqual([[...named.headers.keys()], text(named.value)], [['kipc', 'x-city'], '{"a":1}'])
+    // A type that only resembles the codec's (a parameter added) is the application's: written.
+    const withCharset = buildMessage(target, 'request', {}, { a: 1 }, jsonCodec, 1_000, new Map([['content-type', 'application/json; charset=utf-8']]))
+    assert.equal(withCharset.headers.get(wireHeader.contentType), 'application/json; charset=utf-8')
     const bytes = buildMessage(target, 'reply', {}, new Uint8Array([1]), jsonCodec, 1_000)
     assert.equal(bytes.headers.get(wireHeader.contentType), 'application/octet-stream')
     const bodiless = buildMessage(target, 'end', {}, undefined, jsonCodec, 1_000)
     assert.deepEqual([bodiless.headers.has(wireHeader.contentType), bodiless.value.byteLength], [false, 0])
     const typedBodiless = buildMessage(target, 'reply', {}, undefined, jsonCodec, 1_000, new Map([['content-type', 'text/plain']]))
     assert.deepEqual([typedBodiless.headers.get(wireHeader.contentType), typedBodiless.value.byteLength], ['text/plain', 0])
+    // HEAD's answer: no body, the type GET's would have had — the codec's included.
+    const headAnswer = buildMessage(target, 'reply', {}, undefined, jsonCodec, 1_000, new Map([['content-type', 'application/json']]))
+    assert.equal(headAnswer.headers.get(wireHeader.contentType), 'application/json')
     assert.throws(() => buildMessage(target, 'reply', {}, 'x'.repeat(11), jsonCodec, 10, new Map([['content-type', 'text/plain']])), (error: unknown) => isKafkaIpcError(error, 'KIPC_PAYLOAD_TOO_LARGE'))
   })
 })
@@ -188,5 +197,33 @@ describe('bodies: decoding', () => {
     }
     const fromArrayBuffer = encodeBody(new Uint8Array([5, 6]).buffer, undefined, jsonCodec)
     assert.deepEqual(decodeBody(fromArrayBuffer.value, fromArrayBuffer.contentType, jsonCodec), new Uint8Array([5, 6]))
+  })
+})
+
+describe('bodies: the type a reader restores', () => {
+  it('gives a body that came untyped the codec\'s type, keeps a type the record carried, and leaves a bodiless record untyped', () => {
+    const untyped = new Map([['x-city', 'Kraków']])
+    restoreContentType(untyped, Buffer.from('{}'), jsonCodec)
+    assert.deepEqual([...untyped], [['x-city', 'Kraków'], ['content-type', 'application/json']])
+    const typed = new Map([['content-type', 'text/plain']])
+    restoreContentType(typed, Buffer.from('hi'), jsonCodec)
+    assert.deepEqual([...typed], [['content-type', 'text/plain']])
+    const bodiless = new Map<string, string>()
+    restoreContentType(bodiless, new Uint8Array(0), jsonCodec)
+    assert.equal(bodiless.size, 0)
+    const other = new Map<string, string>()
+    restoreContentType(other, Buffer.from('x:abc'), prefixedCodec)
+    assert.equal(other.get('content-type'), 'application/x-prefixed')
+  })
+
+  it('round-trips every kind of body through buildMessage and a reader: the same type and value as before the header was left out', () => {
+    const cases: [unknown, string | undefined][] = [[{ price: 1 }, undefined], [{ price: 1 }, 'application/json'], ['hi', 'text/plain'], [new Uint8Array([1, 2]), undefined], [{ title: 'gone' }, 'application/problem+json']]
+    for (const [body, contentType] of cases) {
+      const record = buildMessage({ topic: 't' }, 'reply', {}, body, jsonCodec, 1_000, contentType === undefined ? undefined : new Map([['content-type', contentType]]))
+      const headers = new Map(record.headers)
+      restoreContentType(headers, record.value, jsonCodec)
+      assert.equal(headers.get('content-type'), encodeBody(body, contentType, jsonCodec).contentType, String(contentType))
+      assert.deepEqual(decodeBody(record.value, headers.get('content-type'), jsonCodec), body)
+    }
   })
 })
