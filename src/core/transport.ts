@@ -152,7 +152,13 @@ export interface SubscribeOptions {
    * the subscription is full.
    */
   readonly maxBufferedBytes?: number
-  readonly onMessage: (message: IncomingMessage) => Promise<void>
+  /**
+   * Handles one record. Its promise settles when the record is done (its offset may then be
+   * committed); `undefined` says it is done already — an event handled synchronously, without a
+   * promise or a microtask per record. Rejecting with {@link LeaveUncommitted} (or throwing it)
+   * leaves the record uncommitted.
+   */
+  readonly onMessage: (message: IncomingMessage) => Promise<void> | undefined
   /** Failures the subscription cannot hand to a message. Always a KafkaIpcError from the Kafka transport. */
   readonly onError: (error: unknown) => void
   /** Each change of state (starting → consuming → recovering → consuming … → closed), once. */

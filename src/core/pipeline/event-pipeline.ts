@@ -40,7 +40,7 @@ export interface Subscribed {
  * transport.subscribe({ …, onMessage: (message) => handleEvent(deps, message, (topic) => subscriptionsByTopic.get(topic)) })
  * ```
  */
-export function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage, subscribed: (topic: string) => Subscribed | undefined): Promise<void> {
+export function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage, subscribed: (topic: string) => Subscribed | undefined): Promise<void> | undefined {
   const { counters } = deps
   // Looked up by topic: no name is parsed out of it for a record that has a subscription.
   const subscription = subscribed(message.topic)
@@ -68,15 +68,19 @@ export function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage,
   const key = runKey(topicNames.eventGroup(policy, deps.service), envelope.service, envelope.id)
   const read = envelope
   const held = isFirstEventRun(deps, store, key, (attempt) => retryDelay(attempt, policy.eventRetries), message, envelope, name)
-  if (!(held instanceof Promise)) return held === undefined ? Promise.resolve() : traceEvent(deps, message, read, subscription, name, held)
+  if (!(held instanceof Promise)) return held === undefined ? undefined : traceEvent(deps, message, read, subscription, name, held)
   return held.then((claimed) => (claimed === undefined ? undefined : traceEvent(deps, message, read, subscription, name, claimed)))
 }
 
 /** Runs an event's handling, traced when `kafka-ipc:event` has subscribers. */
-function traceEvent(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, held: HeldClaim | undefined): Promise<void> {
+function traceEvent(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, held: HeldClaim | undefined): Promise<void> | undefined {
   restoreContentType(message.headers, message.value, deps.policy.codec)
   const headers = userHeaders(message.headers)
-  if (!channels.event.hasSubscribers) return runEventHandler(deps, message, envelope, subscription, name, headers, held, undefined)
+  if (!channels.event.hasSubscribers) {
+    // Nothing watches this run — no hook, no tracer: it may finish without a promise.
+    if (deps.hooks.isEmpty && deps.tracer?.enabled() !== true) return runEventAtOnce(deps, message, envelope, subscription, name, headers, held)
+    return runEventHandler(deps, message, envelope, subscription, name, headers, held, undefined)
+  }
   return traced(
     channels.event,
     (): EventTrace => ({ service: deps.service, name, id: envelope.id, source: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
@@ -84,16 +88,77 @@ function traceEvent(deps: ServicePipelineDeps, message: IncomingMessage, envelop
   )
 }
 
+/**
+ * One event's run when nothing watches it (no hooks, untraced), finished synchronously when all
+ * goes well: decode, validate, a synchronous handler, the claim settled — no promise, no async
+ * frame, no microtask, which at tens of thousands of events a second is much of what the layer
+ * above the client costs (docs/performance.md). Anything else — a body that does not decode or
+ * validate, an asynchronous schema or handler, a handler that throws — continues in
+ * {@link runEventHandler}, which reads, retries and dead-letters exactly as it always does.
+ */
+function runEventAtOnce(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, headers: Readonly<Record<string, string>>, held: HeldClaim | undefined): Promise<void> | undefined {
+  const { policy } = deps
+  let body: unknown
+  try {
+    checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'event')
+    body = validate(subscription.contract.body, decodeBody(message.value, message.headers.get(wireHeader.contentType), policy.codec), 'KIPC_BAD_REQUEST', `event ${name}`)
+  } catch {
+    // Read again where failures are classified, reported and dead-lettered: decoding is pure.
+    return runEventHandler(deps, message, envelope, subscription, name, headers, held, undefined)
+  }
+  // An asynchronous schema: its failure is the validate phase's, as runEventHandler reads it.
+  if (body instanceof Promise) {
+    return body.then(
+      (validated: unknown) => runValidatedEvent(deps, message, envelope, subscription, name, headers, held, validated),
+      () => runEventHandler(deps, message, envelope, subscription, name, headers, held, undefined),
+    )
+  }
+  return runValidatedEvent(deps, message, envelope, subscription, name, headers, held, body)
+}
+
+/** The handler's first run on a valid event, for {@link runEventAtOnce}. */
+function runValidatedEvent(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, headers: Readonly<Record<string, string>>, held: HeldClaim | undefined, body: unknown): Promise<void> | undefined {
+  const state: Record<string, unknown> = {}
+  let ran: unknown
+  try {
+    ran = subscription.handler(
+      { id: envelope.id, name, headers, body, key: message.key, source: envelope.service },
+      { signal: deps.shutdown, topic: message.topic, partition: message.partition, offset: message.offset, state, decorations: deps.decorations, attempt: 1 },
+    )
+  } catch (error) {
+    return runEventHandler(deps, message, envelope, subscription, name, headers, held, undefined, undefined, { body, state, error })
+  }
+  if (!isThenable(ran)) return handled(deps, held)
+  return Promise.resolve(ran).then(
+    () => handled(deps, held),
+    (error: unknown) => runEventHandler(deps, message, envelope, subscription, name, headers, held, undefined, undefined, { body, state, error }),
+  )
+}
+
+/** A run that finished: counted, and its claim settled (a store that answers later is awaited). */
+function handled(deps: ServicePipelineDeps, held: HeldClaim | undefined): Promise<void> | undefined {
+  deps.counters.eventsHandled++
+  const told = held?.settle(true, undefined)
+  return told === undefined ? undefined : told
+}
+
+/** A first run of the handler that failed in {@link runEventAtOnce}: the rest of the run goes on from there. */
+interface FailedFirstRun {
+  readonly body: unknown
+  readonly state: Record<string, unknown>
+  readonly error: unknown
+}
+
 /** Decodes, validates and runs one event's handler — with the hooks of each phase. */
-async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, headers: Readonly<Record<string, string>>, held: HeldClaim | undefined, trace: EventTrace | undefined, span?: ConsumeSpan): Promise<void> {
+async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, headers: Readonly<Record<string, string>>, held: HeldClaim | undefined, trace: EventTrace | undefined, span?: ConsumeSpan, failedFirst?: FailedFirstRun): Promise<void> {
   // Asked per record, so that a tracer registered after listen() is honoured; untraced, no span is built.
-  if (span === undefined && deps.tracer?.enabled() === true) {
+  if (span === undefined && failedFirst === undefined && deps.tracer?.enabled() === true) {
     const consumed = deps.tracer.consume({ kind: 'event', service: deps.service, group: topicNames.eventGroup(deps.policy, deps.service), message, envelope, route: undefined })
     return consumed.run(() => runEventHandler(deps, message, envelope, subscription, name, headers, held, trace, consumed))
   }
   const { policy, counters, hooks } = deps
   const startedAt = Date.now()
-  const state: Record<string, unknown> = {}
+  const state: Record<string, unknown> = failedFirst?.state ?? {}
   let info: MessageInfo | undefined
   const infoOf = hooks.isEmpty ? noHooks : (): MessageInfo => (info ??= messageInfo(deps, 'event', name, message, envelope, headers, state))
   let phase: FailedPhase = 'onReceive'
@@ -103,19 +168,27 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
   let firstFailureAt: number | undefined
   let deadLetter: DeadLetterFailure | undefined
   try {
-    if (hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
-    phase = 'decode'
-    checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'event')
-    const raw = decodeBody(message.value, message.headers.get(wireHeader.contentType), policy.codec)
-    phase = 'validate'
-    let body = validate(subscription.contract.body, raw, 'KIPC_BAD_REQUEST', `event ${name}`)
-    // Awaited only when the schema is asynchronous: a microtask per event saved otherwise.
-    if (body instanceof Promise) body = (await body) as unknown
+    let body: unknown
+    if (failedFirst === undefined) {
+      if (hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
+      phase = 'decode'
+      checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'event')
+      const raw = decodeBody(message.value, message.headers.get(wireHeader.contentType), policy.codec)
+      phase = 'validate'
+      body = validate(subscription.contract.body, raw, 'KIPC_BAD_REQUEST', `event ${name}`)
+      // Awaited only when the schema is asynchronous: a microtask per event saved otherwise.
+      if (body instanceof Promise) body = (await body) as unknown
+    } else {
+      body = failedFirst.body
+      phase = 'handler'
+    }
     // A failed run is tried again (policy.eventRetries) while another run may mend it; this key's
     // later events wait, the partition's other keys run on.
     for (;;) {
       attempts++
       try {
+        // The first run already failed in runEventAtOnce: taken as this attempt's failure.
+        if (attempts === 1 && failedFirst !== undefined) throw failedFirst.error
         if (hooks.has('preHandler')) {
           phase = 'preHandler'
           await hooks.run('preHandler', { ...infoOf(), body })

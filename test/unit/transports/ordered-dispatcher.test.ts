@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { LeaveUncommitted } from '../../../src/core/transport.ts'
 import { OrderedDispatcher, type Positioned } from '../../../src/transports/ordered-dispatcher.ts'
 
 function record(offset: number, key?: string, partition = 0): Positioned {
@@ -70,6 +71,59 @@ describe('OrderedDispatcher', () => {
     for (let offset = 0; offset < 12; offset++) await dispatcher.push(record(offset))
     await dispatcher.drain()
     assert.equal(peak, 3)
+    assert.equal(dispatcher.inFlight, 0)
+  })
+
+  it('finishes a record its handler handled synchronously at once — committed, its room given back — and walks a long queue of them without recursing', () => {
+    const committed: bigint[] = []
+    let runs = 0
+    const dispatcher = new OrderedDispatcher<Positioned>(
+      { maxInFlight: 1, maxInFlightBytes: 10, sizeOf: () => 10 },
+      () => {
+        runs++
+        return undefined
+      },
+      (done) => committed.push(done.offset),
+    )
+    // The first record is started and finished inside take(): nothing in flight after it.
+    dispatcher.take(record(0))
+    assert.deepEqual([runs, dispatcher.inFlight, committed], [1, 0, [0n]])
+    // A handler that holds the only slot makes the next 100,000 wait in the queue; when it
+    // finishes, they all run synchronously one after another — a stack per record would overflow.
+    let release: (() => void) | undefined
+    const held = new OrderedDispatcher<Positioned>(
+      1,
+      (r) => {
+        if (r.offset !== 0n) return undefined
+        return new Promise<void>((resolve) => {
+          release = resolve
+        })
+      },
+      (done) => committed.push(done.offset),
+    )
+    committed.length = 0
+    for (let offset = 0; offset <= 100_000; offset++) held.take(record(offset))
+    assert.equal(held.inFlight, 100_001)
+    release?.()
+    return held.drain().then(() => {
+      assert.equal(held.inFlight, 0)
+      assert.equal(committed.at(-1), 100_000n)
+    })
+  })
+
+  it('leaves a record whose handler throws LeaveUncommitted synchronously uncommitted, and commits past one whose handler throws anything else', () => {
+    const committed: bigint[] = []
+    const dispatcher = new OrderedDispatcher<Positioned>(
+      4,
+      (r) => {
+        if (r.offset === 1n) throw new Error('bad record')
+        if (r.offset === 3n) throw new LeaveUncommitted('stopping')
+        return undefined
+      },
+      (done) => committed.push(done.offset),
+    )
+    for (let offset = 0; offset < 5; offset++) dispatcher.take(record(offset))
+    assert.deepEqual(committed, [0n, 1n, 2n], 'nothing past the record left uncommitted')
     assert.equal(dispatcher.inFlight, 0)
   })
 })
