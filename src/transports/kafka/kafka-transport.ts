@@ -13,7 +13,7 @@ import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
 import { installBoundedDecompression } from './client-decompression.ts'
 import { holdInflateLimit } from './inflate-budget.ts'
-import { encodeHeaders, producerSerializers } from './records.ts'
+import { producedHeaders, producerSerializers } from './records.ts'
 import { SendBatcher } from './send-batcher.ts'
 import { kafkaSecurity } from './kafka-security.ts'
 import type { KafkaSecurityOptions } from './kafka-security-options.ts'
@@ -80,7 +80,7 @@ class KafkaTransport implements Transport {
   #admin: Admin | undefined
   /** An admin that does not retry: "unknown topic" is an answer here, which the other retries for 2 s. */
   #lookupAdmin: Admin | undefined
-  #producer: Producer<string, Uint8Array> | undefined
+  #producer: Producer<string, Uint8Array, string | Buffer, string | Buffer> | undefined
   #closed = false
   readonly #reachability: BrokerReachability
   readonly #batcher = new SendBatcher((messages, compression, envelope) => this.#produce(messages, compression, envelope), {
@@ -244,10 +244,10 @@ class KafkaTransport implements Transport {
   async #produce(messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm): Promise<void> {
     const producer = this.#producerClient()
     try {
-      const records: MessageToProduce<string, Uint8Array>[] = []
+      const records: MessageToProduce<string, Uint8Array, string | Buffer, string | Buffer>[] = []
       // One object per record, built whole: no spread of a temporary object per optional field.
       // The library reads an undefined partition or key as absent (it partitions by key or round-robin).
-      for (const message of messages) records.push({ topic: message.topic, partition: message.partition, key: message.key, value: message.value, headers: encodeHeaders(message.headers, envelope) } as MessageToProduce<string, Uint8Array>)
+      for (const message of messages) records.push({ topic: message.topic, partition: message.partition, key: message.key, value: message.value, headers: producedHeaders(message.headers, envelope) } as MessageToProduce<string, Uint8Array, string | Buffer, string | Buffer>)
       await producer.send(compression === 'none' ? { messages: records } : { compression, messages: records })
     } catch (error) {
       // The library gave up: its cached metadata may name a dead leader and its idempotence
@@ -260,7 +260,7 @@ class KafkaTransport implements Transport {
     }
   }
 
-  #producerClient(): Producer<string, Uint8Array> {
+  #producerClient(): Producer<string, Uint8Array, string | Buffer, string | Buffer> {
     this.#producer ??= new Producer({
       ...this.#connection.base,
       clientId: `${this.#connection.base.clientId}-producer`,

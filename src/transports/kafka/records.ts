@@ -13,9 +13,11 @@ import { standInRejection } from './unread-batches.ts'
  */
 export const producerSerializers = {
   key: (key?: string): Buffer | undefined => (key === undefined ? undefined : Buffer.from(key)),
-  value: (value?: Uint8Array): Buffer | undefined => (value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
-  headerKey: (name?: Buffer): Buffer | undefined => name,
-  headerValue: (value?: Buffer): Buffer | undefined => value,
+  // The codec's bodies are Buffers already: no second view of the same bytes per record.
+  value: (value?: Uint8Array): Buffer | undefined => (value === undefined || Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
+  // Names are encoded once and reused; values are encoded as the library copies them.
+  headerKey: (name?: string | Buffer): Buffer | undefined => (typeof name === 'string' ? cachedBytes(name) : name),
+  headerValue: (value?: string | Buffer): Buffer | undefined => (typeof value === 'string' ? Buffer.from(value) : value),
 }
 
 /** Envelope headers whose values repeat across messages (versions, kinds, routes, services, inboxes). */
@@ -58,6 +60,35 @@ export function encodeHeaders(headers: ReadonlyMap<string, string>, envelope: En
     result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
   }
   return result
+}
+
+/**
+ * The headers to hand the producer for one record: a record as buildMessage built it — its packed
+ * envelope first, no separate `kipc-*` entry — goes as it is, its names and values encoded by
+ * {@link producerSerializers} while the library copies them into its own map (no map of ours per
+ * record); any other record, or the one-header-per-field form, through {@link encodeHeaders}.
+ *
+ * @example
+ * ```ts
+ * producer.send({ messages: [{ topic, value, headers: producedHeaders(message.headers, policy.envelope) }] })
+ * ```
+ */
+export function producedHeaders(headers: ReadonlyMap<string, string>, envelope: EnvelopeForm): ReadonlyMap<string, string> | Map<Buffer, Buffer> {
+  return envelope === 'packed' && isAsBuilt(headers) ? headers : encodeHeaders(headers, envelope)
+}
+
+/** Whether `headers` start with a packed envelope and hold no other envelope entry. */
+function isAsBuilt(headers: ReadonlyMap<string, string>): boolean {
+  let first = true
+  for (const name of headers.keys()) {
+    if (first) {
+      if (name !== packedEnvelopeHeader) return false
+      first = false
+    } else if (isEnvelopeHeader(name)) {
+      return false
+    }
+  }
+  return !first
 }
 
 /** Keys and values stay Buffers on the way in; headers are decoded by {@link decodeHeaders}. */

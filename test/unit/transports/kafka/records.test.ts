@@ -5,7 +5,7 @@ import { describe, it } from 'node:test'
 import { jsonCodec } from '../../../../src/core/protocol/codec.ts'
 import { buildMessage } from '../../../../src/core/protocol/envelope.ts'
 import { headerLimits } from '../../../../src/core/protocol/headers.ts'
-import { decodeHeaders, encodeHeaders } from '../../../../src/transports/kafka/records.ts'
+import { decodeHeaders, encodeHeaders, producedHeaders, producerSerializers } from '../../../../src/transports/kafka/records.ts'
 
 const entry = (name: string | null, value: string | null): [Buffer | null, Buffer | null] => [name === null ? null : Buffer.from(name), value === null ? null : Buffer.from(value)]
 
@@ -96,3 +96,25 @@ describe('decodeHeaders', () => {
   })
 })
 
+describe('producedHeaders', () => {
+  /** The bytes the producer writes for a header map, through the serializers it is given. */
+  const serialized = (headers: ReadonlyMap<string | Buffer, string | Buffer>): [string, string][] => [...headers].map(([name, value]) => [String(producerSerializers.headerKey(name)), String(producerSerializers.headerValue(value))])
+
+  it('hands a record as buildMessage built it to the producer as it is, and the serializers write what encodeHeaders would', () => {
+    const built = buildMessage({ topic: 't' }, 'request', { path: '/quotes;v=2', method: 'POST', service: 'web' }, 'hi', jsonCodec, 1_000, new Map([['content-type', 'text/plain'], ['x-city', 'Kraków']]), 'id-1')
+    const produced = producedHeaders(built.headers, 'packed')
+    assert.equal(produced, built.headers, 'no map of its own per record')
+    assert.deepEqual(serialized(produced), serialized(encodeHeaders(built.headers)))
+    assert.deepEqual(serialized(produced)[0], ['kipc', 'v=1;kind=request;id=id-1;method=POST;path=/quotes%3Bv=2;service=web'])
+  })
+
+  it('encodes any other record: separate kipc-* entries (a dead letter), an envelope not first, and the one-header-per-field form', () => {
+    const built = buildMessage({ topic: 't' }, 'reply', { correlation: 'c1', status: 200 }, { a: 1 }, jsonCodec, 1_000, undefined, 'id-1')
+    const letter = new Map([...built.headers, ['kipc-dead-reason', 'failed']])
+    assert.notEqual(producedHeaders(letter, 'packed'), letter)
+    assert.deepEqual(serialized(producedHeaders(letter, 'packed')), [['kipc', 'v=1;kind=reply;id=id-1;correlation=c1;status=200;dead-reason=failed']])
+    const reordered = new Map([['x-city', 'Kraków'], ...built.headers])
+    assert.deepEqual(serialized(producedHeaders(reordered, 'packed')).map(([name]) => name), ['kipc', 'x-city'])
+    assert.deepEqual(serialized(producedHeaders(built.headers, 'headers')).map(([name]) => name), ['kipc-v', 'kipc-kind', 'kipc-id', 'kipc-correlation', 'kipc-status'])
+  })
+})
