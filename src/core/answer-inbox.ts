@@ -4,7 +4,7 @@ import { KafkaIpcError } from './kafka-ipc-error.ts'
 import type { Answer, PendingCalls } from './pending-calls.ts'
 import type { Policy } from './policy.ts'
 import { type Envelope, readEnvelope, wireHeader } from './protocol/envelope.ts'
-import { decodeBody, restoreContentType } from './protocol/bodies.ts'
+import { decodeBody } from './protocol/bodies.ts'
 import { checkBodySize } from './protocol/body-size.ts'
 import { type AcceptedKinds, checkKind } from './protocol/record-checks.ts'
 import type { RunningRequests } from './running-requests.ts'
@@ -57,8 +57,6 @@ export class AnswerInbox {
     }
     // The owner's own sign of life, for the inbox sweep of other instances: nothing to do here.
     if (envelope.kind === 'heartbeat') return
-    // Its headers, read by request(), fetch() and the onAnswer hooks, say how its body is read.
-    restoreContentType(message.headers, message.value, policy.codec)
     if (envelope.kind === 'cancel') {
       this.#deps.running.cancel(envelope.correlation)
       return

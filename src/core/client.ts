@@ -14,7 +14,8 @@ import { channels, traced } from './tracing.ts'
 import { AnswerInbox } from './answer-inbox.ts'
 import { InboxHeartbeat } from './inbox-heartbeat.ts'
 import { InboxSweep } from './inbox-sweep.ts'
-import { PendingCalls } from './pending-calls.ts'
+import { type Answer, PendingCalls, answerContentType } from './pending-calls.ts'
+import type { Codec } from './protocol/codec.ts'
 import { beforeSendHeaders, type Exchange, type ExchangeDeps, exchangeTarget, sendFailure, startExchange } from './pipeline/exchange.ts'
 import { collectGather } from './pipeline/gather-collector.ts'
 import { openStream, type StreamDeps } from './pipeline/stream-call.ts'
@@ -320,9 +321,9 @@ export class Client {
               return
             }
             // A schema that answers at once resolves the call at once: no promise per reply.
-            if (!(body instanceof Promise)) resolve(full ? fullReply(status, answer, body) : body)
+            if (!(body instanceof Promise)) resolve(full ? fullReply(status, answer, body, this.policy.codec) : body)
             else if (!full) body.then(resolve, reject)
-            else body.then((valid) => fullReply(status, answer, valid)).then(resolve, reject)
+            else body.then((valid) => fullReply(status, answer, valid, this.policy.codec)).then(resolve, reject)
           } else if (answer.kind === 'error') {
             reject(remoteError(service, answer.status, answer.body))
           } else {
@@ -496,8 +497,8 @@ export class Client {
 }
 
 /** What request() resolves with: the status, the application's headers and the validated body. */
-function fullReply(status: number, answer: { readonly wireHeaders?: ReadonlyMap<string, string> | undefined }, body: unknown): { status: number; headers: Record<string, string>; body: unknown } {
-  return { status, headers: answer.wireHeaders === undefined ? {} : userHeaders(answer.wireHeaders), body }
+function fullReply(status: number, answer: Answer, body: unknown, codec: Codec): { status: number; headers: Record<string, string>; body: unknown } {
+  return { status, headers: answer.wireHeaders === undefined ? {} : userHeaders(answer.wireHeaders, answerContentType(answer, codec)), body }
 }
 
 function closedError(name: string): KafkaIpcError {

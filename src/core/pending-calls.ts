@@ -1,6 +1,8 @@
 import type { KafkaIpcError } from './kafka-ipc-error.ts'
 import type { QueryInit } from './http/query.ts'
 import type { Schema } from './schema.ts'
+import type { Codec } from './protocol/codec.ts'
+import { impliedContentType } from './protocol/bodies.ts'
 
 /**
  * Calls awaiting answers in this instance's inbox, by request id. Each entry knows how to take
@@ -37,6 +39,20 @@ export interface Answer {
   readonly replyTo: string | undefined
   /** The record's headers as received, envelope included; read only when a hook asks for them. */
   readonly wireHeaders?: ReadonlyMap<string, string> | undefined
+}
+
+/**
+ * The `content-type` an answer's reader is told when the record carried none: the codec's, for an
+ * answer with a body (docs/protocol.md §1; `impliedContentType` in bodies.ts).
+ *
+ * @example
+ * ```ts
+ * userHeaders(answer.wireHeaders, answerContentType(answer, policy.codec)) // { 'content-type': 'application/json', … }
+ * ```
+ */
+export function answerContentType(answer: Answer, codec: Codec): string | undefined {
+  if (answer.wireHeaders === undefined) return undefined
+  return impliedContentType(answer.wireHeaders, answer.raw === undefined ? answer.body !== undefined : answer.raw.byteLength > 0, codec)
 }
 
 /** Counters a client exposes through stats(). */

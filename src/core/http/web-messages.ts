@@ -62,15 +62,17 @@ export function responseHeaders(headers: Headers): WireHeaders {
 
 /**
  * Headers from the wire for a Web `Headers`: the envelope (`kipc-*`) left out, `set-cookie` values
- * split back into one each.
+ * split back into one each, and `impliedContentType` as the `content-type` of a record that
+ * carried none (the codec's type of a body sent untyped).
  */
-export function toHeaderList(headers: ReadonlyMap<string, string>): [string, string][] {
+export function toHeaderList(headers: ReadonlyMap<string, string>, impliedContentType?: string): [string, string][] {
   const list: [string, string][] = []
   for (const [name, value] of headers) {
     if (isEnvelopeHeader(name) || connectionHeaders.has(name)) continue
     if (name === 'set-cookie' && value.includes('\n')) for (const cookie of value.split('\n')) list.push([name, cookie])
     else list.push([name, value])
   }
+  if (impliedContentType !== undefined && !headers.has('content-type')) list.push(['content-type', impliedContentType])
   return list
 }
 

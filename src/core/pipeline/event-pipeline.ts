@@ -4,7 +4,7 @@ import { channels, traced } from '../tracing.ts'
 import type { EventHandler } from '../handler-types.ts'
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Envelope, readEnvelope, wireHeader } from '../protocol/envelope.ts'
-import { decodeBody, restoreContentType } from '../protocol/bodies.ts'
+import { decodeBody, impliedContentType } from '../protocol/bodies.ts'
 import { userHeaders } from '../protocol/headers.ts'
 import { checkBodySize } from '../protocol/body-size.ts'
 import { checkKind } from '../protocol/record-checks.ts'
@@ -74,8 +74,7 @@ export function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage,
 
 /** Runs an event's handling, traced when `kafka-ipc:event` has subscribers. */
 function traceEvent(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, held: HeldClaim | undefined): Promise<void> | undefined {
-  restoreContentType(message.headers, message.value, deps.policy.codec)
-  const headers = userHeaders(message.headers)
+  const headers = userHeaders(message.headers, impliedContentType(message.headers, message.value.byteLength > 0, deps.policy.codec))
   if (!channels.event.hasSubscribers) {
     // Nothing watches this run — no hook, no tracer: it may finish without a promise.
     if (deps.hooks.isEmpty && deps.tracer?.enabled() !== true) return runEventAtOnce(deps, message, envelope, subscription, name, headers, held)

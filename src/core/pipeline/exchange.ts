@@ -2,7 +2,7 @@ import type { RequestArgs } from '../call-types.ts'
 import type { ConsumerWatch } from '../consumer-watch.ts'
 import type { CallTrace } from '../trace-contexts.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
-import type { Answer, PendingCalls, PendingEntry } from '../pending-calls.ts'
+import { type Answer, type PendingCalls, type PendingEntry, answerContentType } from '../pending-calls.ts'
 import type { Policy } from '../policy.ts'
 import { buildMessage } from '../protocol/envelope.ts'
 import { remoteError } from '../protocol/error-body.ts'
@@ -203,7 +203,7 @@ class CallExchange implements Exchange, PendingEntry {
       spec.receive(answer, this)
       return
     }
-    const headers = answer.wireHeaders === undefined ? noHeaders : userHeaders(answer.wireHeaders)
+    const headers = answer.wireHeaders === undefined ? noHeaders : userHeaders(answer.wireHeaders, answerContentType(answer, this.#deps.policy.codec))
     const context = { ...info, answer: answer.kind, status: answer.status, service: answer.service, body: answer.body, headers }
     this.#previous = (this.#previous ?? Promise.resolve()).then(() => runHooks(this.#deps, 'onAnswer', context, info)).then(() => {
       spec.receive(answer, this)

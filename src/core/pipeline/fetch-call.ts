@@ -6,7 +6,7 @@ import { readFetchArguments } from '../http/fetch-arguments.ts'
 import { bufferedResponse } from '../http/buffered-response.ts'
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { RequestArgs } from '../call-types.ts'
-import type { Answer } from '../pending-calls.ts'
+import { type Answer, answerContentType } from '../pending-calls.ts'
 import { remoteError } from '../protocol/error-body.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import { type Exchange, exchangeTarget, startExchange } from './exchange.ts'
@@ -148,7 +148,7 @@ class BodyFeed {
     const kind = answer.undecoded?.kind ?? answer.kind
     const status = answer.undecoded === undefined ? (answer.status ?? (kind === 'error' ? 500 : 200)) : (answer.undecoded.status ?? 200)
     if (status < 200 || status > 599) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', `${this.#service} answered with status ${String(status)}; a final status is 200 to 599.`)
-    const headers = answer.wireHeaders === undefined ? [] : toHeaderList(answer.wireHeaders)
+    const headers = answer.wireHeaders === undefined ? [] : toHeaderList(answer.wireHeaders, answerContentType(answer, this.#deps.policy.codec))
     const bodiless = head || nullBodyStatuses.has(status)
     if (kind === 'reply' || kind === 'error') {
       this.end(kind === 'error' ? remoteError(answer.service ?? this.#service, status, answer.body) : undefined)

@@ -5,7 +5,7 @@ import { webRequest } from '../http/web-messages.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Envelope, readEnvelope, wireHeader } from '../protocol/envelope.ts'
-import { decodeBody, restoreContentType } from '../protocol/bodies.ts'
+import { decodeBody, impliedContentType } from '../protocol/bodies.ts'
 import { userHeaders } from '../protocol/headers.ts'
 import { checkBodySize } from '../protocol/body-size.ts'
 import { checkKind } from '../protocol/record-checks.ts'
@@ -86,8 +86,7 @@ function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope:
 
 /** Runs a routed request's handling, traced when `kafka-ipc:handle` has subscribers. */
 function handleRouted(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, found: Routed | undefined, replyTarget: ReplyTarget, deadline: number, held: HeldClaim | undefined): Promise<void> {
-  restoreContentType(message.headers, message.value, deps.policy.codec)
-  const headers = userHeaders(message.headers)
+  const headers = userHeaders(message.headers, impliedContentType(message.headers, message.value.byteLength > 0, deps.policy.codec))
   // Checked here rather than in traced(): an untraced request builds no closures for it.
   if (!channels.handle.hasSubscribers) return runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace: undefined, held })
   const kind = handledKind(found)

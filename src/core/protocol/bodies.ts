@@ -91,17 +91,19 @@ export function decodeBody(value: Uint8Array, contentType: string | undefined, c
 }
 
 /**
- * Puts back the `content-type` a sender leaves unwritten: a record with a body and no type is read
- * as the codec's (docs/protocol.md §1), so its headers say so — a handler, a hook, `request()` and
- * `fetch()` see `content-type: application/json` on a JSON body, as they would over HTTP, whether
- * or not the record carried the header. A bodiless record stays untyped. Changes `headers`.
+ * The `content-type` a reader puts back when a sender left it unwritten: a record with a body and
+ * no type is read as the codec's (docs/protocol.md §1), so its headers say so — a handler, a hook,
+ * `request()` and `fetch()` see `content-type: application/json` on a JSON body, as they would
+ * over HTTP, whether or not the record carried the header. Undefined when the record has a type
+ * or no body. The record's own headers stay as they came: the type is added where an application
+ * reads them (`userHeaders`), so the hot path adds no entry to a map.
  *
  * @example
  * ```ts
- * restoreContentType(message.headers, message.value, policy.codec)
- * message.headers.get('content-type') // 'application/json' (a JSON body, sent untyped)
+ * userHeaders(message.headers, impliedContentType(message.headers, message.value.byteLength > 0, policy.codec))
+ * // { 'content-type': 'application/json', … } for a JSON body sent untyped
  * ```
  */
-export function restoreContentType(headers: Map<string, string>, value: Uint8Array, codec: Codec): void {
-  if (value.byteLength !== 0 && !headers.has('content-type')) headers.set('content-type', codec.contentType)
+export function impliedContentType(headers: ReadonlyMap<string, string>, hasBody: boolean, codec: Codec): string | undefined {
+  return hasBody && !headers.has('content-type') ? codec.contentType : undefined
 }

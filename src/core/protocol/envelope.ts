@@ -82,7 +82,7 @@ export interface EnvelopeFields {
  * Builds one outgoing record: envelope headers over the application's headers, the body encoded
  * as its `content-type` says ({@link encodeBody}: an application `content-type` header chooses
  * the format; without one, the codec), and the size check the policy demands. A body of the
- * codec's own type carries no `content-type` header: readers restore it ({@link restoreContentType}).
+ * codec's own type carries no `content-type` header: readers put it back (`impliedContentType`).
  */
 export function buildMessage(
   target: { readonly topic: string; readonly partition?: number; readonly key?: string | undefined },
@@ -100,7 +100,7 @@ export function buildMessage(
   const encoded = encodeBody(body, headers?.get(wireHeader.contentType), codec)
   const value = encoded.value
   // The codec's own type on a body goes unwritten: a reader takes an untyped body as the codec's
-  // anyway (restoreContentType), and one header less per record is less work for the client
+  // anyway (impliedContentType), and one header less per record is less work for the client
   // library on both sides (docs/decisions/0013).
   if (encoded.contentType !== undefined && (encoded.contentType !== codec.contentType || value.byteLength === 0)) all.set(wireHeader.contentType, encoded.contentType)
   // The envelope's own names are never taken from the application (the API refuses them anyway);

@@ -30,14 +30,17 @@ export function isEnvelopeHeader(name: string): boolean {
 
 /**
  * The application's headers from a received message: envelope headers (`kipc-*`, `kipc`) removed,
- * returned as a prototype-free object ({@link nullRecord}).
+ * returned as a prototype-free object ({@link nullRecord}) — with `impliedContentType` as its
+ * `content-type` when the record carried none (the codec's type of a body sent untyped,
+ * `impliedContentType()` in bodies.ts).
  */
-export function userHeaders(headers: ReadonlyMap<string, string>): Record<string, string> {
+export function userHeaders(headers: ReadonlyMap<string, string>, impliedContentType?: string): Record<string, string> {
   const result = nullRecord<string>()
   filling = result
   // forEach with a module-level callback: no entry array per header, no closure per message.
   headers.forEach(keepUserHeader)
   filling = noRecord
+  if (impliedContentType !== undefined) result['content-type'] ??= impliedContentType
   return result
 }
 

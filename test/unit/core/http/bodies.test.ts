@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
-import { bodyFormat, decodeBody, encodeBody, mediaType, restoreContentType } from '../../../../src/core/protocol/bodies.ts'
+import { bodyFormat, decodeBody, encodeBody, impliedContentType, mediaType } from '../../../../src/core/protocol/bodies.ts'
+import { userHeaders } from '../../../../src/core/protocol/headers.ts'
+import { toHeaderList } from '../../../../src/core/http/web-messages.ts'
 import { type Codec, jsonCodec } from '../../../../src/core/protocol/codec.ts'
 import { buildMessage, wireHeader } from '../../../../src/core/protocol/envelope.ts'
 
@@ -200,30 +202,27 @@ describe('bodies: decoding', () => {
   })
 })
 
-describe('bodies: the type a reader restores', () => {
-  it('gives a body that came untyped the codec\'s type, keeps a type the record carried, and leaves a bodiless record untyped', () => {
-    const untyped = new Map([['x-city', 'Kraków']])
-    restoreContentType(untyped, Buffer.from('{}'), jsonCodec)
-    assert.deepEqual([...untyped], [['x-city', 'Kraków'], ['content-type', 'application/json']])
-    const typed = new Map([['content-type', 'text/plain']])
-    restoreContentType(typed, Buffer.from('hi'), jsonCodec)
-    assert.deepEqual([...typed], [['content-type', 'text/plain']])
-    const bodiless = new Map<string, string>()
-    restoreContentType(bodiless, new Uint8Array(0), jsonCodec)
-    assert.equal(bodiless.size, 0)
-    const other = new Map<string, string>()
-    restoreContentType(other, Buffer.from('x:abc'), prefixedCodec)
-    assert.equal(other.get('content-type'), 'application/x-prefixed')
+describe('bodies: the type a reader puts back', () => {
+  it("tells a reader the codec's type for a body that came untyped, nothing for a typed record or one without a body", () => {
+    assert.equal(impliedContentType(new Map([['x-city', 'Kraków']]), true, jsonCodec), 'application/json')
+    assert.equal(impliedContentType(new Map([['content-type', 'text/plain']]), true, jsonCodec), undefined)
+    assert.equal(impliedContentType(new Map(), false, jsonCodec), undefined)
+    assert.equal(impliedContentType(new Map(), true, prefixedCodec), 'application/x-prefixed')
+    // Where an application reads the headers, the type is there; the record's own map is not changed.
+    const wire = new Map([['kipc', 'v=1;kind=event;id=a'], ['x-city', 'Kraków']])
+    assert.deepEqual({ ...userHeaders(wire, impliedContentType(wire, true, jsonCodec)) }, { 'x-city': 'Kraków', 'content-type': 'application/json' })
+    assert.deepEqual({ ...userHeaders(new Map([['content-type', 'text/plain']]), 'application/json') }, { 'content-type': 'text/plain' })
+    assert.equal(wire.has('content-type'), false)
+    assert.deepEqual(toHeaderList(wire, 'application/json'), [['x-city', 'Kraków'], ['content-type', 'application/json']])
   })
 
   it('round-trips every kind of body through buildMessage and a reader: the same type and value as before the header was left out', () => {
     const cases: [unknown, string | undefined][] = [[{ price: 1 }, undefined], [{ price: 1 }, 'application/json'], ['hi', 'text/plain'], [new Uint8Array([1, 2]), undefined], [{ title: 'gone' }, 'application/problem+json']]
     for (const [body, contentType] of cases) {
       const record = buildMessage({ topic: 't' }, 'reply', {}, body, jsonCodec, 1_000, contentType === undefined ? undefined : new Map([['content-type', contentType]]))
-      const headers = new Map(record.headers)
-      restoreContentType(headers, record.value, jsonCodec)
-      assert.equal(headers.get('content-type'), encodeBody(body, contentType, jsonCodec).contentType, String(contentType))
-      assert.deepEqual(decodeBody(record.value, headers.get('content-type'), jsonCodec), body)
+      const read = userHeaders(record.headers, impliedContentType(record.headers, record.value.byteLength > 0, jsonCodec))
+      assert.equal(read['content-type'], encodeBody(body, contentType, jsonCodec).contentType, String(contentType))
+      assert.deepEqual(decodeBody(record.value, record.headers.get('content-type'), jsonCodec), body)
     }
   })
 })
