@@ -1,6 +1,7 @@
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { remoteError } from './protocol/error-body.ts'
 import { wireHeader } from './protocol/envelope.ts'
+import { envelopeField } from './protocol/packed-envelope.ts'
 import type { Answer } from './pending-calls.ts'
 import { type CreditGrants, grantsForStream } from './stream-credit.ts'
 
@@ -166,7 +167,7 @@ export class RemoteStream<T> implements AsyncIterableIterator<T> {
   #took(answer: Answer): void {
     if (this.#grants === undefined) {
       // The first item decides: it says whether its responder applies the window.
-      this.#grants = grantsForStream(this.#hooks.window, answer.wireHeaders?.get(wireHeader.window))
+      this.#grants = grantsForStream(this.#hooks.window, answer.wireHeaders === undefined ? undefined : envelopeField(answer.wireHeaders, wireHeader.window))
     }
     if (this.#grants === null) return
     const read = this.#grants.took()

@@ -115,14 +115,19 @@ export interface OutgoingMessage {
   /**
    * The record's headers. A record kafka-ipc builds carries its envelope packed already, as one
    * `kipc` entry (docs/protocol.md §2); a transport that writes separate `kipc-*` headers (policy
-   * `envelope: 'headers'`), or hands records over without encoding them, opens it
-   * (`unpackedHeaders`). Separate `kipc-*` entries may stand beside it.
+   * `envelope: 'headers'`) opens it (`unpackedHeaders`), one that hands records over without
+   * encoding them passes it on as it is. Separate `kipc-*` entries may stand beside it.
    */
   readonly headers: WireHeaders
   readonly value: Uint8Array
 }
 
-/** A record received. Headers are decoded to strings in a prototype-free object. */
+/**
+ * A record received. Headers are decoded to strings in a Map, as the record carried them: the
+ * envelope packed in one `kipc` entry (docs/protocol.md §2) — or as separate `kipc-*` entries
+ * from a writer with `envelope: 'headers'`, and beside it a dead letter's `kipc-dlt-*` fields.
+ * Read an envelope field with `envelopeField(message.headers, 'kipc-kind')`, which looks in both.
+ */
 export interface IncomingMessage {
   readonly topic: string
   readonly partition: number

@@ -11,6 +11,7 @@ import type { IncomingMessage, Subscription, Transport } from '../../src/core/tr
 import { booked } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitUntil } from './request-reply.ts'
+import { envelopeField, unpackedHeaders } from '../../src/core/protocol/packed-envelope.ts'
 
 /** Reads every record of `topic` from the start, as an operator's tool would. */
 export async function readAll(transport: Transport, topic: string, into: IncomingMessage[]): Promise<Subscription> {
@@ -76,7 +77,7 @@ export function deadLettersSuite(harness: () => Harness): void {
         assert.ok(letter !== undefined)
         assert.equal(letter.key, 'B1')
         assert.deepEqual(JSON.parse(Buffer.from(letter.value).toString()), { id: 'B1', seq: 1 })
-        const headers = Object.fromEntries(letter.headers)
+        const headers = Object.fromEntries(unpackedHeaders(letter.headers))
         assert.equal(headers['kipc-kind'], 'event', 'the original envelope is kept')
         assert.equal(headers['x-tenant'], 'acme', 'and the application’s headers')
         assert.equal(headers['kipc-dlt-reason'], 'failed')
@@ -114,8 +115,8 @@ export function deadLettersSuite(harness: () => Harness): void {
       try {
         await waitUntil(() => letters.length === 2, 'both letters read', 15_000)
         const why = (reason: string): [string | undefined, string | undefined] => {
-          const letter = letters.find((each) => each.headers.get('kipc-dlt-reason') === reason)
-          return [letter?.headers.get('kipc-dlt-code'), letter?.headers.get('kipc-dlt-attempts')]
+          const letter = letters.find((each) => envelopeField(each.headers, 'kipc-dlt-reason') === reason)
+          return [envelopeField(letter?.headers ?? new Map<string, string>(), 'kipc-dlt-code'), envelopeField(letter?.headers ?? new Map<string, string>(), 'kipc-dlt-attempts')]
         }
         assert.deepEqual(why('invalid'), ['KIPC_BAD_REQUEST', '0'])
         assert.deepEqual(why('failed'), ['BOOKING_CLOSED', '1'])

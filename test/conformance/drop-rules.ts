@@ -18,6 +18,7 @@ import type { MessageKind } from '../../src/core/protocol/envelope.ts'
 import { booked, echo } from './contracts.ts'
 import { type Harness, type TestKit, useKit } from './harness.ts'
 import { waitUntil } from './request-reply.ts'
+import { envelopeField } from '../../src/core/protocol/packed-envelope.ts'
 
 /** A raw record of any kind on any topic, with the id given. */
 function raw(policy: Policy, topic: string, kind: MessageKind, fields: EnvelopeFields, body: unknown, id = randomUUID()): OutgoingMessage {
@@ -113,7 +114,7 @@ export function dropRulesSuite(harness: () => Harness): void {
         raw(policy, topicNames.requests(policy, 'echo'), 'request', { replyTo: inbox.address, deadline, method: echo.method, path: echo.path }, { caller: 'c', n: 1 }),
         raw(policy, topicNames.requests(policy, 'echo'), 'request', { replyTo: inbox.address, deadline, method: countTo.method, path: countTo.path }, { n: 3 }),
       ])
-      const kinds = (): string[] => received.map((message) => message.headers.get('kipc-kind') ?? '')
+      const kinds = (): string[] => received.map((message) => envelopeField(message.headers, 'kipc-kind') ?? '')
       await waitUntil(() => kinds().includes('reply') && kinds().includes('end'), 'the reply and the stream end arrive', 10_000)
       const [handled] = seen
       assert.ok(handled)

@@ -20,6 +20,7 @@ import { type Harness, useKit } from './harness.ts'
 import { waitUntil } from './request-reply.ts'
 import { readAll } from './dead-letters.ts'
 import { rawAnswerInbox } from './protocol-edges.ts'
+import { envelopeField } from '../../src/core/protocol/packed-envelope.ts'
 
 /** A JSON text and headers that try every common route to a prototype, with marker names unique to this run. */
 function hostile(marker: string, valid: Record<string, unknown>): { json: string; headers: WireHeaders; keys: string[] } {
@@ -138,7 +139,7 @@ export function hostileInputSuite(harness: () => Harness): void {
       const reader = await readAll(transport(), topicNames.deadLetters(policy, 'echo'), letters)
       try {
         await waitUntil(() => letters.length === 4, 'the four dead letters are read')
-        assert.deepEqual(new Set(letters.map((letter) => `${String(letter.headers.get('kipc-dlt-reason'))} ${String(letter.headers.get('kipc-dlt-code'))}`)), new Set(['malformed KIPC_PROTOCOL_ERROR']))
+        assert.deepEqual(new Set(letters.map((letter) => `${String(envelopeField(letter.headers, 'kipc-dlt-reason'))} ${String(envelopeField(letter.headers, 'kipc-dlt-code'))}`)), new Set(['malformed KIPC_PROTOCOL_ERROR']))
         // The headerless record's bytes are kept as they came, for a person to read.
         assert.ok(letters.some((letter) => letter.value.byteLength === 4 && letter.value[0] === 0xff))
       } finally {
@@ -195,7 +196,7 @@ export function hostileInputSuite(harness: () => Harness): void {
         const reader = await readAll(transport(), topicNames.deadLetters(policy, 'echo'), letters)
         try {
           await waitUntil(() => letters.length === 1, 'the dead letter is read')
-          assert.deepEqual([letters[0]?.headers.get('kipc-dlt-reason'), letters[0]?.headers.get('kipc-dlt-code')], ['invalid', 'KIPC_BAD_REQUEST'])
+          assert.deepEqual([envelopeField(letters[0]?.headers ?? new Map<string, string>(), 'kipc-dlt-reason'), envelopeField(letters[0]?.headers ?? new Map<string, string>(), 'kipc-dlt-code')], ['invalid', 'KIPC_BAD_REQUEST'])
         } finally {
           await reader.close()
         }
@@ -225,7 +226,7 @@ export function hostileInputSuite(harness: () => Harness): void {
       try {
         await waitUntil(() => letters.length === 1, 'the dead letter is read')
         const [letter] = letters
-        assert.deepEqual([letter?.headers.get('kipc-dlt-reason'), letter?.headers.get('kipc-dlt-code'), letter?.headers.get('kipc-dlt-value-bytes'), letter?.value.byteLength, letter?.key], ['malformed', 'KIPC_PAYLOAD_TOO_LARGE', String(JSON.stringify({ id: 'x'.repeat(5_000), seq: 1 }).length), 0, 'K'])
+        assert.deepEqual([envelopeField(letter?.headers ?? new Map<string, string>(), 'kipc-dlt-reason'), envelopeField(letter?.headers ?? new Map<string, string>(), 'kipc-dlt-code'), envelopeField(letter?.headers ?? new Map<string, string>(), 'kipc-dlt-value-bytes'), letter?.value.byteLength, letter?.key], ['malformed', 'KIPC_PAYLOAD_TOO_LARGE', String(JSON.stringify({ id: 'x'.repeat(5_000), seq: 1 }).length), 0, 'K'])
       } finally {
         await reader.close()
       }

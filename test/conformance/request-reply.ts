@@ -8,6 +8,7 @@ import { topicNames } from '../../src/core/protocol/topic-names.ts'
 import type { Service } from '../../src/core/service.ts'
 import { echo, fail, getBooking, missing, slow } from './contracts.ts'
 import { type Harness, useKit } from './harness.ts'
+import { envelopeField } from '../../src/core/protocol/packed-envelope.ts'
 
 export function requestReplySuite(harness: () => Harness): void {
   const kit = useKit(harness)
@@ -116,8 +117,8 @@ export function requestReplySuite(harness: () => Harness): void {
         onError: () => undefined,
         onMessage: async (message) => {
           await sleep(600)
-          const [inbox, partition] = (message.headers.get('kipc-reply-to') ?? '').split(':')
-          await raw.send([buildMessage({ topic: inbox ?? '', partition: Number(partition) }, 'reply', { correlation: message.headers.get('kipc-id'), service: 'echo', status: 200 }, { caller: 'x', n: 0, responder: 'late' }, policy.codec, policy.maxMessageBytes)])
+          const [inbox, partition] = (envelopeField(message.headers, 'kipc-reply-to') ?? '').split(':')
+          await raw.send([buildMessage({ topic: inbox ?? '', partition: Number(partition) }, 'reply', { correlation: envelopeField(message.headers, 'kipc-id'), service: 'echo', status: 200 }, { caller: 'x', n: 0, responder: 'late' }, policy.codec, policy.maxMessageBytes)])
         },
       })
       const error: unknown = await caller.call(echo, { body: { caller: 'c', n: 0 }, timeout: 300 }).catch((e: unknown) => e)

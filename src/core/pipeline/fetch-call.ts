@@ -13,6 +13,7 @@ import { type Exchange, exchangeTarget, startExchange } from './exchange.ts'
 import { announcedWindow, callDeadline, cancelResponder, creditResponder, type StreamDeps } from './stream-call.ts'
 import { type CreditGrants, grantsForStream } from '../stream-credit.ts'
 import { wireHeader } from '../protocol/envelope.ts'
+import { envelopeField } from '../protocol/packed-envelope.ts'
 
 /** `fetch()`'s options, and what a call over Kafka adds to them. */
 export interface KafkaFetchInit extends RequestInit {
@@ -191,7 +192,7 @@ class BodyFeed {
         }
         if (this.#grants === undefined) {
           // The first item decides: it says whether its responder applies the window.
-          this.#grants = grantsForStream(this.#window, answer.wireHeaders?.get(wireHeader.window))
+          this.#grants = grantsForStream(this.#window, answer.wireHeaders === undefined ? undefined : envelopeField(answer.wireHeaders, wireHeader.window))
         }
         this.#controller?.enqueue(this.#chunk(answer))
         this.#enqueued++

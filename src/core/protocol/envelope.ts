@@ -5,7 +5,7 @@ import type { OutgoingMessage } from '../transport.ts'
 import { newMessageId } from './message-id.ts'
 import { checkBodySize } from './body-size.ts'
 import { isEnvelopeHeader, type WireHeaders } from './headers.ts'
-import { packedEnvelopeHeader, packFields } from './packed-envelope.ts'
+import { envelopeFieldNames, packedEnvelopeHeader, packFields, readPackedFields } from './packed-envelope.ts'
 
 /**
  * The kafka-ipc wire protocol, version 1 (docs/protocol.md). The record value is the body; the
@@ -114,37 +114,53 @@ export function buildMessage(
 }
 
 /**
- * Checks the envelope of an incoming message. Unknown versions, unknown kinds and malformed
- * numbers are protocol errors; the caller decides whether to drop or answer them.
+ * Checks the envelope of an incoming message: read straight from its packed `kipc` header, and
+ * from separate `kipc-*` headers for any field the packed one lacks (policy `envelope:
+ * 'headers'`, or an older writer) — a packed field wins. Unknown versions, unknown kinds and
+ * malformed numbers are protocol errors; the caller decides whether to drop or answer them.
  */
 export function readEnvelope(headers: ReadonlyMap<string, string>): Envelope {
-  const version = headers.get(wireHeader.version)
+  const packed = headers.get(packedEnvelopeHeader)
+  // One array for every record read, filled and read synchronously: no allocation of its own.
+  if (packed === undefined) packedFields.fill(undefined)
+  else readPackedFields(packed, packedFields)
+  const version = field(headers, 0)
   if (version !== protocolVersion) throw protocolError(`unsupported protocol version ${JSON.stringify(version ?? null)} (this build speaks ${protocolVersion})`)
-  const kind = headers.get(wireHeader.kind)
+  const kind = field(headers, 1)
   if (kind === undefined || !kinds.has(kind)) throw protocolError(`unknown message kind ${JSON.stringify(kind ?? null)}`)
-  const id = headers.get(wireHeader.id)
+  const id = field(headers, 2)
   if (id === undefined || id === '' || id.length > 128) throw protocolError('missing or oversized kipc-id')
   return {
     kind: kind as MessageKind,
     id,
-    correlation: headers.get(wireHeader.correlation),
-    replyTo: headers.get(wireHeader.replyTo),
-    deadline: readInteger(headers, wireHeader.deadline),
-    method: headers.get(wireHeader.method),
-    path: headers.get(wireHeader.path),
-    query: headers.get(wireHeader.query),
-    status: readInteger(headers, wireHeader.status),
-    service: headers.get(wireHeader.service),
-    seq: readInteger(headers, wireHeader.seq),
-    stream: headers.get(wireHeader.stream),
-    window: readInteger(headers, wireHeader.window),
+    correlation: field(headers, 3),
+    replyTo: field(headers, 4),
+    deadline: integerField(headers, 5),
+    method: field(headers, 6),
+    path: field(headers, 7),
+    query: field(headers, 8),
+    status: integerField(headers, 9),
+    service: field(headers, 10),
+    seq: integerField(headers, 11),
+    stream: field(headers, 12),
+    window: integerField(headers, 13),
   }
 }
 
-function readInteger(headers: ReadonlyMap<string, string>, name: string): number | undefined {
-  const text = headers.get(name)
+/** The fields of the packed envelope readEnvelope is reading, by their index in envelopeFieldNames. */
+const packedFields: (string | undefined)[] = envelopeFieldNames.map(() => undefined)
+/** Their names as separate headers: `kipc-v`, `kipc-kind`, … */
+const separateNames: readonly string[] = envelopeFieldNames.map((name) => `kipc-${name}`)
+
+/** Field `index` of the envelope being read: the packed one, else the separate header. */
+function field(headers: ReadonlyMap<string, string>, index: number): string | undefined {
+  return packedFields[index] ?? headers.get(separateNames[index] ?? '')
+}
+
+function integerField(headers: ReadonlyMap<string, string>, index: number): number | undefined {
+  const text = field(headers, index)
   if (text === undefined) return undefined
-  if (!/^\d{1,15}$/.test(text)) throw protocolError(`${name} must be a non-negative integer, got ${JSON.stringify(text.slice(0, 40))}`)
+  if (!/^\d{1,15}$/.test(text)) throw protocolError(`${separateNames[index] ?? ''} must be a non-negative integer, got ${JSON.stringify(text.slice(0, 40))}`)
   return Number(text)
 }
 

@@ -100,6 +100,44 @@ export function unpackEnvelope(packed: string, into: Map<string, string>, limit:
 }
 
 /**
+ * The fields of the envelope (docs/protocol.md §2) by their packed names, in the order
+ * {@link readPackedFields} fills them.
+ */
+export const envelopeFieldNames = ['v', 'kind', 'id', 'correlation', 'reply-to', 'deadline', 'method', 'path', 'query', 'status', 'service', 'seq', 'stream', 'window'] as const
+
+const envelopeFieldIndex = new Map<string, number>(envelopeFieldNames.map((name, index) => [name, index]))
+
+/**
+ * Reads the envelope's own fields out of a packed envelope into `into`, by their index in
+ * {@link envelopeFieldNames} — untrusted text, read by the rules of {@link unpackEnvelope}: a
+ * field given twice keeps its first value, a bad escape is skipped — without a header map of
+ * them: the reader of every record takes its envelope straight from the text. Other fields (a
+ * dead letter's) are left to {@link envelopeField}. `into` is cleared first.
+ *
+ * @example
+ * ```ts
+ * const fields: (string | undefined)[] = []
+ * readPackedFields('v=1;kind=event;id=a', fields) // fields: ['1', 'event', 'a', undefined, …]
+ * ```
+ */
+export function readPackedFields(packed: string, into: (string | undefined)[]): void {
+  into.fill(undefined, 0, envelopeFieldNames.length)
+  for (let start = 0; start <= packed.length; ) {
+    let end = packed.indexOf(';', start)
+    if (end === -1) end = packed.length
+    const at = packed.indexOf('=', start)
+    if (at > start && at < end) {
+      const index = envelopeFieldIndex.get(packed.slice(start, at))
+      if (index !== undefined && into[index] === undefined) {
+        const raw = packed.slice(at + 1, end)
+        into[index] = raw.includes('%') ? unescape(raw) : raw
+      }
+    }
+    start = end + 1
+  }
+}
+
+/**
  * Headers with a packed envelope opened up: its fields as `kipc-*` entries where the `kipc` entry
  * was, the rest in order, the first of duplicate names kept — what a reader of the record on the
  * wire gets. A transport that hands records over without encoding them (the memory transport)
@@ -120,22 +158,27 @@ export function unpackedHeaders(headers: ReadonlyMap<string, string>): Map<strin
 }
 
 /**
- * One envelope field of an outgoing record's headers, packed or not: the separate `kipc-*` entry,
- * else the field inside the packed `kipc` entry. For the readers off the hot path (logs, spans).
+ * One envelope field of a record's headers, packed or not — sent or received: the field inside
+ * the packed `kipc` entry, else a separate `kipc-*` entry (a packed field wins, as it does for
+ * every reader, docs/protocol.md §2). Received headers are as the record carried them, so this is
+ * how to read an envelope field, a dead letter's `kipc-dlt-*` included, from an
+ * `IncomingMessage` of the Transport API. For readers off the hot path (logs, spans, tools).
  *
  * @example
  * ```ts
  * envelopeField(message.headers, 'kipc-id') // 'Xq3v…'
+ * envelopeField(letter.headers, 'kipc-dlt-reason') // 'failed'
  * ```
  */
 export function envelopeField(headers: ReadonlyMap<string, string>, name: string): string | undefined {
-  const separate = headers.get(name)
-  if (separate !== undefined) return separate
   const packed = headers.get(packedEnvelopeHeader)
-  if (packed === undefined) return undefined
-  const fields = new Map<string, string>()
-  unpackEnvelope(packed, fields, Number.POSITIVE_INFINITY)
-  return fields.get(name)
+  if (packed !== undefined) {
+    const fields = new Map<string, string>()
+    unpackEnvelope(packed, fields, Number.POSITIVE_INFINITY)
+    const found = fields.get(name)
+    if (found !== undefined) return found
+  }
+  return headers.get(name)
 }
 
 /** `value` with its `%`, `;` and control characters as `%XX`; most values have none and come back as they are. */

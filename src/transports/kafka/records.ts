@@ -105,7 +105,9 @@ const packedValueLimit = headerLimits.envelopeAllowance * headerLimits.maxValueL
 /**
  * Decodes untrusted record headers into a map: at most maxCount + envelopeAllowance headers,
  * oversized names or values skipped, the first of duplicate names kept. A packed envelope (a
- * `kipc` header) is unpacked into its `kipc-*` fields, each counted.
+ * `kipc` header) stays as it came — one entry, its value allowed one header value's length per
+ * field — for readEnvelope to read its fields straight from the text (and `envelopeField` for
+ * anyone else): no map entry per field on every record.
  */
 export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefined, Buffer | null | undefined]>): WireHeaders {
   const headers: WireHeaders = new Map()
@@ -116,13 +118,8 @@ export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefi
     if (name.length > headerLimits.maxNameLength) continue
     // toString() without an encoding argument is Node's fast path to UTF-8.
     const key = name.toString().toLowerCase()
-    // A packed envelope carries several fields in one header: its value may be longer, and each field counts.
-    const packed = key === packedEnvelopeHeader
-    if ((value?.length ?? 0) > (packed ? packedValueLimit : headerLimits.maxValueLength)) continue
-    if (packed) {
-      if (value != null) count += unpackEnvelope(value.toString(), headers, limit - count)
-      continue
-    }
+    // A packed envelope carries several fields in one header: its value may be longer.
+    if ((value?.length ?? 0) > (key === packedEnvelopeHeader ? packedValueLimit : headerLimits.maxValueLength)) continue
     if (headers.has(key)) continue
     headers.set(key, value == null ? '' : value.toString())
     count++

@@ -1,6 +1,5 @@
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { IncomingMessage, OutgoingMessage, TopicSpec } from '../../core/transport.ts'
-import { unpackedHeaders } from '../../core/protocol/packed-envelope.ts'
 
 /** One partition's log and the readers waiting for its next record. */
 interface PartitionLog {
@@ -82,9 +81,9 @@ export class MemoryBroker {
       partition,
       offset: BigInt(log.records.length),
       key: message.key,
-      // A copy, its packed envelope opened as a Kafka reader opens it: the sender may reuse its
-      // map, and a real broker keeps bytes, not the sender's objects.
-      headers: unpackedHeaders(message.headers),
+      // A copy, as a Kafka reader gets it — the envelope packed as it was sent: the sender may
+      // reuse its map, and a real broker keeps bytes, not the sender's objects.
+      headers: new Map(message.headers),
       value: new Uint8Array(message.value),
       timestamp: Date.now(),
     })

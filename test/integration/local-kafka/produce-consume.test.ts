@@ -6,6 +6,7 @@ import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } fro
 import { after, before, describe, it } from 'node:test'
 import { defaultKafkaVersion, LocalKafka } from '../../../src/local-kafka/index.ts'
 import { uniqueName, useKafka } from '../../support/kafka.ts'
+import { envelopeField } from '../../../src/core/protocol/packed-envelope.ts'
 
 /** The newest Apache Kafka 4.x release served by Maven Central when this test was written. */
 const newestKafkaVersion = '4.4.0'
@@ -54,7 +55,7 @@ async function roundTrip(bootstrapBrokers: string[]): Promise<void> {
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest' })
     const received: { key: string; value: string; seq: string | undefined; kind: string | undefined; partition: number }[] = []
     for await (const message of stream) {
-      received.push({ key: message.key, value: message.value, seq: message.headers.get('x-seq'), kind: message.headers.get('kipc-kind'), partition: message.partition })
+      received.push({ key: message.key, value: message.value, seq: message.headers.get('x-seq'), kind: envelopeField(message.headers, 'kipc-kind'), partition: message.partition })
       if (received.length === sent.length) break
     }
     await stream.close()
