@@ -157,11 +157,23 @@ function field(headers: ReadonlyMap<string, string>, index: number): string | un
   return packedFields[index] ?? headers.get(separateNames[index] ?? '')
 }
 
+/** A numeric field: 1 to 15 decimal digits, nothing else (no sign, no space, no exponent). */
 function integerField(headers: ReadonlyMap<string, string>, index: number): number | undefined {
   const text = field(headers, index)
   if (text === undefined) return undefined
-  if (!/^\d{1,15}$/.test(text)) throw protocolError(`${separateNames[index] ?? ''} must be a non-negative integer, got ${JSON.stringify(text.slice(0, 40))}`)
-  return Number(text)
+  if (text.length === 0 || text.length > 15) throw notAnInteger(index, text)
+  // Digit by digit: the deadline and status of every record, without a regular expression's match.
+  let value = 0
+  for (let at = 0; at < text.length; at++) {
+    const digit = text.charCodeAt(at) - 48
+    if (digit < 0 || digit > 9) throw notAnInteger(index, text)
+    value = value * 10 + digit
+  }
+  return value
+}
+
+function notAnInteger(index: number, text: string): KafkaIpcError {
+  return protocolError(`${separateNames[index] ?? ''} must be a non-negative integer, got ${JSON.stringify(text.slice(0, 40))}`)
 }
 
 function protocolError(message: string): KafkaIpcError {

@@ -105,7 +105,18 @@ export function unpackEnvelope(packed: string, into: Map<string, string>, limit:
  */
 export const envelopeFieldNames = ['v', 'kind', 'id', 'correlation', 'reply-to', 'deadline', 'method', 'path', 'query', 'status', 'service', 'seq', 'stream', 'window'] as const
 
-const envelopeFieldIndex = new Map<string, number>(envelopeFieldNames.map((name, index) => [name, index]))
+/** The fields by the length of their names, each with its index: a name is matched where it stands, never cut out. */
+const fieldsByLength: (readonly [string, number])[][] = []
+envelopeFieldNames.forEach((name, index) => {
+  ;(fieldsByLength[name.length] ??= []).push([name, index])
+})
+
+/** The index of the field named `packed[start, at)`, or -1. */
+function fieldAt(packed: string, start: number, at: number): number {
+  const candidates = fieldsByLength[at - start]
+  if (candidates !== undefined) for (const [name, index] of candidates) if (packed.startsWith(name, start)) return index
+  return -1
+}
 
 /**
  * Reads the envelope's own fields out of a packed envelope into `into`, by their index in
@@ -127,8 +138,8 @@ export function readPackedFields(packed: string, into: (string | undefined)[]): 
     if (end === -1) end = packed.length
     const at = packed.indexOf('=', start)
     if (at > start && at < end) {
-      const index = envelopeFieldIndex.get(packed.slice(start, at))
-      if (index !== undefined && into[index] === undefined) {
+      const index = fieldAt(packed, start, at)
+      if (index !== -1 && into[index] === undefined) {
         const raw = packed.slice(at + 1, end)
         into[index] = raw.includes('%') ? unescape(raw) : raw
       }

@@ -83,8 +83,21 @@ export class SendBatcher {
   send(messages: readonly OutgoingMessage[], compression: Compression = 'none', envelope: EnvelopeForm = 'packed', until?: number): Promise<undefined> {
     // A multi-topic send goes under its first topic; kafka-ipc's own sends name one topic.
     const topic = messages[0]?.topic ?? ''
-    const key = `${compression}\0${envelope}\0${topic}`
-    let lane = this.#lanes.get(key)
+    // Looked up by the topic itself: no key string built for every send. A fleet's policy gives one
+    // compression and envelope form, so the key is almost always the lane; another form gets its own.
+    let key = topic
+    let lane = this.#lanes.get(topic)
+    if (lane === undefined || lane.compression !== compression || lane.envelope !== envelope) {
+      // No lane under the topic, or one of another form: a lane of this form may wait under its
+      // full key (a topic name never holds \0), and must be found, so that one form's sends to a
+      // topic keep one lane and their order.
+      const formKey = `${compression}\0${envelope}\0${topic}`
+      const ofThisForm = this.#lanes.get(formKey)
+      if (ofThisForm !== undefined || lane !== undefined) {
+        key = formKey
+        lane = ofThisForm
+      }
+    }
     if (lane === undefined) {
       lane = { topic, compression, envelope, queue: [], riding: [], flushing: false, failures: 0 }
       this.#lanes.set(key, lane)

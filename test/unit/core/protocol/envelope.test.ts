@@ -40,9 +40,16 @@ describe('envelope: written and read', () => {
       { ...base, 'kipc-id': 'i'.repeat(129) },
       { ...base, 'kipc-deadline': '+5' },
       { ...base, 'kipc-deadline': ' 5' },
+      { ...base, 'kipc-status': '' },
+      { ...base, 'kipc-status': '2OO' },
     ]) {
       assert.throws(() => readEnvelope(headers(bad)), (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'), JSON.stringify(bad))
+      // The same fields packed into one kipc header, as they travel by default.
+      const packed = Object.entries(bad).map(([name, value]) => `${name.slice('kipc-'.length)}=${value}`).join(';')
+      assert.throws(() => readEnvelope(new Map([['kipc', packed]])), (error: unknown) => isKafkaIpcError(error, 'KIPC_PROTOCOL_ERROR'), packed)
     }
+    // Up to 15 digits is a number; the largest is read exactly.
+    assert.equal(readEnvelope(new Map([['kipc', 'v=1;kind=request;id=x;deadline=999999999999999;status=0']])).deadline, 999_999_999_999_999)
   })
 
   it('puts the envelope first and the application headers after it, never overriding the envelope', () => {

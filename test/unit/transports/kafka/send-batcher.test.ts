@@ -84,6 +84,27 @@ describe('SendBatcher', () => {
     await Promise.all([other, zstd])
   })
 
+  it('keeps one lane per compression and topic: a send of another form waits behind its own form\'s produce, even after the first form\'s lane went idle', async () => {
+    const { produce, calls } = manualProducer()
+    const batcher = new SendBatcher(produce, options())
+    const plain = batcher.send([record('t', 1)])
+    const first = batcher.send([record('t', 2)], 'zstd')
+    assert.deepEqual(calls.map((call) => [call.keys, call.compression]), [[['1'], 'none'], [['2'], 'zstd']])
+    calls[0]?.done()
+    await plain
+    await turns()
+    // The plain lane is gone; the zstd lane still waits for its produce: the next zstd send joins it.
+    const second = batcher.send([record('t', 3)], 'zstd')
+    await turns()
+    assert.equal(calls.length, 2, 'not produced beside the one in flight')
+    calls[1]?.done()
+    await first
+    await turns()
+    assert.deepEqual(calls.map((call) => [call.keys, call.compression]).slice(2), [[['3'], 'zstd']])
+    calls[2]?.done()
+    await second
+  })
+
   it('fails only the sends of the batch that failed; the lane goes on', async () => {
     const { produce, calls } = manualProducer()
     const batcher = new SendBatcher(produce, options())
