@@ -18,6 +18,7 @@ import { LocalKafka } from '../src/local-kafka/index.ts'
 import { seriesOf } from './lib/latency-file.ts'
 import { measure, peakRssMiB, type ScenarioResult } from './lib/measure.ts'
 import { startRawTuned } from './lib/raw-tuned.ts'
+import { alternatedRatios, ratiosTable } from './lib/alternated-ratios.ts'
 import { startHttp, startKafkaIpc, startRawKafka, type System } from './lib/systems.ts'
 import { warmBroker } from './lib/warm-broker.ts'
 
@@ -31,7 +32,10 @@ const nodes = Number(process.env['BENCH_NODES'] ?? 1)
 // adds a kafka-ipc row with a no-op hook at every phase and a subscriber on every diagnostics
 // channel, then measures plain kafka-ipc again.
 // BENCH_DEDUPE=off runs the kafka-ipc service without its default deduplication store, to price the store (docs/decisions/0010).
+// BENCH_ONLY=ratios runs only the alternating rounds of kafka-ipc and the tuned raw pair
+// (bench/lib/alternated-ratios.ts); BENCH_ROUNDS sets their number (4).
 const only = process.env['BENCH_ONLY']
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 4)
 const instrumented = process.env['BENCH_INSTRUMENTED'] === '1'
 const suffix = nodes === 1 ? '' : `-${nodes}-nodes`
 const log = (line: string): void => {
@@ -108,6 +112,10 @@ try {
   // A fresh broker is slow for its first seconds; without this the first system measured pays.
   await warmBroker(brokers)
   const everything = only === undefined || only === ''
+  if (only === 'ratios') {
+    process.stdout.write(ratiosTable(await alternatedRatios(brokers, rounds, log)))
+    process.exit(0)
+  }
   const rows = [
     ...(everything ? await run(() => startRawKafka(brokers)) : []),
     ...(everything ? await run(() => startRawTuned(brokers)) : []),
@@ -122,6 +130,8 @@ try {
   if (typeof faststream !== 'string') rows.push(...faststream)
   const spring = everything ? await runSpring(brokers.join(',')) : 'not run (BENCH_ONLY)'
   if (typeof spring !== 'string') rows.push(...spring)
+  // The ratios the throughput targets name, from rounds taken in turns: one row above each is one run.
+  const alternated = everything ? ratiosTable(await alternatedRatios(brokers, rounds, log)) : undefined
   const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '-')
   const resultOf = (system: string, scenario: string): ScenarioResult | undefined => rows.find((row) => row.system.startsWith(system) && row.result.scenario === scenario)?.result
   const p50Of = (system: string): number => resultOf(system, 'latency-c1')?.p50 ?? Number.NaN
@@ -147,6 +157,13 @@ try {
       '.',
     `Peak RSS of this bench process (all in-process systems together): ${peakRssMiB().toFixed(0)} MiB.`,
     '',
+    ...(alternated === undefined
+      ? []
+      : [
+          `kafka-ipc and the tuned raw round trip again, both running, in ${rounds} rounds per scenario taken in turns (who goes first alternates; 1,000 requests per round at concurrency 1, 5,000 at 64, 10,000 at 256):`,
+          '',
+          alternated,
+        ]),
   ].join('\n')
   process.stdout.write(table)
   // A partial run (BENCH_ONLY, BENCH_INSTRUMENTED) prints its table and leaves the recorded results alone.
