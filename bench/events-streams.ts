@@ -11,7 +11,10 @@
 // times in a row (runs vary a lot); parts/s and time to the first item. Prints a markdown table and writes it to
 // bench/results/events-streams.md. A program, not a test: the figures depend on the machine.
 // Defaults (BENCH_EVENTS 50,000; BENCH_STREAM_ITEMS 30,000 × BENCH_STREAM_RUNS 3) keep a run
-// under 3 minutes on 2 cores; the one-send()-per-event raw row is the slow part.
+// under 3 minutes on 2 cores; the one-send()-per-event raw row is the slow part. Then kafka-ipc
+// and the batched raw client once more, both running, in BENCH_EVENT_ROUNDS (4) alternating rounds
+// of 20,000 events each, with and without zstd: the ratios to read (bench/lib/alternated-events.ts).
+import { alternatedEvents, eventRoundsTable } from './lib/alternated-events.ts'
 import { type EventsResult, measureEvents } from './lib/events.ts'
 import { startIpcEvents } from './lib/ipc-events.ts'
 import { producerPerformance } from './lib/kafka-perf-tool.ts'
@@ -30,6 +33,8 @@ const streamRuns = envNumber('BENCH_STREAM_RUNS', 3)
 const shortStreams = envNumber('BENCH_SHORT_STREAMS', 50)
 const ceilingRecords = envNumber('BENCH_CEILING_RECORDS', 500_000)
 const partitions = 6
+const eventRounds = envNumber('BENCH_EVENT_ROUNDS', 4)
+const roundEvents = envNumber('BENCH_ROUND_EVENTS', 20_000)
 
 function eventsTable(rows: readonly EventsResult[]): string {
   return markdownTable(
@@ -59,6 +64,11 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
   // The same pair with zstd batches (the policy's compression setting).
   rows.push(await measureEvents(await startIpcEvents(brokers, partitions, 'zstd'), { total: events, inFlight, warmup }))
   rows.push(await measureEvents(await startRawEvents(brokers, partitions, 'batched', 'zstd'), { total: events, inFlight, warmup }))
+  // The ratios, from rounds taken in turns: each row above is one run, and this host drifts.
+  const alternated: { compression: string; rounds: Awaited<ReturnType<typeof alternatedEvents>> }[] = []
+  for (const compression of ['none', 'zstd'] as const) {
+    alternated.push({ compression, rounds: await alternatedEvents(brokers, partitions, compression, { rounds: eventRounds, total: roundEvents, inFlight, warmup }) })
+  }
   // At least 500,000 records: with fewer, the JVM's start and warm-up dominate and the figure says
   // nothing about the broker.
   const ceiling = await producerPerformance(brokers, kafkaVersion, { records: Math.max(events, ceilingRecords), partitions })
@@ -78,6 +88,10 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
       : `The ProducerPerformance rows are Apache Kafka's own Java producer (acks=all, idempotent, linger.ms=5, batch.size=256 KiB, unthrottled) sending the same ~1 KiB JSON to the same broker, on a ${partitions}-partition topic: the ceiling this broker and machine allow a producer, not a consumer (nothing consumes; its latencies are queueing under saturation, not ${whole(inFlight)} emits in flight).`,
     '',
     ipc === undefined || batched === undefined ? '' : `kafka-ipc produces at ${fixed(ipc.emit.perSecond / batched.emit.perSecond)}× and consumes at ${fixed(ipc.consumedPerSecond / batched.consumedPerSecond)}× the batched raw client's rate.`,
+    '',
+    `kafka-ipc and the batched raw client again, both running, in ${eventRounds} rounds of ${whole(roundEvents)} events taken in turns (who goes first alternates), after ${whole(warmup)} warm-up events each:`,
+    '',
+    eventRoundsTable(alternated),
     '',
     `Streams: \`{ n }\` items (~10 bytes of JSON), zod-validated on both sides; the handler is an async generator; ${streamRuns} long streams one after another on the same Service and Client.`,
     '',

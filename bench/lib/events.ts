@@ -65,17 +65,31 @@ export interface EventsResult {
 export async function measureEvents(system: EventSystem, options: { total: number; inFlight: number; warmup: number }): Promise<EventsResult> {
   const { total, inFlight, warmup } = options
   try {
-    log(`${system.name}: ${warmup} warm-up events…`)
-    await measure('warm-up', (seq) => system.emit(seq), { total: warmup, concurrency: inFlight, warmup: 0 })
-    await waitUntil(() => system.tally.count >= warmup, 'the warm-up events are handled')
-    const target = system.tally.count + total
-    log(`${system.name}: ${total} events, ${inFlight} emits in flight…`)
-    const began = performance.now()
-    const emit = await measure('emit', (seq) => system.emit(warmup + seq), { total, concurrency: inFlight, warmup: 0 })
-    await waitUntil(() => system.tally.count >= target, `${system.name} handled ${total} events`, 10 * 60_000)
-    const consumeMs = system.tally.lastAt - began
-    return { system: system.name, emit, consumedPerSecond: (total / consumeMs) * 1000, consumeMs }
+    await warmEvents(system, warmup, inFlight)
+    return await measureEventRound(system, warmup, total, inFlight)
   } finally {
     await system.stop()
   }
+}
+
+/** Emits `warmup` events (sequence numbers from 0) and waits until they are handled. */
+export async function warmEvents(system: EventSystem, warmup: number, inFlight: number): Promise<void> {
+  log(`${system.name}: ${warmup} warm-up events…`)
+  const target = system.tally.count + warmup
+  await measure('warm-up', (seq) => system.emit(seq), { total: warmup, concurrency: inFlight, warmup: 0 })
+  await waitUntil(() => system.tally.count >= target, 'the warm-up events are handled')
+}
+
+/**
+ * One measured round on a running system: emits `total` events from sequence number `firstSeq`
+ * with `inFlight` pending at once, and waits until the subscriber has handled every one.
+ */
+export async function measureEventRound(system: EventSystem, firstSeq: number, total: number, inFlight: number): Promise<EventsResult> {
+  const target = system.tally.count + total
+  log(`${system.name}: ${total} events, ${inFlight} emits in flight…`)
+  const began = performance.now()
+  const emit = await measure('emit', (seq) => system.emit(firstSeq + seq), { total, concurrency: inFlight, warmup: 0 })
+  await waitUntil(() => system.tally.count >= target, `${system.name} handled ${total} events`, 10 * 60_000)
+  const consumeMs = system.tally.lastAt - began
+  return { system: system.name, emit, consumedPerSecond: (total / consumeMs) * 1000, consumeMs }
 }
