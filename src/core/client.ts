@@ -383,7 +383,7 @@ export class Client {
     // No headers given, no map made: most events carry none.
     const headers = options.headers === undefined ? undefined : checkOutgoingHeaders(options.headers)
     if (!this.#hooks.has('beforeSend')) return this.#sendEvent(topic, options.key, valid, headers, id)
-    return beforeSendHeaders(this.#hooks, headers ?? new Map<string, string>(), { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid).then((added) => this.#sendEvent(topic, options.key, valid, added, id))
+    return beforeSendHeaders(this.#hooks, headers, { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid).then((added) => this.#sendEvent(topic, options.key, valid, added, id))
   }
 
   #sendEvent(topic: string, key: string | undefined, valid: unknown, headers: Map<string, string> | undefined, id: string): Promise<void> {

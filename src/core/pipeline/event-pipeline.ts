@@ -120,10 +120,7 @@ function runValidatedEvent(deps: ServicePipelineDeps, message: IncomingMessage, 
   const state: Record<string, unknown> = {}
   let ran: unknown
   try {
-    ran = subscription.handler(
-      { id: envelope.id, name, headers, body, key: message.key, source: envelope.service },
-      { signal: deps.shutdown, topic: message.topic, partition: message.partition, offset: message.offset, state, decorations: deps.decorations, attempt: 1 },
-    )
+    ran = callHandler(deps, message, envelope, subscription, name, headers, body, state, 1)
   } catch (error) {
     return runEventHandler(deps, message, envelope, subscription, name, headers, held, undefined, undefined, { body, state, error })
   }
@@ -131,6 +128,14 @@ function runValidatedEvent(deps: ServicePipelineDeps, message: IncomingMessage, 
   return Promise.resolve(ran).then(
     () => handled(deps, held),
     (error: unknown) => runEventHandler(deps, message, envelope, subscription, name, headers, held, undefined, undefined, { body, state, error }),
+  )
+}
+
+/** Calls the subscription's handler once — run `attempt` — with the event and its context; what it returns or throws is the caller's. */
+function callHandler(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, headers: Readonly<Record<string, string>>, body: unknown, state: Record<string, unknown>, attempt: number): unknown {
+  return subscription.handler(
+    { id: envelope.id, name, headers, body, key: message.key, source: envelope.service },
+    { signal: deps.shutdown, topic: message.topic, partition: message.partition, offset: message.offset, state, decorations: deps.decorations, attempt },
   )
 }
 
@@ -193,10 +198,7 @@ async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessa
           await hooks.run('preHandler', { ...infoOf(), body })
         }
         phase = 'handler'
-        const ran: unknown = subscription.handler(
-          { id: envelope.id, name, headers, body, key: message.key, source: envelope.service },
-          { signal: deps.shutdown, topic: message.topic, partition: message.partition, offset: message.offset, state, decorations: deps.decorations, attempt: attempts },
-        )
+        const ran = callHandler(deps, message, envelope, subscription, name, headers, body, state, attempts)
         // A synchronous handler is not awaited: nothing to wait for, and a microtask saved.
         if (isThenable(ran)) await ran
         break

@@ -128,7 +128,7 @@ function identify(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undef
   // No headers given, no map made: most calls send none.
   const headers = args.headers === undefined ? undefined : checkOutgoingHeaders(args.headers)
   if (info === undefined || !hooks.has('beforeSend')) return new CallExchange(deps, spec, span, timeout, replyTo, id, info, headers)
-  return beforeSendHeaders(hooks, headers ?? new Map<string, string>(), info, args.body).then((added) => {
+  return beforeSendHeaders(hooks, headers, info, args.body).then((added) => {
     if ((args.signal as { readonly aborted: boolean } | undefined)?.aborted === true) throw cancelled(waitingFor(spec))
     return new CallExchange(deps, spec, span, timeout, replyTo, id, info, added)
   })
@@ -289,7 +289,9 @@ const noHeaders: Readonly<Record<string, string>> = Object.freeze(Object.create(
  * if (hooks.has('beforeSend')) headers = await beforeSendHeaders(hooks, headers, info, body)
  * ```
  */
-export async function beforeSendHeaders(hooks: HookRegistry<ClientHooks>, headers: Map<string, string>, info: ExchangeInfo, body: unknown): Promise<Map<string, string>> {
+export async function beforeSendHeaders(hooks: HookRegistry<ClientHooks>, given: Map<string, string> | undefined, info: ExchangeInfo, body: unknown): Promise<Map<string, string>> {
+  // A call or emit without headers has no map until a hook may add to it.
+  const headers = given ?? new Map<string, string>()
   const added: Record<string, string> = Object.create(null) as Record<string, string>
   await hooks.run('beforeSend', {
     ...info,

@@ -5,7 +5,7 @@ import type { OutgoingMessage } from '../transport.ts'
 import { newMessageId } from './message-id.ts'
 import { checkBodySize } from './body-size.ts'
 import { isEnvelopeHeader, type WireHeaders } from './headers.ts'
-import { envelopeFieldNames, packedEnvelopeHeader, packFields, readPackedFields } from './packed-envelope.ts'
+import { envelopeFieldNames, envelopeHeaderNames, packedEnvelopeHeader, packFields, readPackedFields } from './packed-envelope.ts'
 
 /**
  * The kafka-ipc wire protocol, version 1 (docs/protocol.md). The record value is the body; the
@@ -149,12 +149,10 @@ export function readEnvelope(headers: ReadonlyMap<string, string>): Envelope {
 
 /** The fields of the packed envelope readEnvelope is reading, by their index in envelopeFieldNames. */
 const packedFields: (string | undefined)[] = envelopeFieldNames.map(() => undefined)
-/** Their names as separate headers: `kipc-v`, `kipc-kind`, … */
-const separateNames: readonly string[] = envelopeFieldNames.map((name) => `kipc-${name}`)
 
 /** Field `index` of the envelope being read: the packed one, else the separate header. */
 function field(headers: ReadonlyMap<string, string>, index: number): string | undefined {
-  return packedFields[index] ?? headers.get(separateNames[index] ?? '')
+  return packedFields[index] ?? headers.get(envelopeHeaderNames[index] ?? '')
 }
 
 /** A numeric field: 1 to 15 decimal digits, nothing else (no sign, no space, no exponent). */
@@ -173,7 +171,7 @@ function integerField(headers: ReadonlyMap<string, string>, index: number): numb
 }
 
 function notAnInteger(index: number, text: string): KafkaIpcError {
-  return protocolError(`${separateNames[index] ?? ''} must be a non-negative integer, got ${JSON.stringify(text.slice(0, 40))}`)
+  return protocolError(`${envelopeHeaderNames[index] ?? ''} must be a non-negative integer, got ${JSON.stringify(text.slice(0, 40))}`)
 }
 
 function protocolError(message: string): KafkaIpcError {

@@ -23,8 +23,17 @@ const prefix = 'kipc-'
 /** A field name in a packed envelope: lower-case letters and dashes, as the separate headers' names. */
 const fieldName = /^[a-z][a-z-]{0,31}$/
 
+/**
+ * The fields of the envelope (docs/protocol.md §2) by their packed names, in the order
+ * {@link readPackedFields} fills them.
+ */
+export const envelopeFieldNames = ['v', 'kind', 'id', 'correlation', 'reply-to', 'deadline', 'method', 'path', 'query', 'status', 'service', 'seq', 'stream', 'window'] as const
+
 /** Full header names of the fields packed envelopes carry, so unpacking makes no new name strings. */
-const knownNames = new Map(['v', 'kind', 'id', 'correlation', 'reply-to', 'deadline', 'method', 'path', 'query', 'status', 'service', 'seq', 'stream', 'window'].map((short) => [short, `${prefix}${short}`]))
+const knownNames = new Map<string, string>(envelopeFieldNames.map((short) => [short, `${prefix}${short}`]))
+
+/** The same fields' names as separate headers (`kipc-v`, `kipc-kind`, …), by the same index. */
+export const envelopeHeaderNames: readonly string[] = [...knownNames.values()]
 
 /**
  * The packed text of the envelope of `headers`: the text of a `kipc` entry (a record buildMessage
@@ -99,11 +108,6 @@ export function unpackEnvelope(packed: string, into: Map<string, string>, limit:
   return added
 }
 
-/**
- * The fields of the envelope (docs/protocol.md §2) by their packed names, in the order
- * {@link readPackedFields} fills them.
- */
-export const envelopeFieldNames = ['v', 'kind', 'id', 'correlation', 'reply-to', 'deadline', 'method', 'path', 'query', 'status', 'service', 'seq', 'stream', 'window'] as const
 
 /** The fields by the length of their names, each with its index: a name is matched where it stands, never cut out. */
 const fieldsByLength: (readonly [string, number])[][] = []
