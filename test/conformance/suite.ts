@@ -1,5 +1,6 @@
 // Every transport must pass all of this.
 import { describe } from 'node:test'
+import { answeredAtOnceSuite } from './answered-at-once.ts'
 import { copiesSuite } from './copies.ts'
 import { deadLettersSuite } from './dead-letters.ts'
 import { deduplicationSuite } from './deduplication.ts'
@@ -26,6 +27,7 @@ import { streamsSuite } from './streams.ts'
 export function runConformance(harness: () => Harness): void {
   describe(`conformance: ${harness().name} transport`, () => {
     requestReplySuite(harness)
+    answeredAtOnceSuite(harness)
     eventsSuite(harness)
     deadLettersSuite(harness)
     streamsSuite(harness)

@@ -1,4 +1,5 @@
-import { KafkaIpcError } from '../kafka-ipc-error.ts'
+import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
+import type { Reply } from '../http/reply.ts'
 import { buildMessage, type Envelope, type EnvelopeFields, wireHeader } from '../protocol/envelope.ts'
 import { encodeBody } from '../protocol/bodies.ts'
 import { isConnectionHeader } from '../http/web-messages.ts'
@@ -9,6 +10,7 @@ import type { FailureKind } from '../failure.ts'
 import { type IncomingMessage, type SendOptions, sendOptionsOf } from '../transport.ts'
 import type { StoredAnswer } from '../deduplication-store.ts'
 import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
+import type { RequestContext } from './request-context.ts'
 import { handledTarget, reportFailure, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 
 /**
@@ -157,4 +159,33 @@ export class Answers {
   #report(kind: FailureKind, phase: FailedPhase, error: unknown): void {
     reportFailure(this.#deps, kind, phase, error, this.#message, this.#envelope, requestTarget(this.#envelope), handledTarget(this.#found, this.#envelope))
   }
+}
+
+/**
+ * A {@link Reply}'s headers over those the handler set on its context.
+ *
+ * @example
+ * ```ts
+ * answers.respondWith(replyHeaders(result, context))
+ * ```
+ */
+export function replyHeaders(result: Reply, context: RequestContext): WireHeaders | undefined {
+  const set = context.responseHeaders()
+  const own = result.headers === undefined ? undefined : checkOutgoingHeaders(result.headers)
+  return own === undefined ? set : set === undefined ? own : new Map([...set, ...own])
+}
+
+/**
+ * `KIPC_INVALID_ARGUMENT` from a handler or its answer — a bad header name, an object sent as
+ * text — is the service's mistake, not the caller's: it is answered `500 KIPC_HANDLER_ERROR`,
+ * never a 400 that would blame the request.
+ *
+ * @example
+ * ```ts
+ * outcome = await answers.settle('send', handlerMistake(error), signal)
+ * ```
+ */
+export function handlerMistake(error: unknown): unknown {
+  if (!isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT')) return error
+  return new KafkaIpcError('KIPC_HANDLER_ERROR', `The handler's answer is invalid: ${error.message}`, { cause: error })
 }

@@ -2,8 +2,7 @@ import type { HandleTrace } from '../trace-contexts.ts'
 import { channels, traced } from '../tracing.ts'
 import { Reply } from '../http/reply.ts'
 import { webRequest } from '../http/web-messages.ts'
-import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
-import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
+import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Envelope, readEnvelope, wireHeader } from '../protocol/envelope.ts'
 import { decodeBody, impliedContentType } from '../protocol/bodies.ts'
 import { userHeaders } from '../protocol/headers.ts'
@@ -11,15 +10,15 @@ import { checkBodySize } from '../protocol/body-size.ts'
 import { checkKind } from '../protocol/record-checks.ts'
 import type { RefusedTarget, ReplyTarget } from '../protocol/reply-targets.ts'
 import { validate } from '../schema.ts'
-import { isThenable } from '../is-thenable.ts'
 import type { IncomingMessage } from '../transport.ts'
 import type { ConsumeSpan } from '../message-tracing.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
 import { dropRecord, handledKind, handledMatch, handledTarget, messageInfo, noHooks, type Registered, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 import { checkStatus, streamItems } from './stream-items.ts'
-import { Answers } from './answers.ts'
+import { Answers, handlerMistake, replyHeaders } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
+import { type HandlerRan, runRouteAtOnce } from './route-at-once.ts'
 import { sendResponse } from './response-answers.ts'
 import { isFirstRun } from './run-once.ts'
 import { type HeldClaim, runKey } from './held-claim.ts'
@@ -88,7 +87,13 @@ function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope:
 function handleRouted(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, found: Routed | undefined, replyTarget: ReplyTarget, deadline: number, held: HeldClaim | undefined): Promise<void> {
   const headers = userHeaders(message.headers, impliedContentType(message.headers, message.value.byteLength > 0, deps.policy.codec))
   // Checked here rather than in traced(): an untraced request builds no closures for it.
-  if (!channels.handle.hasSubscribers) return runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace: undefined, held })
+  if (!channels.handle.hasSubscribers) {
+    const handling: Handling = { deps, envelope, message, found, replyTarget, deadline, headers, trace: undefined, held }
+    // Nothing watches this run — no hook, no tracer: a typed route's request may be answered without an async function.
+    const registered = found?.registered
+    if ((registered?.kind === 'route' || registered?.kind === 'gather') && deps.hooks.isEmpty && deps.tracer?.enabled() !== true) return runRouteAtOnce(handling, registered, found?.params ?? {}, runHandler)
+    return runHandler(handling)
+  }
   const kind = handledKind(found)
   const name = handledTarget(found, envelope)
   return traced(
@@ -104,23 +109,6 @@ function declaredRoute(found: Routed | undefined): string | undefined {
   return registered?.kind === 'route' || registered?.kind === 'stream' ? registered.contract.path : undefined
 }
 
-/** A {@link Reply}'s headers over those the handler set on its context. */
-function replyHeaders(result: Reply, context: RequestContext): WireHeaders | undefined {
-  const set = context.responseHeaders()
-  const own = result.headers === undefined ? undefined : checkOutgoingHeaders(result.headers)
-  return own === undefined ? set : set === undefined ? own : new Map([...set, ...own])
-}
-
-/**
- * `KIPC_INVALID_ARGUMENT` from a handler or its answer — a bad header name, an object sent as
- * text — is the service's mistake, not the caller's: it is answered `500 KIPC_HANDLER_ERROR`,
- * never a 400 that would blame the request.
- */
-function handlerMistake(error: unknown): unknown {
-  if (!isKafkaIpcError(error, 'KIPC_INVALID_ARGUMENT')) return error
-  return new KafkaIpcError('KIPC_HANDLER_ERROR', `The handler's answer is invalid: ${error.message}`, { cause: error })
-}
-
 /** A mounted handler must answer with a Response; anything else is its bug, told plainly. */
 function checkResponse(response: unknown): Response {
   if (response instanceof Response) return response
@@ -128,7 +116,7 @@ function checkResponse(response: unknown): Response {
 }
 
 /** One request past its drop rules, and what its handling needs. */
-interface Handling {
+export interface Handling {
   readonly deps: ServicePipelineDeps
   readonly envelope: Envelope
   readonly message: IncomingMessage
@@ -144,17 +132,21 @@ interface Handling {
   readonly held: HeldClaim | undefined
 }
 
-/** Routes, decodes, validates, runs the handler and answers — with the hooks of each phase. */
-async function runHandler(handling: Handling): Promise<void> {
+/**
+ * Routes, decodes, validates, runs the handler and answers — with the hooks of each phase. With
+ * `ran`, a typed route's handler already ran ({@link runRouteAtOnce}): its result or failure is
+ * answered from there on.
+ */
+async function runHandler(handling: Handling, ran?: HandlerRan): Promise<void> {
   const { deps, envelope, message, found, replyTarget, deadline, headers, trace, span } = handling
   // Asked per record, so that a tracer registered after listen() is honoured; untraced, no span is built.
   if (span === undefined && deps.tracer?.enabled() === true) {
     const consumed = deps.tracer.consume({ kind: handledKind(found), service: deps.service, group: topicNames.group(deps.policy, deps.service), message, envelope, route: declaredRoute(found) })
-    return consumed.run(() => runHandler({ ...handling, span: consumed }))
+    return consumed.run(() => runHandler({ ...handling, span: consumed }, ran))
   }
   const { policy, counters, hooks } = deps
   const startedAt = Date.now()
-  const state: Record<string, unknown> = {}
+  const state: Record<string, unknown> = ran?.context.state ?? {}
   // What hooks read: built once, and only for a service that has hooks.
   let info: MessageInfo | undefined
   const infoOf = hooks.isEmpty ? noHooks : (): MessageInfo => (info ??= messageInfo(deps, handledKind(found), handledTarget(found, envelope), message, envelope, headers, state))
@@ -179,15 +171,16 @@ async function runHandler(handling: Handling): Promise<void> {
   }
   const { registered } = found
   // Aborted with KIPC_TIMEOUT once the deadline passes, by the one timer that watches every running request.
-  const controller = deps.running.start(envelope.id, deadline)
+  const controller = ran?.controller ?? deps.running.start(envelope.id, deadline)
   const at: Progress = { phase: 'onReceive' }
   let outcome: Outcome = 'answered'
   let failure: unknown
   try {
-    if (hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
+    // A run handed on from runRouteAtOnce had no hooks to run: it is past them.
+    if (ran === undefined && hooks.has('onReceive')) await hooks.run('onReceive', infoOf())
     at.phase = 'decode'
     checkBodySize(message.value.byteLength, policy.maxMessageBytes, 'request')
-    const context = new RequestContext(controller.signal, deadline, envelope.service, state, deps.decorations)
+    const context = ran?.context ?? new RequestContext(controller.signal, deadline, envelope.service, state, deps.decorations)
     // Flow control for a caller that asked for it (a stream or a fetch): an older one never sends credit.
     const credit = envelope.window === undefined || envelope.window === 0 ? undefined : deps.running.limit(envelope.id, envelope.window)
     if (registered.kind === 'fetch') {
@@ -202,7 +195,7 @@ async function runHandler(handling: Handling): Promise<void> {
       at.phase = 'send'
       await sendResponse(deps, answers, checkResponse(response), controller.signal, credit)
     } else {
-      await answerTyped({ handling, registered, params: found.params, answers, context, signal: controller.signal, credit, infoOf, at })
+      await answerTyped({ handling, registered, params: found.params, answers, context, signal: controller.signal, credit, infoOf, at, ran })
     }
     counters.handled++
   } catch (error) {
@@ -235,17 +228,50 @@ interface TypedAnswer {
   readonly credit: CreditWindow | undefined
   readonly infoOf: () => MessageInfo
   readonly at: Progress
+  /** The handler's run, when it already ran. */
+  readonly ran: HandlerRan | undefined
 }
 
 /**
- * Decodes, validates, runs a typed route's or stream's handler and sends its answer. It returns
- * the send's promise without waiting for it: what it made on the way — the decoded and validated
- * body, the request, the handler's result — is then free while the reply waits for the broker's
- * acknowledgement, where an async function's frame that awaited the send would keep all of it
- * alive until then (docs/performance.md).
+ * Runs a typed route's or stream's handler (unless it ran already) and sends its answer. It
+ * returns the send's promise without waiting for it, and the decoding, validation and handler
+ * call happen in a function of their own: what they made — the decoded and validated body, the
+ * request — is then free while the reply waits for the broker's acknowledgement, where an async
+ * function's frame that awaited the send would keep all of it alive until then
+ * (docs/performance.md).
  */
 async function answerTyped(typed: TypedAnswer): Promise<void> {
-  const { handling, registered, answers, context, signal, credit, at } = typed
+  const { handling, registered, answers, context, signal, credit, at, ran } = typed
+  const { policy } = handling.deps
+  // A stream's items are sent as its handler yields them (streamItems); it is never handed on.
+  if (registered.kind === 'stream') return runTypedHandler(typed) as Promise<void>
+  const result = ran === undefined ? await runTypedHandler(typed) : await handedOn(ran, at)
+  at.phase = 'send'
+  if (result instanceof Response) return sendResponse(handling.deps, answers, result, signal, credit)
+  at.phase = 'serialize'
+  // The common answer, a plain body, builds nothing more than the reply itself.
+  const isReply = result instanceof Reply
+  let reply = validate(policy.validateReplies ? registered.contract.reply : undefined, isReply ? result.body : result, 'KIPC_INVALID_REPLY', 'reply')
+  if (reply instanceof Promise) reply = (await reply) as unknown
+  if (signal.aborted) throw signal.reason
+  at.phase = 'send'
+  answers.respondWith(isReply ? replyHeaders(result, context) : context.responseHeaders())
+  return answers.send('reply', { status: checkStatus(isReply ? (result.status ?? context.status) : context.status) }, reply)
+}
+
+/** What the handler that already ran returned, or its failure thrown, in the handler phase. */
+function handedOn(ran: HandlerRan, at: Progress): unknown {
+  at.phase = 'handler'
+  if ('error' in ran) throw ran.error
+  return ran.returned
+}
+
+/**
+ * Decodes and validates a typed route's or stream's request and runs its handler: a stream's
+ * items are sent (the promise of their sending), a route's handler's result is returned.
+ */
+async function runTypedHandler(typed: TypedAnswer): Promise<unknown> {
+  const { handling, registered, answers, context, credit, at } = typed
   const { deps, envelope, message, headers } = handling
   const { policy, hooks } = deps
   let raw: unknown
@@ -275,18 +301,5 @@ async function answerTyped(typed: TypedAnswer): Promise<void> {
       return answers.send(kind, fields, item)
     }, credit)
   }
-  const returned = registered.handler(request, context)
-  // A handler that answers at once is not awaited: nothing to wait for.
-  const result = isThenable(returned) ? await returned : returned
-  at.phase = 'send'
-  if (result instanceof Response) return sendResponse(deps, answers, result, signal, credit)
-  at.phase = 'serialize'
-  // The common answer, a plain body, builds nothing more than the reply itself.
-  const isReply = result instanceof Reply
-  let reply = validate(policy.validateReplies ? registered.contract.reply : undefined, isReply ? result.body : result, 'KIPC_INVALID_REPLY', 'reply')
-  if (reply instanceof Promise) reply = (await reply) as unknown
-  if (signal.aborted) throw signal.reason
-  at.phase = 'send'
-  answers.respondWith(isReply ? replyHeaders(result, context) : context.responseHeaders())
-  return answers.send('reply', { status: checkStatus(isReply ? (result.status ?? context.status) : context.status) }, reply)
+  return registered.handler(request, context)
 }
