@@ -7,7 +7,7 @@ import { errorBody } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
 import type { FailureKind } from '../failure.ts'
-import { type IncomingMessage, type SendOptions, sendOptionsOf } from '../transport.ts'
+import { type IncomingMessage, type OutgoingMessage, type SendOptions, sendOptionsOf } from '../transport.ts'
 import type { StoredAnswer } from '../deduplication-store.ts'
 import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
 import type { RequestContext } from './request-context.ts'
@@ -85,10 +85,41 @@ export class Answers {
     return checkOutgoingHeaders(extra)
   }
 
-  /** Writes one answer to the caller's inbox partition. */
-  async #deliver(kind: AnswerKind, fields: EnvelopeFields, body: unknown, added: WireHeaders | undefined): Promise<void> {
-    const { policy, service } = this.#deps
+  /**
+   * Writes one answer to the caller's inbox partition. Not an async function: while the answer
+   * waits for the broker's acknowledgement, nothing of what built it — the body above all — is
+   * held by a suspended frame, and at hundreds of requests in flight what lives that long is what
+   * the garbage collector pays for (docs/performance.md).
+   */
+  #deliver(kind: AnswerKind, fields: EnvelopeFields, body: unknown, added: WireHeaders | undefined): Promise<void> {
+    let record: OutgoingMessage
+    try {
+      record = this.#record(kind, fields, body, added)
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+    }
     const status = fields.status ?? 200
+    try {
+      // A reply is always the whole answer (a body that keeps coming goes as items): recorded first,
+      // it is what a redelivery or a retry gets even if this instance dies before the send.
+      const recorded = kind === 'reply' && this.#beforeReply !== undefined ? this.#beforeReply({ headers: record.headers, value: record.value }) : undefined
+      if (recorded !== undefined) {
+        return recorded.then(
+          () => this.#send(record, status),
+          (error: unknown) => {
+            throw this.#undeliverable(error)
+          },
+        )
+      }
+      return this.#send(record, status)
+    } catch (error) {
+      return Promise.reject(this.#undeliverable(error instanceof Error ? error : new Error(String(error))))
+    }
+  }
+
+  /** The record of one answer: the response headers it carries, its envelope and its body. */
+  #record(kind: AnswerKind, fields: EnvelopeFields, body: unknown, added: WireHeaders | undefined): OutgoingMessage {
+    const { policy, service } = this.#deps
     // An error's body is always the codec's error body: it takes no response header but the hooks'.
     const own = kind === 'error' ? undefined : this.#sent === 0 ? this.#headers : this.#contentType
     let headers = own === undefined ? added : added === undefined ? own : new Map([...own, ...added])
@@ -99,23 +130,28 @@ export class Answers {
       if (contentType !== undefined) headers = new Map([...(headers ?? []), [wireHeader.contentType, contentType]])
       sent = undefined
     }
-    const record = buildMessage(this.#to, kind, { correlation: this.#envelope.id, service, ...fields }, sent, policy.codec, policy.maxMessageBytes, headers)
-    try {
-      // A reply is always the whole answer (a body that keeps coming goes as items): recorded first,
-      // it is what a redelivery or a retry gets even if this instance dies before the send.
-      if (kind === 'reply' && this.#beforeReply !== undefined) {
-        const recorded = this.#beforeReply({ headers: record.headers, value: record.value })
-        if (recorded !== undefined) await recorded
-      }
-      this.#sent++
-      await this.#deps.transport.send([record], this.#sendOptions)
-      this.lastStatus = status
-    } catch (error) {
-      this.#deps.counters.undeliverable++
-      this.#report('answer-undeliverable', 'send', error)
-      this.#undelivered = error
-      throw error
-    }
+    return buildMessage(this.#to, kind, { correlation: this.#envelope.id, service, ...fields }, sent, policy.codec, policy.maxMessageBytes, headers)
+  }
+
+  /** Hands the record to the transport; `lastStatus` is its status once the broker has it. */
+  #send(record: OutgoingMessage, status: number): Promise<void> {
+    this.#sent++
+    return this.#deps.transport.send([record], this.#sendOptions).then(
+      () => {
+        this.lastStatus = status
+      },
+      (error: unknown) => {
+        throw this.#undeliverable(error)
+      },
+    )
+  }
+
+  /** Counts and reports an answer the broker would not take, remembers it (no error answer follows it), and gives its error back. */
+  #undeliverable<Failure>(error: Failure): Failure {
+    this.#deps.counters.undeliverable++
+    this.#report('answer-undeliverable', 'send', error)
+    this.#undelivered = error
+    return error
   }
 
   /** Has `record` told each reply before it is sent (once per request: a reply is its only answer). */
