@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import type { StoredAnswer } from './deduplication-store.ts'
 
 /** What a header name or value and a body length take before their bytes. */
@@ -23,9 +24,11 @@ export class AnswerRing {
   #bytes: Uint8Array | undefined
   /** Bytes written since the ring was made: a reply written at `at` is intact while `at >= written - size`. */
   #written = 0
-  #scratch = new Uint8Array(1_024)
-  #view = new DataView(this.#scratch.buffer)
-  readonly #encoder = new TextEncoder()
+  // A Buffer: its write() and copy() encode and copy without an object made per call.
+  #scratch = Buffer.allocUnsafe(1_024)
+  #view = new DataView(this.#scratch.buffer, this.#scratch.byteOffset, this.#scratch.byteLength)
+  /** Where the next header text goes in the scratch buffer, while a reply's headers are written. */
+  #offset = 0
   readonly #decoder = new TextDecoder()
   /** The serialized length of the reply last written. */
   lastLength = 0
@@ -42,12 +45,10 @@ export class AnswerRing {
     this.#reserve(answer)
     const scratch = this.#scratch
     const view = this.#view
-    let offset = lengthBytes
-    // forEach, not for…of: iterating a Map's entries makes an array per header.
-    answer.headers.forEach((value, name) => {
-      offset = this.#putText(offset, name)
-      offset = this.#putText(offset, value)
-    })
+    this.#offset = lengthBytes
+    // forEach with a method and this, not for…of (an array per header) nor an arrow (a closure per reply).
+    answer.headers.forEach(this.#putHeader, this)
+    const offset = this.#offset
     view.setUint32(0, answer.headers.size)
     view.setUint32(offset, answer.value.byteLength)
     scratch.set(answer.value, offset + lengthBytes)
@@ -85,18 +86,15 @@ export class AnswerRing {
     return { headers, value: copy.slice(offset + lengthBytes, offset + lengthBytes + bodyLength) }
   }
 
-  /** Writes `text` as UTF-8 after its length; header text is short ASCII, copied without calling into the encoder. */
+  /** Writes one header's name and value at {@link #offset}, for `Map.forEach`. */
+  #putHeader(this: AnswerRing, value: string, name: string): void {
+    this.#offset = this.#putText(this.#putText(this.#offset, name), value)
+  }
+
+  /** Writes `text` as UTF-8 after its length; there is room: {@link #reserve} made it. */
   #putText(offset: number, text: string): number {
-    const scratch = this.#scratch
     const start = offset + lengthBytes
-    let index = 0
-    for (; index < text.length; index++) {
-      const code = text.charCodeAt(index)
-      if (code > 0x7f) break
-      scratch[start + index] = code
-    }
-    let written = index
-    if (index < text.length) written += this.#encoder.encodeInto(text.slice(index), scratch.subarray(start + index)).written
+    const written = this.#scratch.write(text, start, 'utf8')
     this.#view.setUint32(offset, written)
     return start + written
   }
@@ -108,15 +106,15 @@ export class AnswerRing {
       length += lengthBytes * 2 + (name.length + value.length) * 3
     })
     if (this.#scratch.byteLength >= length) return
-    this.#scratch = new Uint8Array(Math.max(length, this.#scratch.byteLength * 2))
-    this.#view = new DataView(this.#scratch.buffer)
+    this.#scratch = Buffer.allocUnsafe(Math.max(length, this.#scratch.byteLength * 2))
+    this.#view = new DataView(this.#scratch.buffer, this.#scratch.byteOffset, this.#scratch.byteLength)
   }
 
-  #copyIn(data: Uint8Array, length: number, at: number): void {
+  #copyIn(data: Buffer, length: number, at: number): void {
     const bytes = (this.#bytes ??= new Uint8Array(this.#size))
     const start = at % this.#size
     const first = Math.min(length, this.#size - start)
-    bytes.set(first === data.byteLength ? data : data.subarray(0, first), start)
-    if (first < length) bytes.set(data.subarray(first, length), 0)
+    data.copy(bytes, start, 0, first)
+    if (first < length) data.copy(bytes, 0, first, length)
   }
 }
