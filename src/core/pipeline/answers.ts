@@ -136,7 +136,13 @@ export class Answers {
   /** Hands the record to the transport; `lastStatus` is its status once the broker has it. */
   #send(record: OutgoingMessage, status: number): Promise<void> {
     this.#sent++
-    return this.#deps.transport.send([record], this.#sendOptions).then(
+    let sending: Promise<void>
+    try {
+      sending = this.#deps.transport.send([record], this.#sendOptions)
+    } catch (error) {
+      return Promise.reject(this.#undeliverable(error instanceof Error ? error : new Error(String(error))))
+    }
+    return sending.then(
       () => {
         this.lastStatus = status
       },

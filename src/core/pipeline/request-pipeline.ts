@@ -90,8 +90,7 @@ function handleRouted(deps: ServicePipelineDeps, message: IncomingMessage, envel
   if (!channels.handle.hasSubscribers) {
     const handling: Handling = { deps, envelope, message, found, replyTarget, deadline, headers, trace: undefined, held }
     // Nothing watches this run — no hook, no tracer: a typed route's request may be answered without an async function.
-    const registered = found?.registered
-    if ((registered?.kind === 'route' || registered?.kind === 'gather') && deps.hooks.isEmpty && deps.tracer?.enabled() !== true) return runRouteAtOnce(handling, registered, found?.params ?? {}, runHandler)
+    if (found !== undefined && (found.registered.kind === 'route' || found.registered.kind === 'gather') && deps.hooks.isEmpty && deps.tracer?.enabled() !== true) return runRouteAtOnce(handling, found.registered, found.params, runHandler)
     return runHandler(handling)
   }
   const kind = handledKind(found)
