@@ -18,6 +18,7 @@ import { LocalKafka } from '../src/local-kafka/index.ts'
 import { seriesOf } from './lib/latency-file.ts'
 import { measure, peakRssMiB, type ScenarioResult } from './lib/measure.ts'
 import { startRawTuned } from './lib/raw-tuned.ts'
+import { fixed } from './lib/run-env.ts'
 import { alternatedRatios, ratiosTable } from './lib/alternated-ratios.ts'
 import { startHttp, startKafkaIpc, startRawKafka, type System } from './lib/systems.ts'
 import { warmBroker } from './lib/warm-broker.ts'
@@ -132,7 +133,6 @@ try {
   if (typeof spring !== 'string') rows.push(...spring)
   // The ratios the throughput targets name, from rounds taken in turns: one row above each is one run.
   const alternated = everything ? ratiosTable(await alternatedRatios(brokers, rounds, log)) : undefined
-  const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '-')
   const resultOf = (system: string, scenario: string): ScenarioResult | undefined => rows.find((row) => row.system.startsWith(system) && row.result.scenario === scenario)?.result
   const p50Of = (system: string): number => resultOf(system, 'latency-c1')?.p50 ?? Number.NaN
   const rateOf = (system: string, concurrency: number): number => resultOf(system, `throughput-c${concurrency}`)?.perSecond ?? Number.NaN

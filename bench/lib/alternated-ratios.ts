@@ -4,6 +4,7 @@
 // req/s 2× between runs half an hour apart — falls on both alike. The ratios the throughput issue
 // asks for are read from these rounds (their median), not from two single runs minutes apart.
 import { measure, type ScenarioResult } from './measure.ts'
+import { fixed } from './run-env.ts'
 import { startRawTuned } from './raw-tuned.ts'
 import { startKafkaIpc, type System } from './systems.ts'
 
@@ -70,7 +71,6 @@ export function median(values: readonly number[]): number {
  * their ratio (p50 and p99 at concurrency 1, req/s under load) — and a line of the median ratios.
  */
 export function ratiosTable(measured: readonly AlternatedScenario[]): string {
-  const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '-')
   const lines = ['| scenario | measure | round | kafka-ipc | tuned raw | kafka-ipc ÷ raw |', '|---|---|---:|---:|---:|---:|']
   const medians: string[] = []
   for (const { scenario, concurrency, rounds } of measured) {

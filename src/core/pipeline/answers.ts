@@ -1,5 +1,5 @@
 import { isKafkaIpcError, KafkaIpcError } from '../kafka-ipc-error.ts'
-import type { Reply } from '../http/reply.ts'
+import { Reply } from '../http/reply.ts'
 import { buildMessage, type Envelope, type EnvelopeFields, wireHeader } from '../protocol/envelope.ts'
 import { encodeBody } from '../protocol/bodies.ts'
 import { isConnectionHeader } from '../http/web-messages.ts'
@@ -9,8 +9,11 @@ import type { ReplyTarget } from '../protocol/reply-targets.ts'
 import type { FailureKind } from '../failure.ts'
 import { type IncomingMessage, type OutgoingMessage, type SendOptions, sendOptionsOf } from '../transport.ts'
 import type { StoredAnswer } from '../deduplication-store.ts'
+import type { Policy } from '../policy.ts'
+import { type Schema, validate } from '../schema.ts'
 import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
 import type { RequestContext } from './request-context.ts'
+import { checkStatus } from './stream-items.ts'
 import { handledTarget, reportFailure, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 
 /**
@@ -99,22 +102,21 @@ export class Answers {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)))
     }
     const status = fields.status ?? 200
+    let recorded: void | Promise<void>
     try {
       // A reply is always the whole answer (a body that keeps coming goes as items): recorded first,
       // it is what a redelivery or a retry gets even if this instance dies before the send.
-      const recorded = kind === 'reply' && this.#beforeReply !== undefined ? this.#beforeReply({ headers: record.headers, value: record.value }) : undefined
-      if (recorded !== undefined) {
-        return recorded.then(
-          () => this.#send(record, status),
-          (error: unknown) => {
-            throw this.#undeliverable(error)
-          },
-        )
-      }
-      return this.#send(record, status)
+      recorded = kind === 'reply' && this.#beforeReply !== undefined ? this.#beforeReply({ headers: record.headers, value: record.value }) : undefined
     } catch (error) {
       return Promise.reject(this.#undeliverable(error instanceof Error ? error : new Error(String(error))))
     }
+    if (recorded === undefined) return this.#send(record, status)
+    return recorded.then(
+      () => this.#send(record, status),
+      (error: unknown) => {
+        throw this.#undeliverable(error)
+      },
+    )
   }
 
   /** The record of one answer: the response headers it carries, its envelope and its body. */
@@ -204,16 +206,44 @@ export class Answers {
 }
 
 /**
- * A {@link Reply}'s headers over those the handler set on its context.
+ * The reply body a typed handler's result answers with — a {@link Reply}'s body, else the result
+ * itself — checked against `schema` when the policy checks replies (a promise for an asynchronous
+ * schema).
+ *
+ * @example
+ * ```ts
+ * const body = validReply(result, contract.reply, policy)
+ * ```
+ */
+export function validReply(result: unknown, schema: Schema | undefined, policy: Pick<Policy, 'validateReplies'>): unknown {
+  return validate(policy.validateReplies ? schema : undefined, result instanceof Reply ? result.body : result, 'KIPC_INVALID_REPLY', 'reply')
+}
+
+/**
+ * The status a typed handler's result answers with — a {@link Reply}'s, else the one set on its
+ * context — checked.
+ *
+ * @example
+ * ```ts
+ * answers.send('reply', { status: replyStatus(result, context) }, body)
+ * ```
+ */
+export function replyStatus(result: unknown, context: RequestContext): number {
+  return checkStatus(result instanceof Reply ? (result.status ?? context.status) : context.status)
+}
+
+/**
+ * The response headers a typed handler's result answers with: a {@link Reply}'s over those the
+ * handler set on its context, else the context's alone.
  *
  * @example
  * ```ts
  * answers.respondWith(replyHeaders(result, context))
  * ```
  */
-export function replyHeaders(result: Reply, context: RequestContext): WireHeaders | undefined {
+export function replyHeaders(result: unknown, context: RequestContext): WireHeaders | undefined {
   const set = context.responseHeaders()
-  const own = result.headers === undefined ? undefined : checkOutgoingHeaders(result.headers)
+  const own = !(result instanceof Reply) || result.headers === undefined ? undefined : checkOutgoingHeaders(result.headers)
   return own === undefined ? set : set === undefined ? own : new Map([...set, ...own])
 }
 

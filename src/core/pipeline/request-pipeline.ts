@@ -1,6 +1,5 @@
 import type { HandleTrace } from '../trace-contexts.ts'
 import { channels, traced } from '../tracing.ts'
-import { Reply } from '../http/reply.ts'
 import { webRequest } from '../http/web-messages.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Envelope, readEnvelope, wireHeader } from '../protocol/envelope.ts'
@@ -15,8 +14,8 @@ import type { ConsumeSpan } from '../message-tracing.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import type { FailedPhase, MessageInfo, Outcome } from './phases.ts'
 import { dropRecord, handledKind, handledMatch, handledTarget, messageInfo, noHooks, type Registered, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
-import { checkStatus, streamItems } from './stream-items.ts'
-import { Answers, handlerMistake, replyHeaders } from './answers.ts'
+import { streamItems } from './stream-items.ts'
+import { Answers, handlerMistake, replyHeaders, replyStatus, validReply } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
 import { type HandlerRan, runRouteAtOnce } from './route-at-once.ts'
 import { sendResponse } from './response-answers.ts'
@@ -241,7 +240,6 @@ interface TypedAnswer {
  */
 async function answerTyped(typed: TypedAnswer): Promise<void> {
   const { handling, registered, answers, context, signal, credit, at, ran } = typed
-  const { policy } = handling.deps
   // A stream's items are sent as its handler yields them (streamItems); it is never handed on.
   if (registered.kind === 'stream') return runTypedHandler(typed) as Promise<void>
   const result = ran === undefined ? await runTypedHandler(typed) : await handedOn(ran, at)
@@ -249,13 +247,12 @@ async function answerTyped(typed: TypedAnswer): Promise<void> {
   if (result instanceof Response) return sendResponse(handling.deps, answers, result, signal, credit)
   at.phase = 'serialize'
   // The common answer, a plain body, builds nothing more than the reply itself.
-  const isReply = result instanceof Reply
-  let reply = validate(policy.validateReplies ? registered.contract.reply : undefined, isReply ? result.body : result, 'KIPC_INVALID_REPLY', 'reply')
+  let reply = validReply(result, registered.contract.reply, handling.deps.policy)
   if (reply instanceof Promise) reply = (await reply) as unknown
   if (signal.aborted) throw signal.reason
   at.phase = 'send'
-  answers.respondWith(isReply ? replyHeaders(result, context) : context.responseHeaders())
-  return answers.send('reply', { status: checkStatus(isReply ? (result.status ?? context.status) : context.status) }, reply)
+  answers.respondWith(replyHeaders(result, context))
+  return answers.send('reply', { status: replyStatus(result, context) }, reply)
 }
 
 /** What the handler that already ran returned, or its failure thrown, in the handler phase. */

@@ -1,12 +1,10 @@
-import { Reply } from '../http/reply.ts'
 import { decodeBody } from '../protocol/bodies.ts'
 import { checkBodySize } from '../protocol/body-size.ts'
 import { wireHeader } from '../protocol/envelope.ts'
 import type { WireHeaders } from '../protocol/headers.ts'
 import { isThenable } from '../is-thenable.ts'
 import { validate } from '../schema.ts'
-import { Answers, handlerMistake, replyHeaders } from './answers.ts'
-import { checkStatus } from './stream-items.ts'
+import { Answers, handlerMistake, replyHeaders, replyStatus, validReply } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
 import type { Handling } from './request-pipeline.ts'
 import { noHooks, type Registered } from './service-pipeline.ts'
@@ -83,16 +81,14 @@ function callRoute(handling: Handling, route: AnsweringRoute, params: Record<str
 /** Validates the handler's result and sends it as the reply; the request finishes when the broker has it. */
 function reply(handling: Handling, route: AnsweringRoute, controller: AbortController, context: RequestContext, result: unknown, full: FullHandling): Promise<void> {
   const { deps, envelope, message, replyTarget, deadline, found, held } = handling
-  const { policy } = deps
   if (result instanceof Response || controller.signal.aborted) return full(handling, { controller, context, returned: result })
-  const isReply = result instanceof Reply
   let valid: unknown
   let status: number
   let headers: WireHeaders | undefined
   try {
-    valid = validate(policy.validateReplies ? route.contract.reply : undefined, isReply ? result.body : result, 'KIPC_INVALID_REPLY', 'reply')
-    status = checkStatus(isReply ? (result.status ?? context.status) : context.status)
-    headers = isReply ? replyHeaders(result, context) : context.responseHeaders()
+    valid = validReply(result, route.contract.reply, deps.policy)
+    status = replyStatus(result, context)
+    headers = replyHeaders(result, context)
   } catch {
     return full(handling, { controller, context, returned: result })
   }
