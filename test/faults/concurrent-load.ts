@@ -21,6 +21,8 @@ export interface LoadTally {
   longestSilenceMs: number
   /** The longest round trip of a call in flight at, or sent after, the fault. */
   worstRoundTripMs: number
+  /** The ids of the lost calls, with when each was sent (ms after the load started), for the report of where they went. */
+  lostIds: { id: number; sentAfterMs: number }[]
 }
 
 /** Keeps `concurrency` calls in flight until stopped. */
@@ -29,8 +31,9 @@ export class ConcurrentLoad {
   readonly #concurrency: number
   readonly #timeoutMs: number
   readonly #calls = new Set<Promise<void>>()
-  readonly #tally: LoadTally = { sent: 0, answered: 0, failedTyped: 0, lost: 0, untyped: 0, misrouted: 0, codes: {}, firstAnswerAfterFaultMs: undefined, longestSilenceMs: 0, worstRoundTripMs: 0 }
+  readonly #tally: LoadTally = { sent: 0, answered: 0, failedTyped: 0, lost: 0, untyped: 0, misrouted: 0, codes: {}, firstAnswerAfterFaultMs: undefined, longestSilenceMs: 0, worstRoundTripMs: 0, lostIds: [] }
   #running = false
+  #startedAt = 0
   #faultAt: number | undefined
   #lastAnswerAt = 0
   #nextId: number
@@ -44,6 +47,7 @@ export class ConcurrentLoad {
 
   start(): void {
     this.#running = true
+    this.#startedAt = Date.now()
     for (let slot = 0; slot < this.#concurrency; slot++) this.#callNext()
   }
 
@@ -83,7 +87,9 @@ export class ConcurrentLoad {
         }
       },
       (error: unknown) => {
+        const lostBefore = this.#tally.lost
         countFailure(this.#tally, error)
+        if (this.#tally.lost > lostBefore) this.#tally.lostIds.push({ id, sentAfterMs: sentAt - this.#startedAt })
       },
     )
     const settled = call.finally(() => {

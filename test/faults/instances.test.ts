@@ -82,6 +82,7 @@ describe('instances failing under load on a 3-node cluster', { timeout: 15 * 60_
     const tally = await load.stop()
     const twice = countedTwice(responders(), 'done')
     console.log(formatLoad(scenario, tally, twice))
+    if (tally.lost > 0) console.log(whereLostWent(tally, responders()))
     assert.equal(tally.untyped, 0, 'every error the caller sees is a KafkaIpcError')
     assert.equal(tally.misrouted, 0, 'no caller gets an answer to another request')
     assert.equal(tally.lost, 0, 'every request is answered before its deadline')
@@ -218,3 +219,12 @@ describe('instances failing under load on a 3-node cluster', { timeout: 15 * 60_
     assert.equal(twice, 0, 'with a deduplication store, no event runs twice')
   })
 })
+
+/** For each lost call: when it was sent and which instances finished its handler — to tell a request never handled from an answer that never arrived. */
+function whereLostWent(tally: LoadTally, responders: readonly InstanceProcess[]): string {
+  const rows = tally.lostIds.map(({ id, sentAfterMs }) => {
+    const handledBy = responders.filter((instance) => instance.counts('done').has(id)).map((instance) => instance.name)
+    return `${String(id)}@${String(sentAfterMs)}ms:${handledBy.length === 0 ? 'never handled' : handledBy.join('+')}`
+  })
+  return `[faults] lost calls (id@sent after the load started: handled by): ${rows.join(' ')}`
+}
