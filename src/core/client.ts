@@ -28,7 +28,7 @@ import { buildMessage } from './protocol/envelope.ts'
 import { remoteError } from './protocol/error-body.ts'
 import { checkOutgoingHeaders, userHeaders } from './protocol/headers.ts'
 import { newMessageId } from './protocol/message-id.ts'
-import { topicNames } from './protocol/topic-names.ts'
+import { ContractTopics, topicNames } from './protocol/topic-names.ts'
 import type { RemoteStream } from './remote-stream.ts'
 import type { MessageTracing } from './message-tracing.ts'
 import { RunningRequests } from './running-requests.ts'
@@ -114,6 +114,7 @@ export class Client {
   readonly #transport: Transport
   readonly #pending = new PendingCalls()
   readonly #topics: KnownTopics
+  readonly #contractTopics: ContractTopics
   readonly #consumers: ConsumerWatch
   readonly #onError: ErrorListener
   readonly logger: Logger
@@ -148,6 +149,7 @@ export class Client {
     this.#sendOptions = sendOptionsOf(this.policy)
     this.#transport = options.transport
     this.#topics = new KnownTopics(options.transport, this.policy)
+    this.#contractTopics = new ContractTopics(this.policy)
     this.logger = options.logger ?? stderrLogger()
     this.logs = logConcerns(this.logger, options.logLevels)
     this.#onError = options.onError ?? logFailures(this.logs.failures)
@@ -297,7 +299,7 @@ export class Client {
     try {
       started = startExchange(this.#exchangeDeps, {
         kind: 'call',
-        topic: topicNames.requests(this.policy, contract.service),
+        topic: this.#contractTopics.requests(contract.service),
         method: contract.method,
         path: fillPath(contract.path, args.params),
         route: contract.path,
@@ -354,7 +356,7 @@ export class Client {
     // Not an async function, so that an untraced emit makes one promise, not two: a closed client
     // still fails as a rejection.
     if (this.#closed) return Promise.reject(closedError(this.name))
-    const topic = topicNames.event(this.policy, contract.name)
+    const topic = this.#contractTopics.event(contract.name)
     // Checked here rather than in traced(): an untraced emit builds no closures at all.
     if (!channels.emit.hasSubscribers) return this.#emit(contract, body, options, topic, undefined)
     return traced(channels.emit, (): EmitTrace => ({ client: this.name, name: contract.name, topic, key: options.key }), (trace) => this.#emit(contract, body, options, topic, trace))

@@ -252,6 +252,7 @@ export class Service {
     const deps: ServicePipelineDeps = {
       service: this.name,
       policy,
+      groups: { requests: topicNames.group(policy, this.name), events: topicNames.eventGroup(policy, this.name) },
       transport,
       inboxAddress: () => this.client.address,
       counters: this.#counters,

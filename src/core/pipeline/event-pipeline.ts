@@ -64,10 +64,9 @@ export function handleEvent(deps: ServicePipelineDeps, message: IncomingMessage,
   // With a deduplication store, an event already run (a redelivery after a crash) is dropped.
   const store = deps.deduplication
   if (store === undefined) return traceEvent(deps, message, envelope, subscription, name, undefined)
-  const { policy } = deps
-  const key = runKey(topicNames.eventGroup(policy, deps.service), envelope.service, envelope.id)
+  const key = runKey(deps.groups.events, envelope.service, envelope.id)
   const read = envelope
-  const held = isFirstEventRun(deps, store, key, (attempt) => retryDelay(attempt, policy.eventRetries), message, envelope, name)
+  const held = isFirstEventRun(deps, store, key, message, envelope, name)
   if (!(held instanceof Promise)) return held === undefined ? undefined : traceEvent(deps, message, read, subscription, name, held)
   return held.then((claimed) => (claimed === undefined ? undefined : traceEvent(deps, message, read, subscription, name, claimed)))
 }
@@ -157,7 +156,7 @@ interface FailedFirstRun {
 async function runEventHandler(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, subscription: Subscribed, name: string, headers: Readonly<Record<string, string>>, held: HeldClaim | undefined, trace: EventTrace | undefined, span?: ConsumeSpan, failedFirst?: FailedFirstRun): Promise<void> {
   // Asked per record, so that a tracer registered after listen() is honoured; untraced, no span is built.
   if (span === undefined && failedFirst === undefined && deps.tracer?.enabled() === true) {
-    const consumed = deps.tracer.consume({ kind: 'event', service: deps.service, group: topicNames.eventGroup(deps.policy, deps.service), message, envelope, route: undefined })
+    const consumed = deps.tracer.consume({ kind: 'event', service: deps.service, group: deps.groups.events, message, envelope, route: undefined })
     return consumed.run(() => runEventHandler(deps, message, envelope, subscription, name, headers, held, trace, consumed))
   }
   const { policy, counters, hooks } = deps

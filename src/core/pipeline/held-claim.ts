@@ -175,11 +175,18 @@ class ClaimRenewals {
 /** One {@link ClaimRenewals} per store, shared by the services that share it. */
 const renewals = new WeakMap<DeduplicationStore, ClaimRenewals>()
 
+/** The store asked last and its renewals (kept alive until another store is asked): a process has one store, so a claim rarely looks in the WeakMap. */
+let lastStore: DeduplicationStore | undefined
+let lastRenewals: ClaimRenewals | undefined
+
 function renewalsOf(store: DeduplicationStore): ClaimRenewals {
+  if (store === lastStore && lastRenewals !== undefined) return lastRenewals
   let found = renewals.get(store)
   if (found === undefined) {
     found = new ClaimRenewals()
     renewals.set(store, found)
   }
+  lastStore = store
+  lastRenewals = found
   return found
 }

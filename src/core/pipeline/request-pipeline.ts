@@ -76,7 +76,7 @@ function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope:
   // With a deduplication store, a request already run (a redelivery, a retry) is answered from it.
   const store = deps.deduplication
   if (store === undefined || found === undefined) return handleRouted(deps, message, envelope, found, replyTarget, deadline, undefined)
-  const key = runKey(topicNames.group(policy, deps.service), envelope.service, envelope.id)
+  const key = runKey(deps.groups.requests, envelope.service, envelope.id)
   const held = isFirstRun(deps, store, key, message, envelope, replyTarget, deadline)
   if (held instanceof Promise) return held.then((claimed) => (claimed === undefined ? undefined : handleRouted(deps, message, envelope, found, replyTarget, deadline, claimed)))
   return handleRouted(deps, message, envelope, found, replyTarget, deadline, held)
@@ -139,7 +139,7 @@ async function runHandler(handling: Handling, ran?: HandlerRan): Promise<void> {
   const { deps, envelope, message, found, replyTarget, deadline, headers, trace, span } = handling
   // Asked per record, so that a tracer registered after listen() is honoured; untraced, no span is built.
   if (span === undefined && deps.tracer?.enabled() === true) {
-    const consumed = deps.tracer.consume({ kind: handledKind(found), service: deps.service, group: topicNames.group(deps.policy, deps.service), message, envelope, route: declaredRoute(found) })
+    const consumed = deps.tracer.consume({ kind: handledKind(found), service: deps.service, group: deps.groups.requests, message, envelope, route: declaredRoute(found) })
     return consumed.run(() => runHandler({ ...handling, span: consumed }, ran))
   }
   const { policy, counters, hooks } = deps

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { claimRun, HeldClaim } from './held-claim.ts'
+import { backoffDelay } from '../backoff.ts'
 import type { DeduplicationClaim, DeduplicationStore } from '../deduplication-store.ts'
 import type { Envelope } from '../protocol/envelope.ts'
 import { type IncomingMessage, LeaveUncommitted, type OutgoingMessage, sendOptionsOf } from '../transport.ts'
@@ -78,18 +79,18 @@ async function answerDirectly(deps: ServicePipelineDeps, message: IncomingMessag
 /**
  * Whether this delivery of an event runs it: yes — the claim, held — when it claims its key; an event already run is
  * dropped as a copy. While another run holds it, this waits for that run's end or its lease's. A
- * store that cannot be reached is asked again after `delay(attempt)` ms — the event waits, rather
+ * store that cannot be reached is asked again after the policy's event retry delay — the event waits, rather
  * than run twice or be lost — until the service stops, which leaves it uncommitted.
  *
  * @example
  * ```ts
- * const held = await isFirstEventRun(deps, store, key, (attempt) => 200 * 2 ** attempt, message, envelope, name)
+ * const held = await isFirstEventRun(deps, store, key, message, envelope, name)
  * if (held !== undefined) await run(held)
  * ```
  */
-export function isFirstEventRun(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, delay: (attempt: number) => number, message: IncomingMessage, envelope: Envelope, name: string): HeldClaim | undefined | Promise<HeldClaim | undefined> {
+export function isFirstEventRun(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, message: IncomingMessage, envelope: Envelope, name: string): HeldClaim | undefined | Promise<HeldClaim | undefined> {
   // The usual case — a store that answers at once, and a key nobody ran — takes no promise.
-  if (deps.stopping.aborted) return untilFirstRun(deps, store, key, delay, message, envelope, name, undefined)
+  if (deps.stopping.aborted) return untilFirstRun(deps, store, key, message, envelope, name, undefined)
   let first: DeduplicationClaim | Promise<DeduplicationClaim>
   try {
     first = claimRun(store, key, Number.POSITIVE_INFINITY, deps.stopping)
@@ -98,11 +99,11 @@ export function isFirstEventRun(deps: ServicePipelineDeps, store: DeduplicationS
     first = Promise.reject(error instanceof Error ? error : new Error(String(error)))
   }
   if (!(first instanceof Promise) && first.state === 'claimed') return new HeldClaim(deps, store, key, message, envelope)
-  return untilFirstRun(deps, store, key, delay, message, envelope, name, first)
+  return untilFirstRun(deps, store, key, message, envelope, name, first)
 }
 
 /** The rest of {@link isFirstEventRun}: `first` is the answer to its first claim, when it asked. */
-async function untilFirstRun(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, delay: (attempt: number) => number, message: IncomingMessage, envelope: Envelope, name: string, first: DeduplicationClaim | Promise<DeduplicationClaim> | undefined): Promise<HeldClaim | undefined> {
+async function untilFirstRun(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, message: IncomingMessage, envelope: Envelope, name: string, first: DeduplicationClaim | Promise<DeduplicationClaim> | undefined): Promise<HeldClaim | undefined> {
   for (let attempt = 1; ; attempt++) {
     if (deps.stopping.aborted) throw new LeaveUncommitted(`${deps.service} stopped before it could claim event ${envelope.id}`)
     let claim: DeduplicationClaim
@@ -110,7 +111,8 @@ async function untilFirstRun(deps: ServicePipelineDeps, store: DeduplicationStor
       claim = await (attempt === 1 && first !== undefined ? first : claimRun(store, key, Number.POSITIVE_INFINITY, deps.stopping))
     } catch (error) {
       reportFailure(deps, 'transport', 'deduplicate', error, message, envelope, name)
-      await sleep(delay(attempt), undefined, { signal: deps.stopping }).catch(() => undefined)
+      const { initialDelayMs, maxDelayMs } = deps.policy.eventRetries
+      await sleep(backoffDelay(attempt - 1, initialDelayMs, maxDelayMs), undefined, { signal: deps.stopping }).catch(() => undefined)
       continue
     }
     if (claim.state === 'claimed') return new HeldClaim(deps, store, key, message, envelope)

@@ -58,6 +58,8 @@ export interface ServiceCounters {
 export interface ServicePipelineDeps {
   readonly service: string
   readonly policy: Policy
+  /** The service's consumer groups (topicNames.group and eventGroup), named once: a run's deduplication key starts with one. */
+  readonly groups: { readonly requests: string; readonly events: string }
   readonly transport: Transport
   /** The service's own inbox address: it goes on stream records, so cancels come back here. */
   readonly inboxAddress: () => string | undefined

@@ -124,6 +124,9 @@ export function readEnvelope(headers: ReadonlyMap<string, string>): Envelope {
   // One array for every record read, filled and read synchronously: no allocation of its own.
   if (packed === undefined) packedFields.fill(undefined)
   else readPackedFields(packed, packedFields)
+  // A record whose one header is the packed envelope has no separate field to look for: the ten
+  // or so fields a kind leaves out are not each looked up in its header map.
+  separateHeaders = packed === undefined || headers.size > 1
   const version = field(headers, 0)
   if (version !== protocolVersion) throw protocolError(`unsupported protocol version ${JSON.stringify(version ?? null)} (this build speaks ${protocolVersion})`)
   const kind = field(headers, 1)
@@ -150,9 +153,14 @@ export function readEnvelope(headers: ReadonlyMap<string, string>): Envelope {
 /** The fields of the packed envelope readEnvelope is reading, by their index in envelopeFieldNames. */
 const packedFields: (string | undefined)[] = envelopeFieldNames.map(() => undefined)
 
+/** Whether the record being read has headers besides its packed envelope (set by readEnvelope). */
+let separateHeaders = true
+
 /** Field `index` of the envelope being read: the packed one, else the separate header. */
 function field(headers: ReadonlyMap<string, string>, index: number): string | undefined {
-  return packedFields[index] ?? headers.get(envelopeHeaderNames[index] ?? '')
+  const packed = packedFields[index]
+  if (packed !== undefined || !separateHeaders) return packed
+  return headers.get(envelopeHeaderNames[index] ?? '')
 }
 
 /** A numeric field: 1 to 15 decimal digits, nothing else (no sign, no space, no exponent). */

@@ -58,3 +58,46 @@ export const topicNames = {
     return service !== undefined && segment.test(service) ? { kind: 'requests', service } : undefined
   },
 }
+
+/**
+ * The topics a client's contracts send to, each name built once and reused: a call or an emit
+ * looks its topic up by the contract's name instead of assembling the string anew — which the
+ * known-topics set and the producer's lanes would then hash again, for every message. Only
+ * contract names come here (a program has a fixed set); names read from elsewhere use
+ * {@link topicNames}.
+ *
+ * @example
+ * ```ts
+ * const topics = new ContractTopics(policy)
+ * topics.event('booking.created') // 'kipc.event.booking.created', the same string every time
+ * ```
+ */
+export class ContractTopics {
+  readonly #policy: Policy
+  readonly #requests = new Map<string, string>()
+  readonly #events = new Map<string, string>()
+
+  constructor(policy: Policy) {
+    this.#policy = policy
+  }
+
+  /** {@link topicNames.requests} of `service`. */
+  requests(service: string): string {
+    let name = this.#requests.get(service)
+    if (name === undefined) {
+      name = topicNames.requests(this.#policy, service)
+      this.#requests.set(service, name)
+    }
+    return name
+  }
+
+  /** {@link topicNames.event} of `name`. */
+  event(event: string): string {
+    let name = this.#events.get(event)
+    if (name === undefined) {
+      name = topicNames.event(this.#policy, event)
+      this.#events.set(event, name)
+    }
+    return name
+  }
+}

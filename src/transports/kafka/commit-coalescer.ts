@@ -19,7 +19,9 @@ export class CommitCoalescer {
   readonly #owns: (topic: string, partition: number) => boolean
   readonly #commit: (offsets: readonly FinishedOffset[]) => Promise<void>
   readonly #onError: (error: unknown) => void
-  #pending = new Map<string, FinishedOffset>()
+  /** The latest finished record of each partition, by topic and then partition: no key string made per record. */
+  #pending = new Map<string, FinishedOffset[]>()
+  #pendingCount = 0
   #timer: NodeJS.Timeout | undefined
 
   constructor(intervalMs: number, owns: (topic: string, partition: number) => boolean, commit: (offsets: readonly FinishedOffset[]) => Promise<void>, onError: (error: unknown) => void) {
@@ -31,13 +33,24 @@ export class CommitCoalescer {
 
   /** `finished` and everything before it in its partition may be committed. */
   add(finished: FinishedOffset): void {
-    this.#pending.set(`${finished.topic}\0${finished.partition}`, finished)
+    this.#keep(finished)
     this.#arm()
   }
 
   /** How many partitions have an offset waiting to be committed. */
   get pending(): number {
-    return this.#pending.size
+    return this.#pendingCount
+  }
+
+  /** Keeps `finished` as its partition's offset to commit, in place of an older one. */
+  #keep(finished: FinishedOffset): void {
+    let partitions = this.#pending.get(finished.topic)
+    if (partitions === undefined) {
+      partitions = []
+      this.#pending.set(finished.topic, partitions)
+    }
+    if (partitions[finished.partition] === undefined) this.#pendingCount++
+    partitions[finished.partition] = finished
   }
 
   /** Commits what is pending now; resolves once the broker answered (failures go to onError). */
@@ -46,16 +59,17 @@ export class CommitCoalescer {
     this.#timer = undefined
     const batch = this.#pending
     this.#pending = new Map()
+    this.#pendingCount = 0
     // A partition taken away by a rebalance is the new owner's to commit.
-    const offsets = [...batch.values()].filter((finished) => this.#owns(finished.topic, finished.partition))
+    const offsets: FinishedOffset[] = []
+    for (const partitions of batch.values()) for (const finished of partitions) if (finished !== undefined && this.#owns(finished.topic, finished.partition)) offsets.push(finished)
     if (offsets.length === 0) return
     try {
       await this.#commit(offsets)
     } catch (error) {
-      for (const [key, finished] of batch) {
-        if (!this.#pending.has(key) && this.#owns(finished.topic, finished.partition)) this.#pending.set(key, finished)
-      }
-      if (this.#pending.size > 0) this.#arm()
+      // Kept for the next flush, unless a newer offset of the partition came in meanwhile.
+      for (const finished of offsets) if (this.#pending.get(finished.topic)?.[finished.partition] === undefined && this.#owns(finished.topic, finished.partition)) this.#keep(finished)
+      if (this.#pendingCount > 0) this.#arm()
       this.#onError(error)
     }
   }
