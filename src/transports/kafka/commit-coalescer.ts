@@ -19,8 +19,8 @@ export class CommitCoalescer {
   readonly #owns: (topic: string, partition: number) => boolean
   readonly #commit: (offsets: readonly FinishedOffset[]) => Promise<void>
   readonly #onError: (error: unknown) => void
-  /** The latest finished record of each partition, by topic and then partition: no key string made per record. */
-  #pending = new Map<string, FinishedOffset[]>()
+  /** The latest finished record of each partition, by topic and then partition (a sparse array): no key string made per record. */
+  #pending = new Map<string, (FinishedOffset | undefined)[]>()
   #pendingCount = 0
   #timer: NodeJS.Timeout | undefined
 
