@@ -23,6 +23,8 @@ export interface LoadTally {
   worstRoundTripMs: number
   /** The ids of the lost calls, with when each was sent (ms after the load started), for the report of where they went. */
   lostIds: { id: number; sentAfterMs: number }[]
+  /** When the load started (epoch ms). */
+  startedAt: number
 }
 
 /** Keeps `concurrency` calls in flight until stopped. */
@@ -31,7 +33,7 @@ export class ConcurrentLoad {
   readonly #concurrency: number
   readonly #timeoutMs: number
   readonly #calls = new Set<Promise<void>>()
-  readonly #tally: LoadTally = { sent: 0, answered: 0, failedTyped: 0, lost: 0, untyped: 0, misrouted: 0, codes: {}, firstAnswerAfterFaultMs: undefined, longestSilenceMs: 0, worstRoundTripMs: 0, lostIds: [] }
+  readonly #tally: LoadTally = { sent: 0, answered: 0, failedTyped: 0, lost: 0, untyped: 0, misrouted: 0, codes: {}, firstAnswerAfterFaultMs: undefined, longestSilenceMs: 0, worstRoundTripMs: 0, lostIds: [], startedAt: 0 }
   #running = false
   #startedAt = 0
   #faultAt: number | undefined
@@ -48,6 +50,7 @@ export class ConcurrentLoad {
   start(): void {
     this.#running = true
     this.#startedAt = Date.now()
+    this.#tally.startedAt = this.#startedAt
     for (let slot = 0; slot < this.#concurrency; slot++) this.#callNext()
   }
 

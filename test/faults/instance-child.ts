@@ -66,4 +66,17 @@ if (role === 'caller') {
   })
   await service.listen()
   print('ready')
+  // Each change of the partitions it holds goes to stderr with the time: a scenario that lost
+  // calls prints it, to show which partition nobody held or fetched.
+  let held = ''
+  setInterval(() => {
+    const now = service
+      .assignments()
+      .map(({ topic, partition }) => `${topic.slice(topic.lastIndexOf('.') + 1)}/${String(partition)}`)
+      .sort()
+      .join(' ')
+    if (now === held) return
+    held = now
+    process.stderr.write(`${new Date().toISOString()} holds [${now}]\n`)
+  }, 200).unref()
 }

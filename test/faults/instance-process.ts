@@ -11,14 +11,17 @@ const child = fileURLToPath(new URL('instance-child.ts', import.meta.url))
 export class InstanceProcess {
   readonly name: string
   readonly lines: string[]
+  /** Its stderr lines — kafka-ipc's log — printed by a scenario that lost calls. */
+  readonly errorLines: string[]
   readonly exited: Promise<number | null>
   readonly #process: ChildProcess
 
   constructor(name: string, env: Record<string, string>) {
     this.name = name
-    const started = spawnWithLines(child, { INSTANCE: name, ...env }, 'ignore')
+    const started = spawnWithLines(child, { INSTANCE: name, ...env }, 'keep')
     this.#process = started.process
     this.lines = started.lines
+    this.errorLines = started.errorLines
     this.exited = started.exited
   }
 

@@ -82,7 +82,10 @@ describe('instances failing under load on a 3-node cluster', { timeout: 15 * 60_
     const tally = await load.stop()
     const twice = countedTwice(responders(), 'done')
     console.log(formatLoad(scenario, tally, twice))
-    if (tally.lost > 0) console.log(whereLostWent(tally, responders()))
+    if (tally.lost > 0) {
+      console.log(whereLostWent(tally, responders()))
+      for (const instance of responders()) console.log(`[faults] ${instance.name}'s log:\n${instance.errorLines.join('\n')}`)
+    }
     assert.equal(tally.untyped, 0, 'every error the caller sees is a KafkaIpcError')
     assert.equal(tally.misrouted, 0, 'no caller gets an answer to another request')
     assert.equal(tally.lost, 0, 'every request is answered before its deadline')
@@ -226,5 +229,5 @@ function whereLostWent(tally: LoadTally, responders: readonly InstanceProcess[])
     const handledBy = responders.filter((instance) => instance.counts('done').has(id)).map((instance) => instance.name)
     return `${String(id)}@${String(sentAfterMs)}ms:${handledBy.length === 0 ? 'never handled' : handledBy.join('+')}`
   })
-  return `[faults] lost calls (id@sent after the load started: handled by): ${rows.join(' ')}`
+  return `[faults] lost calls (id@sent after the load started at ${new Date(tally.startedAt).toISOString()}: handled by): ${rows.join(' ')}`
 }
