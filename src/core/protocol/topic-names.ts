@@ -83,20 +83,20 @@ export class ContractTopics {
 
   /** {@link topicNames.requests} of `service`. */
   requests(service: string): string {
-    let name = this.#requests.get(service)
-    if (name === undefined) {
-      name = topicNames.requests(this.#policy, service)
-      this.#requests.set(service, name)
-    }
-    return name
+    return this.#named(this.#requests, service, topicNames.requests)
   }
 
-  /** {@link topicNames.event} of `name`. */
+  /** {@link topicNames.event} of `event`. */
   event(event: string): string {
-    let name = this.#events.get(event)
+    return this.#named(this.#events, event, topicNames.event)
+  }
+
+  /** The name `build` gives `key`, built the first time and remembered in `names`. */
+  #named(names: Map<string, string>, key: string, build: (policy: Policy, key: string) => string): string {
+    let name = names.get(key)
     if (name === undefined) {
-      name = topicNames.event(this.#policy, event)
-      this.#events.set(event, name)
+      name = build(this.#policy, key)
+      names.set(key, name)
     }
     return name
   }
