@@ -221,7 +221,52 @@ describe('instances failing under load on a 3-node cluster', { timeout: 15 * 60_
     assert.equal(missing, 0, 'every acknowledged event is consumed')
     assert.equal(twice, 0, 'with a deduplication store, no event runs twice')
   })
+
+  it('(h) instances join and leave in turn under load: the group settles after every change', { skip: !full && 'runs in npm run test:faults' }, async () => {
+    const policy = fleet()
+    const first = instance(policy, 'a', {})
+    await first.waitFor('ready')
+    const joined: InstanceProcess[] = [first]
+    const leaving = [...joined]
+    const settledMs: (number | string)[] = []
+    const settles = async (change: string): Promise<void> => {
+      settledMs.push(await answeringAgain(joined, change))
+    }
+    await underLoad('(h) churn', policy, () => joined, async () => {
+      // Five joins and four leaves, each a rebalance of the group while calls are in flight. A
+      // commit refused in one of them once set off a rebalance at every heartbeat, for good.
+      for (const name of ['b', 'c', 'd', 'e', 'f']) {
+        const added = instance(policy, name, {})
+        joined.push(added)
+        leaving.push(added)
+        await added.waitFor('ready')
+        await settles(`${name} joined`)
+        if (leaving.length < 3) continue
+        const oldest = leaving.shift()
+        oldest?.kill('SIGTERM')
+        await oldest?.waitFor('closed', callTimeoutMs)
+        await settles(`${oldest?.name ?? ''} left`)
+      }
+    })
+    console.log(`[faults] (h) answering again after each of ${String(settledMs.length)} changes within ${settledMs.map(String).join(', ')} ms`)
+    assert.ok(
+      settledMs.every((ms) => typeof ms === 'number'),
+      'after every change the group handles calls again within 15 s',
+    )
+  })
 })
+
+/** How long it took, after a change of the group, until 32 more calls were handled; after 15 s without, what went wrong. */
+async function answeringAgain(responders: readonly InstanceProcess[], change: string): Promise<number | string> {
+  const handled = (): number => responders.reduce((sum, responder) => sum + responder.counts('done').size, 0)
+  const started = Date.now()
+  const before = handled()
+  while (handled() < before + 32) {
+    if (Date.now() - started > 15_000) return `not after ${change} (${String(handled() - before)} calls in 15 s)`
+    await sleep(100)
+  }
+  return Date.now() - started
+}
 
 /** For each lost call: when it was sent and which instances finished its handler — to tell a request never handled from an answer that never arrived. */
 function whereLostWent(tally: LoadTally, responders: readonly InstanceProcess[]): string {

@@ -13,22 +13,30 @@ export interface FinishedOffset {
  *
  * A commit that fails (the coordinator moved, the consumer is being replaced after a failover)
  * is kept and tried again with the next flush, unless a newer offset of the partition came in.
+ * One commit is in flight at a time, and the interval's flush waits while `mayCommit` says no (a
+ * rebalance under way, {@link CommitGate}): a commit refused there makes the client library join
+ * the group again, which can set off the next rebalance.
  */
 export class CommitCoalescer {
   readonly #intervalMs: number
   readonly #owns: (topic: string, partition: number) => boolean
   readonly #commit: (offsets: readonly FinishedOffset[]) => Promise<void>
   readonly #onError: (error: unknown) => void
+  readonly #mayCommit: () => boolean
+  /** The commit in flight: the next flush waits for it. */
+  #flushing: Promise<void> | undefined
   /** The latest finished record of each partition, by topic and then partition (a sparse array): no key string made per record. */
   #pending = new Map<string, (FinishedOffset | undefined)[]>()
   #pendingCount = 0
   #timer: NodeJS.Timeout | undefined
 
-  constructor(intervalMs: number, owns: (topic: string, partition: number) => boolean, commit: (offsets: readonly FinishedOffset[]) => Promise<void>, onError: (error: unknown) => void) {
+  /** @param mayCommit asked before each flush on the interval (not before an explicit {@link flush}): false keeps the offsets for the next interval. */
+  constructor(intervalMs: number, owns: (topic: string, partition: number) => boolean, commit: (offsets: readonly FinishedOffset[]) => Promise<void>, onError: (error: unknown) => void, mayCommit: () => boolean = () => true) {
     this.#intervalMs = intervalMs
     this.#owns = owns
     this.#commit = commit
     this.#onError = onError
+    this.#mayCommit = mayCommit
   }
 
   /** `finished` and everything before it in its partition may be committed. */
@@ -53,8 +61,19 @@ export class CommitCoalescer {
     partitions[finished.partition] = finished
   }
 
-  /** Commits what is pending now; resolves once the broker answered (failures go to onError). */
+  /** Commits what is pending now, after the commit in flight; resolves once the broker answered (failures go to onError). */
   async flush(): Promise<void> {
+    while (this.#flushing !== undefined) await this.#flushing
+    const flushing = this.#flushNow()
+    this.#flushing = flushing
+    try {
+      await flushing
+    } finally {
+      if (this.#flushing === flushing) this.#flushing = undefined
+    }
+  }
+
+  async #flushNow(): Promise<void> {
     clearTimeout(this.#timer)
     this.#timer = undefined
     const batch = this.#pending
@@ -76,7 +95,11 @@ export class CommitCoalescer {
 
   #arm(): void {
     if (this.#timer !== undefined) return
-    this.#timer = setTimeout(() => void this.flush(), this.#intervalMs)
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      if (this.#mayCommit()) void this.flush()
+      else this.#arm()
+    }, this.#intervalMs)
     // Shutdown flushes explicitly; a pending commit must not keep a process alive.
     this.#timer.unref()
   }

@@ -74,6 +74,23 @@ export function isUnknownTopicError(error: unknown): boolean {
   return false
 }
 
+/** The coordinator's answers to a group member whose generation is over: it has to join again. */
+const rejoinApiErrors = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID'])
+
+/**
+ * True when `error` says the group is rebalancing or the member's generation is over — the
+ * refusal a commit meets during a rebalance: expected, and tried again once the member rejoined.
+ *
+ * @example
+ * ```ts
+ * consumer.commit({ offsets }).catch((error) => { if (!isRebalanceError(error)) report(error) })
+ * ```
+ */
+export function isRebalanceError(error: unknown): boolean {
+  for (const node of errorTree(error)) if (typeof node['apiId'] === 'string' && rejoinApiErrors.has(node['apiId'])) return true
+  return false
+}
+
 /** True when trying the same operation again, after a pause, may succeed (see {@link permanentApiErrors}). */
 export function isRetryableKafkaError(error: unknown): boolean {
   if (error instanceof KafkaIpcError && error.cause === undefined) return error.retryable

@@ -9,8 +9,9 @@ import { recordBytes } from '../record-bytes.ts'
 import { backoff } from '../../core/backoff.ts'
 import { brokerDefaultMinSessionMs, refusedSessionTimeout } from './session-timeout.ts'
 import { CommitCoalescer } from './commit-coalescer.ts'
+import { CommitGate } from './commit-gate.ts'
 import { consumerLag } from './consumer-lag.ts'
-import { asTransportError } from './kafka-errors.ts'
+import { asTransportError, isRebalanceError } from './kafka-errors.ts'
 import { StreamBackpressure } from './stream-backpressure.ts'
 import { PartitionOwnership } from './partition-ownership.ts'
 import type { KafkaConnection } from './kafka-connection.ts'
@@ -62,6 +63,8 @@ class KafkaSubscription implements Subscription {
   readonly #maxBufferedBytes: number
   readonly #backpressure: StreamBackpressure
   readonly #commits: CommitCoalescer
+  /** When the current consumer may commit without setting off a rebalance; replaced with the consumer. */
+  #gate = new CommitGate(() => undefined)
   /** Which partitions this member holds and how far each was handed over: a re-read after a recovery skips up to it. */
   readonly #ownership = new PartitionOwnership(() => this.#consumer?.assignments)
   readonly #stop = new AbortController()
@@ -85,9 +88,12 @@ class KafkaSubscription implements Subscription {
         await consumer.commit({ offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: offset + 1n, leaderEpoch: -1 })) })
       },
       (error) => {
-        // While recovering, a failed commit is expected and retried with the next flush.
-        if (this.#tracker.state !== 'recovering') options.onError(asTransportError(error, `committing offsets of group ${options.group}`))
+        this.#gate.failed()
+        // While recovering or rebalancing, a refused commit is expected: its offsets are committed
+        // with the next flush once the member rejoined.
+        if (this.#tracker.state !== 'recovering' && !isRebalanceError(error)) options.onError(asTransportError(error, `committing offsets of group ${options.group}`))
       },
+      () => this.#gate.open,
     )
     this.#maxBufferedBytes = options.maxBufferedBytes ?? defaultPolicy.maxBufferedBytes
     this.#dispatcher = new OrderedDispatcher<IncomingMessage>(
@@ -182,6 +188,15 @@ class KafkaSubscription implements Subscription {
         : { sessionTimeout: this.#sessionTimeout, heartbeatInterval: tuning.heartbeatInterval, rebalanceTimeout: Math.max(this.#sessionTimeout, minRebalanceTimeoutMs) }),
     })
     this.#consumer = consumer
+    const classic = tuning.groupProtocol !== 'consumer'
+    const gate = new CommitGate(classic ? () => consumer.generationId : () => undefined)
+    this.#gate = gate
+    consumer.on('consumer:group:rebalance', () => {
+      gate.rebalancing()
+    })
+    consumer.on('consumer:group:join', (joined: { generationId?: number }) => {
+      gate.joined(classic ? joined.generationId : undefined)
+    })
     // The library emits 'error' when a rejoin after a lost coordinator fails: without a listener
     // that would crash the process; with one, it is the signal to start over.
     consumer.on('error', (error: unknown) => {

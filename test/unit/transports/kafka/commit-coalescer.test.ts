@@ -73,4 +73,47 @@ describe('CommitCoalescer', () => {
     )
     assert.equal(coalescer.pending, 0)
   })
+
+  it('keeps one commit in flight: a flush asked meanwhile goes after it, with what came in since', async () => {
+    const sent: FinishedOffset[][] = []
+    const first = Promise.withResolvers<undefined>()
+    const coalescer = new CommitCoalescer(60_000, () => true, (offsets) => {
+      sent.push([...offsets])
+      return sent.length === 1 ? first.promise : Promise.resolve()
+    }, unexpected)
+    coalescer.add({ topic: 't', partition: 0, offset: 1n })
+    const flushing = coalescer.flush()
+    coalescer.add({ topic: 't', partition: 0, offset: 2n })
+    const next = coalescer.flush()
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(sent.length, 1, 'the second commit waits for the first')
+    first.resolve(undefined)
+    await Promise.all([flushing, next])
+    assert.deepEqual(sent, [[{ topic: 't', partition: 0, offset: 1n }], [{ topic: 't', partition: 0, offset: 2n }]])
+  })
+
+  it('holds the interval flush while mayCommit says no, and commits once it says yes', async () => {
+    let may = false
+    const { promise, resolve } = Promise.withResolvers<readonly FinishedOffset[]>()
+    let asked = 0
+    const coalescer = new CommitCoalescer(
+      10,
+      () => true,
+      (offsets) => {
+        resolve(offsets)
+        return Promise.resolve()
+      },
+      unexpected,
+      () => {
+        asked++
+        return may
+      },
+    )
+    coalescer.add({ topic: 't', partition: 3, offset: 8n })
+    while (asked < 3) await new Promise((wake) => setTimeout(wake, 5))
+    assert.equal(coalescer.pending, 1, 'kept while the gate is shut')
+    may = true
+    assert.deepEqual(await promise, [{ topic: 't', partition: 3, offset: 8n }])
+    assert.equal(coalescer.pending, 0)
+  })
 })
