@@ -4,7 +4,8 @@
 
 /**
  * Wraps `send` so that one send is in flight at a time; whatever arrives meanwhile goes out
- * together in the next one. Each caller's promise settles with the send that carried its items.
+ * together in the next one, and an idle sender sends once the code running now is done. Each
+ * caller's promise settles with the send that carried its items.
  */
 export function naturalBatches<T>(send: (items: T[]) => Promise<unknown>): (items: T[]) => Promise<unknown> {
   let queue: { items: T[]; done: PromiseWithResolvers<unknown> }[] = []
@@ -26,7 +27,11 @@ export function naturalBatches<T>(send: (items: T[]) => Promise<unknown>): (item
   return (items) => {
     const done = Promise.withResolvers<unknown>()
     queue.push({ items, done })
-    if (!flushing) void flush()
+    if (!flushing) {
+      // As kafka-ipc's SendBatcher: started once the code running now is done, so what it sends in one go leaves together.
+      flushing = true
+      queueMicrotask(() => void flush())
+    }
     return done.promise
   }
 }

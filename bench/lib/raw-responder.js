@@ -34,7 +34,11 @@ export async function startRawResponder(brokers, requests, replies, partitions) 
   const stream = await consumer.consume({ topics: [requests], mode: 'latest' })
   stream.on('data', (message) => {
     queue.push({ topic: replies, value: message.value, headers: message.headers })
-    if (!flushing) void flush()
+    if (!flushing) {
+      // As kafka-ipc's SendBatcher: started once the code running now is done, so the replies to one fetch leave together.
+      flushing = true
+      globalThis.queueMicrotask(() => void flush())
+    }
   })
   const deadline = Date.now() + 60_000
   while ((consumer.assignments ?? []).reduce((sum, assignment) => sum + assignment.partitions.length, 0) < partitions) {

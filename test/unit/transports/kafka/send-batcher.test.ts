@@ -30,6 +30,9 @@ function options(closed = (): boolean => false): SendBatcherOptions {
 
 const retryable = (message: string): Error => Object.assign(new Error(message), { retryable: true })
 
+/** Lets the code running now finish: a lane's produce starts after it. */
+const settled = (): Promise<void> => Promise.resolve()
+
 /** Lets the lane's loop and the produces it starts run. */
 async function turns(count = 3): Promise<void> {
   for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve))
@@ -41,28 +44,34 @@ describe('SendBatcher', () => {
     const batcher = new SendBatcher(produce, options())
     const big = (n: number, bytes: number): OutgoingMessage => ({ topic: 't', key: String(n), headers: new Map(), value: new Uint8Array(bytes) })
     const sends = [batcher.send([record('t', 0)]), batcher.send([big(1, 600 * 1024)]), batcher.send([big(2, 600 * 1024)]), batcher.send([big(3, 200 * 1024)]), batcher.send([big(4, maxMergedBytes + 1)]), batcher.send([record('t', 5)])]
+    await settled()
     for (let produced = 0; produced < 10 && calls.length > produced; produced++) {
       calls[produced]?.done()
       await new Promise((resolve) => setImmediate(resolve))
     }
     await Promise.all(sends)
-    assert.deepEqual(calls.map((call) => call.keys), [['0'], ['1'], ['2', '3'], ['4'], ['5']])
+    assert.deepEqual(calls.map((call) => call.keys), [['0', '1'], ['2', '3'], ['4'], ['5']])
   })
 
 
-  it('sends at once when idle, and gathers what arrives meanwhile into the next produce, in order', async () => {
+  it('sends when idle once the code running now is done — all it sent in one produce — and gathers what arrives meanwhile into the next, in order', async () => {
     const { produce, calls } = manualProducer()
     const batcher = new SendBatcher(produce, options())
     const first = batcher.send([record('t', 1)])
     const second = batcher.send([record('t', 2)])
+    assert.equal(calls.length, 0, 'not before the code that sends is done')
+    await settled()
+    assert.deepEqual(calls.map((call) => call.keys), [['1', '2']])
     const third = batcher.send([record('t', 3), record('t', 4)])
-    assert.deepEqual(calls.map((call) => call.keys), [['1']])
+    const fourth = batcher.send([record('t', 5)])
+    await turns()
+    assert.equal(calls.length, 1, 'not produced beside the one in flight')
     calls[0]?.done()
-    await first
-    await Promise.resolve()
-    assert.deepEqual(calls.map((call) => call.keys), [['1'], ['2', '3', '4']])
+    await Promise.all([first, second])
+    await settled()
+    assert.deepEqual(calls.map((call) => call.keys), [['1', '2'], ['3', '4', '5']])
     calls[1]?.done()
-    await Promise.all([second, third])
+    await Promise.all([third, fourth])
   })
 
   it('keeps topics and compressions in separate lanes: one held up does not delay another', async () => {
@@ -71,6 +80,7 @@ describe('SendBatcher', () => {
     void batcher.send([record('slow', 1)])
     const other = batcher.send([record('fast', 2)])
     const zstd = batcher.send([record('slow', 3)], 'zstd')
+    await settled()
     assert.deepEqual(
       calls.map((call) => [call.keys, call.compression]),
       [
@@ -89,6 +99,7 @@ describe('SendBatcher', () => {
     const batcher = new SendBatcher(produce, options())
     const plain = batcher.send([record('t', 1)])
     const first = batcher.send([record('t', 2)], 'zstd')
+    await settled()
     assert.deepEqual(calls.map((call) => [call.keys, call.compression]), [[['1'], 'none'], [['2'], 'zstd']])
     calls[0]?.done()
     await plain
@@ -109,6 +120,7 @@ describe('SendBatcher', () => {
     const { produce, calls } = manualProducer()
     const batcher = new SendBatcher(produce, options())
     const failing = batcher.send([record('t', 1)])
+    await settled()
     const next = batcher.send([record('t', 2)])
     calls[0]?.done(new Error('topic deleted'))
     await assert.rejects(failing, /topic deleted/)
@@ -121,6 +133,7 @@ describe('SendBatcher', () => {
     const { produce, calls } = manualProducer()
     const batcher = new SendBatcher(produce, options())
     const first = batcher.send([record('t', 1)], 'none', 'packed', Date.now() + 5_000)
+    await settled()
     const second = batcher.send([record('t', 2)], 'none', 'packed', Date.now() + 5_000)
     calls[0]?.done(retryable('leader moved'))
     // The backoff of a first retry is 50–100 ms.
@@ -134,6 +147,7 @@ describe('SendBatcher', () => {
     const { produce, calls } = manualProducer()
     const batcher = new SendBatcher(produce, options())
     const noDeadline = batcher.send([record('t', 1)])
+    await settled()
     calls[0]?.done(retryable('leader moved'))
     await assert.rejects(noDeadline, /leader moved/)
     await turns()
@@ -163,6 +177,7 @@ describe('SendBatcher', () => {
     calls[0]?.done()
     await turns()
     const next = batcher.send([record('t', 2)])
+    await settled()
     assert.deepEqual(calls.map((call) => call.keys), [['1'], ['2']])
     calls[1]?.done()
     await next
@@ -173,6 +188,7 @@ describe('SendBatcher', () => {
     let closed = false
     const batcher = new SendBatcher(produce, options(() => closed))
     const riding = batcher.send([record('t', 1)], 'none', 'packed', Date.now() + 5_000)
+    await settled()
     const waiting = batcher.send([record('t', 2)], 'none', 'packed', Date.now() + 20)
     await assert.rejects(waiting, /deadline passed for 2/)
     closed = true
