@@ -191,9 +191,13 @@ class KafkaSubscription implements Subscription {
     const classic = tuning.groupProtocol !== 'consumer'
     const gate = new CommitGate(classic ? () => consumer.generationId : () => undefined)
     this.#gate = gate
-    consumer.on('consumer:group:rebalance', () => {
-      gate.rebalancing()
-    })
+    // KIP-848's members never join on their own (the broker assigns), so only the classic
+    // protocol's news of a rebalance shuts the gate until the next join.
+    if (classic) {
+      consumer.on('consumer:group:rebalance', () => {
+        gate.rebalancing()
+      })
+    }
     consumer.on('consumer:group:join', (joined: { generationId?: number }) => {
       gate.joined(classic ? joined.generationId : undefined)
     })
