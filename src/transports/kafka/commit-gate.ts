@@ -25,10 +25,10 @@ const holdAfterFailureMs = 1_000
 export class CommitGate {
   /** Reads the generation the member holds now; `undefined` where the protocol has none (KIP-848). */
   readonly #generation: () => number | undefined
-  /** The generation of the last completed join; a member that has not joined yet commits nothing. */
+  /** The generation of the last completed join. */
   #joined: number | undefined
-  #everJoined = false
-  #rebalancing = false
+  /** True until the member's next completed join — and so before its first: a member that has not joined commits nothing. */
+  #rebalancing = true
   #heldUntil = 0
 
   constructor(generation: () => number | undefined) {
@@ -42,7 +42,6 @@ export class CommitGate {
 
   /** The member completed a join in `generation` (`undefined` for KIP-848's group protocol). */
   joined(generation: number | undefined): void {
-    this.#everJoined = true
     this.#joined = generation
     this.#rebalancing = false
     this.#heldUntil = 0
@@ -55,7 +54,7 @@ export class CommitGate {
 
   /** True when a commit now would not land in the middle of this member's rebalance. */
   get open(): boolean {
-    if (!this.#everJoined || this.#rebalancing || Date.now() < this.#heldUntil) return false
+    if (this.#rebalancing || Date.now() < this.#heldUntil) return false
     // A join under way has already taken the new generation: its commit would be refused.
     return this.#generation() === this.#joined
   }
