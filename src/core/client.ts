@@ -1,98 +1,37 @@
 import { withRetries } from './call-retries.ts'
-import type { ArgsTuple, CallArgs, CallResponse, EmitArgs, EmitOptions, GatherArgs, GatherResult, RequestArgs } from './call-types.ts'
-import { checkServiceName, type EventContract, fillPath, type GatherContract, type RouteContract, type StreamContract } from './contracts.ts'
+import type { ClientOptions, ClientPlugin, ClientStats } from './client-options.ts'
+import type { ArgsTuple, CallArgs, CallResponse, EmitArgs, GatherArgs, GatherResult, RequestArgs } from './call-types.ts'
+import { checkServiceName, type EventContract, type GatherContract, type RouteContract, type StreamContract } from './contracts.ts'
 import { type HealthReport, summarizeHealth } from './channel-health.ts'
 import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
 import { ConsumerWatch } from './consumer-watch.ts'
 import { KnownTopics } from './known-topics.ts'
 import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState, type Logger, stderrLogger } from './logger.ts'
-import { type LogConcerns, logConcerns, type LogLevels } from './log-concerns.ts'
+import { type LogConcerns, logConcerns } from './log-concerns.ts'
 import { withMessageLog } from './message-log.ts'
 import type { CallTrace, EmitTrace } from './trace-contexts.ts'
 import { channels, traced } from './tracing.ts'
 import { AnswerInbox } from './answer-inbox.ts'
 import { InboxHeartbeat } from './inbox-heartbeat.ts'
 import { InboxSweep } from './inbox-sweep.ts'
-import { type Answer, PendingCalls, answerContentType } from './pending-calls.ts'
-import type { Codec } from './protocol/codec.ts'
-import { beforeSendHeaders, type Exchange, type ExchangeDeps, exchangeTarget, sendFailure, startExchange } from './pipeline/exchange.ts'
+import { PendingCalls } from './pending-calls.ts'
+import { type ExchangeDeps, exchangeTarget } from './pipeline/exchange.ts'
 import { collectGather } from './pipeline/gather-collector.ts'
 import { openStream, type StreamDeps } from './pipeline/stream-call.ts'
+import { callRoute, type RouteCallDeps } from './pipeline/route-call.ts'
+import { emitEvent, type EmitDeps } from './pipeline/emit-event.ts'
 import { fetchOverKafka, type KafkaFetchInit } from './pipeline/fetch-call.ts'
-import { errorFromHttp } from './http/error-status.ts'
 import { applyPlugin, type Hook, HookRegistry } from './pipeline/hooks.ts'
 import { type ClientHooks, type ClientPhase, clientPhases, type ExchangeKind, isClientPhase } from './pipeline/phases.ts'
 import { defaultPolicy, type Policy } from './policy.ts'
-import { buildMessage } from './protocol/envelope.ts'
-import { remoteError } from './protocol/error-body.ts'
-import { checkOutgoingHeaders, userHeaders } from './protocol/headers.ts'
-import { newMessageId } from './protocol/message-id.ts'
 import { ContractTopics, topicNames } from './protocol/topic-names.ts'
 import type { RemoteStream } from './remote-stream.ts'
-import type { MessageTracing } from './message-tracing.ts'
 import { RunningRequests } from './running-requests.ts'
-import { type InferOut, validate } from './schema.ts'
+import type { InferOut } from './schema.ts'
 import { type Inbox, type OutgoingMessage, type SendOptions, sendOptionsOf, type Transport } from './transport.ts'
 
-/** How to build a client. */
-export interface ClientOptions {
-  /** This service's name: names its inbox, and tells responders who calls. */
-  readonly name: string
-  readonly transport: Transport
-  readonly policy?: Policy
-  /** Distinguishes instances of one service; random by default. */
-  readonly instanceId?: string
-  /**
-   * Failures with no caller to tell — a handler that threw, a dropped record, an answer that could
-   * not be sent, a channel that failed — each with its context (service, route or event, topic,
-   * partition, offset, message id, caller). Default: one line each through `logger`
-   * ({@link logFailures}).
-   */
-  readonly onError?: ErrorListener
-  /**
-   * Where kafka-ipc logs — failures (without `onError`), state changes (a channel lost and
-   * re-established during a broker failover), listening and closing, and a line per message when
-   * `logLevels` asks for them: any pino-compatible logger. Default: stderr ({@link stderrLogger}).
-   */
-  readonly logger?: Logger
-  /**
-   * A level per concern — `messages`, `failures`, `connection`, `lifecycle` — such as
-   * `{ messages: 'debug' }` for a line per message (docs/operations.md#logging).
-   * `$KIPC_LOG_LEVELS` overrides it.
-   */
-  readonly logLevels?: LogLevels
-  /** Close the transport with the client. */
-  readonly ownsTransport?: boolean
-  /**
-   * Spans around every call, stream, gather and event, their context carried in the records'
-   * headers (docs/operations.md#tracing). `createClient` and `createService` trace with
-   * OpenTelemetry by default; without this option nothing is traced.
-   */
-  readonly tracing?: MessageTracing
-}
-
-/**
- * A plugin for a client: hooks added as one unit — a header every call carries, a logger of failed
- * calls. It runs once, when registered, and must be synchronous.
- *
- * @example
- * ```ts
- * const tagged: ClientPlugin<{ source: string }> = (client, { source }) => {
- *   client.addHook('beforeSend', ({ setHeader }) => { setHeader('x-source', source) })
- * }
- * createClient({ name: 'checkout' }).register(tagged, { source: 'web' })
- * ```
- */
-export type ClientPlugin<Options = undefined> = (client: Client, options: Options) => void
-
-/** Counters for monitoring. */
-export interface ClientStats {
-  readonly pending: number
-  readonly lateAnswers: number
-  readonly malformedMessages: number
-  readonly timeouts: number
-}
+export type { ClientOptions, ClientPlugin, ClientStats } from './client-options.ts'
 
 /**
  * Calls other services: request-reply (`call`), streams (`stream`), events (`emit`) and gathers
@@ -134,6 +73,8 @@ export class Client {
   readonly #hooks: HookRegistry<ClientHooks>
   readonly #exchangeDeps: ExchangeDeps
   readonly #streamDeps: StreamDeps
+  readonly #routeDeps: RouteCallDeps
+  readonly #emitDeps: EmitDeps
   /** This instance's sign of life in its inbox, for the other instances' sweeps. */
   readonly #heartbeat: InboxHeartbeat
   /** Deletes the inboxes of instances gone without closing. */
@@ -175,6 +116,8 @@ export class Client {
       },
       tracer: withMessageLog(options.tracing?.({ name: this.name, instanceId: this.instanceId }), this.logs.messages, this.name, this.policy),
     }
+    this.#routeDeps = { exchange: this.#exchangeDeps, topics: this.#contractTopics }
+    this.#emitDeps = { exchange: this.#exchangeDeps, topics: this.#topics }
     this.#streamDeps = {
       client: this.name,
       policy: this.policy,
@@ -286,61 +229,9 @@ export class Client {
 
   #call(contract: RouteContract, args: RequestArgs, full: boolean, trace: CallTrace | undefined): Promise<unknown> {
     const { retry } = args
-    if (retry === undefined) return this.#attempt(contract, args, full, trace)
+    if (retry === undefined) return callRoute(this.#routeDeps, contract, args, full, trace)
     const timeout = args.timeout ?? this.policy.timeoutMs
-    return withRetries(contract.method, retry, args.id, timeout, args.signal, (id, attemptTimeout, deadline) => this.#attempt(contract, { ...args, id, timeout: attemptTimeout, deadline }, full, trace))
-  }
-
-  /** One send of a route's request, and the wait for its reply. */
-  #attempt(contract: RouteContract, args: RequestArgs, full: boolean, trace: CallTrace | undefined): Promise<unknown> {
-    // Not an async function: the call's one promise is the one its answer settles.
-    const { promise, resolve, reject } = Promise.withResolvers<unknown>()
-    let started: Exchange | Promise<Exchange>
-    try {
-      started = startExchange(this.#exchangeDeps, {
-        kind: 'call',
-        topic: this.#contractTopics.requests(contract.service),
-        method: contract.method,
-        path: fillPath(contract.path, args.params),
-        route: contract.path,
-        trace,
-        service: contract.service,
-        args,
-        receive: (answer, exchange) => {
-          exchange.release()
-          const service = answer.service ?? contract.service
-          if (answer.kind === 'reply') {
-            const status = answer.status ?? 200
-            if (status >= 400 && !full) {
-              reject(errorFromHttp(service, status, answer.body))
-              return
-            }
-            let body: unknown
-            try {
-              body = validate(this.policy.validateReplies && status < 300 ? contract.reply : undefined, answer.body, 'KIPC_INVALID_REPLY', `reply from ${contract.service}`)
-            } catch (error) {
-              reject(error)
-              return
-            }
-            // A schema that answers at once resolves the call at once: no promise per reply.
-            if (!(body instanceof Promise)) resolve(full ? fullReply(status, answer, body, this.policy.codec) : body)
-            else if (!full) body.then(resolve, reject)
-            else body.then((valid) => fullReply(status, answer, valid, this.policy.codec)).then(resolve, reject)
-          } else if (answer.kind === 'error') {
-            reject(remoteError(service, answer.status, answer.body))
-          } else {
-            reject(new KafkaIpcError('KIPC_PROTOCOL_ERROR', `${contract.service} answered ${contract.method} ${contract.path} with a stream ${answer.kind}; is it a route on both sides?`))
-          }
-        },
-        fail: reject,
-      })
-    } catch (error) {
-      // Refused before anything was sent: a bad argument, a cancelled signal, a closed client.
-      reject(error)
-      return promise
-    }
-    if (started instanceof Promise) started.catch(reject)
-    return promise
+    return withRetries(contract.method, retry, args.id, timeout, args.signal, (id, attemptTimeout, deadline) => callRoute(this.#routeDeps, contract, { ...args, id, timeout: attemptTimeout, deadline }, full, trace))
   }
 
   /**
@@ -358,54 +249,8 @@ export class Client {
     if (this.#closed) return Promise.reject(closedError(this.name))
     const topic = this.#contractTopics.event(contract.name)
     // Checked here rather than in traced(): an untraced emit builds no closures at all.
-    if (!channels.emit.hasSubscribers) return this.#emit(contract, body, options, topic, undefined)
-    return traced(channels.emit, (): EmitTrace => ({ client: this.name, name: contract.name, topic, key: options.key }), (trace) => this.#emit(contract, body, options, topic, trace))
-  }
-
-  // Not async functions, down to the send: an event whose topic is known, whose schema answers at
-  // once and that no hook or tracer sees makes the transport's promise and one more, no others.
-  #emit(contract: EventContract, body: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
-    try {
-      if (!this.#topics.isKnown(topic)) return this.#topics.ensure(topic, this.policy.retentionMs.events, this.policy.autoCreateTopics).then(() => this.#emitValid(contract, body, options, topic, trace))
-      return this.#emitValid(contract, body, options, topic, trace)
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
-    }
-  }
-
-  #emitValid(contract: EventContract, body: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
-    const valid = validate(contract.body, body, 'KIPC_BAD_REQUEST', `event ${contract.name}`)
-    if (valid instanceof Promise) return valid.then((checked: unknown) => this.#emitChecked(contract, checked, options, topic, trace))
-    return this.#emitChecked(contract, valid, options, topic, trace)
-  }
-
-  #emitChecked(contract: EventContract, valid: unknown, options: EmitOptions, topic: string, trace: EmitTrace | undefined): Promise<void> {
-    const id = newMessageId()
-    if (trace !== undefined) trace.id = id
-    // No headers given, no map made: most events carry none.
-    const headers = options.headers === undefined ? undefined : checkOutgoingHeaders(options.headers)
-    if (!this.#hooks.has('beforeSend')) return this.#sendEvent(topic, options.key, valid, headers, id)
-    return beforeSendHeaders(this.#hooks, headers, { client: this.name, kind: 'emit', target: contract.name, id, topic }, valid).then((added) => this.#sendEvent(topic, options.key, valid, added, id))
-  }
-
-  #sendEvent(topic: string, key: string | undefined, valid: unknown, headers: Map<string, string> | undefined, id: string): Promise<void> {
-    const message = buildMessage({ topic, key }, 'event', { service: this.name }, valid, this.policy.codec, this.policy.maxMessageBytes, headers, id)
-    const tracer = this.#exchangeDeps.tracer
-    // Asked per event, so that a tracer registered later is honoured; untraced, no span is built.
-    // The span starts before the send: it writes its trace context into the record's headers.
-    const sending = tracer === undefined || !tracer.enabled() ? undefined : tracer.send(message)
-    // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
-    const sent = this.#sendWithin(message, this.policy.timeoutMs)
-    if (sending === undefined) return sent.catch(throwSendFailure)
-    return sent.then(
-      () => {
-        sending.end()
-      },
-      (error: unknown) => {
-        sending.end(error)
-        throwSendFailure(error)
-      },
-    )
+    if (!channels.emit.hasSubscribers) return emitEvent(this.#emitDeps, contract, body, options, topic, undefined)
+    return traced(channels.emit, (): EmitTrace => ({ client: this.name, name: contract.name, topic, key: options.key }), (trace) => emitEvent(this.#emitDeps, contract, body, options, topic, trace))
   }
 
   /** Asks every service that answers `contract` and collects their answers until `expect` is met or the deadline. */
@@ -498,16 +343,6 @@ export class Client {
   }
 }
 
-/** What request() resolves with: the status, the application's headers and the validated body. */
-function fullReply(status: number, answer: Answer, body: unknown, codec: Codec): { status: number; headers: Record<string, string>; body: unknown } {
-  return { status, headers: answer.wireHeaders === undefined ? {} : userHeaders(answer.wireHeaders, answerContentType(answer, codec)), body }
-}
-
 function closedError(name: string): KafkaIpcError {
   return new KafkaIpcError('KIPC_UNAVAILABLE', `${name} is closed.`)
-}
-
-/** A send's failure, typed ({@link sendFailure}): for `.catch` on the transport's promise. */
-function throwSendFailure(error: unknown): never {
-  throw sendFailure(error)
 }

@@ -1,5 +1,6 @@
 import { type ChannelHealth, type HealthReport, summarizeHealth } from './channel-health.ts'
-import { Client, type ClientOptions } from './client.ts'
+import { Client } from './client.ts'
+import type { ConsumerLag, ServiceOptions, ServicePlugin, ServiceStats } from './service-options.ts'
 import type { AnyContract, EventContract, GatherContract, RouteContract, StreamContract } from './contracts.ts'
 import type { EventHandler, HandlerFor } from './handler-types.ts'
 import { DecorationTable, type DecorationValue, type DecorationValues } from './decorations.ts'
@@ -19,56 +20,9 @@ import { RecentIds } from './recent-ids.ts'
 import type { DeduplicationStore } from './deduplication-store.ts'
 import { memoryDeduplicationStore } from './memory-deduplication-store.ts'
 import { Router } from './router.ts'
-import type { PartitionLag, Subscription, TopicPartition, TopicSpec } from './transport.ts'
+import type { SubscribeOptions, Subscription, TopicPartition, TopicSpec } from './transport.ts'
 
-/** How to build a service: a client's options (a service calls others too), and where it remembers what it ran. */
-export interface ServiceOptions extends ClientOptions {
-  /**
-   * Remembers each request and event run, so that a record delivered again — after a crash before
-   * its commit, or a client's retry with the same message id — is not run twice, and a duplicate
-   * request gets the first reply again (docs/reliability.md#deduplication). Default: a
-   * {@link memoryDeduplicationStore} of this instance; a store every instance shares (such as
-   * {@link postgresDeduplicationStore}) also covers a redelivery to another instance. `false`
-   * keeps no store: only copies within the policy's `deduplicationWindow` of the same partition
-   * are dropped.
-   */
-  readonly deduplication?: DeduplicationStore | false
-}
-
-/** Counters for monitoring. */
-export interface ServiceStats extends Readonly<ServiceCounters> {
-  /** Handlers running now. */
-  readonly running: number
-}
-
-/**
- * How far one of a service's consumer groups is behind on one partition this instance holds (see {@link Service.lag}).
- *
- * @example
- * ```ts
- * const worst: ConsumerLag | undefined = (await app.lag()).sort((a, b) => b.lag - a.lag)[0]
- * ```
- */
-export interface ConsumerLag extends PartitionLag {
-  /** The consumer group: the service's requests group, or its events group. */
-  readonly group: string
-}
-
-/**
- * A plugin: hooks, handlers and subscriptions registered on a service as one unit — an auth check,
- * a logger, a metrics exporter. It runs once, when registered, and must be synchronous.
- *
- * @example
- * ```ts
- * const requireTenant: ServicePlugin<{ header: string }> = (app, { header }) => {
- *   app.addHook('onReceive', ({ headers }) => {
- *     if (headers[header] === undefined) throw new KafkaIpcError('KIPC_BAD_REQUEST', `${header} is required`)
- *   })
- * }
- * createService({ name: 'pricing' }).register(requireTenant, { header: 'x-tenant' })
- * ```
- */
-export type ServicePlugin<Options = undefined> = (service: Service, options: Options) => void
+export type { ConsumerLag, ServiceOptions, ServicePlugin, ServiceStats } from './service-options.ts'
 
 /**
  * A service: handles its routes and streams, answers gathers, subscribes to events — and, being a
@@ -269,39 +223,18 @@ export class Service {
     }
     const route = (topic: string, envelope: Envelope): Routed | undefined => this.#route(gathersByTopic.get(topic), envelope)
     const subscribed = (topic: string): Subscribed | undefined => eventsByTopic.get(topic)
-    if (requestTopics.length > 0) {
-      await this.#keep(
-        topicNames.group(policy, this.name),
-        transport.subscribe({
-          group: topicNames.group(policy, this.name),
-          topics: requestTopics,
-          startFrom: 'earliest',
-          maxInFlight: policy.maxInFlight,
-          maxBufferedBytes: policy.maxBufferedBytes,
-          onMessage: (message) => handleRequest(deps, message, route),
-          onError: this.#onChannelError(topicNames.group(policy, this.name)),
-          onState: this.#logState,
-        }),
-      )
-    }
-    if (eventTopics.length > 0) {
-      await this.#keep(
-        topicNames.eventGroup(policy, this.name),
-        transport.subscribe({
-          group: topicNames.eventGroup(policy, this.name),
-          topics: eventTopics,
-          startFrom: policy.eventsStartFrom,
-          maxInFlight: policy.maxInFlight,
-          maxBufferedBytes: policy.maxBufferedBytes,
-          onMessage: (message) => handleEvent(deps, message, subscribed),
-          onError: this.#onChannelError(topicNames.eventGroup(policy, this.name)),
-          onState: this.#logState,
-        }),
-      )
-    }
+    if (requestTopics.length > 0) await this.#subscribe(topicNames.group(policy, this.name), requestTopics, 'earliest', (message) => handleRequest(deps, message, route))
+    if (eventTopics.length > 0) await this.#subscribe(topicNames.eventGroup(policy, this.name), eventTopics, policy.eventsStartFrom, (message) => handleEvent(deps, message, subscribed))
     this.#state = 'listening'
     const durationMs = Math.round(performance.now() - startedAt)
     this.client.logs.lifecycle.info({ service: this.name, instanceId: this.client.instanceId, topics: [...requestTopics, ...eventTopics], durationMs }, `${this.name}: listening (${String(durationMs)} ms)`)
+  }
+
+  /** Joins `group` on `topics`, its records handled by `onMessage`, and keeps the subscription ({@link #keep}). */
+  async #subscribe(group: string, topics: string[], startFrom: SubscribeOptions['startFrom'], onMessage: SubscribeOptions['onMessage']): Promise<void> {
+    const { policy } = this.client
+    const opening = this.#options.transport.subscribe({ group, topics, startFrom, maxInFlight: policy.maxInFlight, maxBufferedBytes: policy.maxBufferedBytes, onMessage, onError: this.#onChannelError(group), onState: this.#logState })
+    await this.#keep(group, opening)
   }
 
   /** Keeps a new subscription, or closes it at once when close() ran while it was being opened. */
