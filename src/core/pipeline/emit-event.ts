@@ -6,7 +6,8 @@ import { checkOutgoingHeaders } from '../protocol/headers.ts'
 import { newMessageId } from '../protocol/message-id.ts'
 import { validate } from '../schema.ts'
 import type { EmitTrace } from '../trace-contexts.ts'
-import { beforeSendHeaders, type ExchangeDeps, sendFailure } from './exchange.ts'
+import { beforeSendHeaders } from './before-send.ts'
+import { type ExchangeDeps, sendFailure } from './exchange.ts'
 
 /** What an emit needs from its client: its exchange dependencies (name, policy, hooks, tracer, send) and the topics it knows exist. */
 export interface EmitDeps {

@@ -9,11 +9,12 @@ import { remoteError } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders, userHeaders } from '../protocol/headers.ts'
 import { checkMessageId, newMessageId } from '../protocol/message-id.ts'
 import { queryString } from '../http/query.ts'
-import { topicNames } from '../protocol/topic-names.ts'
 import type { OutgoingMessage } from '../transport.ts'
 import type { CallSpan, MessageTracer } from '../message-tracing.ts'
 import type { HookRegistry } from './hooks.ts'
 import type { ClientHooks, ExchangeInfo, ExchangeKind } from './phases.ts'
+import { beforeSendHeaders } from './before-send.ts'
+import { cancelled, checkTimeout, consumersNote, waitingFor } from './exchange-errors.ts'
 
 /** What an exchange needs from its client. */
 export interface ExchangeDeps {
@@ -279,32 +280,6 @@ function expire(exchange: CallExchange): void {
 
 const noHeaders: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>)
 
-/**
- * The application's headers plus those the `beforeSend` hooks add — of a request or an event; a
- * hook's KafkaIpcError fails the call before anything is sent. Callers skip it when no
- * `beforeSend` hook is registered.
- *
- * @example
- * ```ts
- * if (hooks.has('beforeSend')) headers = await beforeSendHeaders(hooks, headers, info, body)
- * ```
- */
-export async function beforeSendHeaders(hooks: HookRegistry<ClientHooks>, given: Map<string, string> | undefined, info: ExchangeInfo, body: unknown): Promise<Map<string, string>> {
-  // A call or emit without headers has no map until a hook may add to it.
-  const headers = given ?? new Map<string, string>()
-  const added: Record<string, string> = Object.create(null) as Record<string, string>
-  await hooks.run('beforeSend', {
-    ...info,
-    body,
-    headers: Object.fromEntries(headers),
-    setHeader: (name, value) => {
-      added[name] = value
-    },
-  })
-  for (const [name, value] of checkOutgoingHeaders(added)) headers.set(name, value)
-  return headers
-}
-
 async function runHooks<P extends 'onAnswer' | 'onCallError'>(deps: ExchangeDeps, phase: P, context: ClientHooks[P], info: ExchangeInfo): Promise<void> {
   try {
     await deps.hooks.run(phase, context)
@@ -319,28 +294,4 @@ async function runHooks<P extends 'onAnswer' | 'onCallError'>(deps: ExchangeDeps
  */
 export function exchangeTarget(spec: Pick<ExchangeSpec, 'service' | 'gather' | 'method' | 'route'>): string {
   return spec.gather !== undefined ? `gather ${spec.gather}` : `${spec.service ?? '?'} ${spec.method} ${spec.route}`
-}
-
-/** What a timeout or a cancel waited for: `pricing to POST /quotes/:id`, `pricing to finish …`, `gather seat.hold`. */
-function waitingFor(spec: ExchangeSpec): string {
-  if (spec.gather !== undefined) return `gather ${spec.gather}`
-  return `${spec.service ?? '?'} to ${spec.kind === 'stream' ? 'finish ' : ''}${spec.method} ${spec.route}`
-}
-
-function cancelled(what: string): KafkaIpcError {
-  return new KafkaIpcError('KIPC_CANCELLED', `The call to ${what} was cancelled.`)
-}
-
-/** Timeouts become whole milliseconds on the wire; nonsense is refused before anything is sent. */
-function checkTimeout(timeout: number, max: number): number {
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `timeout must be a positive number of milliseconds, got ${String(timeout)}.`)
-  if (timeout > max) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `timeout ${String(timeout)} ms is longer than the policy allows (maxTimeoutMs ${max}).`)
-  return Math.ceil(timeout)
-}
-
-/** What a timeout can add about who consumes the service's requests (see {@link ConsumerWatch}). */
-function consumersNote(policy: Policy, service: string, consumers: number | undefined): string {
-  if (consumers === undefined) return ''
-  if (consumers === 0) return ` No instance of ${service} is consuming ${topicNames.requests(policy, service)} (consumer group ${topicNames.group(policy, service)} has no members): it is stopped, not started yet, or failing to start.`
-  return ` ${consumers} instance(s) of ${service} consume its requests: the handler is slow, its partition is backed up, or the deadline is too short.`
 }

@@ -11,6 +11,7 @@ import { brokerDefaultMinSessionMs, refusedSessionTimeout } from './session-time
 import { CommitCoalescer } from './commit-coalescer.ts'
 import { CommitGate } from './commit-gate.ts'
 import { consumerLag } from './consumer-lag.ts'
+import { closeWithin } from './consumer-teardown.ts'
 import { asTransportError, isRebalanceError } from './kafka-errors.ts'
 import { StreamBackpressure } from './stream-backpressure.ts'
 import { PartitionOwnership } from './partition-ownership.ts'
@@ -19,7 +20,6 @@ import { type RawMessage, rawDeserializers, toIncoming } from './records.ts'
 
 type RawStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
 type RawConsumer = Consumer
-
 
 /** How long a rebalance waits for every member to rejoin (ms): members finishing their in-flight records before they give up partitions need this long, whatever the session. */
 const minRebalanceTimeoutMs = 10_000
@@ -308,46 +308,4 @@ class KafkaSubscription implements Subscription {
     stream?.removeAllListeners('close')
     await closeWithin(consumer, stream, teardownMs)
   }
-}
-
-/**
- * Closes a consumer: a LeaveGroup lets the group rebalance at once rather than after the session
- * timeout. When the coordinator cannot be reached in time the consumer is closed without leaving
- * (the library keeps it open if LeaveGroup fails), and the broker expires the member.
- */
-async function closeWithin(consumer: RawConsumer, stream: RawStream | undefined, ms: number): Promise<void> {
-  await stream?.close().catch(() => undefined)
-  let timer: NodeJS.Timeout | undefined
-  const closing = consumer.close(true)
-  const left = await Promise.race([
-    closing.then(
-      () => true,
-      () => false,
-    ),
-    new Promise<false>((resolve) => {
-      timer = setTimeout(() => {
-        resolve(false)
-      }, ms)
-    }),
-  ])
-  clearTimeout(timer)
-  if (left) return
-  await forceClose(consumer)
-  // A close whose LeaveGroup fails marks the library's consumer open again, its group heartbeat
-  // still scheduled — retrying a coordinator it can no longer reach, every interval, for good,
-  // and keeping the process alive. Closed once more after that, with no connection left, it
-  // leaves the group at once and the heartbeat stops.
-  void closing.then(undefined, () => consumer.close(true)).catch(() => undefined)
-}
-
-/** Closes the client's connections without a LeaveGroup (see {@link closeWithin}). */
-async function forceClose(consumer: RawConsumer): Promise<void> {
-  // The library's close() retries LeaveGroup and reopens itself when that fails; its base class
-  // close (connections only) is what a lost coordinator leaves us.
-  const base = Object.getPrototypeOf(Object.getPrototypeOf(consumer)) as { close: (this: RawConsumer, callback: (error?: unknown) => void) => void }
-  await new Promise<void>((resolve) => {
-    base.close.call(consumer, () => {
-      resolve()
-    })
-  })
 }

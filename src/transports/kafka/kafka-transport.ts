@@ -1,16 +1,15 @@
-import { Admin, type MessageToProduce, murmur2, Producer } from '@platformatic/kafka'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { type MessageToProduce, murmur2, Producer } from '@platformatic/kafka'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { Compression, EnvelopeForm } from '../../core/policy.ts'
-import { type Inbox, type InboxOptions, type OutgoingMessage, type SendOptions, type Subscription, type SubscribeOptions, topicMissing, type TopicSpec, type Transport } from '../../core/transport.ts'
+import { type Inbox, type InboxOptions, type OutgoingMessage, type SendOptions, type Subscription, type SubscribeOptions, type TopicSpec, type Transport } from '../../core/transport.ts'
 import { type Logger, stderrLogger } from '../../core/logger.ts'
 import { defaultPolicy } from '../../core/policy.ts'
 import { brokerAddresses } from './broker-addresses.ts'
 import { BrokerReachability, connectTimeout } from './broker-reachability.ts'
-import { accessFailureKind, type AccessHint } from './kafka-access-errors.ts'
-import { asTransportError, isRetryableKafkaError, isUnknownTopicError, kafkaErrorCode, onlyTopicErrors } from './kafka-errors.ts'
+import { asTransportError, isRetryableKafkaError } from './kafka-errors.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
+import { KafkaTopicAdmin } from './kafka-topic-admin.ts'
 import { installBoundedDecompression } from './client-decompression.ts'
 import { holdInflateLimit } from './inflate-budget.ts'
 import { producedHeaders, producerSerializers } from './records.ts'
@@ -45,12 +44,6 @@ export interface KafkaTransportOptions extends KafkaSecurityOptions {
   readonly tuning?: Partial<KafkaTuning>
 }
 
-/** ListOffsets' timestamp that asks for the record with the largest timestamp (KIP-734, Kafka 3.0+). */
-const maxTimestamp = -3n
-
-/** How long a new topic may take to appear, with leaders, in the broker's metadata. */
-const metadataWaitMs = 30_000
-
 const defaultTuning: KafkaTuning = { maxWaitTime: 500, sessionTimeout: 3_000, heartbeatInterval: 500, groupProtocol: 'classic', inboxMaxBytes: 8 * 1024 * 1024, commitIntervalMs: 100 }
 
 /**
@@ -77,9 +70,7 @@ export function kafkaTransport(options: KafkaTransportOptions = {}): Transport {
 class KafkaTransport implements Transport {
   readonly name = 'kafka'
   readonly #connection: KafkaConnection
-  #admin: Admin | undefined
-  /** An admin that does not retry: "unknown topic" is an answer here, which the other retries for 2 s. */
-  #lookupAdmin: Admin | undefined
+  readonly #topicAdmin: KafkaTopicAdmin
   #producer: Producer<string, Uint8Array, string | Buffer, string | Buffer> | undefined
   #closed = false
   readonly #reachability: BrokerReachability
@@ -100,133 +91,35 @@ class KafkaTransport implements Transport {
     const logger = options.logger ?? stderrLogger()
     this.#connection = { base: { clientId: options.clientId ?? 'kafka-ipc', bootstrapBrokers: addresses.brokers, retries: 20, retryDelay: 100, ...secured }, tuning: { ...defaultTuning, ...options.tuning }, transport: this, inboxReplication: -1, principal, logger }
     this.#reachability = new BrokerReachability(addresses, connectTimeout(options.connectTimeoutMs), logger, () => this.#closed, security)
+    this.#topicAdmin = new KafkaTopicAdmin(this.#connection, this.#reachability, () => {
+      this.#assertOpen()
+    })
     // Before any consumer exists: a compressed batch is never inflated past the limit (docs/security.md#compressed-batches).
     installBoundedDecompression(logger)
   }
 
-  async ensureTopics(topics: readonly TopicSpec[], create: boolean): Promise<void> {
-    if (topics.length === 0) return
-    await this.#reachability.reached()
-    const admin = this.#adminClient()
-    const existing = new Set(await wrap(admin.listTopics(), 'listing topics'))
-    const missing = topics.filter((topic) => !existing.has(topic.name))
-    if (missing.length === 0) return
-    if (!create) {
-      await this.#assertNotDenied(missing.map((topic) => topic.name))
-      throw topicMissing(missing[0]?.name ?? '')
-    }
-    for (const topic of missing) {
-      await wrap(
-        admin.createTopics({
-          topics: [topic.name],
-          partitions: topic.partitions,
-          replicas: topic.replication,
-          configs: [{ name: 'retention.ms', value: String(topic.retentionMs) }, ...(topic.brokerTimestamps === true ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : [])],
-        }),
-        `creating topic ${topic.name}`,
-        { principal: this.#connection.principal },
-      ).catch((error: unknown) => {
-        // Another instance created it a moment earlier (TOPIC_ALREADY_EXISTS): that is success too.
-        if (!onlyTopicErrors((error as { cause?: unknown }).cause, kafkaErrorCode.topicAlreadyExists)) throw error
-      })
-    }
-    await this.#awaitLeaders(admin, missing.map((topic) => topic.name))
+  ensureTopics(topics: readonly TopicSpec[], create: boolean): Promise<void> {
+    return this.#topicAdmin.ensureTopics(topics, create)
   }
 
-  /**
-   * The topic list leaves out topics this principal may not DESCRIBE, so under ACLs "missing" may
-   * mean "hidden": a metadata request for them tells the two apart, failing with
-   * KIPC_NOT_AUTHORIZED (naming the topic) rather than reporting a topic that exists as missing.
-   */
-  async #assertNotDenied(names: readonly string[]): Promise<void> {
-    try {
-      await this.#lookupAdminClient().metadata({ topics: [...names] })
-    } catch (error) {
-      if (accessFailureKind(error) !== undefined) throw asTransportError(error, `looking up ${names.join(', ')}`, { topics: names, principal: this.#connection.principal })
-    }
+  deleteTopics(names: readonly string[]): Promise<void> {
+    return this.#topicAdmin.deleteTopics(names)
   }
 
-  /**
-   * Waits until the broker's metadata shows every partition of new topics with a leader. A topic
-   * is created before every broker's metadata cache knows it; a producer, fetch or group join
-   * that asks meanwhile gets "unknown topic", which the client does not retry — on a busy or
-   * just-started broker that window is long enough for the first request to fail.
-   */
-  async #awaitLeaders(admin: Admin, names: readonly string[]): Promise<void> {
-    const deadline = Date.now() + metadataWaitMs
-    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
-      const ready = await admin.metadata({ topics: [...names], forceUpdate: true }).then(
-        (metadata) => names.every((name) => metadata.topics.get(name)?.partitions.every((partition) => partition.leader >= 0) === true),
-        // Created but not DESCRIBE-able (an ACL allows CREATE only): no wait reveals the leaders.
-        (error: unknown) => (accessFailureKind(error) === undefined ? false : Promise.reject(asTransportError(error, `looking up ${names.join(', ')}`, { topics: names, principal: this.#connection.principal }))),
-      )
-      if (ready) return
-      if (Date.now() > deadline) throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Kafka created ${names.join(', ')} but did not report leaders for every partition within ${metadataWaitMs} ms.`)
-      await sleep(delay)
-    }
+  groupMembers(group: string): Promise<number | undefined> {
+    return this.#topicAdmin.groupMembers(group)
   }
 
-  async deleteTopics(names: readonly string[]): Promise<void> {
-    if (names.length === 0) return
-    await this.#reachability.reached()
-    const admin = this.#adminClient()
-    // Deleting a missing topic is retried by the client as if the broker were unsure; skip them.
-    const existing = new Set(await wrap(admin.listTopics(), 'listing topics'))
-    const present = names.filter((name) => existing.has(name))
-    if (present.length === 0) return
-    await wrap(admin.deleteTopics({ topics: present }), `deleting ${present.join(', ')}`, { principal: this.#connection.principal }).catch((error: unknown) => {
-      if (!onlyTopicErrors((error as { cause?: unknown }).cause, kafkaErrorCode.unknownTopicOrPartition)) throw error
-    })
+  partitionCount(topic: string): Promise<number | undefined> {
+    return this.#topicAdmin.partitionCount(topic)
   }
 
-  async groupMembers(group: string): Promise<number | undefined> {
-    await this.#reachability.reached()
-    return this.#adminClient()
-      .describeGroups({ groups: [group] })
-      .then(
-        (groups) => groups.get(group)?.members.size ?? 0,
-        () => undefined,
-      )
+  listTopics(prefix: string): Promise<string[]> {
+    return this.#topicAdmin.listTopics(prefix)
   }
 
-  async partitionCount(topic: string): Promise<number | undefined> {
-    await this.#reachability.reached()
-    try {
-      const metadata = await this.#lookupAdminClient().metadata({ topics: [topic], forceUpdate: true })
-      return metadata.topics.get(topic)?.partitionsCount
-    } catch (error) {
-      if (isUnknownTopicError(error)) return undefined
-      throw asTransportError(error, `reading the metadata of ${topic}`, { topics: [topic], principal: this.#connection.principal })
-    }
-  }
-
-  async listTopics(prefix: string): Promise<string[]> {
-    await this.#reachability.reached()
-    const names = await wrap(this.#adminClient().listTopics(), 'listing topics')
-    return names.filter((name) => name.startsWith(prefix))
-  }
-
-  async lastWrites(topics: readonly string[]): Promise<Map<string, number | undefined>> {
-    const found = new Map<string, number | undefined>()
-    if (topics.length === 0) return found
-    await this.#reachability.reached()
-    const admin = this.#lookupAdminClient()
-    const ask = (names: readonly string[]): Promise<void> =>
-      admin.listOffsets({ topics: names.map((name) => ({ name, partitions: [{ partitionIndex: 0, timestamp: maxTimestamp }] })) }).then((listed) => {
-        // Offset -1: the partition holds no record (never written, or its records expired).
-        for (const topic of listed) found.set(topic.name, topic.partitions[0] === undefined || topic.partitions[0].offset < 0n ? undefined : Number(topic.partitions[0].timestamp))
-      })
-    try {
-      await ask(topics)
-    } catch {
-      // One topic deleted meanwhile fails the whole request: ask one by one, leaving out the gone.
-      for (const name of topics) {
-        await ask([name]).catch((error: unknown) => {
-          if (!isUnknownTopicError(error)) throw asTransportError(error, `reading the last write of ${name}`, { topics: [name], principal: this.#connection.principal })
-        })
-      }
-    }
-    return found
+  lastWrites(topics: readonly string[]): Promise<Map<string, number | undefined>> {
+    return this.#topicAdmin.lastWrites(topics)
   }
 
   /**
@@ -303,22 +196,8 @@ class KafkaTransport implements Transport {
 
   async close(): Promise<void> {
     this.#closed = true
-    await Promise.all([this.#producer?.close(), this.#admin?.close(), this.#lookupAdmin?.close()])
+    await Promise.all([this.#producer?.close(), this.#topicAdmin.close()])
     this.#producer = undefined
-    this.#admin = undefined
-    this.#lookupAdmin = undefined
-  }
-
-  #adminClient(): Admin {
-    this.#assertOpen()
-    this.#admin ??= new Admin({ ...this.#connection.base, clientId: `${this.#connection.base.clientId}-admin` })
-    return this.#admin
-  }
-
-  #lookupAdminClient(): Admin {
-    this.#assertOpen()
-    this.#lookupAdmin ??= new Admin({ ...this.#connection.base, clientId: `${this.#connection.base.clientId}-lookup`, retries: 0 })
-    return this.#lookupAdmin
   }
 
   /** A closed transport makes no new connections: they would outlive it and keep the process alive. */
@@ -347,15 +226,6 @@ function releasingOnClose(subscription: Subscription, release: () => void): Subs
 /** The topics a send names, for error messages. */
 function topicsOf(messages: readonly OutgoingMessage[]): string {
   return [...new Set(messages.map((message) => message.topic))].join(', ')
-}
-
-/** Turns the client's errors into KIPC_TRANSPORT_ERROR, keeping the original as the cause. */
-async function wrap<T>(operation: Promise<T>, what = 'admin request', hint?: AccessHint): Promise<T> {
-  try {
-    return await operation
-  } catch (error) {
-    throw asTransportError(error, what, hint)
-  }
 }
 
 /**
