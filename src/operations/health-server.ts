@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { HealthReport } from '../core/channel-health.ts'
 import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
@@ -85,6 +85,9 @@ export async function serveHealth(source: HealthSource, options: HealthServerOpt
   source.ready?.().catch(() => undefined)
   const metrics = await metricsEndpoint(source, options.metrics)
   const paths = { live: options.paths?.live ?? defaultHealthPaths.live, ready: options.paths?.ready ?? defaultHealthPaths.ready, startup: options.paths?.startup ?? defaultHealthPaths.startup }
+  // Loaded here, not with the module: importing node:http loads Node's fetch stack too (about 3 MiB
+  // of a process's memory), which a service that serves no probes should not pay for.
+  const { createServer } = await import('node:http')
   const watch = new EventLoopWatch()
   const inputs = (): ProbeInputs => ({ report: source.health(), longestStallMs: watch.longestStallWithin(limits.stallWindowMs), now: Date.now() })
   const probes = new Map<string, () => ProbeResult>([

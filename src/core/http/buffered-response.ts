@@ -1,4 +1,11 @@
 /**
+ * The class, made on the first response: naming the global `Response` makes Node load its fetch
+ * implementation (undici: about 2 MiB of a process's memory), which a service that never calls
+ * `client.fetch()` should not pay for by importing kafka-ipc.
+ */
+let bufferedResponseClass: (new (bytes: Uint8Array, init: ResponseInit) => Response) | undefined
+
+/**
  * A Web `Response` over a body already in memory — a reply read from Kafka. It is a `Response`
  * (`instanceof Response`, status, headers, `ok`, every body method, `body` as a stream), but its
  * body stays the bytes until asked for: `json()`, `text()`, `arrayBuffer()`, `bytes()` read them
@@ -16,7 +23,8 @@
  * ```
  */
 export function bufferedResponse(bytes: Uint8Array, init: ResponseInit): Response {
-  return new BufferedResponse(bytes, init)
+  bufferedResponseClass ??= defineBufferedResponse()
+  return new bufferedResponseClass(bytes, init)
 }
 
 /** The body of one BufferedResponse: the bytes, and the stream once asked for. */
@@ -28,15 +36,6 @@ interface BufferedBody {
 
 const bodies = new WeakMap<object, BufferedBody>()
 const decoder = new TextDecoder()
-
-// The body methods are replaced on the prototype below rather than declared here: the platform's
-// types declare them as properties, so a class body could not override them.
-class BufferedResponse extends Response {
-  constructor(bytes: Uint8Array, init: ResponseInit) {
-    super(null, init)
-    bodies.set(this, { bytes, stream: undefined, used: false })
-  }
-}
 
 function bodyOf(response: object): BufferedBody {
   const body = bodies.get(response)
@@ -77,77 +76,90 @@ function take<T>(response: object, read: (bytes: Uint8Array) => T): Promise<T> {
   }
 }
 
-Object.defineProperties(BufferedResponse.prototype, {
-  body: {
-    get(this: Response): ReadableStream<Uint8Array> {
-      const body = bodyOf(this)
-      if (body.stream === undefined) {
-        const { bytes } = body
-        // Pulled, not started: the body counts as used only once something reads from it — or
-        // cancels it. Its chunk is a copy: the bytes may be a view into a whole fetched batch.
-        body.stream = new ReadableStream<Uint8Array>(
-          {
-            pull: (controller) => {
-              body.used = true
-              controller.enqueue(copyOf(bytes))
-              controller.close()
+/** BufferedResponse: a Response whose body methods read the bytes it was made with. */
+function defineBufferedResponse(): new (bytes: Uint8Array, init: ResponseInit) => Response {
+  // The body methods are replaced on the prototype below rather than declared here: the platform's
+  // types declare them as properties, so a class body could not override them.
+  class BufferedResponse extends Response {
+    constructor(bytes: Uint8Array, init: ResponseInit) {
+      super(null, init)
+      bodies.set(this, { bytes, stream: undefined, used: false })
+    }
+  }
+
+  Object.defineProperties(BufferedResponse.prototype, {
+    body: {
+      get(this: Response): ReadableStream<Uint8Array> {
+        const body = bodyOf(this)
+        if (body.stream === undefined) {
+          const { bytes } = body
+          // Pulled, not started: the body counts as used only once something reads from it — or
+          // cancels it. Its chunk is a copy: the bytes may be a view into a whole fetched batch.
+          body.stream = new ReadableStream<Uint8Array>(
+            {
+              pull: (controller) => {
+                body.used = true
+                controller.enqueue(copyOf(bytes))
+                controller.close()
+              },
+              cancel: () => {
+                body.used = true
+              },
             },
-            cancel: () => {
-              body.used = true
-            },
-          },
-          { highWaterMark: 0 },
-        )
-        // Already read directly: the stream is a used one, locked as a Response's is after a read.
-        if (body.used) lock(body.stream)
-      }
-      return body.stream
+            { highWaterMark: 0 },
+          )
+          // Already read directly: the stream is a used one, locked as a Response's is after a read.
+          if (body.used) lock(body.stream)
+        }
+        return body.stream
+      },
     },
-  },
-  bodyUsed: {
-    get(this: Response): boolean {
-      return bodyOf(this).used
+    bodyUsed: {
+      get(this: Response): boolean {
+        return bodyOf(this).used
+      },
     },
-  },
-  arrayBuffer: {
-    value(this: Response): Promise<ArrayBuffer> {
-      return take(this, (bytes) => copyOf(bytes).buffer)
+    arrayBuffer: {
+      value(this: Response): Promise<ArrayBuffer> {
+        return take(this, (bytes) => copyOf(bytes).buffer)
+      },
     },
-  },
-  bytes: {
-    value(this: Response): Promise<Uint8Array> {
-      return take(this, (bytes) => copyOf(bytes))
+    bytes: {
+      value(this: Response): Promise<Uint8Array> {
+        return take(this, (bytes) => copyOf(bytes))
+      },
     },
-  },
-  text: {
-    value(this: Response): Promise<string> {
-      return take(this, (bytes) => decoder.decode(bytes))
+    text: {
+      value(this: Response): Promise<string> {
+        return take(this, (bytes) => decoder.decode(bytes))
+      },
     },
-  },
-  json: {
-    value(this: Response): Promise<unknown> {
-      return take(this, (bytes) => JSON.parse(decoder.decode(bytes)) as unknown)
+    json: {
+      value(this: Response): Promise<unknown> {
+        return take(this, (bytes) => JSON.parse(decoder.decode(bytes)) as unknown)
+      },
     },
-  },
-  blob: {
-    value(this: Response): Promise<Blob> {
-      const type = this.headers.get('content-type') ?? ''
-      return take(this, (bytes) => new Blob([copyOf(bytes)], { type }))
+    blob: {
+      value(this: Response): Promise<Blob> {
+        const type = this.headers.get('content-type') ?? ''
+        return take(this, (bytes) => new Blob([copyOf(bytes)], { type }))
+      },
     },
-  },
-  formData: {
-    value(this: Response): Promise<FormData> {
-      const init = { status: this.status, statusText: this.statusText, headers: this.headers }
-      // Still part of Response, deprecated only in Node's types: a Response must have it.
-      // eslint-disable-next-line @typescript-eslint/no-deprecated
-      return take(this, (bytes) => bytes).then((bytes) => new Response(copyOf(bytes), init).formData())
+    formData: {
+      value(this: Response): Promise<FormData> {
+        const init = { status: this.status, statusText: this.statusText, headers: this.headers }
+        // Still part of Response, deprecated only in Node's types: a Response must have it.
+        // eslint-disable-next-line @typescript-eslint/no-deprecated
+        return take(this, (bytes) => bytes).then((bytes) => new Response(copyOf(bytes), init).formData())
+      },
     },
-  },
-  clone: {
-    value(this: Response): Response {
-      const body = bodyOf(this)
-      if (body.used || body.stream?.locked === true) throw new TypeError('Response.clone: Body has already been consumed.')
-      return new BufferedResponse(body.bytes, { status: this.status, statusText: this.statusText, headers: this.headers })
+    clone: {
+      value(this: Response): Response {
+        const body = bodyOf(this)
+        if (body.used || body.stream?.locked === true) throw new TypeError('Response.clone: Body has already been consumed.')
+        return new BufferedResponse(body.bytes, { status: this.status, statusText: this.statusText, headers: this.headers })
+      },
     },
-  },
-})
+  })
+  return BufferedResponse
+}
