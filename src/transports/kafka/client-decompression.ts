@@ -15,8 +15,14 @@
 // records (unread-batches.ts). Offsets come from the batch header, which the client has already
 // read, so the consumer moves past the batch as past any other.
 //
+// The tables serve every client of the process, an application's own consumers too. Only
+// kafka-ipc's are bounded: its subscriptions and inboxes start inside kafka-ipc's async context
+// (asKafkaIpcClient), which their connections — and so the parsing of their fetch responses —
+// carry; any other client's batches go to the client's own decompressors, as without kafka-ipc.
+//
 // test/unit/transports/kafka/client-decompression.test.ts fails if a client upgrade breaks either
 // assumption: the tables' shape and sharing, and the count read just before inflating.
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { compressionsAlgorithms, compressionsAlgorithmsByBitmask, Reader, type SyncCompressionPhase } from '@platformatic/kafka'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { Logger } from '../../core/logger.ts'
@@ -31,8 +37,27 @@ let lastInt32 = 0
 
 let state: 'off' | 'on' | 'unavailable' = 'off'
 
+/** Set while kafka-ipc's own clients run: the async context their connections are made in. */
+const kafkaIpcClients = new AsyncLocalStorage<true>()
+
 /**
- * Installs the bounded decompressors into the client, once per process; later calls do nothing.
+ * Runs `start` — which makes a kafka-ipc consumer and starts it fetching — so that the record
+ * batches that consumer fetches, now and after any recovery it makes, are inflated within the
+ * bounds (everything it does later descends from this context). An application's own
+ * @platformatic/kafka clients, started outside it, keep the client's own decompressors.
+ *
+ * @example
+ * ```ts
+ * const subscription = await asKafkaIpcClient(() => subscribeKafka(connection, options))
+ * ```
+ */
+export function asKafkaIpcClient<T>(start: () => T): T {
+  return kafkaIpcClients.run(true, start)
+}
+
+/**
+ * Installs the bounded decompressors into the client, once per process (later calls do nothing),
+ * for the clients kafka-ipc starts through {@link asKafkaIpcClient}.
  * When the client's tables are not shaped as this module expects (a client upgrade changed them),
  * nothing is replaced and `logger` is told once: batches are then inflated whole, as before.
  *
@@ -58,7 +83,7 @@ export function installBoundedDecompression(logger?: Logger): void {
   for (const codec of codecs) {
     const algorithm = compressionsAlgorithms[codec] as { decompressSync: SyncCompressionPhase }
     const original = algorithm.decompressSync.bind(algorithm)
-    algorithm.decompressSync = (data) => inflateOrStandIn(codec, Buffer.isBuffer(data) ? data : data.buffer, original)
+    algorithm.decompressSync = (data) => (kafkaIpcClients.getStore() === true ? inflateOrStandIn(codec, Buffer.isBuffer(data) ? data : data.buffer, original) : original(data))
   }
   state = 'on'
 }

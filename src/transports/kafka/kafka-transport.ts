@@ -10,7 +10,7 @@ import { asTransportError, isRetryableKafkaError } from './kafka-errors.ts'
 import { openKafkaInbox } from './kafka-inbox.ts'
 import { subscribeKafka } from './kafka-subscription.ts'
 import { KafkaTopicAdmin } from './kafka-topic-admin.ts'
-import { installBoundedDecompression } from './client-decompression.ts'
+import { asKafkaIpcClient, installBoundedDecompression } from './client-decompression.ts'
 import { holdInflateLimit } from './inflate-budget.ts'
 import { producedHeaders, producerSerializers } from './records.ts'
 import { SendBatcher } from './send-batcher.ts'
@@ -180,7 +180,7 @@ class KafkaTransport implements Transport {
     await this.#reachability.reached()
     const release = holdInflateLimit(options.maxBufferedBytes ?? defaultPolicy.maxBufferedBytes)
     try {
-      const subscription = await subscribeKafka(this.#connection, options)
+      const subscription = await asKafkaIpcClient(() => subscribeKafka(this.#connection, options))
       return releasingOnClose(subscription, release)
     } catch (error) {
       release()
@@ -191,7 +191,7 @@ class KafkaTransport implements Transport {
   async openInbox(options: InboxOptions): Promise<Inbox> {
     this.#assertOpen()
     await this.#reachability.reached()
-    return openKafkaInbox(this.#connection, options)
+    return asKafkaIpcClient(() => openKafkaInbox(this.#connection, options))
   }
 
   async close(): Promise<void> {

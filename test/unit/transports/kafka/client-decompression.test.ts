@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { compressionsAlgorithms, compressionsAlgorithmsByBitmask, createRecordsBatch, type MessageRecord, readRecordsBatch, readRecordsBatches, Reader } from '@platformatic/kafka'
 import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
-import { boundedDecompressionInstalled, installBoundedDecompression } from '../../../../src/transports/kafka/client-decompression.ts'
+import { asKafkaIpcClient, boundedDecompressionInstalled, installBoundedDecompression } from '../../../../src/transports/kafka/client-decompression.ts'
 import { holdInflateLimit, inflateLimit, maxInflateRatio } from '../../../../src/transports/kafka/inflate-budget.ts'
 import { maxStandIns, unreadBatchHeader, unreadBatchOf } from '../../../../src/transports/kafka/unread-batches.ts'
 
@@ -21,8 +21,14 @@ function batchOf(codec: (typeof codecs)[number], sizes: readonly number[], heade
   return createRecordsBatch(messages, { compression: codec }).buffer
 }
 
+/** A batch read as a kafka-ipc consumer's fetch response is: inside kafka-ipc's async context. */
 function read(bytes: Buffer): Batch {
-  return readRecordsBatch(Reader.from(bytes))
+  return asKafkaIpcClient(() => readRecordsBatch(Reader.from(bytes)))
+}
+
+/** The batches of a fetch response, read as a kafka-ipc consumer reads them. */
+function readAll(bytes: Buffer): Batch[] {
+  return asKafkaIpcClient(() => readRecordsBatches(Reader.from(bytes)))
 }
 
 function unreadOf(batch: Batch): ReturnType<typeof unreadBatchOf> {
@@ -74,7 +80,7 @@ describe('the bounded decompressors inside @platformatic/kafka', () => {
 
   it('reads a bomb between two ordinary batches of one fetch response without mixing up their records', () => {
     const response = Buffer.concat([batchOf('zstd', [5, 6]), batchOf('gzip', [1, 8 * limit, 1, 1]), batchOf('lz4', [7])])
-    const batches = readRecordsBatches(Reader.from(response))
+    const batches = readAll(response)
     assert.deepEqual(
       batches.map((batch) => [batch.records.length, unreadOf(batch)?.records]),
       [
@@ -88,7 +94,7 @@ describe('the bounded decompressors inside @platformatic/kafka', () => {
 
   it('many small bombs in one fetch response: they inflate until a limit\'s worth is reached, the rest are held to 64 times their size; ordinary batches after them are read', () => {
     const bombs = Array.from({ length: 20 }, () => batchOf('zstd', [limit - 1000]))
-    const batches = readRecordsBatches(Reader.from(Buffer.concat([...bombs, batchOf('zstd', [5]), batchOf('lz4', [300])])))
+    const batches = readAll(Buffer.concat([...bombs, batchOf('zstd', [5]), batchOf('lz4', [300])]))
     assert.deepEqual(
       batches.map((batch) => unreadOf(batch)?.reason ?? batch.records[0]?.value?.length),
       [limit - 1000, limit - 1000, ...Array.from({ length: 18 }, () => 'ratio'), 5, 300],
@@ -98,6 +104,14 @@ describe('the bounded decompressors inside @platformatic/kafka', () => {
     const unread = unreadOf(third)
     assert.ok(unread !== undefined)
     assert.equal(unread.allowed, unread.compressedBytes * maxInflateRatio)
+  })
+
+  it('leaves every other client of the process as it was: a batch read outside kafka-ipc\'s clients inflates whole, with the client\'s own decompressors', () => {
+    for (const codec of codecs) {
+      const batch = readRecordsBatch(Reader.from(batchOf(codec, [10, 4 * limit])))
+      assert.deepEqual(batch.records.map((record) => record.value?.length), [10, 4 * limit], codec)
+      assert.equal(unreadOf(batch), undefined, codec)
+    }
   })
 
   it('a record the broker sent is never taken for a stand-in, whatever header it carries', () => {
