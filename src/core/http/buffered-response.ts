@@ -1,3 +1,5 @@
+import { asError } from '../as-error.ts'
+
 /**
  * The class, made on the first response: naming the global `Response` makes Node load its fetch
  * implementation (undici: about 2 MiB of a process's memory), which a service that never calls
@@ -72,7 +74,7 @@ function take<T>(response: object, read: (bytes: Uint8Array) => T): Promise<T> {
   try {
     return Promise.resolve(read(body.bytes))
   } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+    return Promise.reject(asError(error))
   }
 }
 

@@ -15,6 +15,7 @@ import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
 import type { RequestContext } from './request-context.ts'
 import { checkStatus } from './stream-items.ts'
 import { handledTarget, reportFailure, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+import { asError } from '../as-error.ts'
 
 /**
  * The answers of one request: each goes through the `onSend` hooks, then to the caller's inbox
@@ -99,7 +100,7 @@ export class Answers {
     try {
       record = this.#record(kind, fields, body, added)
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+      return Promise.reject(asError(error))
     }
     const status = fields.status ?? 200
     let recorded: void | Promise<void>
@@ -108,7 +109,7 @@ export class Answers {
       // it is what a redelivery or a retry gets even if this instance dies before the send.
       recorded = kind === 'reply' && this.#beforeReply !== undefined ? this.#beforeReply({ headers: record.headers, value: record.value }) : undefined
     } catch (error) {
-      return Promise.reject(this.#undeliverable(error instanceof Error ? error : new Error(String(error))))
+      return Promise.reject(this.#undeliverable(asError(error)))
     }
     if (recorded === undefined) return this.#send(record, status)
     return recorded.then(
@@ -142,7 +143,7 @@ export class Answers {
     try {
       sending = this.#deps.transport.send([record], this.#sendOptions)
     } catch (error) {
-      return Promise.reject(this.#undeliverable(error instanceof Error ? error : new Error(String(error))))
+      return Promise.reject(this.#undeliverable(asError(error)))
     }
     return sending.then(
       () => {

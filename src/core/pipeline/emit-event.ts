@@ -8,6 +8,7 @@ import { validate } from '../schema.ts'
 import type { EmitTrace } from '../trace-contexts.ts'
 import { beforeSendHeaders } from './before-send.ts'
 import { type ExchangeDeps, sendFailure } from './exchange.ts'
+import { asError } from '../as-error.ts'
 
 /** What an emit needs from its client: its exchange dependencies (name, policy, hooks, tracer, send) and the topics it knows exist. */
 export interface EmitDeps {
@@ -34,7 +35,7 @@ export function emitEvent(deps: EmitDeps, contract: EventContract, body: unknown
     if (!deps.topics.isKnown(topic)) return deps.topics.ensure(topic, policy.retentionMs.events, policy.autoCreateTopics).then(() => emitValid(deps, contract, body, options, topic, trace))
     return emitValid(deps, contract, body, options, topic, trace)
   } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+    return Promise.reject(asError(error))
   }
 }
 

@@ -9,6 +9,7 @@ import { buildMessage } from '../protocol/envelope.ts'
 import { errorBody } from '../protocol/error-body.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
 import { dropRecord, reportFailure, requestTarget, type ServicePipelineDeps } from './service-pipeline.ts'
+import { asError } from '../as-error.ts'
 
 /**
  * Whether this delivery of a request runs it: yes — the claim, held — when it claims its key. A request already run
@@ -96,7 +97,7 @@ export function isFirstEventRun(deps: ServicePipelineDeps, store: DeduplicationS
     first = claimRun(store, key, Number.POSITIVE_INFINITY, deps.stopping)
   } catch (error) {
     // Reported by the loop below, as any failed claim is.
-    first = Promise.reject(error instanceof Error ? error : new Error(String(error)))
+    first = Promise.reject(asError(error))
   }
   if (!(first instanceof Promise) && first.state === 'claimed') return new HeldClaim(deps, store, key, message, envelope)
   return untilFirstRun(deps, store, key, message, envelope, name, first)

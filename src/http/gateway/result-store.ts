@@ -1,5 +1,6 @@
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import { storedError, type StoredResponse } from './stored-response.ts'
+import { asError } from '../../core/as-error.ts'
 
 /**
  * Bounds of the in-memory store of a gateway's results (async requests' results and idempotent
@@ -112,7 +113,7 @@ export class ResultStore {
     try {
       running = work()
     } catch (error) {
-      running = Promise.reject(error instanceof Error ? error : new Error(String(error)))
+      running = Promise.reject(asError(error))
     }
     const done = running.catch((error: unknown) => storedError(error, false))
     const entry: StoredEntry = { fingerprint, done, result: undefined, expiresAt: Number.POSITIVE_INFINITY }
