@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import { lastLines, runCommand } from './run-command.ts'
 import type { JavaRuntime } from './toolchain.ts'
+import { flagSafeToken } from './flag-safe-token.ts'
 
 /** A certificate authority made by {@link createCertificateAuthority}. */
 export interface CertificateAuthority {
@@ -37,7 +37,7 @@ const quickJvm = ['-J-XX:TieredStopAtLevel=1', '-J-XX:+UseSerialGC']
  */
 export async function createCertificateAuthority(dir: string, java: JavaRuntime, name = 'kafka-ipc local CA'): Promise<CertificateAuthority> {
   await mkdir(dir, { recursive: true })
-  const storePassword = randomBytes(18).toString('base64url')
+  const storePassword = flagSafeToken(18)
   const keystoreFile = join(dir, 'ca.p12')
   const certFile = join(dir, 'ca.pem')
   await keytool(java, ['-genkeypair', '-keystore', keystoreFile, '-storetype', 'PKCS12', '-storepass', storePassword, '-alias', 'ca', '-dname', `CN=${name}`, '-keyalg', 'EC', '-groupname', 'secp256r1', '-validity', '3650', '-ext', 'bc:c'])
@@ -57,7 +57,7 @@ export async function createCertificateAuthority(dir: string, java: JavaRuntime,
  */
 export async function createBrokerCertificate(dir: string, java: JavaRuntime, ca: CertificateAuthority, hosts: readonly string[]): Promise<BrokerCertificate> {
   await mkdir(dir, { recursive: true })
-  const storePassword = randomBytes(18).toString('base64url')
+  const storePassword = flagSafeToken(18)
   const keystoreFile = join(dir, 'broker.p12')
   const request = join(dir, 'broker.csr')
   const signed = join(dir, 'broker-chain.pem')

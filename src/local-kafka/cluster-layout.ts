@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { flagSafeToken } from './flag-safe-token.ts'
 
 /** One node of a local KRaft cluster: a broker and a controller in one JVM. */
 export interface NodeLayout {
@@ -24,14 +24,16 @@ export function bootstrapOf(layout: ClusterLayout): string {
 }
 
 /**
- * A new KRaft cluster id: 16 random bytes in base64url (22 characters). Kafka refuses ids that
- * start with '-' (they read like a command-line flag), so those are drawn again.
+ * A new KRaft cluster id: 16 random bytes in base64url (22 characters), never starting with '-'
+ * (Kafka refuses ids that read like a command-line flag).
+ *
+ * @example
+ * ```ts
+ * newClusterId() // 'MkU3OEVBNTcwNTJENDM2Qk'
+ * ```
  */
 export function newClusterId(): string {
-  for (;;) {
-    const id = randomBytes(16).toString('base64url')
-    if (!id.startsWith('-')) return id
-  }
+  return flagSafeToken(16)
 }
 
 /** Checks a layout read back from disk, so a hand-edited file fails clearly. */

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import { createBrokerCertificate, createCertificateAuthority } from './certificates.ts'
+import { flagSafeToken } from './flag-safe-token.ts'
 import type { ClusterLayout, NodeLayout } from './cluster-layout.ts'
 import type { JavaRuntime } from './toolchain.ts'
 
@@ -128,7 +128,7 @@ export async function resolveSecurity(dataDir: string, options: LocalKafkaSecuri
   if (!fresh) throw new KafkaIpcError('KIPC_LOCAL_KAFKA_CONFLICT', `${dataDir} holds a cluster first started without security, whose storage has no SCRAM users; use another data folder or delete this one.`, { details: { dataDir } })
   const dir = securityDir(dataDir)
   await mkdir(dir, { recursive: true, mode: 0o700 })
-  const admin = wanted.mechanism === undefined ? undefined : { username: adminUser, password: randomBytes(18).toString('base64url') }
+  const admin = wanted.mechanism === undefined ? undefined : { username: adminUser, password: flagSafeToken(18) }
   let tls: ClusterSecurity['tls']
   if (wanted.protocol !== 'SASL_PLAINTEXT') {
     const ca = await createCertificateAuthority(dir, java)
