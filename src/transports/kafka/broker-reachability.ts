@@ -96,7 +96,7 @@ export class BrokerReachability {
       if (elapsed >= this.#timeoutMs) {
         const unreachable = new KafkaIpcError(
           'KIPC_BROKER_UNREACHABLE',
-          `Cannot reach Kafka at ${brokers.join(',')} (from ${source}${security === 'plaintext' ? '' : `; ${security}`}) after ${(elapsed / 1000).toFixed(1)} s: ${cause}. Check KAFKA_BROKERS and that a broker listens there; KIPC_CONNECT_TIMEOUT_MS sets how long to wait.`,
+          `Cannot reach Kafka at ${brokers.join(',')} (from ${source}${security === 'plaintext' ? '' : `; ${security}`}) after ${(elapsed / 1000).toFixed(1)} s: ${cause}${loginHint(cause, sasl !== undefined)}. Check KAFKA_BROKERS and that a broker listens there; KIPC_CONNECT_TIMEOUT_MS sets how long to wait.`,
           { details: { brokers, source, security, waitedMs: elapsed, cause } },
         )
         // One line when printed: the library's nested errors are summed up in `cause` above.
@@ -105,9 +105,20 @@ export class BrokerReachability {
       }
       if (!waiting) {
         waiting = true
-        this.#logger.warn({ brokers, source, security, cause, timeoutMs: this.#timeoutMs }, `waiting for Kafka at ${brokers.join(',')} (${cause}); giving up after ${(this.#timeoutMs / 1000).toFixed(0)} s`)
+        this.#logger.warn({ brokers, source, security, cause, timeoutMs: this.#timeoutMs }, `waiting for Kafka at ${brokers.join(',')} (${cause}${loginHint(cause, sasl !== undefined)}); giving up after ${(this.#timeoutMs / 1000).toFixed(0)} s`)
       }
       await backoff(attempt, undefined, 250, Math.min(2_000, this.#timeoutMs - elapsed))
     }
   }
+}
+
+/**
+ * What a connection the broker accepted and then closed without answering means for a client with
+ * no SASL login: a listener that expects one closes the connection at the first request other
+ * than the handshake. Said while waiting, not acted on: a broker shutting down closes connections
+ * too, and waiting out the connect timeout lets a broker that is restarting come back.
+ */
+function loginHint(cause: string, logsIn: boolean): string {
+  if (logsIn || cause !== 'Connection closed') return ''
+  return ' — the broker accepted the connection and closed it without answering, as a listener that expects a SASL login does: set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or the sasl option), or dial a listener without SASL'
 }

@@ -103,17 +103,37 @@ export function accessError(error: unknown, what: string, hint: AccessHint = {})
 function authenticationError(error: unknown, what: string): KafkaIpcError {
   let said: string | undefined
   let offered: string[] | undefined
+  let noSaslHere = false
+  let closed = false
   for (const node of errorTree(error)) {
     const response = node['response'] as { errorMessage?: unknown; mechanisms?: unknown } | undefined
     if (typeof response?.errorMessage === 'string' && response.errorMessage !== '') said ??= response.errorMessage
     if (Array.isArray(response?.mechanisms)) offered ??= response.mechanisms.filter((mechanism): mechanism is string => typeof mechanism === 'string')
+    if (node['apiId'] === 'ILLEGAL_SASL_STATE') noSaslHere = true
+    if (node['code'] === 'PLT_KFK_NETWORK' && node['message'] === 'Connection closed') closed = true
   }
-  const reason = offered === undefined ? (said ?? 'the user name or password is wrong') : `the broker offers ${offered.join(', ')} only`
-  return new KafkaIpcError(
-    'KIPC_AUTHENTICATION_FAILED',
-    `Kafka refused the SASL login while ${what}: ${reason}. Check the user, password and mechanism (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, KAFKA_SASL_MECHANISM, or the sasl option); this is not retried.`,
-    { cause: error, details: { reason, ...(offered === undefined ? {} : { mechanisms: offered }) } },
-  )
+  const { reason, fix } = loginFailure(said, offered, noSaslHere, closed)
+  return new KafkaIpcError('KIPC_AUTHENTICATION_FAILED', `Kafka refused the SASL login while ${what}: ${reason}. ${fix}; this is not retried.`, {
+    cause: error,
+    details: { reason, ...(offered === undefined || offered.length === 0 ? {} : { mechanisms: offered }) },
+  })
+}
+
+const credentialsFix = 'Check the user, password and mechanism (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, KAFKA_SASL_MECHANISM, or the sasl option)'
+
+/**
+ * Why a SASL login failed and what fixes it. The broker's own words when it gave some; a listener
+ * that takes no login (it answers the handshake ILLEGAL_SASL_STATE, offering no mechanism); a
+ * connection closed during the handshake with no answer at all — what a TLS listener does to a
+ * client that does not speak TLS (the client sends its handshake in the clear, the broker reads it
+ * as a broken TLS hello); else the credentials.
+ */
+function loginFailure(said: string | undefined, offered: readonly string[] | undefined, noSaslHere: boolean, closed: boolean): { reason: string; fix: string } {
+  if (offered !== undefined && offered.length > 0) return { reason: `the broker offers ${offered.join(', ')} only`, fix: credentialsFix }
+  if (noSaslHere) return { reason: 'this broker listener takes no SASL login', fix: 'Unset KAFKA_SASL_USERNAME (or the sasl option), or dial the broker\'s SASL listener' }
+  if (said !== undefined) return { reason: said, fix: credentialsFix }
+  if (closed) return { reason: 'the broker closed the connection during the SASL handshake without answering, as a TLS listener does to a client that does not speak TLS', fix: 'Set KAFKA_TLS=true (or the tls option), or dial the broker\'s SASL_PLAINTEXT listener' }
+  return { reason: 'the user name or password is wrong', fix: credentialsFix }
 }
 
 function tlsError(error: unknown, what: string): KafkaIpcError {

@@ -163,6 +163,34 @@ describe('Kafka with SASL/SCRAM-SHA-512, TLS and ACLs', () => {
     console.log(`# wrong password: KIPC_AUTHENTICATION_FAILED after ${tookMs} ms, ${connects.count()} connection`)
   })
 
+  it('tells a client that logs in without TLS to turn TLS on, at once, instead of blaming its password', async () => {
+    const { brokers, sasl } = kafka.connection('booking')
+    const withoutTls: KafkaTransportOptions = sasl === undefined ? { brokers } : { brokers, sasl }
+    const client = new Client({ name: 'booking', transport: kafkaTransport({ ...withoutTls, connectTimeoutMs: 30_000, logger: quiet }), policy, logger: quiet, ownsTransport: true })
+    const started = performance.now()
+    const error: unknown = await client.ready().catch((caught: unknown) => caught)
+    const tookMs = Math.round(performance.now() - started)
+    await client.close()
+    assert.ok(isKafkaIpcError(error, 'KIPC_AUTHENTICATION_FAILED'), String(error))
+    assert.match(error.message, /closed the connection during the SASL handshake without answering, as a TLS listener does to a client that does not speak TLS\. Set KAFKA_TLS=true/)
+    assert.doesNotMatch(error.message, /password is wrong/)
+    assert.ok(tookMs < 5_000, `failed fast (${tookMs} ms)`)
+  })
+
+  it('tells a client that speaks TLS but does not log in that the listener expects a SASL login, from its first wait on', async () => {
+    const { brokers, tls } = kafka.connection('booking')
+    const withoutSasl: KafkaTransportOptions = tls === undefined ? { brokers } : { brokers, tls }
+    const warnings: string[] = []
+    const logger: Logger = { info: () => undefined, warn: (_details, message) => warnings.push(message), error: () => undefined }
+    const client = new Client({ name: 'booking', transport: kafkaTransport({ ...withoutSasl, connectTimeoutMs: 1_500, logger }), policy, logger: quiet, ownsTransport: true })
+    const error: unknown = await client.ready().catch((caught: unknown) => caught)
+    await client.close()
+    const expectsLogin = /Connection closed — the broker accepted the connection and closed it without answering, as a listener that expects a SASL login does: set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/
+    assert.ok(isKafkaIpcError(error, 'KIPC_BROKER_UNREACHABLE'), String(error))
+    assert.match(error.message, expectsLogin)
+    assert.match(warnings[0] ?? '', expectsLogin)
+  })
+
   it('fails a broker certificate from a CA it does not trust with KIPC_TLS_FAILED, at once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kafka-ipc-other-ca-'))
     try {

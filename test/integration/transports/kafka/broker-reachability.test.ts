@@ -49,6 +49,19 @@ describe('a service started before its broker', () => {
     assert.match(lines[0]?.message ?? '', /waiting for Kafka at 127\.0\.0\.1:\d+ \(.*ECONNREFUSED.*\); giving up after 2 s/)
   })
 
+  it('tells a client that logs in to a listener without SASL to stop logging in, at once', async () => {
+    await using kafka = await LocalKafka.start({})
+    const transport = kafkaTransport({ brokers: kafka.brokers, sasl: { mechanism: 'SCRAM-SHA-512', username: 'pricing', password: 'secret' }, connectTimeoutMs: 30_000, logger: capturingLogger().logger })
+    const started = Date.now()
+    const error: unknown = await transport.listTopics('').catch((caught: unknown) => caught)
+    const tookMs = Date.now() - started
+    await transport.close()
+    assert.ok(isKafkaIpcError(error, 'KIPC_AUTHENTICATION_FAILED'), String(error))
+    assert.match(error.message, /: this broker listener takes no SASL login\. Unset KAFKA_SASL_USERNAME \(or the sasl option\)/)
+    assert.doesNotMatch(error.message, /offers\s+only|password is wrong/)
+    assert.ok(tookMs < 5_000, `failed fast (${tookMs} ms)`)
+  })
+
   it('comes up by itself when the broker starts later, and says so once', { timeout: 180_000 }, async () => {
     const [port = 0] = await freePorts('127.0.0.1', 1)
     const { logger, lines } = capturingLogger()

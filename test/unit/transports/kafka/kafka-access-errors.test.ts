@@ -29,6 +29,21 @@ describe('refusals from the broker', () => {
     assert.match(error.message, /the broker offers SCRAM-SHA-512 only/)
   })
 
+  it('tells a listener that takes no SASL login from a wrong password: it answers the handshake ILLEGAL_SASL_STATE and offers no mechanism', () => {
+    const refused = new MultipleErrors('Received response with error while executing API SaslHandshake(v1)', [new ResponseError(api.SaslHandshake, 1, { '': [34, null] }, { errorCode: 34, mechanisms: [] })])
+    Object.assign(refused.errors[0] ?? {}, { apiId: 'ILLEGAL_SASL_STATE' })
+    const error = asTransportError(connectFailure(new AuthenticationError('Cannot find a suitable SASL mechanism.', { cause: refused })), 'connecting')
+    assert.equal(error.code, 'KIPC_AUTHENTICATION_FAILED')
+    assert.match(error.message, /: this broker listener takes no SASL login\. Unset KAFKA_SASL_USERNAME \(or the sasl option\), or dial the broker's SASL listener; this is not retried\.$/)
+    assert.doesNotMatch(error.message, /offers\s+only|password is wrong/)
+  })
+
+  it('reads a connection closed during the SASL handshake, with no answer, as a TLS listener dialled in the clear', () => {
+    const error = asTransportError(connectFailure(new AuthenticationError('Cannot find a suitable SASL mechanism.', { cause: new NetworkError('Connection closed') })), 'connecting')
+    assert.equal(error.code, 'KIPC_AUTHENTICATION_FAILED')
+    assert.match(error.message, /closed the connection during the SASL handshake without answering, as a TLS listener does to a client that does not speak TLS\. Set KAFKA_TLS=true/)
+  })
+
   it('reads certificate and protocol mismatches as KIPC_TLS_FAILED, each with its fix, though wrapped in a retryable network error', () => {
     const untrusted = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' })
     const wrongName = Object.assign(new Error("Hostname/IP does not match certificate's altnames"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' })
