@@ -5,9 +5,7 @@
 // application's topic and to a kafka-ipc service's event topic: the application's consumer gets
 // the 12 MiB record, the service skips its copy unread and reports it.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { Admin, Consumer, type MessagesStream } from '@platformatic/kafka'
 import { z } from 'zod'
 import { event } from '../../../src/core/contracts.ts'
@@ -19,25 +17,13 @@ import { Service } from '../../../src/core/service.ts'
 import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
 import { waitUntil } from '../../conformance/request-reply.ts'
 import { uniqueName, useKafka } from '../../support/kafka.ts'
-import type { Bomb } from './bomb-writer-child.ts'
+import { writeBombs } from './write-bombs.ts'
 
 const MiB = 1024 * 1024
 const bytes = 12 * MiB
 const booked = event('booking.created', { body: z.object({ id: z.string() }) })
 const brokers = useKafka()
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined }
-
-/** Writes the batches from a child process, as another producer would. */
-async function write(bombs: readonly Bomb[]): Promise<void> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('bomb-writer-child.ts', import.meta.url))], {
-    env: { ...process.env, KAFKA_BROKERS: brokers().join(','), BOMBS: JSON.stringify(bombs) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let out = ''
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
-  assert.equal(code, 0, `the writer failed: ${out}`)
-}
 
 describe('an application\'s own consumer beside kafka-ipc', () => {
   const policy = definePolicy({ prefix: uniqueName('appc'), partitions: 1, maxBufferedBytes: 8 * MiB })
@@ -73,7 +59,7 @@ describe('an application\'s own consumer beside kafka-ipc', () => {
 
   it('reads a batch past kafka-ipc\'s limit whole, while the service in the same process skips its copy unread', async () => {
     const envelope = buildMessage({ topic: topicNames.event(policy, booked.name) }, 'event', { service: 'writer' }, { id: 'big' }, policy.codec, policy.maxMessageBytes)
-    await write([
+    await writeBombs(brokers(), [
       { topic: appTopic, partition: 0, compression: 'zstd', bytes, records: 1, headers: {} },
       { topic: topicNames.event(policy, booked.name), partition: 0, compression: 'zstd', bytes, records: 1, headers: Object.fromEntries(envelope.headers) },
     ])

@@ -5,9 +5,7 @@
 // as one unreadable record, reported as KIPC_PAYLOAD_TOO_LARGE, counted, an event dead-lettered;
 // the service keeps answering, and the process's peak memory stays within a bound.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { after, afterEach, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { Client } from '../../../src/core/client.ts'
 import { event, route } from '../../../src/core/contracts.ts'
@@ -25,6 +23,7 @@ import { unreadBatchHeader } from '../../../src/transports/kafka/unread-batches.
 import { waitUntil } from '../../conformance/request-reply.ts'
 import { uniqueName, useKafka } from '../../support/kafka.ts'
 import type { Bomb } from './bomb-writer-child.ts'
+import { writeBombs } from './write-bombs.ts'
 import { envelopeField } from '../../../src/core/protocol/packed-envelope.ts'
 
 const MiB = 1024 * 1024
@@ -42,15 +41,7 @@ let bombed = 0
 /** Writes the bombs from a child process, so that compressing them costs this process nothing. */
 async function write(bombs: readonly Bomb[]): Promise<void> {
   for (const bomb of bombs) bombed += bomb.bytes
-  const child = spawn(process.execPath, [fileURLToPath(new URL('bomb-writer-child.ts', import.meta.url))], {
-    env: { ...process.env, KAFKA_BROKERS: brokers().join(','), BOMBS: JSON.stringify(bombs) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let out = ''
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
-  assert.equal(code, 0, `the bomb writer failed: ${out}`)
-  assert.match(out, /written/)
+  await writeBombs(brokers(), bombs)
 }
 
 /** Log lines, kept. */
