@@ -7,6 +7,7 @@ import type { BrokerAddresses } from './broker-addresses.ts'
 import { innermostReason } from './kafka-errors.ts'
 import { accessError } from './kafka-access-errors.ts'
 import type { ResolvedSecurity } from './kafka-security.ts'
+import { saslMechanismsOffered } from './sasl-listener.ts'
 
 const defaultConnectTimeoutMs = 30_000
 
@@ -66,6 +67,7 @@ export class BrokerReachability {
     const { sasl, tls, description: security } = this.#security
     const started = Date.now()
     let waiting = false
+    let askedForSasl = false
     for (let attempt = 0; ; attempt++) {
       // One try per attempt: the backoff and the deadline here replace the library's retries.
       const admin = new Admin({
@@ -90,6 +92,12 @@ export class BrokerReachability {
         cause = innermostReason(error)
       } finally {
         await admin.close().catch(() => undefined)
+      }
+      // Closed at the first request, with no login: once, ask the listener whether it wants one.
+      if (cause === 'Connection closed' && sasl === undefined && !askedForSasl) {
+        askedForSasl = true
+        const offered = await saslMechanismsOffered(brokers[0] ?? '', tls, Math.min(5_000, Math.max(500, this.#timeoutMs)))
+        if (offered !== undefined && offered.length > 0) throw expectsLogin(brokers, source, security, offered)
       }
       if (this.#isClosed()) throw new KafkaIpcError('KIPC_UNAVAILABLE', 'The Kafka transport was closed while waiting for a broker.')
       const elapsed = Date.now() - started
@@ -121,4 +129,15 @@ export class BrokerReachability {
 function loginHint(cause: string, logsIn: boolean): string {
   if (logsIn || cause !== 'Connection closed') return ''
   return ' — the broker accepted the connection and closed it without answering, as a listener that expects a SASL login does: set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or the sasl option), or dial a listener without SASL'
+}
+
+/** The error for a listener that wants a SASL login this client does not make: an answer, not an absence, so not retried. */
+function expectsLogin(brokers: readonly string[], source: string, security: string, offered: readonly string[]): KafkaIpcError {
+  const error = new KafkaIpcError(
+    'KIPC_AUTHENTICATION_FAILED',
+    `Kafka at ${brokers.join(',')} (from ${source}; ${security}) expects a SASL login (it offers ${offered.join(', ')}) and this client makes none: the broker closes the connection at the first request. Set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) and KAFKA_SASL_MECHANISM, or the sasl option, or dial a listener without SASL; this is not retried.`,
+    { details: { brokers, mechanisms: offered } },
+  )
+  error.stack = `${error.name}: ${error.message}`
+  return error
 }

@@ -62,6 +62,18 @@ describe('a service started before its broker', () => {
     assert.ok(tookMs < 5_000, `failed fast (${tookMs} ms)`)
   })
 
+  it('tells a client without a login that a SASL_PLAINTEXT listener expects one, at once, instead of waiting out the connect timeout', async () => {
+    await using kafka = await LocalKafka.start({ security: { tls: false, users: { pricing: 'secret' } } })
+    const transport = kafkaTransport({ brokers: kafka.brokers, connectTimeoutMs: 30_000, logger: capturingLogger().logger })
+    const started = Date.now()
+    const error: unknown = await transport.listTopics('').catch((caught: unknown) => caught)
+    const tookMs = Date.now() - started
+    await transport.close()
+    assert.ok(isKafkaIpcError(error, 'KIPC_AUTHENTICATION_FAILED'), String(error))
+    assert.match(error.message, /\(from the brokers option; plaintext\) expects a SASL login \(it offers SCRAM-SHA-512\) and this client makes none/)
+    assert.ok(tookMs < 5_000, `failed fast (${tookMs} ms)`)
+  })
+
   it('comes up by itself when the broker starts later, and says so once', { timeout: 180_000 }, async () => {
     const [port = 0] = await freePorts('127.0.0.1', 1)
     const { logger, lines } = capturingLogger()
