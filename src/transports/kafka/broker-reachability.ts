@@ -123,8 +123,9 @@ export class BrokerReachability {
 /**
  * What a connection the broker accepted and then closed without answering means for a client with
  * no SASL login: a listener that expects one closes the connection at the first request other
- * than the handshake. Said while waiting, not acted on: a broker shutting down closes connections
- * too, and waiting out the connect timeout lets a broker that is restarting come back.
+ * than the handshake. When the listener says so itself (saslMechanismsOffered) the wait ends;
+ * when it answers nothing this is said while waiting, not acted on: a broker shutting down closes
+ * connections too, and waiting out the connect timeout lets a broker that is restarting come back.
  */
 function loginHint(cause: string, logsIn: boolean): string {
   if (logsIn || cause !== 'Connection closed') return ''
