@@ -34,13 +34,28 @@ export class InstanceProcess {
     }
   }
 
-  /** The ids of the lines `<word> <id>` it printed, counted. */
+  /** The ids of the lines `<word> <id> …` it printed, counted. */
   counts(word: string, into = new Map<number, number>()): Map<number, number> {
-    for (const line of this.lines) {
-      if (!line.startsWith(`${word} `)) continue
-      const id = Number(line.slice(word.length + 1))
+    for (const fields of this.#lines(word)) {
+      const id = Number(fields[0])
       into.set(id, (into.get(id) ?? 0) + 1)
     }
+    return into
+  }
+
+  /** The fields after `<word>` of each line starting with it. */
+  *#lines(word: string): Generator<string[]> {
+    for (const line of this.lines) if (line.startsWith(`${word} `)) yield line.slice(word.length + 1).split(' ')
+  }
+
+  /** Its runs, from lines `<word> <id> <message id> <started at>`. */
+  runs(word: string): { id: number; messageId: string; startedAt: number }[] {
+    return [...this.#lines(word)].map(([id, messageId, startedAt]) => ({ id: Number(id), messageId: messageId ?? '', startedAt: Number(startedAt) }))
+  }
+
+  /** When its store recorded each message's run as finished, from lines `recorded <message id> <at>`. */
+  recorded(into = new Map<string, number>()): Map<string, number> {
+    for (const [messageId = '', at] of this.#lines('recorded')) into.set(messageId, Math.min(into.get(messageId) ?? Infinity, Number(at)))
     return into
   }
 
@@ -49,9 +64,26 @@ export class InstanceProcess {
   }
 }
 
-/** Ids counted more than once across the instances' `<word> <id>` lines. */
-export function countedTwice(instances: readonly InstanceProcess[], word: string): number {
-  const counts = new Map<number, number>()
-  for (const instance of instances) instance.counts(word, counts)
-  return [...counts.values()].filter((count) => count > 1).length
+/**
+ * Ids whose handler started again after a store recorded a run of the same message as finished
+ * (lines `<word> <id> <message id> <started at>` and `recorded <message id> <at>`): what a
+ * deduplication store must prevent. A run whose instance died after its handler finished but
+ * before the store had it is not one of them — its key was never marked done, and running it again
+ * is the documented at-least-once (docs/reliability.md#deduplication).
+ */
+export function ranAfterRecorded(instances: readonly InstanceProcess[], word: string): number {
+  const recorded = new Map<string, number>()
+  for (const instance of instances) instance.recorded(recorded)
+  const again = new Set<number>()
+  for (const instance of instances) {
+    for (const run of instance.runs(word)) if (run.startedAt > (recorded.get(run.messageId) ?? Infinity)) again.add(run.id)
+  }
+  return again.size
+}
+
+/** Messages whose run some instance's store recorded as finished. */
+export function recordedRuns(instances: readonly InstanceProcess[]): number {
+  const recorded = new Map<string, number>()
+  for (const instance of instances) instance.recorded(recorded)
+  return recorded.size
 }
