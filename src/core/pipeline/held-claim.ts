@@ -175,18 +175,22 @@ class ClaimRenewals {
 /** One {@link ClaimRenewals} per store, shared by the services that share it. */
 const renewals = new WeakMap<DeduplicationStore, ClaimRenewals>()
 
-/** The store asked last and its renewals (kept alive until another store is asked): a process has one store, so a claim rarely looks in the WeakMap. */
-let lastStore: DeduplicationStore | undefined
+/**
+ * The store asked last and its renewals: a process has one store, so a claim rarely looks in the
+ * WeakMap. Held weakly, like the WeakMap's keys: a closed service's store — its memory store's
+ * arrays and reply ring are megabytes — must not outlive it for being the last one asked.
+ */
+let lastStore: WeakRef<DeduplicationStore> | undefined
 let lastRenewals: ClaimRenewals | undefined
 
 function renewalsOf(store: DeduplicationStore): ClaimRenewals {
-  if (store === lastStore && lastRenewals !== undefined) return lastRenewals
+  if (lastRenewals !== undefined && lastStore?.deref() === store) return lastRenewals
   let found = renewals.get(store)
   if (found === undefined) {
     found = new ClaimRenewals()
     renewals.set(store, found)
   }
-  lastStore = store
+  lastStore = new WeakRef(store)
   lastRenewals = found
   return found
 }

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it, mock } from 'node:test'
+import { setImmediate as turn } from 'node:timers/promises'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import type { DeduplicationStore, StoredAnswer } from '../../../src/core/deduplication-store.ts'
 import { KafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
 import { claimLeaseMs, HeldClaim } from '../../../src/core/pipeline/held-claim.ts'
@@ -106,5 +109,19 @@ describe('HeldClaim', () => {
     } finally {
       mock.timers.reset()
     }
+  })
+
+  it('does not keep a store alive once its claims are settled', async () => {
+    setFlagsFromString('--expose-gc')
+    const collect = runInNewContext('gc') as () => void
+    const asked = await (async () => {
+      const { store } = recordingStore()
+      await new HeldClaim(depsReporting([]), store, 'k', message, envelope).settle(true, undefined)
+      return new WeakRef(store)
+    })()
+    // A WeakRef made or read in this turn keeps its target until the turn ends.
+    await turn()
+    collect()
+    assert.equal(asked.deref(), undefined, 'the store was collected')
   })
 })
