@@ -105,7 +105,7 @@ export const errorCatalogue = {
   KIPC_AUTHENTICATION_FAILED: {
     status: 401,
     retryable: false,
-    summary: 'The broker refused this process\'s SASL login (wrong user, password or mechanism), or its listener and this process disagree on SASL or TLS (a login it takes none of, none where it expects one, a login in the clear to a TLS listener); failed at once, never retried.',
+    summary: 'The broker refused this process\'s SASL login (wrong user, password or mechanism, or an expired or refused OAUTHBEARER token), or its listener and this process disagree on SASL or TLS (a login it takes none of, none where it expects one, a login in the clear to a TLS listener); failed at once, never retried.',
   },
   KIPC_NOT_AUTHORIZED: {
     status: 403,

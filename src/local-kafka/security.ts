@@ -1,13 +1,22 @@
+import { writeFileSync } from 'node:fs'
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import { createBrokerCertificate, createCertificateAuthority } from './certificates.ts'
 import { flagSafeToken } from './flag-safe-token.ts'
 import type { ClusterLayout, NodeLayout } from './cluster-layout.ts'
 import type { JavaRuntime } from './toolchain.ts'
+import { unsecuredToken } from './unsecured-token.ts'
 
-/** The SCRAM mechanisms a local cluster can require. */
-export type LocalKafkaSaslMechanism = 'SCRAM-SHA-512' | 'SCRAM-SHA-256'
+/**
+ * The SASL mechanisms a local cluster can require: SCRAM, or OAUTHBEARER with Kafka's unsecured
+ * validator — unsigned tokens, whose `sub` claim is the principal (for testing a client's token
+ * login; anyone can make a token for anyone).
+ */
+export type LocalKafkaSaslMechanism = 'SCRAM-SHA-512' | 'SCRAM-SHA-256' | 'OAUTHBEARER'
+
+/** How long the tokens {@link clientSecurity} and {@link clientEnvironment} make for an OAUTHBEARER cluster last. */
+const tokenLifetimeSeconds = 24 * 3_600
 
 /**
  * A secured client listener for a local cluster (docs/security.md). Given at all, it means
@@ -21,11 +30,11 @@ export type LocalKafkaSaslMechanism = 'SCRAM-SHA-512' | 'SCRAM-SHA-256'
  * ```
  */
 export interface LocalKafkaSecurityOptions {
-  /** SCRAM mechanism clients log in with; `false` for TLS without SASL. Default SCRAM-SHA-512. */
+  /** SASL mechanism clients log in with; `false` for TLS without SASL. Default SCRAM-SHA-512. */
   readonly sasl?: LocalKafkaSaslMechanism | false
   /** TLS on the client listener. Default true. */
   readonly tls?: boolean
-  /** SCRAM users made when storage is formatted, name → password; `admin`, a super user, is always added with a random password. */
+  /** SCRAM users made when storage is formatted, name → password; `admin`, a super user, is always added with a random password. Not with OAUTHBEARER, where a token names any principal. */
   readonly users?: Readonly<Record<string, string>>
   /**
    * Kafka's StandardAuthorizer with `allow.everyone.if.no.acl.found=false`: only `admin` may do
@@ -86,7 +95,8 @@ export interface LocalKafkaSecurity {
  */
 export interface LocalKafkaConnection {
   readonly brokers: string[]
-  readonly sasl?: { readonly mechanism: LocalKafkaSaslMechanism; readonly username: string; readonly password: string }
+  /** A SCRAM login, or on an OAUTHBEARER cluster a function making a fresh unsigned token for the user at each connection. */
+  readonly sasl?: { readonly mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256'; readonly username: string; readonly password: string } | { readonly mechanism: 'OAUTHBEARER'; readonly token: () => string }
   readonly tls?: { readonly ca: string }
 }
 
@@ -152,12 +162,13 @@ function checked(options: LocalKafkaSecurityOptions): Pick<ClusterSecurity, 'pro
   }
   const mechanism = options.sasl ?? 'SCRAM-SHA-512'
   // Checked at run time too: JavaScript callers and JSON configs get no type check.
-  if (!([false, 'SCRAM-SHA-512', 'SCRAM-SHA-256'] as unknown[]).includes(mechanism)) invalid(`sasl must be SCRAM-SHA-512, SCRAM-SHA-256 or false, got ${JSON.stringify(mechanism)}.`)
+  if (!([false, 'SCRAM-SHA-512', 'SCRAM-SHA-256', 'OAUTHBEARER'] as unknown[]).includes(mechanism)) invalid(`sasl must be SCRAM-SHA-512, SCRAM-SHA-256, OAUTHBEARER or false, got ${JSON.stringify(mechanism)}.`)
   const tls = options.tls ?? true
   if (mechanism === false && !tls) invalid('with neither SASL nor TLS there is nothing to secure; leave security out for a plaintext cluster.')
   if (mechanism === false && options.acls === true) invalid('ACLs need SASL users to tell principals apart.')
   const users = options.users ?? {}
   if (mechanism === false && Object.keys(users).length > 0) invalid('users need SASL.')
+  if (mechanism === 'OAUTHBEARER' && Object.keys(users).length > 0) invalid('OAUTHBEARER has no users to make: a token names its principal (connection(user) makes one for any name).')
   for (const [name, secret] of Object.entries(users)) {
     if (name === adminUser) invalid(`the user name ${adminUser} is the broker's own; pick another.`)
     if (!userName.test(name)) invalid(`user name ${JSON.stringify(name)} must be 1–64 letters, digits, '.', '_' or '-'.`)
@@ -187,10 +198,14 @@ export function brokerSecuritySettings(security: ClusterSecurity, layout: Cluste
   if (mechanism !== undefined && admin !== undefined) {
     const scramModule = 'org.apache.kafka.common.security.scram.ScramLoginModule'
     const plainModule = 'org.apache.kafka.common.security.plain.PlainLoginModule'
+    // OAUTHBEARER with no identity provider configured validates unsigned tokens (Kafka's
+    // unsecured validator), and the broker makes its own as admin to talk to the other brokers.
+    const oauthModule = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule'
+    const login = mechanism === 'OAUTHBEARER' ? `${oauthModule} required unsecuredLoginStringClaim_sub="${admin.username}";` : `${scramModule} required username="${admin.username}" password="${admin.password}";`
     Object.assign(settings, {
       'sasl.enabled.mechanisms': mechanism,
       'sasl.mechanism.inter.broker.protocol': mechanism,
-      [`listener.name.${protocol.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`]: `${scramModule} required username="${admin.username}" password="${admin.password}";`,
+      [`listener.name.${protocol.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`]: login,
       'sasl.mechanism.controller.protocol': 'PLAIN',
       'listener.name.controller.sasl.enabled.mechanisms': 'PLAIN',
       'listener.name.controller.plain.sasl.jaas.config': `${plainModule} required username="${admin.username}" password="${admin.password}" user_${admin.username}="${admin.password}";`,
@@ -217,7 +232,7 @@ export function brokerSecuritySettings(security: ClusterSecurity, layout: Cluste
 
 /** `kafka-storage format` arguments that create the SCRAM users in the new cluster's metadata. */
 export function scramFormatArguments(security: ClusterSecurity | undefined): string[] {
-  if (security?.mechanism === undefined || security.admin === undefined) return []
+  if (security?.mechanism === undefined || security.mechanism === 'OAUTHBEARER' || security.admin === undefined) return []
   const users = { [security.admin.username]: security.admin.password, ...security.users }
   return Object.entries(users).flatMap(([name, secret]) => ['--add-scram', `${security.mechanism ?? ''}=[name=${name},password=${secret}]`])
 }
@@ -231,6 +246,10 @@ export function clientSecurity(security: ClusterSecurity | undefined, username?:
   const tls = security.tls === undefined ? {} : { tls: { ca: security.tls.ca } }
   if (security.mechanism === undefined || security.admin === undefined) return tls
   const name = username ?? security.admin.username
+  if (security.mechanism === 'OAUTHBEARER') {
+    if (!userName.test(name)) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `The principal name ${JSON.stringify(name)} must be 1–64 letters, digits, '.', '_' or '-'.`)
+    return { ...tls, sasl: { mechanism: 'OAUTHBEARER', token: () => unsecuredToken(name, tokenLifetimeSeconds) } }
+  }
   const secret = name === security.admin.username ? security.admin.password : security.users[name]
   if (secret === undefined) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `This local cluster has no user ${name}; its users are ${[security.admin.username, ...Object.keys(security.users)].join(', ')}.`)
   return { ...tls, sasl: { mechanism: security.mechanism, username: name, password: secret } }
@@ -239,13 +258,19 @@ export function clientSecurity(security: ClusterSecurity | undefined, username?:
 /**
  * Environment variables that point kafka-ipc (or `kafka-ipc` commands) at this cluster as
  * `username` (default admin): KAFKA_BROKERS, KAFKA_SASL_*, KAFKA_TLS, KAFKA_TLS_CA_FILE. The
- * admin's password is passed as a file (KAFKA_SASL_PASSWORD_FILE), a user's as KAFKA_SASL_PASSWORD.
+ * admin's password is passed as a file (KAFKA_SASL_PASSWORD_FILE), a user's as KAFKA_SASL_PASSWORD;
+ * on an OAUTHBEARER cluster, a token for the user valid for a day, written to a file beside the
+ * admin password (KAFKA_SASL_OAUTHBEARER_TOKEN_FILE).
  */
 export function clientEnvironment(security: ClusterSecurity | undefined, bootstrap: string, username?: string): Record<string, string> {
   const { sasl } = clientSecurity(security, username)
   const env: Record<string, string> = { KAFKA_BROKERS: bootstrap }
   if (security?.tls !== undefined) Object.assign(env, { KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: security.tls.caFile })
-  if (sasl !== undefined) {
+  if (sasl?.mechanism === 'OAUTHBEARER') {
+    const tokenFile = join(dirname(security?.adminPasswordFile ?? ''), `${username ?? security?.admin?.username ?? 'admin'}.token`)
+    writeFileSync(tokenFile, `${sasl.token()}\n`, { mode: 0o600 })
+    Object.assign(env, { KAFKA_SASL_MECHANISM: 'OAUTHBEARER', KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: tokenFile })
+  } else if (sasl !== undefined) {
     Object.assign(env, { KAFKA_SASL_MECHANISM: sasl.mechanism, KAFKA_SASL_USERNAME: sasl.username })
     if (sasl.username === security?.admin?.username && security.adminPasswordFile !== undefined) env['KAFKA_SASL_PASSWORD_FILE'] = security.adminPasswordFile
     else env['KAFKA_SASL_PASSWORD'] = sasl.password

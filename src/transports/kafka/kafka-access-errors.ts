@@ -105,20 +105,23 @@ function authenticationError(error: unknown, what: string): KafkaIpcError {
   let offered: string[] | undefined
   let noSaslHere = false
   let closed = false
+  let tokenStatus: string | undefined
   for (const node of errorTree(error)) {
+    if (typeof node['tokenStatus'] === 'string') tokenStatus ??= node['tokenStatus']
     const response = node['response'] as { errorMessage?: unknown; mechanisms?: unknown } | undefined
     if (typeof response?.errorMessage === 'string' && response.errorMessage !== '') said ??= response.errorMessage
     if (Array.isArray(response?.mechanisms)) offered ??= response.mechanisms.filter((mechanism): mechanism is string => typeof mechanism === 'string')
     if (node['apiId'] === 'ILLEGAL_SASL_STATE') noSaslHere = true
     if (node['code'] === 'PLT_KFK_NETWORK' && node['message'] === 'Connection closed') closed = true
   }
-  const { reason, fix } = loginFailure(said, offered, noSaslHere, closed)
+  const { reason, fix } = tokenStatus === undefined ? loginFailure(said, offered, noSaslHere, closed) : { reason: `the broker refused the OAUTHBEARER token (${tokenStatus})`, fix: tokenFix }
   return new KafkaIpcError('KIPC_AUTHENTICATION_FAILED', `Kafka refused the SASL login while ${what}: ${reason}. ${fix}; this is not retried.`, {
     cause: error,
     details: { reason, ...(offered === undefined || offered.length === 0 ? {} : { mechanisms: offered }) },
   })
 }
 
+const tokenFix = 'Check the token (KAFKA_SASL_OAUTHBEARER_TOKEN_FILE or the sasl option\'s token): it may have expired, or lack the audience, scope or principal claim the broker requires'
 const credentialsFix = 'Check the user, password and mechanism (KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, KAFKA_SASL_MECHANISM, or the sasl option)'
 
 /**

@@ -5,23 +5,25 @@ import type { SASLOptions } from '@platformatic/kafka'
 import type { Environment } from '../../core/environment.ts'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { KafkaSaslMechanism, KafkaSaslOptions, KafkaSecurityOptions, KafkaTlsOptions, Pem } from './kafka-security-options.ts'
+import { tokenFileLogin, tokenFileVariable, tokenLogin } from './oauth-bearer-login.ts'
 
 /** What every Kafka client of a transport is given, and how to name it in logs and errors without a secret. */
 export interface ResolvedSecurity {
   readonly sasl?: SASLOptions
   readonly tls?: TlsConnectionOptions
-  /** For example `TLS, SASL SCRAM-SHA-512 as alice (from KAFKA_SASL_*)` or `plaintext`: never a password or a key. */
+  /** For example `TLS, SASL SCRAM-SHA-512 as alice (from KAFKA_SASL_*)` or `plaintext`: never a password, a token or a key. */
   readonly description: string
-  /** The SASL user, for messages. */
+  /** The SASL user, for messages; none for a token login, whose principal the broker reads from the token. */
   readonly username?: string
 }
 
-const mechanisms: readonly KafkaSaslMechanism[] = ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN']
+const mechanisms: readonly KafkaSaslMechanism[] = ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN', 'OAUTHBEARER']
 
 /**
  * The SASL and TLS settings of a transport: the options where given, else the environment —
  * `KAFKA_SASL_MECHANISM` (default SCRAM-SHA-512), `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD` or
  * `KAFKA_SASL_PASSWORD_FILE` (read again at each new connection, so a rotated secret is picked up),
+ * or `KAFKA_SASL_OAUTHBEARER_TOKEN_FILE` for OAUTHBEARER (read again likewise),
  * `KAFKA_TLS`, `KAFKA_TLS_CA_FILE`, `KAFKA_TLS_CERT_FILE`, `KAFKA_TLS_KEY_FILE`,
  * `KAFKA_TLS_SERVERNAME`. A malformed setting fails here with KIPC_INVALID_ARGUMENT naming the
  * variable or option, never the secret in it.
@@ -35,9 +37,10 @@ const mechanisms: readonly KafkaSaslMechanism[] = ['SCRAM-SHA-512', 'SCRAM-SHA-2
 export function kafkaSecurity(options: KafkaSecurityOptions, env: Environment): ResolvedSecurity {
   const sasl = options.sasl === undefined ? saslFromEnv(env) : options.sasl === false ? undefined : { ...saslFromOption(options.sasl), source: 'the sasl option' }
   const tls = options.tls === undefined ? tlsFromEnv(env) : tlsFromOption(options.tls)
-  const parts = [...(tls === undefined ? [] : ['TLS']), ...(sasl === undefined ? [] : [`SASL ${sasl.options.mechanism} as ${sasl.username} (from ${sasl.source})`])]
+  const parts = [...(tls === undefined ? [] : ['TLS']), ...(sasl === undefined ? [] : [`SASL ${sasl.options.mechanism}${sasl.username === undefined ? '' : ` as ${sasl.username}`} (from ${sasl.source})`])]
   return {
-    ...(sasl === undefined ? {} : { sasl: sasl.options, username: sasl.username }),
+    ...(sasl === undefined ? {} : { sasl: sasl.options }),
+    ...(sasl?.username === undefined ? {} : { username: sasl.username }),
     ...(tls === undefined ? {} : { tls }),
     description: parts.length === 0 ? 'plaintext' : parts.join(', '),
   }
@@ -45,13 +48,15 @@ export function kafkaSecurity(options: KafkaSecurityOptions, env: Environment): 
 
 interface SaslSetting {
   readonly options: SASLOptions
-  readonly username: string
+  readonly username?: string
   readonly source: string
 }
 
 function saslFromOption(sasl: KafkaSaslOptions): SaslSetting {
   const where = 'the sasl option'
   const mechanism = parseMechanism(sasl.mechanism, `${where}'s mechanism`)
+  if (sasl.mechanism === 'OAUTHBEARER') return { options: tokenLogin(sasl, where), source: where }
+  if (mechanism === 'OAUTHBEARER') return invalid(`${where} names OAUTHBEARER: it takes a token, not a user name and password.`)
   if (typeof sasl.username !== 'string' || sasl.username === '') invalid(`${where} needs a username.`)
   if (typeof sasl.password === 'function') return { options: { mechanism, username: sasl.username, password: sasl.password }, username: sasl.username, source: where }
   if (typeof sasl.password !== 'string' || sasl.password === '') invalid(`${where} needs a non-empty password (a string, or a function returning one).`)
@@ -63,8 +68,10 @@ function saslFromEnv(env: Environment): SaslSetting | undefined {
   const username = setting(env, 'KAFKA_SASL_USERNAME')
   const password = env['KAFKA_SASL_PASSWORD']
   const passwordFile = setting(env, 'KAFKA_SASL_PASSWORD_FILE')
+  const tokenFile = setting(env, tokenFileVariable)
   const anyPassword = (password !== undefined && password !== '') || passwordFile !== undefined
-  if (mechanismText === undefined && username === undefined && !anyPassword) return undefined
+  if (mechanismText === undefined && username === undefined && !anyPassword && tokenFile === undefined) return undefined
+  if (tokenFile !== undefined || mechanismText?.toUpperCase() === 'OAUTHBEARER') return tokenFromEnv(mechanismText, tokenFile, username !== undefined || anyPassword)
   if (username === undefined) invalid('KAFKA_SASL_USERNAME is not set, but other KAFKA_SASL_* variables are: set the user name too, or unset them all.')
   if (password !== undefined && password !== '' && passwordFile !== undefined) invalid('Both KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE are set; set only one.')
   if (!anyPassword) invalid('KAFKA_SASL_USERNAME is set but neither KAFKA_SASL_PASSWORD nor KAFKA_SASL_PASSWORD_FILE is.')
@@ -75,6 +82,14 @@ function saslFromEnv(env: Environment): SaslSetting | undefined {
   secretFromFile(readText(passwordFile, 'KAFKA_SASL_PASSWORD_FILE'), passwordFile)
   const reread = async (): Promise<string> => secretFromFile(await readFile(passwordFile, 'utf8'), passwordFile)
   return { options: { mechanism, username, password: reread }, username, source }
+}
+
+/** An OAUTHBEARER login from the environment: the token file, and no user or password beside it. */
+function tokenFromEnv(mechanismText: string | undefined, tokenFile: string | undefined, userOrPassword: boolean): SaslSetting {
+  if (mechanismText !== undefined && mechanismText.toUpperCase() !== 'OAUTHBEARER') invalid(`${tokenFileVariable} is set, so KAFKA_SASL_MECHANISM must be OAUTHBEARER (or unset), got ${JSON.stringify(mechanismText)}.`)
+  if (tokenFile === undefined) return invalid(`KAFKA_SASL_MECHANISM is OAUTHBEARER but ${tokenFileVariable} is not set: name the file that holds the token.`)
+  if (userOrPassword) invalid(`OAUTHBEARER logs in with a token (${tokenFileVariable}); unset KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE.`)
+  return { options: tokenFileLogin(tokenFile, readText(tokenFile, tokenFileVariable)), source: 'KAFKA_SASL_*' }
 }
 
 function parseMechanism(value: unknown, where: string): KafkaSaslMechanism {

@@ -20,7 +20,7 @@ import type { KafkaConnection } from './kafka-connection.ts'
 import type { KafkaTuning } from './kafka-tuning.ts'
 
 export type { KafkaTuning } from './kafka-tuning.ts'
-export type { KafkaSaslMechanism, KafkaSaslOptions, KafkaSecurityOptions, KafkaTlsOptions, Pem } from './kafka-security-options.ts'
+export type { KafkaSaslMechanism, KafkaSaslOptions, KafkaSaslPasswordOptions, KafkaSaslTokenOptions, KafkaSecurityOptions, KafkaTlsOptions, Pem } from './kafka-security-options.ts'
 
 /**
  * How to reach Kafka. Everything else comes from the policy. `sasl` and `tls` (docs/security.md)

@@ -3,7 +3,6 @@
 // service and a client holding the ACLs docs/security.md lists call each other; a wrong password,
 // an untrusted CA and a missing ACL each fail at once with an error that says what to fix.
 import assert from 'node:assert/strict'
-import { tracingChannel } from 'node:diagnostics_channel'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,12 +14,12 @@ import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
 import type { Logger } from '../../../src/core/logger.ts'
 import { definePolicy, type Policy } from '../../../src/core/policy.ts'
 import { Service } from '../../../src/core/service.ts'
-import type { LocalKafkaAcl } from '../../../src/local-kafka/acl-rules.ts'
 import { createCertificateAuthority } from '../../../src/local-kafka/certificates.ts'
 import { LocalKafka } from '../../../src/local-kafka/index.ts'
 import { findJava } from '../../../src/local-kafka/toolchain.ts'
 import { kafkaTransport, type KafkaTransportOptions } from '../../../src/transports/kafka/kafka-transport.ts'
 import { uniqueName } from '../../support/kafka.ts'
+import { countConnects, instanceAcls, serviceAcls, withEnvironment } from './secured-clients.ts'
 
 const quote = route('pricing', 'POST /quotes', { body: z.object({ from: z.string() }), reply: z.object({ price: z.number(), caller: z.string() }) })
 const booked = event('booking.created', { body: z.object({ id: z.string() }) })
@@ -29,52 +28,6 @@ const ledgerPing = route('ledger', 'GET /ping')
 const passwords = { pricing: 'pricing-secret', booking: 'booking-secret', ledger: 'ledger-secret', intruder: 'intruder-secret', stranger: 'stranger-secret' }
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined }
-
-/** Every instance: its own inbox (create, read) and everyone's (write answers and cancels, describe and delete dead ones for the sweep). */
-function instanceAcls(prefix: string, name: string): LocalKafkaAcl[] {
-  return [
-    { principal: name, resource: 'topic', name: `${prefix}.inbox.`, pattern: 'prefixed', operations: ['DESCRIBE', 'WRITE', 'DELETE'] },
-    { principal: name, resource: 'topic', name: `${prefix}.inbox.${name}.`, pattern: 'prefixed', operations: ['CREATE', 'READ'] },
-  ]
-}
-
-/**
- * A service: read (and create) its request topic and the events it handles, read its two groups;
- * with events, write (and create) its dead-letter topic.
- */
-function serviceAcls(prefix: string, name: string, events: readonly string[]): LocalKafkaAcl[] {
-  return [
-    ...instanceAcls(prefix, name),
-    { principal: name, resource: 'topic', name: `${prefix}.${name}.requests`, operations: ['READ', 'CREATE'] },
-    ...events.map((topic): LocalKafkaAcl => ({ principal: name, resource: 'topic', name: `${prefix}.event.${topic}`, operations: ['READ', 'CREATE'] })),
-    ...(events.length === 0 ? [] : [{ principal: name, resource: 'topic', name: `${prefix}.${name}.dead-letters`, operations: ['WRITE', 'CREATE'] } satisfies LocalKafkaAcl]),
-    { principal: name, resource: 'group', name: `${prefix}.${name}`, operations: ['READ'] },
-    ...(events.length === 0 ? [] : [{ principal: name, resource: 'group', name: `${prefix}.${name}.events`, operations: ['READ'] } satisfies LocalKafkaAcl]),
-  ]
-}
-
-/** Counts connection attempts to one port, through @platformatic/kafka's diagnostics channel. */
-function countConnects(port: number): { readonly count: () => number; readonly stop: () => void } {
-  let count = 0
-  const channel = tracingChannel<unknown, { port?: unknown }>('plt:kafka:connections:connects')
-  const ignore = (): void => undefined
-  const handlers = {
-    start: (context: { port?: unknown }) => {
-      if (context.port === port) count++
-    },
-    end: ignore,
-    asyncStart: ignore,
-    asyncEnd: ignore,
-    error: ignore,
-  }
-  channel.subscribe(handlers)
-  return {
-    count: () => count,
-    stop: () => {
-      channel.unsubscribe(handlers)
-    },
-  }
-}
 
 describe('Kafka with SASL/SCRAM-SHA-512, TLS and ACLs', () => {
   let kafka: LocalKafka
@@ -266,17 +219,3 @@ describe('Kafka with SASL/SCRAM-SHA-512, TLS and ACLs', () => {
     return { service, stop: () => service.close() }
   }
 })
-
-/** Runs `make` with `variables` set in process.env, as an operator's deployment would set them, then restores it. */
-function withEnvironment<T>(variables: Readonly<Record<string, string>>, make: () => T): T {
-  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]))
-  Object.assign(process.env, variables)
-  try {
-    return make()
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) Reflect.deleteProperty(process.env, name)
-      else process.env[name] = value
-    }
-  }
-}

@@ -62,7 +62,8 @@ describe('a secured local cluster', () => {
 
   it('tells clients how to log in as any of its users, and refuses unknown ones', () => {
     assert.deepEqual(clientSecurity(secured), { tls: { ca: 'PEM' }, sasl: { mechanism: 'SCRAM-SHA-512', username: 'admin', password: 'admin-pw' } })
-    assert.deepEqual(clientSecurity(secured, 'pricing').sasl?.username, 'pricing')
+    const pricing = clientSecurity(secured, 'pricing').sasl
+    assert.equal(pricing !== undefined && 'username' in pricing ? pricing.username : undefined, 'pricing')
     assert.throws(() => clientSecurity(secured, 'nobody'), /has no user nobody; its users are admin, pricing/)
     assert.deepEqual(clientEnvironment(secured, '127.0.0.1:9093'), {
       KAFKA_BROKERS: '127.0.0.1:9093',
@@ -82,7 +83,8 @@ describe('a secured local cluster', () => {
     await refuse({ users: { admin: 'x' } }, /the user name admin is the broker's own/)
     await refuse({ users: { 'bad name': 'x' } }, /user name "bad name" must be/)
     await refuse({ users: { pricing: 'has "quotes"' } }, /the password of pricing must be/)
-    await refuse({ sasl: 'PLAIN' as 'SCRAM-SHA-512' }, /sasl must be SCRAM-SHA-512, SCRAM-SHA-256 or false/)
+    await refuse({ sasl: 'PLAIN' as 'SCRAM-SHA-512' }, /sasl must be SCRAM-SHA-512, SCRAM-SHA-256, OAUTHBEARER or false/)
+    await refuse({ sasl: 'OAUTHBEARER', users: { pricing: 'x' } }, /OAUTHBEARER has no users to make/)
   })
 
   it('keeps what a data folder was first started with, and refuses another', async () => {
@@ -96,5 +98,31 @@ describe('a secured local cluster', () => {
     assert.deepEqual(await resolveSecurity(data, { tls: false, users: { pricing: 'pricing-pw' } }, false, java, '127.0.0.1'), first)
     await assert.rejects(resolveSecurity(data, { tls: false, users: { pricing: 'other' } }, false, java, '127.0.0.1'), /secured otherwise/)
     await assert.rejects(resolveSecurity(join(dir, 'plain'), { tls: false }, false, java, '127.0.0.1'), /first started without security/)
+  })
+
+  it('with OAUTHBEARER, validates unsigned tokens, makes no SCRAM users, and gives any principal a token', async () => {
+    const data = join(dir, 'oauth')
+    const oauth = await resolveSecurity(data, { sasl: 'OAUTHBEARER', tls: false, acls: true }, true, java, '127.0.0.1')
+    assert.ok(oauth !== undefined)
+    const props = parse(renderServerProperties(layout, node, nodePaths('/data', 1), brokerSecuritySettings(oauth, layout, node)))
+    assert.equal(props.get('listeners'), 'SASL_PLAINTEXT://127.0.0.1:9093,CONTROLLER://127.0.0.1:19093')
+    assert.equal(props.get('sasl.enabled.mechanisms'), 'OAUTHBEARER')
+    assert.equal(props.get('sasl.mechanism.inter.broker.protocol'), 'OAUTHBEARER')
+    assert.equal(props.get('listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config'), 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="admin";')
+    assert.equal(props.get('super.users'), 'User:admin')
+    assert.deepEqual(scramFormatArguments(oauth), [])
+    const sasl = clientSecurity(oauth, 'pricing').sasl
+    assert.ok(sasl?.mechanism === 'OAUTHBEARER')
+    const [header, claims, signature] = sasl.token().split('.')
+    assert.deepEqual(JSON.parse(Buffer.from(header ?? '', 'base64url').toString()), { alg: 'none' })
+    const { sub, iat, exp } = JSON.parse(Buffer.from(claims ?? '', 'base64url').toString()) as { sub: string; iat: number; exp: number }
+    assert.equal(sub, 'pricing')
+    assert.equal(exp - iat, 86_400)
+    assert.equal(signature, '')
+    assert.throws(() => clientSecurity(oauth, 'bad name'), /principal name "bad name" must be/)
+    const env = clientEnvironment(oauth, '127.0.0.1:9093', 'pricing')
+    assert.equal(env['KAFKA_SASL_MECHANISM'], 'OAUTHBEARER')
+    assert.equal(env['KAFKA_SASL_OAUTHBEARER_TOKEN_FILE'], join(data, 'security', 'pricing.token'))
+    assert.equal((await stat(join(data, 'security', 'pricing.token'))).mode & 0o777, 0o600)
   })
 })

@@ -44,6 +44,15 @@ describe('refusals from the broker', () => {
     assert.match(error.message, /closed the connection during the SASL handshake without answering, as a TLS listener does to a client that does not speak TLS\. Set KAFKA_TLS=true/)
   })
 
+  it('reads a token the broker refused as KIPC_AUTHENTICATION_FAILED about the token, not a password', () => {
+    const refused = Object.assign(new Error('the broker refused the OAUTHBEARER token (invalid_token)'), { tokenStatus: 'invalid_token' })
+    const error = asTransportError(connectFailure(new AuthenticationError('SASL authentication failed.', { cause: refused })), 'connecting')
+    assert.equal(error.code, 'KIPC_AUTHENTICATION_FAILED')
+    assert.equal(error.retryable, false)
+    assert.match(error.message, /: the broker refused the OAUTHBEARER token \(invalid_token\)\. Check the token \(KAFKA_SASL_OAUTHBEARER_TOKEN_FILE or the sasl option's token\): it may have expired/)
+    assert.doesNotMatch(error.message, /password/)
+  })
+
   it('reads certificate and protocol mismatches as KIPC_TLS_FAILED, each with its fix, though wrapped in a retryable network error', () => {
     const untrusted = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' })
     const wrongName = Object.assign(new Error("Hostname/IP does not match certificate's altnames"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' })

@@ -85,7 +85,7 @@ describe('kafka security from the environment', () => {
     assert.match(rejection({}, { KAFKA_SASL_PASSWORD: secret }), /KAFKA_SASL_USERNAME is not set/)
     assert.match(rejection({}, { KAFKA_SASL_USERNAME: 'pricing' }), /neither KAFKA_SASL_PASSWORD nor KAFKA_SASL_PASSWORD_FILE/)
     assert.match(rejection({}, { KAFKA_SASL_USERNAME: 'pricing', KAFKA_SASL_PASSWORD: secret, KAFKA_SASL_PASSWORD_FILE: empty }), /Both KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE/)
-    assert.match(rejection({}, { KAFKA_SASL_MECHANISM: 'GSSAPI', KAFKA_SASL_USERNAME: 'pricing', KAFKA_SASL_PASSWORD: secret }), /KAFKA_SASL_MECHANISM must be one of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN, got "GSSAPI"/)
+    assert.match(rejection({}, { KAFKA_SASL_MECHANISM: 'GSSAPI', KAFKA_SASL_USERNAME: 'pricing', KAFKA_SASL_PASSWORD: secret }), /KAFKA_SASL_MECHANISM must be one of SCRAM-SHA-512, SCRAM-SHA-256, PLAIN, OAUTHBEARER, got "GSSAPI"/)
     assert.match(rejection({}, { KAFKA_SASL_USERNAME: 'pricing', KAFKA_SASL_PASSWORD_FILE: join(dir, 'missing') }), /KAFKA_SASL_PASSWORD_FILE names .*missing, which cannot be read \(ENOENT\)/)
     assert.match(rejection({}, { KAFKA_SASL_USERNAME: 'pricing', KAFKA_SASL_PASSWORD_FILE: empty }), /which is empty/)
     assert.match(rejection({}, { KAFKA_TLS: 'maybe' }), /KAFKA_TLS must be true or false, got "maybe"/)
@@ -117,5 +117,72 @@ describe('kafka security options', () => {
     assert.match(rejection({ sasl: { mechanism: 'PLAIN', username: '', password: secret } }, {}), /the sasl option needs a username/)
     assert.match(rejection({ sasl: { mechanism: 'PLAIN', username: 'u', password: '' } }, {}), /needs a non-empty password/)
     assert.match(rejection({ tls: { key: secret } }, {}), /needs cert and key together/)
+  })
+})
+
+describe('an OAUTHBEARER login', () => {
+  const token = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJwcmljaW5nIn0.'
+
+  /** The token the client library would send, asked as it asks: at each new connection. */
+  async function sentToken(security: ReturnType<typeof kafkaSecurity>): Promise<unknown> {
+    const given = security.sasl?.token
+    return typeof given === 'function' ? await given() : given
+  }
+
+  /** What the answer check makes of the broker's final SASL message. */
+  function answer(security: ReturnType<typeof kafkaSecurity>, bytes: string): Error | null {
+    let found: Error | null | undefined
+    security.sasl?.authBytesValidator?.(Buffer.from(bytes), (error) => {
+      found = error
+    })
+    assert.notEqual(found, undefined, 'the check answered')
+    return found ?? null
+  }
+
+  it('takes a token, or a function asked for a fresh one at each connection, with extensions', async () => {
+    const fixed = kafkaSecurity({ sasl: { mechanism: 'OAUTHBEARER', token } }, {})
+    assert.equal(fixed.sasl?.mechanism, 'OAUTHBEARER')
+    assert.equal(await sentToken(fixed), token)
+    assert.equal(fixed.username, undefined, 'the principal is in the token')
+    assert.equal(fixed.description, 'SASL OAUTHBEARER (from the sasl option)')
+    let asked = 0
+    const fresh = kafkaSecurity({ sasl: { mechanism: 'OAUTHBEARER', token: () => `token-${String(++asked)}`, extensions: { logicalCluster: 'lkc-1' } } }, {})
+    assert.equal(await sentToken(fresh), 'token-1')
+    assert.equal(await sentToken(fresh), 'token-2')
+    assert.deepEqual(fresh.sasl?.oauthBearerExtensions, { logicalCluster: 'lkc-1' })
+  })
+
+  it('reads the token file at start-up and again at each connection', async () => {
+    const file = join(dir, 'token')
+    await writeFile(file, `${token}\n`)
+    const security = kafkaSecurity({}, { KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: file })
+    assert.equal(security.sasl?.mechanism, 'OAUTHBEARER')
+    assert.equal(security.description, 'SASL OAUTHBEARER (from KAFKA_SASL_*)')
+    assert.equal(await sentToken(security), token)
+    await writeFile(file, 'renewed\n')
+    assert.equal(await sentToken(security), 'renewed', 'a renewed token is picked up')
+    assert.equal(kafkaSecurity({}, { KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: file }).sasl?.mechanism, 'OAUTHBEARER')
+    await writeFile(join(dir, 'empty-token'), '\n')
+    assert.match(rejection({}, { KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: join(dir, 'empty-token') }), /KAFKA_SASL_OAUTHBEARER_TOKEN_FILE names .*empty-token, which is empty/)
+    assert.match(rejection({}, { KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: join(dir, 'missing') }), /cannot be read \(ENOENT\)/)
+  })
+
+  it('rejects contradictory or malformed settings, naming them', () => {
+    assert.match(rejection({}, { KAFKA_SASL_MECHANISM: 'OAUTHBEARER' }), /KAFKA_SASL_OAUTHBEARER_TOKEN_FILE is not set/)
+    assert.match(rejection({}, { KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: '/t' }), /KAFKA_SASL_MECHANISM must be OAUTHBEARER \(or unset\)/)
+    assert.match(rejection({}, { KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: '/t', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: secret }), /unset KAFKA_SASL_USERNAME/)
+    assert.match(rejection({ sasl: { mechanism: 'OAUTHBEARER', token: '' } }, {}), /needs a token for OAUTHBEARER/)
+    assert.match(rejection({ sasl: { mechanism: 'OAUTHBEARER', token, extensions: { auth: 'x' } } }, {}), /extension "auth" must have a name of letters/)
+    assert.match(rejection({ sasl: { mechanism: 'OAUTHBEARER', username: 'u', password: secret } as unknown as { mechanism: 'OAUTHBEARER'; token: string } }, {}), /needs a token for OAUTHBEARER/)
+  })
+
+  it('tells a refused token from a taken one by the broker\'s answer', async () => {
+    const security = kafkaSecurity({ sasl: { mechanism: 'OAUTHBEARER', token: () => '' } }, {})
+    await assert.rejects(async () => sentToken(security), /token function returned an empty string/)
+    assert.equal(answer(security, ''), null)
+    const refused = answer(security, '{"status":"invalid_token","scope":"kafka"}')
+    assert.match(refused?.message ?? '', /refused the OAUTHBEARER token \(invalid_token\)/)
+    assert.equal((refused as { tokenStatus?: unknown } | null)?.tokenStatus, 'invalid_token')
+    assert.match(answer(security, 'not json')?.message ?? '', /\(refused\)/)
   })
 })

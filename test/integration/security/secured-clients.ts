@@ -1,0 +1,65 @@
+// What the secured-broker tests share: the ACLs docs/security.md lists for an instance and a
+// service, a count of connection attempts, and environment variables set around a transport's
+// construction as an operator's deployment sets them.
+import { tracingChannel } from 'node:diagnostics_channel'
+import type { LocalKafkaAcl } from '../../../src/local-kafka/acl-rules.ts'
+
+/** Every instance: its own inbox (create, read) and everyone's (write answers and cancels, describe and delete dead ones for the sweep). */
+export function instanceAcls(prefix: string, name: string): LocalKafkaAcl[] {
+  return [
+    { principal: name, resource: 'topic', name: `${prefix}.inbox.`, pattern: 'prefixed', operations: ['DESCRIBE', 'WRITE', 'DELETE'] },
+    { principal: name, resource: 'topic', name: `${prefix}.inbox.${name}.`, pattern: 'prefixed', operations: ['CREATE', 'READ'] },
+  ]
+}
+
+/**
+ * A service: read (and create) its request topic and the events it handles, read its two groups;
+ * with events, write (and create) its dead-letter topic.
+ */
+export function serviceAcls(prefix: string, name: string, events: readonly string[]): LocalKafkaAcl[] {
+  return [
+    ...instanceAcls(prefix, name),
+    { principal: name, resource: 'topic', name: `${prefix}.${name}.requests`, operations: ['READ', 'CREATE'] },
+    ...events.map((topic): LocalKafkaAcl => ({ principal: name, resource: 'topic', name: `${prefix}.event.${topic}`, operations: ['READ', 'CREATE'] })),
+    ...(events.length === 0 ? [] : [{ principal: name, resource: 'topic', name: `${prefix}.${name}.dead-letters`, operations: ['WRITE', 'CREATE'] } satisfies LocalKafkaAcl]),
+    { principal: name, resource: 'group', name: `${prefix}.${name}`, operations: ['READ'] },
+    ...(events.length === 0 ? [] : [{ principal: name, resource: 'group', name: `${prefix}.${name}.events`, operations: ['READ'] } satisfies LocalKafkaAcl]),
+  ]
+}
+
+/** Counts connection attempts to one port, through @platformatic/kafka's diagnostics channel. */
+export function countConnects(port: number): { readonly count: () => number; readonly stop: () => void } {
+  let count = 0
+  const channel = tracingChannel<unknown, { port?: unknown }>('plt:kafka:connections:connects')
+  const ignore = (): void => undefined
+  const handlers = {
+    start: (context: { port?: unknown }) => {
+      if (context.port === port) count++
+    },
+    end: ignore,
+    asyncStart: ignore,
+    asyncEnd: ignore,
+    error: ignore,
+  }
+  channel.subscribe(handlers)
+  return {
+    count: () => count,
+    stop: () => {
+      channel.unsubscribe(handlers)
+    },
+  }
+}
+
+/** Runs `make` with `variables` set in process.env, as an operator's deployment would set them, then restores it. */
+export function withEnvironment<T>(variables: Readonly<Record<string, string>>, make: () => T): T {
+  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]))
+  Object.assign(process.env, variables)
+  try {
+    return make()
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) Reflect.deleteProperty(process.env, name)
+      else process.env[name] = value
+    }
+  }
+}
