@@ -26,6 +26,7 @@ Options:
   --data DIR       Folder for data, config and logs (default ${join(cacheDir(), 'local-kafka')})
   --kafka-version  Apache Kafka release to run (start; default 4.2.1)
   --sasl           Require SASL/SCRAM-SHA-512 from clients; user admin, password in DIR/security/admin.password (start, first time)
+  --oauthbearer    Require SASL/OAUTHBEARER instead: unsigned test tokens, the principal in 'sub'; a day's token for admin in DIR/security/admin.token (start, first time)
   --tls            Serve clients over TLS, with a CA made for the cluster in DIR/security/ca.pem (start, first time)
   --json           Print status as JSON
   -h, --help       Show this help`
@@ -44,6 +45,7 @@ export async function runKafkaCommand(argv: readonly string[], io: CliOutput): P
       data: { type: 'string' },
       'kafka-version': { type: 'string' },
       sasl: { type: 'boolean' },
+      oauthbearer: { type: 'boolean' },
       tls: { type: 'boolean' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -70,15 +72,17 @@ export async function runKafkaCommand(argv: readonly string[], io: CliOutput): P
 
 async function start(
   dataDir: string,
-  values: { nodes?: string | undefined; port?: string | undefined; data?: string | undefined; 'kafka-version'?: string | undefined; sasl?: boolean | undefined; tls?: boolean | undefined },
+  values: { nodes?: string | undefined; port?: string | undefined; data?: string | undefined; 'kafka-version'?: string | undefined; sasl?: boolean | undefined; oauthbearer?: boolean | undefined; tls?: boolean | undefined },
   io: CliOutput,
 ): Promise<number> {
   const explicitNodes = parseInteger('--nodes', values.nodes)
   const nodes = explicitNodes ?? 1
   const explicitPort = parseInteger('--port', values.port)
   const kafkaVersion = values['kafka-version']
-  const secured = values.sasl === true || values.tls === true
-  const protocol = values.sasl === true ? (values.tls === true ? 'SASL_SSL' : 'SASL_PLAINTEXT') : 'SSL'
+  if (values.sasl === true && values.oauthbearer === true) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', 'Give --sasl (SCRAM) or --oauthbearer (tokens), not both.')
+  const mechanism = values.oauthbearer === true ? 'OAUTHBEARER' : values.sasl === true ? 'SCRAM-SHA-512' : false
+  const secured = mechanism !== false || values.tls === true
+  const protocol = mechanism !== false ? (values.tls === true ? 'SASL_SSL' : 'SASL_PLAINTEXT') : 'SSL'
   const running = await LocalKafka.attach(dataDir)
   if (running !== undefined) {
     // Asked for something other than what runs: say so and fail, rather than hand back a cluster
@@ -89,6 +93,7 @@ async function start(
       ...(explicitPort !== undefined && explicitPort !== firstPort ? [`port ${firstPort}, not ${explicitPort}`] : []),
       ...(kafkaVersion !== undefined && kafkaVersion !== running.kafkaVersion ? [`Kafka ${running.kafkaVersion}, not ${kafkaVersion}`] : []),
       ...(secured && running.security?.protocol !== protocol ? [`${running.security?.protocol ?? 'PLAINTEXT'}, not ${protocol}`] : []),
+      ...(mechanism !== false && running.security?.mechanism !== undefined && running.security.mechanism !== mechanism ? [`SASL ${running.security.mechanism}, not ${mechanism}`] : []),
     ]
     if (conflicts.length > 0) {
       io.err(`A local Kafka is already running from ${dataDir} with ${conflicts.join(', ')}. Stop it first (kafka-ipc kafka stop${values.data === undefined ? '' : ` --data ${dataDir}`}), or start another with --data DIR and a free --port.`)
@@ -106,10 +111,10 @@ async function start(
     // A fresh folder gets the conventional port; an existing one keeps the ports it was made with.
     ...(explicitPort !== undefined ? { port: explicitPort } : (await LocalKafka.hasLayout(dataDir)) ? {} : { port: defaultPort }),
     ...(kafkaVersion === undefined ? {} : { kafkaVersion }),
-    ...(secured ? { security: { sasl: values.sasl === true ? 'SCRAM-SHA-512' : false, tls: values.tls === true } } : {}),
+    ...(secured ? { security: { sasl: mechanism, tls: values.tls === true } } : {}),
   })
   io.err(`Kafka ${kafka.kafkaVersion} ready in ${kafka.readyInMs} ms with ${nodes} node(s)${kafka.security === undefined ? '' : ` on a ${kafka.security.protocol} listener`}; data and logs in ${dataDir}.`)
-  // The admin password travels as a file name, so it is never printed.
+  // The admin password, or token, travels as a file name, so it is never printed.
   io.err(`Use it with: export ${Object.entries(kafka.environment()).map(([name, value]) => `${name}=${value}`).join(' ')}`)
   io.out(kafka.bootstrap)
   return 0

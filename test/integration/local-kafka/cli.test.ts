@@ -10,6 +10,8 @@ import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { freePorts } from '../../../src/local-kafka/ports.ts'
 import { isAlive } from '../../../src/local-kafka/processes.ts'
+import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
+import { withEnvironment } from '../../support/environment.ts'
 import { uniqueName } from '../../support/kafka.ts'
 
 const bin = fileURLToPath(new URL('../../../src/cli/bin.ts', import.meta.url))
@@ -97,6 +99,35 @@ describe('kafka-ipc kafka start / status / stop', () => {
     }
     await stream.close()
     await consumer.close(true)
+  })
+
+  it('starts a listener that takes OAUTHBEARER tokens, and prints the variables a service logs in with', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kafka-ipc-cli-oauth-'))
+    try {
+      const [port = 0] = await freePorts('127.0.0.1', 1)
+      assert.match((await cli('kafka', 'start', '--data', folder, '--sasl', '--oauthbearer')).stderr, /Give --sasl \(SCRAM\) or --oauthbearer \(tokens\), not both/)
+      const started = await cli('kafka', 'start', '--data', folder, '--port', String(port), '--oauthbearer')
+      assert.equal(started.code, 0, started.stderr)
+      assert.match(started.stderr, /on a SASL_PLAINTEXT listener/)
+      const exported = /export (.*)/.exec(started.stderr)?.[1] ?? ''
+      const variables = Object.fromEntries(exported.split(' ').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]))
+      assert.equal(variables['KAFKA_SASL_MECHANISM'], 'OAUTHBEARER')
+      assert.equal(variables['KAFKA_SASL_OAUTHBEARER_TOKEN_FILE'], join(folder, 'security', 'admin.token'))
+      assert.doesNotMatch(started.stderr, /eyJ/, 'no token printed')
+      // What the export line names is all a client needs: the status command logs in with it too.
+      const status = await cli('kafka', 'status', '--data', folder, '--json')
+      assert.equal((JSON.parse(status.stdout) as { nodes: { serving: boolean }[] }).nodes[0]?.serving, true)
+      const transport = withEnvironment(variables, () => kafkaTransport())
+      try {
+        assert.ok((await transport.listTopics('')).length >= 0, 'listed topics as admin with the token file')
+      } finally {
+        await transport.close()
+      }
+      assert.match((await cli('kafka', 'start', '--data', folder, '--sasl')).stderr, /with SASL OAUTHBEARER, not SCRAM-SHA-512/)
+    } finally {
+      await cli('kafka', 'stop', '--data', folder)
+      await rm(folder, { recursive: true, force: true })
+    }
   })
 
   it('refuses a port that is taken, naming it', async () => {

@@ -16,7 +16,8 @@ import { LocalKafka } from '../../../src/local-kafka/index.ts'
 import { unsecuredToken } from '../../../src/local-kafka/unsecured-token.ts'
 import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
 import { uniqueName } from '../../support/kafka.ts'
-import { countConnects, instanceAcls, serviceAcls, withEnvironment } from './secured-clients.ts'
+import { countConnects, instanceAcls, serviceAcls } from './secured-clients.ts'
+import { withEnvironment } from '../../support/environment.ts'
 
 const quote = route('pricing', 'POST /quotes', { body: z.object({ from: z.string() }), reply: z.object({ price: z.number(), caller: z.string() }) })
 const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined }

@@ -1,6 +1,5 @@
 // What the secured-broker tests share: the ACLs docs/security.md lists for an instance and a
-// service, a count of connection attempts, and environment variables set around a transport's
-// construction as an operator's deployment sets them.
+// service, and a count of connection attempts.
 import { tracingChannel } from 'node:diagnostics_channel'
 import type { LocalKafkaAcl } from '../../../src/local-kafka/acl-rules.ts'
 
@@ -47,19 +46,5 @@ export function countConnects(port: number): { readonly count: () => number; rea
     stop: () => {
       channel.unsubscribe(handlers)
     },
-  }
-}
-
-/** Runs `make` with `variables` set in process.env, as an operator's deployment would set them, then restores it. */
-export function withEnvironment<T>(variables: Readonly<Record<string, string>>, make: () => T): T {
-  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]))
-  Object.assign(process.env, variables)
-  try {
-    return make()
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) Reflect.deleteProperty(process.env, name)
-      else process.env[name] = value
-    }
   }
 }

@@ -19,7 +19,8 @@ import { LocalKafka } from '../../../src/local-kafka/index.ts'
 import { findJava } from '../../../src/local-kafka/toolchain.ts'
 import { kafkaTransport, type KafkaTransportOptions } from '../../../src/transports/kafka/kafka-transport.ts'
 import { uniqueName } from '../../support/kafka.ts'
-import { countConnects, instanceAcls, serviceAcls, withEnvironment } from './secured-clients.ts'
+import { countConnects, instanceAcls, serviceAcls } from './secured-clients.ts'
+import { withEnvironment } from '../../support/environment.ts'
 
 const quote = route('pricing', 'POST /quotes', { body: z.object({ from: z.string() }), reply: z.object({ price: z.number(), caller: z.string() }) })
 const booked = event('booking.created', { body: z.object({ id: z.string() }) })
