@@ -1,5 +1,5 @@
 // What the secured-broker tests share: the ACLs docs/security.md lists for an instance and a
-// service, and a count of connection attempts.
+// service, a count of connection attempts, and a listen() that a refused login ends.
 import { tracingChannel } from 'node:diagnostics_channel'
 import type { LocalKafkaAcl } from '../../../src/local-kafka/acl-rules.ts'
 
@@ -27,7 +27,7 @@ export function serviceAcls(prefix: string, name: string, events: readonly strin
 }
 
 /** Counts connection attempts to one port, through @platformatic/kafka's diagnostics channel. */
-export function countConnects(port: number): { readonly count: () => number; readonly stop: () => void } {
+function countConnects(port: number): { readonly count: () => number; readonly stop: () => void } {
   let count = 0
   const channel = tracingChannel<unknown, { port?: unknown }>('plt:kafka:connections:connects')
   const ignore = (): void => undefined
@@ -47,4 +47,15 @@ export function countConnects(port: number): { readonly count: () => number; rea
       channel.unsubscribe(handlers)
     },
   }
+}
+
+/** How a service's listen() ended: its error, how long it took, and how many connections it made to `port`. */
+export async function refusedListen(service: { listen(): Promise<void>; close(): Promise<void> }, port: number): Promise<{ error: unknown; tookMs: number; connects: number }> {
+  const connects = countConnects(port)
+  const started = performance.now()
+  const error: unknown = await service.listen().catch((caught: unknown) => caught)
+  const tookMs = Math.round(performance.now() - started)
+  connects.stop()
+  await service.close()
+  return { error, tookMs, connects: connects.count() }
 }

@@ -19,7 +19,7 @@ import { LocalKafka } from '../../../src/local-kafka/index.ts'
 import { findJava } from '../../../src/local-kafka/toolchain.ts'
 import { kafkaTransport, type KafkaTransportOptions } from '../../../src/transports/kafka/kafka-transport.ts'
 import { uniqueName } from '../../support/kafka.ts'
-import { countConnects, instanceAcls, serviceAcls } from './secured-clients.ts'
+import { instanceAcls, refusedListen, serviceAcls } from './secured-clients.ts'
 import { withEnvironment } from '../../support/environment.ts'
 
 const quote = route('pricing', 'POST /quotes', { body: z.object({ from: z.string() }), reply: z.object({ price: z.number(), caller: z.string() }) })
@@ -101,20 +101,15 @@ describe('Kafka with SASL/SCRAM-SHA-512, TLS and ACLs', () => {
     const wrong: KafkaTransportOptions = { ...kafka.connection('pricing'), sasl: { mechanism: 'SCRAM-SHA-512', username: 'pricing', password: 'not-the-password' }, connectTimeoutMs: 30_000, logger: quiet }
     const service = new Service({ name: 'pricing', transport: kafkaTransport(wrong), policy, logger: quiet, ownsTransport: true })
     service.handle(quote, () => ({ price: 0, caller: '' }))
-    const connects = countConnects(port)
-    const started = performance.now()
-    const error: unknown = await service.listen().catch((caught: unknown) => caught)
-    const tookMs = Math.round(performance.now() - started)
-    connects.stop()
-    await service.close()
+    const { error, tookMs, connects } = await refusedListen(service, port)
     assert.ok(isKafkaIpcError(error, 'KIPC_AUTHENTICATION_FAILED'), String(error))
     assert.equal(error.retryable, false)
     assert.equal(error.status, 401)
     assert.match(error.message, /Kafka refused the SASL login while connecting to 127\.0\.0\.1:\d+ \(from the brokers option; TLS, SASL SCRAM-SHA-512 as pricing \(from the sasl option\)\): Authentication failed .*invalid credentials/)
     assert.doesNotMatch(error.message + String(error.stack) + JSON.stringify(error.details), /not-the-password/)
-    assert.equal(connects.count(), 1, 'one connection, not retried')
+    assert.equal(connects, 1, 'one connection, not retried')
     assert.ok(tookMs < 5_000, `failed fast, well inside the 30 s connect timeout (${tookMs} ms)`)
-    console.log(`# wrong password: KIPC_AUTHENTICATION_FAILED after ${tookMs} ms, ${connects.count()} connection`)
+    console.log(`# wrong password: KIPC_AUTHENTICATION_FAILED after ${tookMs} ms, ${connects} connection`)
   })
 
   it('tells a client that logs in without TLS to turn TLS on, at once, instead of blaming its password', async () => {
