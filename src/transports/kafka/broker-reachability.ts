@@ -136,9 +136,15 @@ function loginHint(cause: string, logsIn: boolean): string {
 function expectsLogin(brokers: readonly string[], source: string, security: string, offered: readonly string[]): KafkaIpcError {
   const error = new KafkaIpcError(
     'KIPC_AUTHENTICATION_FAILED',
-    `Kafka at ${brokers.join(',')} (from ${source}; ${security}) expects a SASL login (it offers ${offered.join(', ')}) and this client makes none: the broker closes the connection at the first request. Set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) and KAFKA_SASL_MECHANISM, or the sasl option, or dial a listener without SASL; this is not retried.`,
+    `Kafka at ${brokers.join(',')} (from ${source}; ${security}) expects a SASL login (it offers ${offered.join(', ')}) and this client makes none: the broker closes the connection at the first request. ${loginSettings(offered)}, or the sasl option, or dial a listener without SASL; this is not retried.`,
     { details: { brokers, mechanisms: offered } },
   )
   error.stack = `${error.name}: ${error.message}`
   return error
+}
+
+/** The variables that log in with what a listener offers: a token file when it takes tokens only. */
+function loginSettings(offered: readonly string[]): string {
+  if (offered.length > 0 && offered.every((mechanism) => mechanism === 'OAUTHBEARER')) return 'Set KAFKA_SASL_OAUTHBEARER_TOKEN_FILE'
+  return 'Set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) and KAFKA_SASL_MECHANISM'
 }

@@ -56,7 +56,6 @@ function saslFromOption(sasl: KafkaSaslOptions): SaslSetting {
   const where = 'the sasl option'
   const mechanism = parseMechanism(sasl.mechanism, `${where}'s mechanism`)
   if (sasl.mechanism === 'OAUTHBEARER') return { options: tokenLogin(sasl, where), source: where }
-  if (mechanism === 'OAUTHBEARER') return invalid(`${where} names OAUTHBEARER: it takes a token, not a user name and password.`)
   if (typeof sasl.username !== 'string' || sasl.username === '') invalid(`${where} needs a username.`)
   if (typeof sasl.password === 'function') return { options: { mechanism, username: sasl.username, password: sasl.password }, username: sasl.username, source: where }
   if (typeof sasl.password !== 'string' || sasl.password === '') invalid(`${where} needs a non-empty password (a string, or a function returning one).`)

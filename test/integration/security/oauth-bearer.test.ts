@@ -89,6 +89,14 @@ describe('Kafka with SASL/OAUTHBEARER and ACLs', () => {
     console.log(`# expired token: KIPC_AUTHENTICATION_FAILED after ${String(tookMs)} ms`)
   })
 
+  it('tells a client that makes no login that the listener takes tokens, naming the variable to set', async () => {
+    const client = new Client({ name: 'booking', transport: kafkaTransport({ brokers: kafka.brokers, connectTimeoutMs: 30_000, logger: quiet }), policy, logger: quiet, ownsTransport: true })
+    const error: unknown = await client.ready().catch((caught: unknown) => caught)
+    await client.close()
+    assert.ok(isKafkaIpcError(error, 'KIPC_AUTHENTICATION_FAILED'), String(error))
+    assert.match(error.message, /expects a SASL login \(it offers OAUTHBEARER\) and this client makes none: the broker closes the connection at the first request\. Set KAFKA_SASL_OAUTHBEARER_TOKEN_FILE, or the sasl option/)
+  })
+
   it('takes the principal from the token: one no ACL names is refused, naming the topic', async () => {
     const service = new Service({ name: 'pricing', transport: kafkaTransport({ ...kafka.connection('pricing'), logger: quiet }), policy, logger: quiet, ownsTransport: true })
     service.handle(quote, () => ({ price: 1, caller: '' }))
