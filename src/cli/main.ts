@@ -7,6 +7,7 @@ const usage = `Usage: kafka-ipc <command>
 Commands:
   kafka start|status|stop   Run a real Apache Kafka locally, without Docker (kafka-ipc kafka --help)
   gateway                   Serve HTTP and forward it to exposed kafka-ipc services (kafka-ipc gateway --help)
+  docs <module>             Print an AsyncAPI document or a Markdown reference of a module's contracts (kafka-ipc docs --help)
 
 Options:
   -v, --version   Print the kafka-ipc version
@@ -23,6 +24,10 @@ export async function main(argv: readonly string[], io: CliOutput): Promise<numb
         // Loaded only when asked for: the other commands never load the HTTP server.
         const { runGatewayCommand } = await import('./gateway-command.ts')
         return await runGatewayCommand(rest, io)
+      }
+      case 'docs': {
+        const { runDocsCommand } = await import('./docs-command.ts')
+        return await runDocsCommand(rest, io)
       }
       case '-v':
       case '--version':
