@@ -2,7 +2,7 @@
 // fresh project, type-checked with a strict tsconfig and run against the test broker — first a
 // program that touches every entry point, with nothing installed besides kafka-ipc, zod and
 // TypeScript (so a published .d.ts that needs Node's types fails here); then the README's files,
-// exactly as written, as separate processes.
+// exactly as written, as separate processes, and the installed command documenting their contracts.
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -118,6 +118,14 @@ describe('the published package, installed from its tarball', { timeout: 5 * 60_
     delete userEnv['NODE_TEST_CONTEXT']
     const unitTest = await run(process.execPath, ['--test', '--test-reporter=tap', 'pricing.test.ts'], { cwd: project, env: userEnv, timeout: 60_000 })
     assert.match(unitTest.stdout, /# pass 1\n# fail 0/)
+
+    // The installed command documents the README's contracts (docs/documents.md).
+    const bin = join(project, 'node_modules', 'kafka-ipc', 'dist', 'cli', 'bin.js')
+    const documented = await run(process.execPath, [bin, 'docs', 'contracts.ts', '--title', 'README', '--prefix', 'shop'], { cwd: project, env: userEnv, timeout: 60_000 })
+    const document = JSON.parse(documented.stdout) as { asyncapi: string; channels: Record<string, { address: string | null }>; operations: Record<string, unknown> }
+    assert.equal(document.asyncapi, '3.0.0')
+    assert.deepEqual(Object.values(document.channels).map((channel) => channel.address), ['shop.pricing.requests', 'shop.event.booking.created', 'shop.gather.seats.hold', null])
+    assert.deepEqual(Object.keys(document.operations), ['pricing.GET.fares._from', 'pricing.POST.quotes', 'on.booking.created', 'gather.seats.hold'])
   })
 })
 
