@@ -22,6 +22,14 @@ const ref = (path: string): { $ref: string } => ({ $ref: path })
 /** Channel, operation and component keys: letters, digits, `.`, `-` and `_` (AsyncAPI 3.0). */
 const key = (text: string): string => text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '')
 
+/** `base` as a key not yet in `taken`: two names that read the same once made keys (`/a.b` and `/a/b`) get `_2`, `_3`, …. */
+function unique(taken: Readonly<Record<string, unknown>>, base: string): string {
+  const first = key(base)
+  let candidate = first
+  for (let count = 2; Object.hasOwn(taken, candidate); count++) candidate = `${first}_${String(count)}`
+  return candidate
+}
+
 const envelopeHeaders = {
   type: 'object',
   properties: {
@@ -60,8 +68,9 @@ export function asyncApiDocument(contracts: readonly AnyContract[], options: Con
   const inboxMessages: Record<string, unknown> = {}
   const inbox = 'inbox'
 
-  /** Adds a component message and returns its key. */
-  const message = (id: string, title: string, summary: string, schema: Schema | undefined, io: 'input' | 'output', kafkaKey?: string): string => {
+  /** Adds a component message under a key of its own and returns the key. */
+  const message = (base: string, title: string, summary: string, schema: Schema | undefined, io: 'input' | 'output', kafkaKey?: string): string => {
+    const id = unique(messages, base)
     const payload = documentSchemaOf(schema, io)
     messages[id] = {
       name: id,
@@ -74,41 +83,50 @@ export function asyncApiDocument(contracts: readonly AnyContract[], options: Con
     }
     return id
   }
+  /** Files `messageRef` under a key of its own in a channel's `messages` and returns the reference to it there. */
+  const inChannel = (channel: string, channelMessages: Record<string, unknown>, base: string, messageId: string): { $ref: string } => {
+    const id = unique(channelMessages, base)
+    channelMessages[id] = ref(`#/components/messages/${messageId}`)
+    return ref(`#/channels/${channel}/messages/${id}`)
+  }
 
   for (const { service, topic, endpoints } of services) {
-    const channel = key(`${service}.requests`)
+    const channel = unique(channels, `${service}.requests`)
     const requests: Record<string, unknown> = {}
+    channels[channel] = { address: topic, title: `${service} requests`, description: `Requests to the ${service} service: its consumer group ${topicNames.group(policy, service)} reads them.`, messages: requests }
     for (const endpoint of endpoints) {
-      const id = key(`${service}.${endpoint.method}${endpoint.path.replaceAll('/', '.')}`)
+      const id = unique(operations, `${service}.${endpoint.method}${endpoint.path.replaceAll('/', '.')}`)
       const what = endpoint.kind === 'stream' ? 'stream' : 'request'
-      requests[id] = ref(`#/components/messages/${message(`${id}.request`, `${endpoint.method} ${endpoint.path}`, `A ${what} to ${service}: ${endpoint.method} ${endpoint.path}.`, endpoint.body, 'input', 'The call\'s key, when it gives one: requests of one key are handled in order.')}`)
+      const request = inChannel(channel, requests, id, message(`${id}.request`, `${endpoint.method} ${endpoint.path}`, `A ${what} to ${service}: ${endpoint.method} ${endpoint.path}.`, endpoint.body, 'input', 'The call\'s key, when it gives one: requests of one key are handled in order.'))
       const answer = answerOf(endpoint)
-      inboxMessages[`${id}.${answer.suffix}`] = ref(`#/components/messages/${message(`${id}.${answer.suffix}`, answer.title, answer.summary, answer.schema, 'output')}`)
+      const answered = inChannel(inbox, inboxMessages, `${id}.${answer.suffix}`, message(`${id}.${answer.suffix}`, answer.title, answer.summary, answer.schema, 'output'))
       operations[id] = {
         action: 'receive',
         channel: ref(`#/channels/${channel}`),
         title: `${service}: ${endpoint.method} ${endpoint.path}`,
         summary: endpoint.kind === 'stream' ? 'Answers with a stream of items to the caller\'s inbox.' : 'Answers with one reply to the caller\'s inbox.',
-        messages: [ref(`#/channels/${channel}/messages/${id}`)],
-        reply: { channel: ref(`#/channels/${inbox}`), messages: [ref(`#/channels/${inbox}/messages/${id}.${answer.suffix}`)] },
+        messages: [request],
+        reply: { channel: ref(`#/channels/${inbox}`), messages: [answered] },
       }
     }
-    channels[channel] = { address: topic, title: `${service} requests`, description: `Requests to the ${service} service: its consumer group ${topicNames.group(policy, service)} reads them.`, messages: requests }
   }
 
   for (const { contract, topic } of events) {
-    const channel = key(`event.${contract.name}`)
-    const id = key(`event.${contract.name}`)
-    channels[channel] = { address: topic, title: `event ${contract.name}`, description: 'Every subscribing service receives each event, in its own consumer group.', messages: { [id]: ref(`#/components/messages/${message(id, contract.name, `The event ${contract.name}.`, contract.body, 'input', 'The emit\'s key, when it gives one: events of one key are handled in order.')}`) } }
-    operations[key(`on.${contract.name}`)] = { action: 'receive', channel: ref(`#/channels/${channel}`), title: `on ${contract.name}`, messages: [ref(`#/channels/${channel}/messages/${id}`)] }
+    const channel = unique(channels, `event.${contract.name}`)
+    const eventMessages: Record<string, unknown> = {}
+    channels[channel] = { address: topic, title: `event ${contract.name}`, description: 'Every subscribing service receives each event, in its own consumer group.', messages: eventMessages }
+    const received = inChannel(channel, eventMessages, `event.${contract.name}`, message(`event.${contract.name}`, contract.name, `The event ${contract.name}.`, contract.body, 'input', 'The emit\'s key, when it gives one: events of one key are handled in order.'))
+    operations[unique(operations, `on.${contract.name}`)] = { action: 'receive', channel: ref(`#/channels/${channel}`), title: `on ${contract.name}`, messages: [received] }
   }
 
   for (const { contract, topic } of gathers) {
-    const channel = key(`gather.${contract.name}`)
-    const id = key(`gather.${contract.name}`)
-    channels[channel] = { address: topic, title: `gather ${contract.name}`, description: 'Every service that answers the gather receives the request, and each answers once.', messages: { [id]: ref(`#/components/messages/${message(`${id}.request`, contract.name, `The gather ${contract.name}: one request, an answer from each service.`, contract.body, 'input')}`) } }
-    inboxMessages[`${id}.answer`] = ref(`#/components/messages/${message(`${id}.answer`, `${contract.name} answer`, `One service's answer to the gather ${contract.name}.`, contract.reply, 'output')}`)
-    operations[id] = { action: 'receive', channel: ref(`#/channels/${channel}`), title: `gather ${contract.name}`, messages: [ref(`#/channels/${channel}/messages/${id}`)], reply: { channel: ref(`#/channels/${inbox}`), messages: [ref(`#/channels/${inbox}/messages/${id}.answer`)] } }
+    const channel = unique(channels, `gather.${contract.name}`)
+    const gatherMessages: Record<string, unknown> = {}
+    channels[channel] = { address: topic, title: `gather ${contract.name}`, description: 'Every service that answers the gather receives the request, and each answers once.', messages: gatherMessages }
+    const id = unique(operations, `gather.${contract.name}`)
+    const request = inChannel(channel, gatherMessages, id, message(`${id}.request`, contract.name, `The gather ${contract.name}: one request, an answer from each service.`, contract.body, 'input'))
+    const answered = inChannel(inbox, inboxMessages, `${id}.answer`, message(`${id}.answer`, `${contract.name} answer`, `One service's answer to the gather ${contract.name}.`, contract.reply, 'output'))
+    operations[id] = { action: 'receive', channel: ref(`#/channels/${channel}`), title: `gather ${contract.name}`, messages: [request], reply: { channel: ref(`#/channels/${inbox}`), messages: [answered] } }
   }
 
   if (Object.keys(inboxMessages).length > 0) {

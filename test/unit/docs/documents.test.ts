@@ -51,6 +51,13 @@ describe('contract documents', () => {
     assert.throws(() => asyncApiDocument([fixture.quote, route('pricing', 'POST /quotes')]), /Two different contracts for pricing POST \/quotes/)
   })
 
+  it('keeps endpoints apart whose names read the same as keys, and the parser still accepts the document', async () => {
+    const document = asyncApiDocument([route('files', 'GET /a.b'), route('files', 'GET /a/b')]) as unknown as { operations: Record<string, { title: string }> }
+    assert.deepEqual(Object.entries(document.operations).map(([id, operation]) => `${id} ${operation.title}`), ['files.GET.a.b files: GET /a.b', 'files.GET.a.b_2 files: GET /a/b'])
+    const { diagnostics } = await new Parser().parse(JSON.stringify(document))
+    assert.deepEqual(diagnostics.filter((diagnostic) => (diagnostic.severity as number) <= 1).map((diagnostic) => diagnostic.message), [])
+  })
+
   it('writes a Markdown reference of the same', () => {
     const text = markdownReference(contracts, { title: 'Airline', policy: definePolicy({ prefix: 'airline' }) })
     assert.match(text, /^# Airline\n/)
