@@ -30,6 +30,18 @@ function unique(taken: Readonly<Record<string, unknown>>, base: string): string 
   return candidate
 }
 
+/** An error answer's body (docs/protocol.md §8); its status is in the envelope. */
+const errorBody = {
+  type: 'object',
+  properties: {
+    code: { type: 'string', description: 'A KIPC_* code of the error catalogue, or the application\'s own.' },
+    message: { type: 'string' },
+    retryable: { type: 'boolean', description: 'Whether the same request may succeed if sent again.' },
+    stack: { type: 'string', description: 'The responder\'s stack, only where the policy exposes it.' },
+  },
+  required: ['code', 'message', 'retryable'],
+}
+
 const envelopeHeaders = {
   type: 'object',
   properties: {
@@ -45,8 +57,9 @@ const envelopeHeaders = {
  * fleet's contracts: a channel per service's request topic, event topic and gather topic (named by
  * the policy), the callers' inboxes as one channel with a runtime address, a message per route,
  * stream, event and gather with its body as JSON Schema (draft-07, from each schema's Standard
- * JSON Schema interface — zod 4 has it), and an operation per endpoint as its service sees it: a
- * request received and its reply (or stream items) sent to the caller's inbox; an event received.
+ * JSON Schema interface — zod 4 has it), the error answer any request may get, and an operation
+ * per endpoint as its service sees it: a request received and its reply (or stream items, or an
+ * error) sent to the caller's inbox; an event received.
  * A body whose schema offers no JSON Schema is marked as not described. Feed it to any AsyncAPI
  * tool: the studio, the HTML template, code generators.
  *
@@ -90,6 +103,15 @@ export function asyncApiDocument(contracts: readonly AnyContract[], options: Con
     return ref(`#/channels/${channel}/messages/${id}`)
   }
 
+  /** The error answer, in the inbox channel: any request, stream or gather may get one instead. */
+  const errorMessage = (): { $ref: string } => {
+    const id = unique(messages, 'error')
+    messages[id] = { name: id, title: 'error', summary: 'An error answer to any request, stream or gather: its status (400 or more) in the envelope, this body.', contentType: 'application/json', headers: envelopeHeaders, payload: errorBody }
+    return inChannel(inbox, inboxMessages, 'error', id)
+  }
+  const errorAnswer = services.length + gathers.length === 0 ? undefined : errorMessage()
+  const answers = (answer: { $ref: string }): { $ref: string }[] => (errorAnswer === undefined ? [answer] : [answer, errorAnswer])
+
   for (const { service, topic, endpoints } of services) {
     const channel = unique(channels, `${service}.requests`)
     const requests: Record<string, unknown> = {}
@@ -106,7 +128,7 @@ export function asyncApiDocument(contracts: readonly AnyContract[], options: Con
         title: `${service}: ${endpoint.method} ${endpoint.path}`,
         summary: endpoint.kind === 'stream' ? 'Answers with a stream of items to the caller\'s inbox.' : 'Answers with one reply to the caller\'s inbox.',
         messages: [request],
-        reply: { channel: ref(`#/channels/${inbox}`), messages: [answered] },
+        reply: { channel: ref(`#/channels/${inbox}`), messages: answers(answered) },
       }
     }
   }
@@ -126,7 +148,7 @@ export function asyncApiDocument(contracts: readonly AnyContract[], options: Con
     const id = unique(operations, `gather.${contract.name}`)
     const request = inChannel(channel, gatherMessages, id, message(`${id}.request`, contract.name, `The gather ${contract.name}: one request, an answer from each service.`, contract.body, 'input'))
     const answered = inChannel(inbox, inboxMessages, `${id}.answer`, message(`${id}.answer`, `${contract.name} answer`, `One service's answer to the gather ${contract.name}.`, contract.reply, 'output'))
-    operations[id] = { action: 'receive', channel: ref(`#/channels/${channel}`), title: `gather ${contract.name}`, messages: [request], reply: { channel: ref(`#/channels/${inbox}`), messages: [answered] } }
+    operations[id] = { action: 'receive', channel: ref(`#/channels/${channel}`), title: `gather ${contract.name}`, messages: [request], reply: { channel: ref(`#/channels/${inbox}`), messages: answers(answered) } }
   }
 
   if (Object.keys(inboxMessages).length > 0) {

@@ -47,7 +47,8 @@ describe('contract documents', () => {
     assert.equal(messages['pricing.GET.fares._id.request']?.['payload'], undefined, 'a GET without a body schema has no payload')
     assert.deepEqual((messages['offers.POST.search.item']?.['payload'] as { properties?: unknown }).properties, { flight: { type: 'string' } })
     assert.deepEqual(messages['ledger.POST.entries.request']?.['payload'], { description: "Not described: the contract's schema offers no JSON Schema." })
-    assert.deepEqual(operations?.['offers.POST.search']?.['reply'], { channel: { $ref: '#/channels/inbox' }, messages: [{ $ref: '#/channels/inbox/messages/offers.POST.search.item' }] })
+    assert.deepEqual(operations?.['offers.POST.search']?.['reply'], { channel: { $ref: '#/channels/inbox' }, messages: [{ $ref: '#/channels/inbox/messages/offers.POST.search.item' }, { $ref: '#/channels/inbox/messages/error' }] })
+    assert.deepEqual((messages['error']?.['payload'] as { required?: unknown }).required, ['code', 'message', 'retryable'])
     assert.throws(() => asyncApiDocument([fixture.quote, route('pricing', 'POST /quotes')]), /Two different contracts for pricing POST \/quotes/)
   })
 
@@ -61,6 +62,7 @@ describe('contract documents', () => {
   it('writes a Markdown reference of the same', () => {
     const text = markdownReference(contracts, { title: 'Airline', policy: definePolicy({ prefix: 'airline' }) })
     assert.match(text, /^# Airline\n/)
+    assert.match(text, /answered with an error instead: a status of 400 or more in the envelope and the body `\{ code, message, retryable \}`/)
     assert.match(text, /### pricing\n\nRequests on `airline\.pricing\.requests`, read by the consumer group `airline\.pricing`/)
     assert.match(text, /#### `GET \/fares\/:id` — request-reply\n\nBody: none\.\n\nReply:\n\n```json\n\{\n {2}"type": "object"/)
     assert.match(text, /#### `POST \/search` — stream[\s\S]*Each item:/)
