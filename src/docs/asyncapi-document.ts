@@ -5,7 +5,14 @@ import type { Schema } from '../core/schema.ts'
 import { contractCatalog } from './contract-catalog.ts'
 import { documentSchemaOf } from './json-schema-of.ts'
 
-/** What an AsyncAPI document of contracts is titled and which fleet policy names its topics. */
+/**
+ * What a document of contracts is titled and which fleet policy names its topics.
+ *
+ * @example
+ * ```ts
+ * const options: ContractDocumentOptions = { title: 'Airline', version: '1.4.0', policy: definePolicy({ prefix: 'airline' }) }
+ * ```
+ */
 export interface ContractDocumentOptions {
   /** The document's title. Default `kafka-ipc contracts`. */
   readonly title?: string
@@ -15,7 +22,15 @@ export interface ContractDocumentOptions {
   readonly policy?: Policy
 }
 
-/** An AsyncAPI 3.0 document, as plain JSON-ready objects. */
+/**
+ * An AsyncAPI 3.0 document, as plain JSON-ready objects.
+ *
+ * @example
+ * ```ts
+ * const document: AsyncApiDocument = asyncApiDocument([quote, bookingCreated])
+ * document.asyncapi // '3.0.0'
+ * ```
+ */
 export type AsyncApiDocument = Record<string, unknown> & { readonly asyncapi: '3.0.0' }
 
 const ref = (path: string): { $ref: string } => ({ $ref: path })

@@ -24,7 +24,15 @@ function addIfContract(found: Set<AnyContract>, value: unknown): void {
   if (isContract(value)) found.add(value)
 }
 
-/** Whether `value` has a contract's shape, as route(), stream(), event() and gather() make them. */
+/**
+ * Whether `value` has a contract's shape, as route(), stream(), event() and gather() make them.
+ *
+ * @example
+ * ```ts
+ * isContract(route('pricing', 'POST /quotes')) // true
+ * isContract({ kind: 'route' })                 // false
+ * ```
+ */
 export function isContract(value: unknown): value is AnyContract {
   if (typeof value !== 'object' || value === null) return false
   const candidate = value as Record<string, unknown>
