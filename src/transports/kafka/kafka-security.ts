@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import type { SASLOptions } from '@platformatic/kafka'
 import type { Environment } from '../../core/environment.ts'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { KafkaSaslMechanism, KafkaSaslOptions, KafkaSecurityOptions, KafkaTlsOptions, Pem } from './kafka-security-options.ts'
-import { tokenFileLogin, tokenFileVariable, tokenLogin } from './oauth-bearer-login.ts'
+import { tokenFileVariable, tokenLogin } from './oauth-bearer-login.ts'
+import { readText, rereadSecret } from './secret-files.ts'
 
 /** What every Kafka client of a transport is given, and how to name it in logs and errors without a secret. */
 export interface ResolvedSecurity {
@@ -77,10 +76,7 @@ function saslFromEnv(env: Environment): SaslSetting | undefined {
   const mechanism = mechanismText === undefined ? 'SCRAM-SHA-512' : parseMechanism(mechanismText.toUpperCase(), 'KAFKA_SASL_MECHANISM')
   const source = 'KAFKA_SASL_*'
   if (passwordFile === undefined) return { options: { mechanism, username, password: password ?? '' }, username, source }
-  // Read now so a missing or empty file fails at start-up, and again at each connection for rotation.
-  secretFromFile(readText(passwordFile, 'KAFKA_SASL_PASSWORD_FILE'), passwordFile)
-  const reread = async (): Promise<string> => secretFromFile(await readFile(passwordFile, 'utf8'), passwordFile)
-  return { options: { mechanism, username, password: reread }, username, source }
+  return { options: { mechanism, username, password: rereadSecret(passwordFile, 'KAFKA_SASL_PASSWORD_FILE') }, username, source }
 }
 
 /** An OAUTHBEARER login from the environment: the token file, and no user or password beside it. */
@@ -88,20 +84,13 @@ function tokenFromEnv(mechanismText: string | undefined, tokenFile: string | und
   if (mechanismText !== undefined && mechanismText.toUpperCase() !== 'OAUTHBEARER') invalid(`${tokenFileVariable} is set, so KAFKA_SASL_MECHANISM must be OAUTHBEARER (or unset), got ${JSON.stringify(mechanismText)}.`)
   if (tokenFile === undefined) return invalid(`KAFKA_SASL_MECHANISM is OAUTHBEARER but ${tokenFileVariable} is not set: name the file that holds the token.`)
   if (userOrPassword) invalid(`OAUTHBEARER logs in with a token (${tokenFileVariable}); unset KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE.`)
-  return { options: tokenFileLogin(tokenFile, readText(tokenFile, tokenFileVariable)), source: 'KAFKA_SASL_*' }
+  return { options: tokenLogin({ mechanism: 'OAUTHBEARER', token: rereadSecret(tokenFile, tokenFileVariable) }, tokenFileVariable), source: 'KAFKA_SASL_*' }
 }
 
 function parseMechanism(value: unknown, where: string): KafkaSaslMechanism {
   const found = mechanisms.find((mechanism) => mechanism === value)
   if (found === undefined) invalid(`${where} must be one of ${mechanisms.join(', ')}, got ${JSON.stringify(value)}.`)
   return found
-}
-
-/** A mounted secret usually ends with a newline its writer added; the password is the line before it. */
-function secretFromFile(text: string, path: string): string {
-  const secret = text.replace(/\r?\n$/, '')
-  if (secret === '') invalid(`KAFKA_SASL_PASSWORD_FILE names ${path}, which is empty.`)
-  return secret
 }
 
 function tlsFromOption(tls: boolean | KafkaTlsOptions): TlsConnectionOptions | undefined {
@@ -151,16 +140,6 @@ function parseFlag(value: string): boolean {
 function setting(env: Environment, name: string): string | undefined {
   const value = env[name]?.trim()
   return value === undefined || value === '' ? undefined : value
-}
-
-/** A file a variable names, read now; the error names the variable and the path, never the content. */
-function readText(path: string, variable: string): string {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch (error) {
-    const reason = (error as { code?: unknown }).code
-    return invalid(`${variable} names ${path}, which cannot be read (${typeof reason === 'string' ? reason : 'unreadable'}).`)
-  }
 }
 
 function invalid(message: string): never {

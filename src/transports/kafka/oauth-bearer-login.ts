@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import type { SASLOptions } from '@platformatic/kafka'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { KafkaSaslTokenOptions } from './kafka-security-options.ts'
@@ -31,28 +30,6 @@ export function tokenLogin(sasl: KafkaSaslTokenOptions, where: string): SASLOpti
     ...(extensions === undefined ? {} : { oauthBearerExtensions: { ...extensions } }),
     authBytesValidator: checkTokenAnswer,
   }
-}
-
-/**
- * The OAUTHBEARER login of a token file ({@link tokenFileVariable}): read now, so that a missing
- * or empty file fails at start-up, and again at each new connection, so that a token a sidecar or
- * a projected volume renews is picked up.
- *
- * @example
- * ```ts
- * tokenFileLogin('/var/run/secrets/kafka/token', readFileSync('/var/run/secrets/kafka/token', 'utf8'))
- * ```
- */
-export function tokenFileLogin(path: string, firstRead: string): SASLOptions {
-  tokenFromFile(firstRead, path)
-  return tokenLogin({ mechanism: 'OAUTHBEARER', token: async () => tokenFromFile(await readFile(path, 'utf8'), path) }, tokenFileVariable)
-}
-
-/** A token file usually ends with a newline its writer added; the token is the line before it. */
-function tokenFromFile(text: string, path: string): string {
-  const token = text.replace(/\r?\n$/, '')
-  if (token === '') invalid(`${tokenFileVariable} names ${path}, which is empty.`)
-  return token
 }
 
 function checkedToken(token: unknown, where: string): string {
