@@ -96,21 +96,23 @@ export function asyncApiDocument(contracts: readonly AnyContract[], options: Con
   const inboxMessages: Record<string, unknown> = {}
   const inbox = 'inbox'
 
-  /** Adds a component message under a key of its own and returns the key. */
-  const message = (base: string, title: string, summary: string, schema: Schema | undefined, io: 'input' | 'output', kafkaKey?: string): string => {
+  /** Adds a component message with `payload` (none when undefined) under a key of its own and returns the key. */
+  const component = (base: string, title: string, summary: string, payload: Record<string, unknown> | undefined, kafkaKey?: string): string => {
     const id = unique(messages, base)
-    const payload = documentSchemaOf(schema, io)
     messages[id] = {
       name: id,
       title,
       summary,
       contentType: 'application/json',
       headers: envelopeHeaders,
-      ...(schema === undefined ? {} : { payload: payload === undefined ? { description: 'Not described: the contract\'s schema offers no JSON Schema.' } : payload }),
+      ...(payload === undefined ? {} : { payload }),
       ...(kafkaKey === undefined ? {} : { bindings: { kafka: { key: { type: 'string', description: kafkaKey }, bindingVersion: '0.5.0' } } }),
     }
     return id
   }
+  /** A component message whose payload is a contract's schema, or a note that it offers no JSON Schema. */
+  const message = (base: string, title: string, summary: string, schema: Schema | undefined, io: 'input' | 'output', kafkaKey?: string): string =>
+    component(base, title, summary, schema === undefined ? undefined : (documentSchemaOf(schema, io) ?? { description: 'Not described: the contract\'s schema offers no JSON Schema.' }), kafkaKey)
   /** Files `messageRef` under a key of its own in a channel's `messages` and returns the reference to it there. */
   const inChannel = (channel: string, channelMessages: Record<string, unknown>, base: string, messageId: string): { $ref: string } => {
     const id = unique(channelMessages, base)
@@ -119,18 +121,14 @@ export function asyncApiDocument(contracts: readonly AnyContract[], options: Con
   }
 
   /** The error answer, in the inbox channel: any request, stream or gather may get one instead. */
-  const errorMessage = (): { $ref: string } => {
-    const id = unique(messages, 'error')
-    messages[id] = { name: id, title: 'error', summary: 'An error answer to any request, stream or gather: its status (400 or more) in the envelope, this body.', contentType: 'application/json', headers: envelopeHeaders, payload: errorBody }
-    return inChannel(inbox, inboxMessages, 'error', id)
-  }
+  const errorMessage = (): { $ref: string } => inChannel(inbox, inboxMessages, 'error', component('error', 'error', 'An error answer to any request, stream or gather: its status (400 or more) in the envelope, this body.', errorBody))
   const errorAnswer = services.length + gathers.length === 0 ? undefined : errorMessage()
   const answers = (answer: { $ref: string }): { $ref: string }[] => (errorAnswer === undefined ? [answer] : [answer, errorAnswer])
 
-  for (const { service, topic, endpoints } of services) {
+  for (const { service, topic, group, endpoints } of services) {
     const channel = unique(channels, `${service}.requests`)
     const requests: Record<string, unknown> = {}
-    channels[channel] = { address: topic, title: `${service} requests`, description: `Requests to the ${service} service: its consumer group ${topicNames.group(policy, service)} reads them.`, messages: requests }
+    channels[channel] = { address: topic, title: `${service} requests`, description: `Requests to the ${service} service: its consumer group ${group} reads them.`, messages: requests }
     for (const endpoint of endpoints) {
       const id = unique(operations, `${service}.${endpoint.method}${endpoint.path.replaceAll('/', '.')}`)
       const what = endpoint.kind === 'stream' ? 'stream' : 'request'
@@ -170,7 +168,7 @@ export function asyncApiDocument(contracts: readonly AnyContract[], options: Con
     channels[inbox] = {
       address: null,
       title: 'callers\' inboxes',
-      description: `Each caller instance reads its own single-partition inbox, ${policy.prefix}.inbox.<client>.<instance>, named in its requests' envelope (reply-to); answers carry the request's id as their correlation.`,
+      description: `Each caller instance reads its own single-partition inbox, ${topicNames.inbox(policy, '<client>', '<instance>')}, named in its requests' envelope (reply-to); answers carry the request's id as their correlation.`,
       messages: inboxMessages,
     }
   }

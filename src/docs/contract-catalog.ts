@@ -3,10 +3,11 @@ import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 import type { Policy } from '../core/policy.ts'
 import { topicNames } from '../core/protocol/topic-names.ts'
 
-/** A service's routes and streams, and the topic its requests go to. */
+/** A service's routes and streams, the topic its requests go to and the consumer group reading it. */
 export interface ServiceEntry {
   readonly service: string
   readonly topic: string
+  readonly group: string
   readonly endpoints: readonly (RouteContract | StreamContract)[]
 }
 
@@ -45,6 +46,7 @@ export function contractCatalog(contracts: readonly AnyContract[], policy: Polic
     services: byName(byService).map(([service, endpoints]) => ({
       service,
       topic: topicNames.requests(policy, service),
+      group: topicNames.group(policy, service),
       endpoints: [...endpoints.values()].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method)),
     })),
     events: byName(events).map(([name, contract]) => ({ contract, topic: topicNames.event(policy, name) })),
