@@ -1,4 +1,5 @@
-// kafka-ipc's own CPU per event and per call, without a broker: a Client and a Service in this
+// kafka-ipc's own CPU per event and per call, without a broker, on the broker benches' contracts
+// and payloads (a ~1 KiB event, a ~100-byte echo): a Client and a Service in this
 // process on a loopback transport (bench/lib/loopback-transport.ts) that encodes, copies and
 // decodes each record as the Kafka transport does, leaving out only the client library and the
 // broker — which the raw references pay as well. Beside each figure, in the same run, the JSON work
@@ -9,25 +10,19 @@
 // library for the cores; here it is measured alone, so a change of a few per cent shows, where the
 // broker benches' spread between runs hides it (docs/performance.md). Prints a markdown table and
 // writes it to bench/results/own-cost.md. A program, not a test.
-import { z } from 'zod'
 import { Client } from '../src/core/client.ts'
-import { event, route } from '../src/core/contracts.ts'
 import { definePolicy } from '../src/core/policy.ts'
 import { Service } from '../src/core/service.ts'
 import { eventBody } from './lib/events.ts'
+import { bulkEvent } from './lib/ipc-events.ts'
 import { LoopbackTransport } from './lib/loopback-transport.ts'
 import { envNumber, fixed, log, markdownTable, writeResult } from './lib/run-env.ts'
+import { echo, payload } from './lib/systems.ts'
 import { cpus, totalmem } from 'node:os'
 
 const rounds = envNumber('BENCH_OWN_ROUNDS', 9)
 const messages = envNumber('BENCH_OWN_MESSAGES', 20_000)
 const inFlight = 1_000
-
-// The contracts and payloads of the broker benches: a ~1 KiB event, a ~100-byte echo.
-const bulkEvent = event('bench.bulk', { body: z.object({ seq: z.number().int(), data: z.string() }) })
-const Payload = z.object({ id: z.number(), from: z.string(), to: z.string(), passengers: z.number(), cabin: z.string(), note: z.string() })
-const echo = route('bench', 'POST /echo', { body: Payload, reply: Payload })
-const payload = (index: number): z.infer<typeof Payload> => ({ id: index, from: 'WAW', to: 'JFK', passengers: 2, cabin: 'economy', note: 'x'.repeat(24) })
 
 /** CPU µs per message of one round, and the part spent handing records to consumers. */
 interface Cost {
