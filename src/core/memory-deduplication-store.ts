@@ -44,7 +44,12 @@ const defaults: Required<MemoryDeduplicationOptions> = { windowMs: 600_000, maxE
  */
 export function memoryDeduplicationStore(options: MemoryDeduplicationOptions = {}, now: () => number = Date.now): DeduplicationStore {
   const limits = checkOptions(options)
-  // Runs in progress are few (those in flight) and short-lived: a Map of their lease ends.
+  // Runs in progress are few (those in flight) and short-lived. The newest claim waits in one
+  // slot, the others in a Map of their lease ends: a run that ends before the next claim — every
+  // synchronous event handler's — never touches the Map, whose every lookup and change would hash
+  // a fresh key string (docs/performance.md).
+  let newest: string | undefined
+  let newestUntil = 0
   const running = new Map<string, number>()
   // Finished runs: by ring position, when each is forgotten and where its reply is (-1: none).
   const finished = new FingerprintRing(limits.maxEntries)
@@ -59,6 +64,18 @@ export function memoryDeduplicationStore(options: MemoryDeduplicationOptions = {
     for (const [key, until] of running) if (until <= at) running.delete(key)
   }
 
+  /** The lease end of a run of `key` in progress, or undefined. */
+  const leaseOf = (key: string): number | undefined => {
+    if (newest === key) return newestUntil
+    return running.size === 0 ? undefined : running.get(key)
+  }
+
+  /** Forgets a run of `key` in progress, wherever it waits. */
+  const stopRunning = (key: string): void => {
+    if (newest === key) newest = undefined
+    else if (running.size > 0) running.delete(key)
+  }
+
   return {
     claim(key, leaseMs): DeduplicationClaim {
       const at = now()
@@ -67,17 +84,24 @@ export function memoryDeduplicationStore(options: MemoryDeduplicationOptions = {
         const stored = answerAt[position] ?? -1
         return { state: 'done', answer: stored < 0 ? undefined : answers.read(stored, answerLength[position] ?? 0) }
       }
-      const until = running.get(key)
+      const until = leaseOf(key)
       if (until !== undefined && until > at) return { state: 'running', until }
-      running.set(key, at + leaseMs)
-      pruneRunning(at)
+      // A lease that ran out is claimed afresh: where it waited, it is replaced.
+      if (until !== undefined) stopRunning(key)
+      if (newest !== undefined) {
+        running.set(newest, newestUntil)
+        pruneRunning(at)
+      }
+      newest = key
+      newestUntil = at + leaseMs
       return claimed
     },
     renew(key, leaseMs) {
-      if (running.has(key)) running.set(key, now() + leaseMs)
+      if (newest === key) newestUntil = now() + leaseMs
+      else if (running.has(key)) running.set(key, now() + leaseMs)
     },
     finish(key, answer) {
-      running.delete(key)
+      stopRunning(key)
       let position = finished.find(key)
       if (position === -1) position = finished.add(key)
       forgetAt[position] = now() + limits.windowMs
@@ -86,7 +110,7 @@ export function memoryDeduplicationStore(options: MemoryDeduplicationOptions = {
       answerLength[position] = at === undefined ? 0 : answers.lastLength
     },
     release(key) {
-      running.delete(key)
+      stopRunning(key)
     },
   }
 }

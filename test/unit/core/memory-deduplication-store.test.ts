@@ -30,6 +30,35 @@ describe('memoryDeduplicationStore', () => {
     assert.deepEqual(await store.claim('failed', 100), { state: 'claimed' })
   })
 
+
+  it('keeps every run of many in progress at once apart: each renewed, finished, released or run out on its own', async () => {
+    let now = 0
+    const store = memoryDeduplicationStore({}, () => now)
+    // Claimed in turn: the newest claim and the older ones are kept in different places.
+    for (const key of ['a', 'b', 'c', 'd']) assert.deepEqual(await store.claim(key, 100), { state: 'claimed' })
+    for (const key of ['a', 'b', 'c', 'd']) assert.deepEqual(await store.claim(key, 100), { state: 'running', until: 100 })
+    now = 50
+    await store.renew('a', 100)
+    await store.renew('d', 100)
+    await store.finish('b', undefined)
+    await store.release('d')
+    now = 120
+    assert.deepEqual(await store.claim('a', 100), { state: 'running', until: 150 })
+    assert.deepEqual(await store.claim('b', 100), { state: 'done', answer: undefined })
+    // c ran out at 100 and d was released: both are claimed afresh, then held again.
+    assert.deepEqual(await store.claim('c', 100), { state: 'claimed' })
+    assert.deepEqual(await store.claim('d', 100), { state: 'claimed' })
+    assert.deepEqual(await store.claim('c', 100), { state: 'running', until: 220 })
+    assert.deepEqual(await store.claim('d', 100), { state: 'running', until: 220 })
+    // A newest claim released, and one finished, leave the older ones held.
+    await store.release('d')
+    await store.finish('c', undefined)
+    assert.deepEqual(await store.claim('a', 100), { state: 'running', until: 150 })
+    now = 150
+    assert.deepEqual(await store.claim('a', 100), { state: 'claimed' })
+    await store.finish('a', undefined)
+    for (const key of ['a', 'b', 'c']) assert.equal((await store.claim(key, 100)).state, 'done')
+  })
   it('forgets a finished run after its window, and release never forgets a finished one', async () => {
     let now = 0
     const store = memoryDeduplicationStore({ windowMs: 1_000 }, () => now)
