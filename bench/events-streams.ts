@@ -1,7 +1,8 @@
 // Events and streams throughput. Events: N ~1 KiB JSON events emitted with 1,000 emits in flight
 // and consumed by one subscribing consumer group — kafka-ipc (`client.emit` of a zod-validated
 // event contract, a Service subscribed with `on`) side by side with the raw @platformatic/kafka
-// Producer/Consumer (acks=-1, idempotent), sending one send() per event and batched. Reports
+// Producer/Consumer (acks=-1, idempotent), sending one send() per event, batched, and batched with
+// kafka-ipc's one envelope header on each record (what the header alone costs the client). Reports
 // produced/s, emit latency, and consumed/s from the first emit to the last event handled. Below
 // them, Apache Kafka's own Java producer benchmark (ProducerPerformance, uncompressed and lz4)
 // sends as many events of the same JSON to the same broker: the producer ceiling of this broker
@@ -12,13 +13,16 @@
 // bench/results/events-streams.md. A program, not a test: the figures depend on the machine.
 // Defaults (BENCH_EVENTS 50,000; BENCH_STREAM_ITEMS 30,000 × BENCH_STREAM_RUNS 3) keep a run
 // under 3 minutes on 2 cores; the one-send()-per-event raw row is the slow part. Then kafka-ipc
-// and the batched raw client once more, both running, in BENCH_EVENT_ROUNDS (4) alternating rounds
-// of 20,000 events each, with and without zstd: the ratios to read (bench/lib/alternated-events.ts).
+// and the batched raw client, with and without the header, once more, all running, in
+// BENCH_EVENT_ROUNDS (4) rounds of 20,000 events each taken in turns, with and without zstd: the
+// ratios to read (bench/lib/alternated-events.ts).
 import { alternatedEvents, eventRoundsTable } from './lib/alternated-events.ts'
 import { type EventsResult, measureEvents } from './lib/events.ts'
 import { startIpcEvents } from './lib/ipc-events.ts'
 import { producerPerformance } from './lib/kafka-perf-tool.ts'
 import { startRawEvents } from './lib/raw-events.ts'
+import { newMessageId } from '../src/core/protocol/message-id.ts'
+import { packFields } from '../src/core/protocol/packed-envelope.ts'
 import { envNumber, fixed, log, machineLine, markdownTable, whole, withBroker, writeResult } from './lib/run-env.ts'
 import { measureStream, type StreamResult } from './lib/streams.ts'
 import { warmBroker } from './lib/warm-broker.ts'
@@ -35,6 +39,8 @@ const ceilingRecords = envNumber('BENCH_CEILING_RECORDS', 500_000)
 const partitions = 6
 const eventRounds = envNumber('BENCH_EVENT_ROUNDS', 4)
 const roundEvents = envNumber('BENCH_ROUND_EVENTS', 20_000)
+/** The bytes of the header the raw client carries in the "with header" rows: its name and the packed envelope of one of these events. */
+const packedHeaderBytes = 'kipc'.length + packFields('1', 'event', newMessageId(), { service: 'bench-source' }).length
 
 function eventsTable(rows: readonly EventsResult[]): string {
   return markdownTable(
@@ -60,6 +66,7 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
   const rows: EventsResult[] = []
   rows.push(await measureEvents(await startIpcEvents(brokers, partitions), { total: events, inFlight, warmup }))
   rows.push(await measureEvents(await startRawEvents(brokers, partitions, 'batched'), { total: events, inFlight, warmup }))
+  rows.push(await measureEvents(await startRawEvents(brokers, partitions, 'batched-with-header'), { total: events, inFlight, warmup }))
   rows.push(await measureEvents(await startRawEvents(brokers, partitions, 'per-event'), { total: events, inFlight, warmup }))
   // The same pair with zstd batches (the policy's compression setting).
   rows.push(await measureEvents(await startIpcEvents(brokers, partitions, 'zstd'), { total: events, inFlight, warmup }))
@@ -89,7 +96,7 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
     '',
     ipc === undefined || batched === undefined ? '' : `kafka-ipc produces at ${fixed(ipc.emit.perSecond / batched.emit.perSecond)}× and consumes at ${fixed(ipc.consumedPerSecond / batched.consumedPerSecond)}× the batched raw client's rate.`,
     '',
-    `kafka-ipc and the batched raw client again, both running, in ${eventRounds} rounds of ${whole(roundEvents)} events taken in turns (who goes first alternates), after ${whole(warmup)} warm-up events each:`,
+    `kafka-ipc and the batched raw client — and the batched raw client carrying kafka-ipc's envelope header, a \`kipc\` header of ${packedHeaderBytes} bytes with this event's packed envelope (version, kind, message id, sender), read by its consumer — again, all running, in ${eventRounds} rounds of ${whole(roundEvents)} events taken in turns (who goes first rotates), after ${whole(warmup)} warm-up events each:`,
     '',
     eventRoundsTable(alternated),
     '',
