@@ -13,6 +13,7 @@ import { KafkaTopicAdmin } from './kafka-topic-admin.ts'
 import { asKafkaIpcClient, installBoundedDecompression } from './client-decompression.ts'
 import { holdInflateLimit } from './inflate-budget.ts'
 import { producedHeaders, producerSerializers } from './records.ts'
+import type { ProduceBatch } from './produce-batch.ts'
 import { SendBatcher } from './send-batcher.ts'
 import { kafkaSecurity } from './kafka-security.ts'
 import type { KafkaSecurityOptions } from './kafka-security-options.ts'
@@ -74,7 +75,10 @@ class KafkaTransport implements Transport {
   #producer: Producer<string, Uint8Array, string | Buffer, string | Buffer> | undefined
   #closed = false
   readonly #reachability: BrokerReachability
-  readonly #batcher = new SendBatcher((messages, compression, envelope) => this.#produce(messages, compression, envelope), {
+  /** The last partition a keyless record was placed on: the next goes to the one after it. */
+  #roundRobin = 0
+  readonly #batcher = new SendBatcher((batch, compression, envelope) => this.#produce(batch, compression, envelope), {
+    place: (message) => this.#place(message),
     mayRetry: isRetryableKafkaError,
     closed: () => this.#closed,
     expired: (messages) => {
@@ -134,13 +138,17 @@ class KafkaTransport implements Transport {
     return this.#batcher.send(messages, options.compression, options.envelope, options.retryUntil)
   }
 
-  async #produce(messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm): Promise<void> {
+  async #produce(batch: ProduceBatch, compression: Compression, envelope: EnvelopeForm): Promise<void> {
     const producer = this.#producerClient()
+    const { messages, partitions } = batch
     try {
       const records: MessageToProduce<string, Uint8Array, string | Buffer, string | Buffer>[] = []
       // One object per record, built whole: no spread of a temporary object per optional field.
-      // The library reads an undefined partition or key as absent (it partitions by key or round-robin).
-      for (const message of messages) records.push({ topic: message.topic, partition: message.partition, key: message.key, value: message.value, headers: producedHeaders(message.headers, envelope) } as MessageToProduce<string, Uint8Array, string | Buffer, string | Buffer>)
+      // The library reads an undefined partition or key as absent (it partitions by key).
+      for (let index = 0; index < messages.length; index++) {
+        const message = messages[index] as OutgoingMessage
+        records.push({ topic: message.topic, partition: partitions[index], key: message.key, value: message.value, headers: producedHeaders(message.headers, envelope) } as MessageToProduce<string, Uint8Array, string | Buffer, string | Buffer>)
+      }
       await producer.send(compression === 'none' ? { messages: records } : { compression, messages: records })
     } catch (error) {
       // The library gave up: its cached metadata may name a dead leader and its idempotence
@@ -151,6 +159,22 @@ class KafkaTransport implements Transport {
       }
       throw asTransportError(error, `sending to ${topicsOf(messages)}`, { principal: this.#connection.principal })
     }
+  }
+
+  /**
+   * The partition a record goes to, as its produce is put together: its own, or — a keyless record
+   * on a topic whose partitions the producer knows — the next in turn (round-robin, as the
+   * producer would place it). A keyed record, and a record to a topic not yet known, are left to
+   * the producer (its partitioner hashes the key). Placed here, a produce of many keyless records
+   * may gather up to the size limit of each partition rather than of one (send-batcher.ts).
+   */
+  #place(message: OutgoingMessage): number | undefined {
+    if (message.partition !== undefined) return message.partition
+    if (message.key !== undefined && message.key.length > 0) return undefined
+    const partitions = this.#producer?.currentMetadata?.topics.get(message.topic)?.partitionsCount
+    if (partitions === undefined || partitions < 1) return undefined
+    this.#roundRobin = (this.#roundRobin + 1) & 0x7fffffff
+    return this.#roundRobin % partitions
   }
 
   #producerClient(): Producer<string, Uint8Array, string | Buffer, string | Buffer> {

@@ -2,7 +2,7 @@ import { backoff } from '../../core/backoff.ts'
 import { BusyTicker } from '../../core/busy-ticker.ts'
 import type { Compression, EnvelopeForm } from '../../core/policy.ts'
 import type { OutgoingMessage } from '../../core/transport.ts'
-import { recordBytes } from '../record-bytes.ts'
+import { type ProduceBatch, takeProduceBatch } from './produce-batch.ts'
 
 /** One send waiting in a lane or riding a produce: settled once, by its produce or its deadline. */
 interface Queued {
@@ -13,14 +13,6 @@ interface Queued {
   readonly reject: (error: unknown) => void
   settled: boolean
 }
-
-/**
- * The most record bytes (values, keys, headers) one produce request gathers from several sends:
- * under the broker's default `message.max.bytes` (1 MiB), which bounds a partition's record batch,
- * so sends merged together are never refused for a size none of them had alone — and a reader
- * never has to inflate a merged batch past its bound. A single send larger than this goes alone.
- */
-export const maxMergedBytes = 900 * 1024
 
 /** The sends of one topic (and compression and envelope form): one produce in flight, the rest waiting for the next. */
 interface Lane {
@@ -45,6 +37,13 @@ export interface SendBatcherOptions {
   readonly expired: (messages: readonly OutgoingMessage[]) => Error
   /** How often deadlines are checked (ms): a send fails at most this late. */
   readonly tickMs?: number
+  /**
+   * The partition a record goes to, decided when its produce is put together — or undefined when
+   * the producer decides (a keyed record, a topic whose partitions are not known yet). What each
+   * partition is sent at once stays under `maxPartitionBytes` (produce-batch.ts); records the producer places
+   * count together, as though they all went to one partition. Default: the record's own partition.
+   */
+  readonly place?: (message: OutgoingMessage) => number | undefined
 }
 
 /**
@@ -71,14 +70,16 @@ export interface SendBatcherOptions {
  * ```
  */
 export class SendBatcher {
-  readonly #produce: (messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm) => Promise<void>
+  readonly #produce: (batch: ProduceBatch, compression: Compression, envelope: EnvelopeForm) => Promise<void>
   readonly #options: SendBatcherOptions
+  readonly #place: (message: OutgoingMessage) => number | undefined
   readonly #lanes = new Map<string, Lane>()
   readonly #deadlines: BusyTicker
 
-  constructor(produce: (messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm) => Promise<void>, options: SendBatcherOptions) {
+  constructor(produce: (batch: ProduceBatch, compression: Compression, envelope: EnvelopeForm) => Promise<void>, options: SendBatcherOptions) {
     this.#produce = produce
     this.#options = options
+    this.#place = options.place ?? ((message) => message.partition)
     this.#deadlines = new BusyTicker(options.tickMs ?? 50, () => this.#expire())
   }
 
@@ -121,13 +122,13 @@ export class SendBatcher {
   async #flush(key: string, lane: Lane): Promise<void> {
     lane.flushing = true
     while (lane.queue.length > 0) {
-      const batch = takeUpTo(lane, maxMergedBytes)
+      const { batch, produce } = takeProduceBatch(lane.queue, this.#place)
       if (batch.length === 0) continue
       lane.riding = batch
       let failure: unknown
       let failed = false
       try {
-        await this.#produce(batch.length === 1 ? (batch[0] as Queued).messages : batch.flatMap((queued) => queued.messages), lane.compression, lane.envelope)
+        await this.#produce(produce, lane.compression, lane.envelope)
       } catch (error) {
         failed = true
         failure = error
@@ -202,29 +203,4 @@ function earliest(sends: readonly Queued[]): number {
   let soonest = Number.POSITIVE_INFINITY
   for (const queued of sends) soonest = Math.min(soonest, queued.until ?? Number.POSITIVE_INFINITY)
   return soonest
-}
-
-/** The unsettled sends at the head of the lane's queue that fit `limit` bytes together — at least one when any is left. */
-function takeUpTo(lane: Lane, limit: number): Queued[] {
-  let bytes = 0
-  let count = 0
-  let taken = 0
-  for (const queued of lane.queue) {
-    if (!queued.settled) {
-      const size = sendBytes(queued.messages)
-      if (count > 0 && bytes + size > limit) break
-      bytes += size
-      count++
-    }
-    taken++
-  }
-  const head = lane.queue.splice(0, taken)
-  return count === taken ? head : head.filter((queued) => !queued.settled)
-}
-
-/** The bytes a send's records carry (recordBytes of each). */
-function sendBytes(messages: readonly OutgoingMessage[]): number {
-  let bytes = 0
-  for (const message of messages) bytes += recordBytes(message)
-  return bytes
 }

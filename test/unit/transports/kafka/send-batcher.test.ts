@@ -3,18 +3,19 @@ import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Compression } from '../../../../src/core/policy.ts'
 import type { OutgoingMessage } from '../../../../src/core/transport.ts'
-import { maxMergedBytes, SendBatcher, type SendBatcherOptions } from '../../../../src/transports/kafka/send-batcher.ts'
+import { maxPartitionBytes, maxProduceBytes, type ProduceBatch } from '../../../../src/transports/kafka/produce-batch.ts'
+import { SendBatcher, type SendBatcherOptions } from '../../../../src/transports/kafka/send-batcher.ts'
 
 const record = (topic: string, n: number): OutgoingMessage => ({ topic, key: String(n), headers: new Map(), value: new Uint8Array([n]) })
 
 /** A produce function whose calls the test completes by hand. */
-function manualProducer(): { produce: (messages: readonly OutgoingMessage[], compression: Compression) => Promise<void>; calls: { keys: string[]; compression: Compression; done: (error?: Error) => void }[] } {
-  const calls: { keys: string[]; compression: Compression; done: (error?: Error) => void }[] = []
+function manualProducer(): { produce: (batch: ProduceBatch, compression: Compression) => Promise<void>; calls: { keys: string[]; partitions: (number | undefined)[]; compression: Compression; done: (error?: Error) => void }[] } {
+  const calls: { keys: string[]; partitions: (number | undefined)[]; compression: Compression; done: (error?: Error) => void }[] = []
   return {
     calls,
-    produce: (messages, compression) =>
+    produce: ({ messages, partitions }, compression) =>
       new Promise((resolve, reject) => {
-        calls.push({ keys: messages.map((message) => message.key ?? ''), compression, done: (error) => {
+        calls.push({ keys: messages.map((message) => message.key ?? ''), partitions: [...partitions], compression, done: (error) => {
             if (error === undefined) resolve()
             else reject(error)
           },
@@ -30,6 +31,15 @@ function options(closed = (): boolean => false): SendBatcherOptions {
 
 const retryable = (message: string): Error => Object.assign(new Error(message), { retryable: true })
 
+/** Completes each produce as it starts, until none is left (at most 10). */
+async function completeAll(calls: { done: (error?: Error) => void }[]): Promise<void> {
+  await settled()
+  for (let produced = 0; produced < 10 && calls.length > produced; produced++) {
+    calls[produced]?.done()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
 /** Lets the code running now finish: a lane's produce starts after it. */
 const settled = (): Promise<void> => Promise.resolve()
 
@@ -39,20 +49,38 @@ async function turns(count = 3): Promise<void> {
 }
 
 describe('SendBatcher', () => {
-  it('merges waiting sends only up to maxMergedBytes per produce, and sends a larger one alone', async () => {
+  it('merges waiting sends up to maxPartitionBytes in one partition, and sends a larger one alone', async () => {
     const { produce, calls } = manualProducer()
     const batcher = new SendBatcher(produce, options())
     const big = (n: number, bytes: number): OutgoingMessage => ({ topic: 't', key: String(n), headers: new Map(), value: new Uint8Array(bytes) })
-    const sends = [batcher.send([record('t', 0)]), batcher.send([big(1, 600 * 1024)]), batcher.send([big(2, 600 * 1024)]), batcher.send([big(3, 200 * 1024)]), batcher.send([big(4, maxMergedBytes + 1)]), batcher.send([record('t', 5)])]
-    await settled()
-    for (let produced = 0; produced < 10 && calls.length > produced; produced++) {
-      calls[produced]?.done()
-      await new Promise((resolve) => setImmediate(resolve))
-    }
+    // Keyed records the producer places: counted together, as though they went to one partition.
+    const sends = [batcher.send([record('t', 0)]), batcher.send([big(1, 600 * 1024)]), batcher.send([big(2, 600 * 1024)]), batcher.send([big(3, 200 * 1024)]), batcher.send([big(4, maxPartitionBytes + 1)]), batcher.send([record('t', 5)])]
+    await completeAll(calls)
     await Promise.all(sends)
     assert.deepEqual(calls.map((call) => call.keys), [['0', '1'], ['2', '3'], ['4'], ['5']])
   })
 
+  it('places records as it puts a produce together, and merges past maxPartitionBytes when the bytes spread over partitions — up to maxProduceBytes', async () => {
+    const { produce, calls } = manualProducer()
+    let next = 0
+    // As the Kafka transport places keyless records on a topic of 10 partitions: round-robin.
+    const batcher = new SendBatcher(produce, { ...options(), place: (message) => message.partition ?? next++ % 10 })
+    const sized = (n: number, bytes: number, partition?: number): OutgoingMessage => ({ topic: 't', key: String(n), ...(partition === undefined ? {} : { partition }), headers: new Map(), value: new Uint8Array(bytes) })
+    const first = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => batcher.send([sized(n, maxPartitionBytes - 1)]))
+    await completeAll(calls)
+    await Promise.all(first)
+    // Ten records just under the partition limit, one per partition: nine fit maxProduceBytes, the tenth waits.
+    assert.ok(9 * maxPartitionBytes <= maxProduceBytes && 10 * maxPartitionBytes > maxProduceBytes)
+    assert.deepEqual(calls.map((call) => call.keys), [['0', '1', '2', '3', '4', '5', '6', '7', '8'], ['9']])
+    // The tenth is placed again for its own produce: round-robin goes on from where it was.
+    assert.deepEqual(calls.map((call) => call.partitions), [[0, 1, 2, 3, 4, 5, 6, 7, 8], [0]])
+    calls.length = 0
+    // A send of two records for one partition goes whole or waits: 100 + 500 + 500 KiB would pass the limit.
+    const second = [batcher.send([sized(20, 100 * 1024, 3)]), batcher.send([sized(21, 500 * 1024, 3), sized(22, 500 * 1024, 3)]), batcher.send([sized(23, 500 * 1024, 4)])]
+    await completeAll(calls)
+    await Promise.all(second)
+    assert.deepEqual(calls.map((call) => call.keys), [['20'], ['21', '22', '23']])
+  })
 
   it('sends when idle once the code running now is done — all it sent in one produce — and gathers what arrives meanwhile into the next, in order', async () => {
     const { produce, calls } = manualProducer()
