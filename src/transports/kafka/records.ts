@@ -116,8 +116,9 @@ export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefi
   for (const [name, value] of entries) {
     if (name == null || count >= limit) continue
     if (name.length > headerLimits.maxNameLength) continue
-    // toString() without an encoding argument is Node's fast path to UTF-8.
-    const key = name.toString().toLowerCase()
+    // The packed envelope's name, on every record kafka-ipc writes, is told by its four bytes: no
+    // string made and lowered for it. toString() without an encoding argument is Node's fast path to UTF-8.
+    const key = isPackedEnvelopeName(name) ? packedEnvelopeHeader : name.toString().toLowerCase()
     // A packed envelope carries several fields in one header: its value may be longer.
     if ((value?.length ?? 0) > (key === packedEnvelopeHeader ? packedValueLimit : headerLimits.maxValueLength)) continue
     if (headers.has(key)) continue
@@ -125,6 +126,11 @@ export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefi
     count++
   }
   return headers
+}
+
+/** Whether a header name's bytes are exactly `kipc` (lower case; any other spelling takes the general path). */
+function isPackedEnvelopeName(name: Buffer): boolean {
+  return name.length === 4 && name[0] === 0x6b && name[1] === 0x69 && name[2] === 0x70 && name[3] === 0x63
 }
 
 /** A record as the client library parses it, keys, values and headers left as bytes. */

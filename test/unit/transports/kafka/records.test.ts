@@ -19,6 +19,11 @@ describe('decodeHeaders', () => {
     ])
   })
 
+  it('reads the packed envelope header under any spelling of its name as kipc, the first one kept', () => {
+    for (const name of ['kipc', 'KIPC', 'Kipc']) assert.deepEqual([...decodeHeaders([entry(name, 'v=1;kind=event;id=a')])], [['kipc', 'v=1;kind=event;id=a']])
+    assert.deepEqual([...decodeHeaders([entry('KIPC', 'first'), entry('kipc', 'second'), entry('kipd', 'x')])], [['kipc', 'first'], ['kipd', 'x']])
+  })
+
   it('treats prototype-looking names as plain entries and changes no prototype', () => {
     const headers = decodeHeaders([entry('__proto__', '{"polluted":1}'), entry('constructor', 'x'), entry('prototype', 'y')])
     assert.equal(headers.get('__proto__'), '{"polluted":1}')
