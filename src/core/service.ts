@@ -20,6 +20,7 @@ import { RecentIds } from './recent-ids.ts'
 import type { DeduplicationStore } from './deduplication-store.ts'
 import { memoryDeduplicationStore } from './memory-deduplication-store.ts'
 import { Router } from './router.ts'
+import { ClaimRenewals } from './pipeline/claim-renewals.ts'
 import type { SubscribeOptions, Subscription, TopicPartition, TopicSpec } from './transport.ts'
 
 export type { ConsumerLag, ServiceOptions, ServicePlugin, ServiceStats } from './service-options.ts'
@@ -216,6 +217,7 @@ export class Service {
       replyTargets: new ReplyTargets(policy, (topic) => transport.partitionCount(topic)),
       isCopy: (message, id) => this.#recentIds.isRepeat(message.topic, message.partition, id),
       deduplication: this.#deduplication,
+      claimRenewals: new ClaimRenewals(),
       shutdown: this.#shutdown.signal,
       stopping: this.#stopping.signal,
       decorations: this.#decorations.values,

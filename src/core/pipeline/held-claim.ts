@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { BusyTicker } from '../busy-ticker.ts'
 import type { DeduplicationClaim, DeduplicationStore, StoredAnswer } from '../deduplication-store.ts'
 import type { Envelope } from '../protocol/envelope.ts'
 import type { IncomingMessage } from '../transport.ts'
+import type { ClaimRenewals } from './claim-renewals.ts'
 import { reportFailure, type ServicePipelineDeps } from './service-pipeline.ts'
 
 /**
@@ -11,8 +11,6 @@ import { reportFailure, type ServicePipelineDeps } from './service-pipeline.ts'
  * dead member's session ends anyway.
  */
 export const claimLeaseMs = 3_000
-/** A running claim is renewed this often (ms): three renewals fit in a lease, so one slow round trip does not lose it. */
-const renewEveryMs = claimLeaseMs / 3
 /** While another run holds a key, its claim is asked again this often (ms). */
 const pollMs = 200
 
@@ -80,7 +78,7 @@ export class HeldClaim {
   readonly #envelope: Pick<Envelope, 'id' | 'service'>
   readonly #renewals: ClaimRenewals
   #settled = false
-  /** Neighbours among the claims its store renews ({@link ClaimRenewals}). */
+  /** Neighbours among the claims its service renews ({@link ClaimRenewals}). */
   previousHeld: HeldClaim | undefined
   nextHeld: HeldClaim | undefined
 
@@ -90,7 +88,7 @@ export class HeldClaim {
     this.#key = key
     this.#message = message
     this.#envelope = envelope
-    this.#renewals = renewalsOf(store)
+    this.#renewals = deps.claimRenewals
     this.#renewals.hold(this)
   }
 
@@ -134,63 +132,4 @@ export class HeldClaim {
   #report(error: unknown): void {
     reportFailure(this.#deps, 'transport', 'deduplicate', error, this.#message, this.#envelope)
   }
-}
-
-/**
- * The claims held in one store, renewed together every {@link renewEveryMs} by one timer that
- * runs while any is held — not a timer per run, which a busy service would set and clear
- * thousands of times a second. The claims are linked through themselves: holding and dropping
- * one, for every request, allocates nothing, where a Set's table would grow and shrink with the
- * load.
- */
-class ClaimRenewals {
-  /** The oldest claim held and the newest: renewed in the order they were taken. */
-  #first: HeldClaim | undefined
-  #last: HeldClaim | undefined
-  // A renewal never keeps the process alive: the runs it belongs to do.
-  readonly #ticker = new BusyTicker(renewEveryMs, () => {
-    for (let held = this.#first; held !== undefined; held = held.nextHeld) held.renew()
-    return this.#first !== undefined
-  })
-
-  hold(claim: HeldClaim): void {
-    claim.previousHeld = this.#last
-    if (this.#last === undefined) this.#first = claim
-    else this.#last.nextHeld = claim
-    this.#last = claim
-    this.#ticker.start()
-  }
-
-  drop(claim: HeldClaim): void {
-    const { previousHeld, nextHeld } = claim
-    if (previousHeld === undefined) this.#first = nextHeld
-    else previousHeld.nextHeld = nextHeld
-    if (nextHeld === undefined) this.#last = previousHeld
-    else nextHeld.previousHeld = previousHeld
-    claim.previousHeld = undefined
-    claim.nextHeld = undefined
-  }
-}
-
-/** One {@link ClaimRenewals} per store, shared by the services that share it. */
-const renewals = new WeakMap<DeduplicationStore, ClaimRenewals>()
-
-/**
- * The store asked last and its renewals: a process has one store, so a claim rarely looks in the
- * WeakMap. Held weakly, like the WeakMap's keys: a closed service's store — its memory store's
- * arrays and reply ring are megabytes — must not outlive it for being the last one asked.
- */
-let lastStore: WeakRef<DeduplicationStore> | undefined
-let lastRenewals: ClaimRenewals | undefined
-
-function renewalsOf(store: DeduplicationStore): ClaimRenewals {
-  if (lastRenewals !== undefined && lastStore?.deref() === store) return lastRenewals
-  let found = renewals.get(store)
-  if (found === undefined) {
-    found = new ClaimRenewals()
-    renewals.set(store, found)
-  }
-  lastStore = new WeakRef(store)
-  lastRenewals = found
-  return found
 }

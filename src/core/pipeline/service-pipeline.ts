@@ -10,6 +10,7 @@ import type { IncomingMessage, Transport } from '../transport.ts'
 import type { MessageTracer } from '../message-tracing.ts'
 import type { HookRegistry } from './hooks.ts'
 import type { DeduplicationStore } from '../deduplication-store.ts'
+import type { ClaimRenewals } from './claim-renewals.ts'
 import type { DropContext, DropReason, FailedPhase, HandledKind, MessageInfo, ServiceHooks, ServicePhase } from './phases.ts'
 import { channels } from '../tracing.ts'
 
@@ -74,6 +75,8 @@ export interface ServicePipelineDeps {
   readonly isCopy: (message: IncomingMessage, id: string) => boolean
   /** Where runs are remembered so a redelivered or retried message is not run twice; none keeps only {@link isCopy}'s window. */
   readonly deduplication: DeduplicationStore | undefined
+  /** The claims this service holds in its store, renewed together while their runs go on. */
+  readonly claimRenewals: ClaimRenewals
   /** Aborts every handler when the service closes. */
   readonly shutdown: AbortSignal
   /** Aborts as soon as close() starts, before in-flight handlers are waited for: an event waiting for a retry stops waiting and is left for the next owner. */

@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { DeduplicationStore, StoredAnswer } from '../../../src/core/deduplication-store.ts'
 import { KafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
+import { ClaimRenewals } from '../../../src/core/pipeline/claim-renewals.ts'
 import { claimLeaseMs, HeldClaim } from '../../../src/core/pipeline/held-claim.ts'
 import type { ServicePipelineDeps } from '../../../src/core/pipeline/service-pipeline.ts'
 import type { IncomingMessage } from '../../../src/core/transport.ts'
@@ -30,9 +31,11 @@ function recordingStore(failing = false): { store: DeduplicationStore; calls: st
 const message = { topic: 't', partition: 0, offset: 0n, key: undefined, headers: new Map(), value: new Uint8Array() } as unknown as IncomingMessage
 const envelope = { id: 'id-1', service: 'caller' }
 
-function depsReporting(errors: unknown[]): ServicePipelineDeps {
+/** A service's pipeline dependencies as a held claim uses them: its failures reported into `errors`, its claims renewed by `claimRenewals`. */
+function depsReporting(errors: unknown[], claimRenewals = new ClaimRenewals()): ServicePipelineDeps {
   return {
     service: 'billing',
+    claimRenewals,
     onError: (error: unknown) => {
       errors.push(error)
     },
@@ -67,12 +70,13 @@ describe('HeldClaim', () => {
     assert.ok(errors[0] instanceof KafkaIpcError && errors[0].code === 'KIPC_UNAVAILABLE')
   })
 
-  it('renews every claim held in one store with one timer, and only those still held', async () => {
+  it("renews every claim a service holds with one timer, and only those still held", async () => {
     mock.timers.enable({ apis: ['setInterval'] })
     try {
       const { store, calls } = recordingStore()
-      const first = new HeldClaim(depsReporting([]), store, 'a', message, envelope)
-      const second = new HeldClaim(depsReporting([]), store, 'b', message, envelope)
+      const deps = depsReporting([])
+      const first = new HeldClaim(deps, store, 'a', message, envelope)
+      const second = new HeldClaim(deps, store, 'b', message, envelope)
       mock.timers.tick(claimLeaseMs / 3)
       assert.deepEqual(calls.splice(0), [`renew a ${String(claimLeaseMs)}`, `renew b ${String(claimLeaseMs)}`])
       await first.settle(false, undefined)
@@ -90,14 +94,15 @@ describe('HeldClaim', () => {
     try {
       const { store, calls } = recordingStore()
       const renewed = (): string[] => calls.splice(0).filter((call) => call.startsWith('renew')).map((call) => call.split(' ')[1] ?? '')
-      const [a, b, c] = ['a', 'b', 'c'].map((key) => new HeldClaim(depsReporting([]), store, key, message, envelope))
+      const deps = depsReporting([])
+      const [a, b, c] = ['a', 'b', 'c'].map((key) => new HeldClaim(deps, store, key, message, envelope))
       mock.timers.tick(claimLeaseMs / 3)
       assert.deepEqual(renewed(), ['a', 'b', 'c'])
       await b?.settle(true, undefined)
       mock.timers.tick(claimLeaseMs / 3)
       assert.deepEqual(renewed(), ['a', 'c'])
       await c?.settle(true, undefined)
-      const d = new HeldClaim(depsReporting([]), store, 'd', message, envelope)
+      const d = new HeldClaim(deps, store, 'd', message, envelope)
       mock.timers.tick(claimLeaseMs / 3)
       assert.deepEqual(renewed(), ['a', 'd'])
       await a?.settle(true, undefined)
