@@ -10,53 +10,41 @@ import { uniqueName, useKafka } from '../../../support/kafka.ts'
 
 const brokers = useKafka()
 
+/** Sends `value` as `sends` (each a key or none) at once to a new topic of `partitions`, and reads back the first `count` records. */
+async function sendAtOnceAndRead(partitions: number, keys: readonly (string | undefined)[], value: Uint8Array, count: number): Promise<{ partition: number; bytes: number }[]> {
+  const transport = kafkaTransport({ brokers: brokers() })
+  const topic = uniqueName('merged')
+  const consumer = new Consumer({ clientId: 'merged-test', groupId: uniqueName('merged-reader'), bootstrapBrokers: brokers() })
+  try {
+    await transport.ensureTopics([{ name: topic, partitions, replication: -1, retentionMs: 60_000 }], true)
+    // A first send makes the producer learn the topic's partitions: from then on the transport places keyless records.
+    await transport.send([{ topic, headers: new Map(), value: new Uint8Array(1) }])
+    await Promise.all(keys.map((key, n) => transport.send([{ topic, ...(key === undefined ? {} : { key }), headers: new Map([['n', String(n)]]), value }])))
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest' })
+    const read: { partition: number; bytes: number }[] = []
+    for await (const message of stream) {
+      read.push({ partition: message.partition, bytes: message.value.byteLength })
+      if (read.length === count) break
+    }
+    await stream.close()
+    return read
+  } finally {
+    await consumer.close(true)
+    await transport.close()
+  }
+}
+
 describe('Kafka transport merged sends', () => {
   it("stores concurrent sends whose sum is over the broker's message.max.bytes, each under it", async () => {
-    const transport = kafkaTransport({ brokers: brokers() })
-    const topic = uniqueName('merged')
-    const consumer = new Consumer({ clientId: 'merged-test', groupId: uniqueName('merged-reader'), bootstrapBrokers: brokers() })
-    try {
-      await transport.ensureTopics([{ name: topic, partitions: 1, replication: -1, retentionMs: 60_000 }], true)
-      const value = new Uint8Array(600 * 1024).fill(7)
-      await Promise.all([1, 2, 3].map((n) => transport.send([{ topic, key: `k${String(n)}`, headers: new Map([['n', String(n)]]), value }])))
-      const stream = await consumer.consume({ topics: [topic], mode: 'earliest' })
-      const sizes: number[] = []
-      for await (const message of stream) {
-        sizes.push(message.value.byteLength)
-        if (sizes.length === 3) break
-      }
-      await stream.close()
-      assert.deepEqual(sizes, [614_400, 614_400, 614_400])
-    } finally {
-      await consumer.close(true)
-      await transport.close()
-    }
+    const read = await sendAtOnceAndRead(1, ['k1', 'k2', 'k3'], new Uint8Array(600 * 1024).fill(7), 4)
+    assert.deepEqual(read.map(({ bytes }) => bytes), [1, 614_400, 614_400, 614_400])
   })
 
   it('places keyless sends round-robin and keeps each partition of a merged produce under the limit', async () => {
-    const transport = kafkaTransport({ brokers: brokers() })
-    const topic = uniqueName('placed')
-    const consumer = new Consumer({ clientId: 'placed-test', groupId: uniqueName('placed-reader'), bootstrapBrokers: brokers() })
-    try {
-      await transport.ensureTopics([{ name: topic, partitions: 2, replication: -1, retentionMs: 60_000 }], true)
-      // A first send makes the producer learn the topic's partitions: from then on the transport places keyless records.
-      await transport.send([{ topic, headers: new Map(), value: new Uint8Array(1) }])
-      const value = new Uint8Array(600 * 1024).fill(7)
-      // Four at once, two per partition: 1.2 MB would be refused as one partition's batch.
-      await Promise.all([1, 2, 3, 4].map((n) => transport.send([{ topic, headers: new Map([['n', String(n)]]), value }])))
-      const stream = await consumer.consume({ topics: [topic], mode: 'earliest' })
-      const large = new Map<number, number>()
-      let read = 0
-      for await (const message of stream) {
-        read++
-        if (message.value.byteLength === value.byteLength) large.set(message.partition, (large.get(message.partition) ?? 0) + 1)
-        if (read === 5) break
-      }
-      await stream.close()
-      assert.deepEqual([...large.entries()].sort(([a], [b]) => a - b), [[0, 2], [1, 2]])
-    } finally {
-      await consumer.close(true)
-      await transport.close()
-    }
+    // Four at once, two per partition: 1.2 MB would be refused as one partition's batch.
+    const read = await sendAtOnceAndRead(2, [undefined, undefined, undefined, undefined], new Uint8Array(600 * 1024).fill(7), 5)
+    const large = new Map<number, number>()
+    for (const { partition, bytes } of read) if (bytes === 614_400) large.set(partition, (large.get(partition) ?? 0) + 1)
+    assert.deepEqual([...large.entries()].sort(([a], [b]) => a - b), [[0, 2], [1, 2]])
   })
 })
