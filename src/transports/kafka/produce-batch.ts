@@ -67,14 +67,15 @@ export function takeProduceBatch<Send extends WaitingSend>(queue: Send[], place:
         sizes.push(size)
         bytes += size
       }
-      if (count > 0 && (total + bytes > maxProduceBytes || !filled.fits(messages, partitions, sizes, start))) {
-        // A send goes whole or waits for the next produce: its records are taken back.
+      const within = filled.add(messages, partitions, sizes, start, 1)
+      // The first send goes whatever its size; a later one goes whole, or is taken back to wait for the next produce.
+      if (count > 0 && (!within || total + bytes > maxProduceBytes)) {
+        filled.add(messages, partitions, sizes, start, -1)
         messages.length = start
         partitions.length = start
         sizes.length = start
         break
       }
-      filled.add(messages, partitions, sizes, start)
       total += bytes
       count++
     }
@@ -91,32 +92,17 @@ export function takeProduceBatch<Send extends WaitingSend>(queue: Send[], place:
 class PartitionBytes {
   readonly #byTopic = new Map<string, number[]>()
 
-  /** Whether the records from `start` on fit beside those before: no partition past {@link maxPartitionBytes}. */
-  fits(messages: readonly OutgoingMessage[], partitions: readonly (number | undefined)[], sizes: readonly number[], start: number): boolean {
-    if (messages.length - start === 1) return this.#filled(messages, partitions, start) + (sizes[start] ?? 0) <= maxPartitionBytes
-    // Several records of one send may share a partition: added up apart, on the counts they touch.
-    const adding = new Map<string, number>()
-    for (let index = start; index < messages.length; index++) {
-      const key = `${String(slotOf(partitions[index]))}\0${(messages[index] as OutgoingMessage).topic}`
-      const sum = (adding.get(key) ?? this.#filled(messages, partitions, index)) + (sizes[index] ?? 0)
-      if (sum > maxPartitionBytes) return false
-      adding.set(key, sum)
-    }
-    return true
-  }
-
-  /** Counts the records from `start` on. */
-  add(messages: readonly OutgoingMessage[], partitions: readonly (number | undefined)[], sizes: readonly number[], start: number): void {
+  /** Adds (`sign` 1) or takes back (-1) the records from `start` on; true while every partition they touch stays within {@link maxPartitionBytes}. */
+  add(messages: readonly OutgoingMessage[], partitions: readonly (number | undefined)[], sizes: readonly number[], start: number, sign: 1 | -1): boolean {
+    let within = true
     for (let index = start; index < messages.length; index++) {
       const slots = this.#slots((messages[index] as OutgoingMessage).topic)
       const slot = slotOf(partitions[index])
-      slots[slot] = (slots[slot] ?? 0) + (sizes[index] ?? 0)
+      const filled = (slots[slot] ?? 0) + sign * (sizes[index] ?? 0)
+      slots[slot] = filled
+      if (filled > maxPartitionBytes) within = false
     }
-  }
-
-  /** The bytes counted so far in the partition record `index` goes to. */
-  #filled(messages: readonly OutgoingMessage[], partitions: readonly (number | undefined)[], index: number): number {
-    return this.#byTopic.get((messages[index] as OutgoingMessage).topic)?.[slotOf(partitions[index])] ?? 0
+    return within
   }
 
   #slots(topic: string): number[] {
