@@ -75,7 +75,7 @@ class KafkaTransport implements Transport {
   #producer: Producer<string, Uint8Array, string | Buffer, string | Buffer> | undefined
   #closed = false
   readonly #reachability: BrokerReachability
-  /** The last partition a keyless record was placed on: the next goes to the one after it. */
+  /** The turn last taken by the round-robin over partitions for keyless records. */
   #roundRobin = 0
   readonly #batcher = new SendBatcher((batch, compression, envelope) => this.#produce(batch, compression, envelope), {
     place: (message) => this.#place(message),
@@ -144,7 +144,7 @@ class KafkaTransport implements Transport {
     try {
       const records: MessageToProduce<string, Uint8Array, string | Buffer, string | Buffer>[] = []
       // One object per record, built whole: no spread of a temporary object per optional field.
-      // The library reads an undefined partition or key as absent (it partitions by key).
+      // The library reads an undefined partition or key as absent (its partitioner places the record).
       for (let index = 0; index < messages.length; index++) {
         const message = messages[index] as OutgoingMessage
         records.push({ topic: message.topic, partition: partitions[index], key: message.key, value: message.value, headers: producedHeaders(message.headers, envelope) } as MessageToProduce<string, Uint8Array, string | Buffer, string | Buffer>)
@@ -173,8 +173,13 @@ class KafkaTransport implements Transport {
     if (message.key !== undefined && message.key.length > 0) return undefined
     const partitions = this.#producer?.currentMetadata?.topics.get(message.topic)?.partitionsCount
     if (partitions === undefined || partitions < 1) return undefined
+    return this.#nextTurn() % partitions
+  }
+
+  /** The next turn of the round-robin over partitions for keyless records, placed here or by the producer. */
+  #nextTurn(): number {
     this.#roundRobin = (this.#roundRobin + 1) & 0x7fffffff
-    return this.#roundRobin % partitions
+    return this.#roundRobin
   }
 
   #producerClient(): Producer<string, Uint8Array, string | Buffer, string | Buffer> {
@@ -184,7 +189,7 @@ class KafkaTransport implements Transport {
       serializers: producerSerializers,
       acks: -1,
       idempotent: true,
-      partitioner: keyedPartitioner(),
+      partitioner: keyedPartitioner(() => this.#nextTurn()),
       // The library's own short budget; kafka-ipc's send retries until the message's deadline.
       // A longer library budget (25 retries, about 16 s) was tried: duplicates were not fewer,
       // and some sends stalled for 21–23 s during an election (docs/reliability.md).
@@ -254,14 +259,9 @@ function topicsOf(messages: readonly OutgoingMessage[]): string {
 
 /**
  * Keys go where the Java client and librdkafka put them (murmur2, positive, modulo partitions), so
- * per-key order holds across kafka-ipc and other producers on the same topic; keyless records are
- * spread round-robin.
+ * per-key order holds across kafka-ipc and other producers on the same topic; keyless records take
+ * `nextTurn()`, the transport's one round-robin.
  */
-function keyedPartitioner(): (message: unknown, key?: Buffer) => number {
-  let next = 0
-  return (_message, key) => {
-    if (key !== undefined && key.length > 0) return murmur2(key) & 0x7fffffff
-    next = (next + 1) & 0x7fffffff
-    return next
-  }
+function keyedPartitioner(nextTurn: () => number): (message: unknown, key?: Buffer) => number {
+  return (_message, key) => (key !== undefined && key.length > 0 ? murmur2(key) & 0x7fffffff : nextTurn())
 }
