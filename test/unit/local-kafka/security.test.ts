@@ -29,6 +29,11 @@ function parse(properties: string): Map<string, string> {
   return new Map(properties.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]))
 }
 
+/** The server.properties the test node gets with `security`, by name. */
+function serverProperties(security: ClusterSecurity): Map<string, string> {
+  return parse(renderServerProperties(layout, node, nodePaths('/data', 1), brokerSecuritySettings(security, layout, node)))
+}
+
 let dir = ''
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kafka-ipc-local-security-'))
@@ -39,7 +44,7 @@ after(async () => {
 
 describe('a secured local cluster', () => {
   it('serves clients on a SASL_SSL listener, logs the controller in as admin, and lets ACLs decide', () => {
-    const props = parse(renderServerProperties(layout, node, nodePaths('/data', 1), brokerSecuritySettings(secured, layout, node)))
+    const props = serverProperties(secured)
     assert.equal(props.get('listeners'), 'SASL_SSL://127.0.0.1:9093,CONTROLLER://127.0.0.1:19093')
     assert.equal(props.get('advertised.listeners'), 'SASL_SSL://127.0.0.1:9093')
     assert.equal(props.get('inter.broker.listener.name'), 'SASL_SSL')
@@ -104,7 +109,7 @@ describe('a secured local cluster', () => {
     const data = join(dir, 'oauth')
     const oauth = await resolveSecurity(data, { sasl: 'OAUTHBEARER', tls: false, acls: true }, true, java, '127.0.0.1')
     assert.ok(oauth !== undefined)
-    const props = parse(renderServerProperties(layout, node, nodePaths('/data', 1), brokerSecuritySettings(oauth, layout, node)))
+    const props = serverProperties(oauth)
     assert.equal(props.get('listeners'), 'SASL_PLAINTEXT://127.0.0.1:9093,CONTROLLER://127.0.0.1:19093')
     assert.equal(props.get('sasl.enabled.mechanisms'), 'OAUTHBEARER')
     assert.equal(props.get('sasl.mechanism.inter.broker.protocol'), 'OAUTHBEARER')
