@@ -13,7 +13,7 @@ import type { Service } from '../../src/core/service.ts'
 import { type Harness, useKit } from './harness.ts'
 import { waitUntil } from './request-reply.ts'
 
-const cases = ['sync', 'async', 'throws', 'rejects', 'coded', 'invalid-reply', 'response', 'reply', 'context', 'late-schema'] as const
+const cases = ['sync', 'async', 'throws', 'rejects', 'coded', 'invalid-reply', 'response', 'reply', 'context', 'late-schema', 'framing', 'too-large'] as const
 type Case = (typeof cases)[number]
 
 /** The same route on a service named `service`: what its handler does is the request's case. */
@@ -53,6 +53,14 @@ function handleCases(app: Service, runs: Map<string, number>): void {
         context.status = 203
         context.setHeader('x-made', 'context')
         return { ok: which }
+      case 'framing':
+        // A record's length is its body's: the framing header goes, the other stays.
+        context.setHeader('content-length', '3')
+        context.setHeader('x-made', 'framing')
+        return { ok: which }
+      case 'too-large':
+        // Past the policy's maxMessageBytes (1,000,000 by default): the reply cannot be built.
+        return { ok: 'x'.repeat(1_000_001) }
     }
   })
 }
@@ -64,6 +72,7 @@ interface Seen {
   readonly body?: unknown
   readonly code?: string | undefined
   readonly message?: string | undefined
+  readonly length?: string
 }
 
 export function answeredAtOnceSuite(harness: () => Harness): void {
@@ -86,7 +95,7 @@ export function answeredAtOnceSuite(harness: () => Harness): void {
         const note = which === 'late-schema' ? 'refused-later' : 'hello'
         try {
           const answer = await caller.request(caseRoute(name), { params: { case: which }, body: { note } })
-          return { status: answer.status, made: answer.headers['x-made'], body: answer.body }
+          return { status: answer.status, made: answer.headers['x-made'], body: answer.body, ...(answer.headers['content-length'] === undefined ? {} : { length: answer.headers['content-length'] }) }
         } catch (error) {
           const failure = error as { status?: number; code?: string; message?: string }
           return { status: failure.status ?? -1, code: failure.code, message: failure.message }
@@ -109,6 +118,8 @@ export function answeredAtOnceSuite(harness: () => Harness): void {
       assert.deepEqual(seen.get('context'), { status: 203, made: 'context', body: { ok: 'context' } })
       assert.equal(seen.get('late-schema')?.code, 'KIPC_BAD_REQUEST')
       assert.equal(seen.get('late-schema')?.status, 400)
+      assert.deepEqual(seen.get('framing'), { status: 200, made: 'framing', body: { ok: 'framing' } })
+      assert.equal(seen.get('too-large')?.code, 'KIPC_PAYLOAD_TOO_LARGE')
       // Two requests per case to the service without hooks, one to the other; none for a body refused.
       const expected = new Map(cases.filter((which) => which !== 'late-schema').map((which) => [which, 2]))
       assert.deepEqual(plainRuns, expected)

@@ -61,8 +61,7 @@ export class Answers {
    * the body's, whoever set them.
    */
   respondWith(headers: WireHeaders | undefined): void {
-    if (headers !== undefined) for (const name of headers.keys()) if (isConnectionHeader(name)) headers.delete(name)
-    this.#headers = headers
+    this.#headers = withoutFraming(headers)
     const contentType = headers?.get(wireHeader.contentType)
     this.#contentType = contentType === undefined ? undefined : new Map([[wireHeader.contentType, contentType]])
   }
@@ -125,15 +124,8 @@ export class Answers {
     const { policy, service } = this.#deps
     // An error's body is always the codec's error body: it takes no response header but the hooks'.
     const own = kind === 'error' ? undefined : this.#sent === 0 ? this.#headers : this.#contentType
-    let headers = own === undefined ? added : added === undefined ? own : new Map([...own, ...added])
-    let sent = body
-    if (this.bodiless && kind !== 'error' && body !== undefined) {
-      // HEAD: the headers GET would send, its content-type included, and no body.
-      const { contentType } = encodeBody(body, headers?.get(wireHeader.contentType), policy.codec)
-      if (contentType !== undefined) headers = new Map([...(headers ?? []), [wireHeader.contentType, contentType]])
-      sent = undefined
-    }
-    return buildMessage(this.#to, kind, { correlation: this.#envelope.id, service, ...fields }, sent, policy.codec, policy.maxMessageBytes, headers)
+    const headers = own === undefined ? added : added === undefined ? own : new Map([...own, ...added])
+    return answerRecord(this.#to, this.#envelope.id, kind, fields, body, headers, this.bodiless && kind !== 'error', service, policy)
   }
 
   /** Hands the record to the transport; `lastStatus` is its status once the broker has it. */
@@ -204,6 +196,39 @@ export class Answers {
   #report(kind: FailureKind, phase: FailedPhase, error: unknown): void {
     reportFailure(this.#deps, kind, phase, error, this.#message, this.#envelope, requestTarget(this.#envelope), handledTarget(this.#found, this.#envelope))
   }
+}
+
+/**
+ * A request's one reply as a record, as {@link Answers} sends it: the response headers without the
+ * framing ones, a HEAD request's without its body. For the pipeline's quick way
+ * (route-at-once.ts), which sends a reply without an Answers.
+ *
+ * @example
+ * ```ts
+ * const record = replyRecord(deps, envelope, replyTarget, 200, body, replyHeaders(result, context))
+ * await deps.transport.send([record], sendOptionsOf(deps.policy, deadline))
+ * ```
+ */
+export function replyRecord(deps: Pick<ServicePipelineDeps, 'policy' | 'service'>, envelope: Pick<Envelope, 'id' | 'method'>, to: ReplyTarget, status: number, body: unknown, headers: WireHeaders | undefined): OutgoingMessage {
+  return answerRecord(to, envelope.id, 'reply', { status }, body, withoutFraming(headers), envelope.method === 'HEAD', deps.service, deps.policy)
+}
+
+/** An answer's record: a bodiless one (HEAD) carries the headers its body would have had, its content-type included, and no body. */
+function answerRecord(to: ReplyTarget, correlation: string, kind: AnswerKind, fields: EnvelopeFields, body: unknown, headers: WireHeaders | undefined, bodiless: boolean, service: string, policy: Policy): OutgoingMessage {
+  let sent = body
+  let carried = headers
+  if (bodiless && body !== undefined) {
+    const { contentType } = encodeBody(body, headers?.get(wireHeader.contentType), policy.codec)
+    if (contentType !== undefined) carried = new Map([...(headers ?? []), [wireHeader.contentType, contentType]])
+    sent = undefined
+  }
+  return buildMessage(to, kind, { correlation, service, ...fields }, sent, policy.codec, policy.maxMessageBytes, carried)
+}
+
+/** Response headers without the framing ones (`content-length`, `transfer-encoding`, `connection`…): a record's length is its body's, whoever set them. */
+function withoutFraming(headers: WireHeaders | undefined): WireHeaders | undefined {
+  if (headers !== undefined) for (const name of headers.keys()) if (isConnectionHeader(name)) headers.delete(name)
+  return headers
 }
 
 /**

@@ -1,13 +1,14 @@
 import { decodeBody } from '../protocol/bodies.ts'
 import { checkBodySize } from '../protocol/body-size.ts'
-import { wireHeader } from '../protocol/envelope.ts'
-import type { WireHeaders } from '../protocol/headers.ts'
+import { readEnvelope, wireHeader } from '../protocol/envelope.ts'
 import { isThenable } from '../is-thenable.ts'
 import { validate } from '../schema.ts'
-import { Answers, handlerMistake, replyHeaders, replyStatus, validReply } from './answers.ts'
+import { asError } from '../as-error.ts'
+import { type IncomingMessage, type OutgoingMessage, sendOptionsOf } from '../transport.ts'
+import { Answers, handlerMistake, replyHeaders, replyRecord, replyStatus, validReply } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
 import type { Handling } from './request-pipeline.ts'
-import { noHooks, type Registered } from './service-pipeline.ts'
+import { handledTarget, noHooks, type Registered, reportFailure, requestTarget, type Routed, type ServicePipelineDeps } from './service-pipeline.ts'
 
 /** A handler that answers once: a route's, or a gather's. */
 export type AnsweringRoute = Extract<Registered, { kind: 'route' | 'gather' }>
@@ -78,45 +79,76 @@ function callRoute(handling: Handling, route: AnsweringRoute, params: Record<str
   )
 }
 
-/** Validates the handler's result and sends it as the reply; the request finishes when the broker has it. */
+/**
+ * Validates the handler's result, builds the reply and hands it to the transport. The handler is
+ * done then: its running entry goes (a cancel has nothing left to stop), and the reply is recorded
+ * in the deduplication store before its send, as the full handling records it. Anything that fails
+ * before the hand-over goes to the full handling with the handler's result, which answers it as it
+ * always does.
+ */
 function reply(handling: Handling, route: AnsweringRoute, controller: AbortController, context: RequestContext, result: unknown, full: FullHandling): Promise<void> {
-  const { deps, envelope, message, replyTarget, deadline, found, held } = handling
+  const { deps, envelope, held } = handling
   if (result instanceof Response || controller.signal.aborted) return full(handling, { controller, context, returned: result })
-  let valid: unknown
-  let status: number
-  let headers: WireHeaders | undefined
+  let record: OutgoingMessage
   try {
-    valid = validReply(result, route.contract.reply, deps.policy)
-    status = replyStatus(result, context)
-    headers = replyHeaders(result, context)
+    const valid = validReply(result, route.contract.reply, deps.policy)
+    if (valid instanceof Promise) {
+      // The full handling validates the reply again, and answers its failure; this one is not waited for.
+      valid.catch(() => undefined)
+      return full(handling, { controller, context, returned: result })
+    }
+    record = replyRecord(deps, envelope, handling.replyTarget, replyStatus(result, context), valid, replyHeaders(result, context))
   } catch {
     return full(handling, { controller, context, returned: result })
   }
-  if (valid instanceof Promise) {
-    // The full handling validates the reply again, and answers its failure; this one is not waited for.
-    valid.catch(() => undefined)
-    return full(handling, { controller, context, returned: result })
+  deps.running.finish(envelope.id)
+  // A reply is always the whole answer: recorded first, it is what a redelivery or a retry gets
+  // even if this instance dies before the send. A claim settles once and never rejects.
+  const recorded = held?.settle(true, { headers: record.headers, value: record.value })
+  const { message, found, deadline } = handling
+  if (recorded === undefined) return sendReply(deps, message, found, record, deadline)
+  return recorded.then(() => sendReply(deps, message, found, record, deadline))
+}
+
+/**
+ * Sends a built reply; the request is finished when the broker has it. While it waits, the request
+ * keeps what this function's reactions name — the record and its reply, both held by the
+ * dispatcher and the send anyway, and the route — not its handling, envelope, answers, claim or
+ * context: at hundreds of requests in flight, what lives across young-generation collections is
+ * what a responder's memory and its garbage collector pay for (docs/performance.md).
+ */
+function sendReply(deps: ServicePipelineDeps, message: IncomingMessage, found: Routed | undefined, record: OutgoingMessage, deadline: number): Promise<void> {
+  let sending: Promise<void>
+  try {
+    sending = deps.transport.send([record], sendOptionsOf(deps.policy, deadline))
+  } catch (error) {
+    sending = Promise.reject(asError(error))
   }
-  const answers = new Answers(deps, envelope, message, replyTarget, deadline, noHooks, found)
-  if (held !== undefined) answers.recordReplyWith((answer) => held.settle(true, answer))
-  answers.respondWith(headers)
-  return answers.send('reply', { status }, valid).then(
+  return sending.then(
     () => {
       deps.counters.handled++
-      deps.running.finish(envelope.id)
-      // Settled when the reply was recorded, before its send: this changes nothing then.
-      return held?.settle(true, undefined)
     },
-    (error: unknown) => unsent(handling, answers, controller, error),
+    (error: unknown) => unsent(deps, message, found, record, deadline, error),
   )
 }
 
-/** A reply the broker would not take (counted and reported by its send): the request ends failed, its claim released. */
-async function unsent(handling: Handling, answers: Answers, controller: AbortController, error: unknown): Promise<void> {
-  try {
-    await answers.settle('send', handlerMistake(error), controller.signal)
-  } finally {
-    handling.deps.running.finish(handling.envelope.id)
+/**
+ * A reply the broker would not take: counted and reported (the same broker would not take an
+ * error answer either), the run staying recorded as finished. A transport that calls the reply
+ * itself invalid (`KIPC_INVALID_ARGUMENT`) is the service's mistake, answered as the full handling
+ * answers it — unless the request's deadline passed, when nobody waits for an answer.
+ */
+function unsent(deps: ServicePipelineDeps, message: IncomingMessage, found: Routed | undefined, record: OutgoingMessage, deadline: number, error: unknown): Promise<void> | undefined {
+  deps.counters.undeliverable++
+  // Read again from the record, whose envelope is valid (it was read before): not kept while the reply was on its way.
+  const envelope = readEnvelope(message.headers)
+  reportFailure(deps, 'answer-undeliverable', 'send', error, message, envelope, requestTarget(envelope), handledTarget(found, envelope))
+  const mistake = handlerMistake(error)
+  if (mistake === error) return undefined
+  if (deadline <= Date.now()) {
+    deps.counters.cancelled++
+    return undefined
   }
-  await handling.held?.settle(false, undefined)
+  const to = { topic: record.topic, partition: record.partition ?? 0 }
+  return new Answers(deps, envelope, message, to, deadline, noHooks, found).fail('send', mistake, 'handler-failed')
 }

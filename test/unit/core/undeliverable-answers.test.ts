@@ -54,3 +54,56 @@ describe('undeliverable answers', () => {
     }
   })
 })
+
+describe('a reply the transport will not take', () => {
+  /** A transport that refuses every reply (error answers pass) with `refusal`. */
+  function refusingReplies(inner: Transport, policy: ReturnType<typeof definePolicy>, refusal: () => Error): Transport {
+    return interceptSends(inner, async (messages, options = {}) => {
+      if (messages.some((message) => topicNames.isInbox(policy, message.topic) && envelopeField(message.headers, 'kipc-kind') === 'reply')) throw refusal()
+      await inner.send(messages, options)
+    })
+  }
+
+  /** Calls `ping` once on a service with or without a hook (the full handling or the quick way), with its replies refused by `refusal`. */
+  async function refusedOnce(hooked: boolean, refusal: () => Error): Promise<{ outcome: unknown; reports: object[]; stats: { undeliverable: number; failed: number; handled: number; running: number } }> {
+    const broker = new MemoryBroker()
+    const policy = definePolicy({ prefix: hooked ? 'rh' : 'rp', partitions: 1, timeoutMs: 2_000 })
+    const reports: object[] = []
+    const service = new Service({ name: 'pinger', policy, transport: refusingReplies(memoryTransport(broker), policy, refusal), onError: (error, context) => reports.push({ code: (error as KafkaIpcError).code, kind: context.kind, phase: context.phase, target: context.target, route: context.route, hasId: typeof context.messageId === 'string', caller: context.caller }) })
+    if (hooked) service.addHook('onResponse', () => undefined)
+    service.handle(ping, (request) => ({ n: request.body.n }))
+    await service.listen()
+    const client = new Client({ name: 'caller', policy, transport: memoryTransport(broker) })
+    try {
+      const outcome = await client.call(ping, { body: { n: 1 }, timeout: 500 }).then(
+        (answer) => ({ answer }),
+        (error: unknown) => ({ code: (error as KafkaIpcError).code, status: (error as KafkaIpcError).status, message: (error as Error).message }),
+      )
+      // The caller may read an error answer before the service has finished the request.
+      for (let wait = 0; (service.stats().undeliverable === 0 || service.stats().running > 0) && wait < 50; wait++) await new Promise((resolve) => setTimeout(resolve, 20))
+      const { undeliverable, failed, handled, running } = service.stats()
+      return { outcome, reports, stats: { undeliverable, failed, handled, running } }
+    } finally {
+      await client.close()
+      await service.close()
+    }
+  }
+
+  it('is counted and reported alike with hooks and without, and the caller is left to its deadline', async () => {
+    const refusal = (): Error => new KafkaIpcError('KIPC_TRANSPORT_ERROR', 'Kafka did not acknowledge the send before its deadline.', { retryable: true })
+    const [plain, hooked] = [await refusedOnce(false, refusal), await refusedOnce(true, refusal)]
+    assert.deepEqual(plain, hooked)
+    assert.deepEqual(plain.outcome, { code: 'KIPC_TIMEOUT', status: 504, message: plain.outcome === undefined ? '' : (plain.outcome as { message: string }).message })
+    assert.deepEqual(plain.reports, [{ code: 'KIPC_TRANSPORT_ERROR', kind: 'answer-undeliverable', phase: 'send', target: 'POST /ping', route: 'POST /ping', hasId: true, caller: 'caller' }])
+    assert.deepEqual(plain.stats, { undeliverable: 1, failed: 0, handled: 0, running: 0 })
+  })
+
+  it('called invalid by the transport is the service\'s mistake: answered 500 KIPC_HANDLER_ERROR, with and without hooks', async () => {
+    const refusal = (): Error => new KafkaIpcError('KIPC_INVALID_ARGUMENT', 'the record is not acceptable')
+    const [plain, hooked] = [await refusedOnce(false, refusal), await refusedOnce(true, refusal)]
+    assert.deepEqual(plain, hooked)
+    assert.deepEqual(plain.outcome, { code: 'KIPC_HANDLER_ERROR', status: 500, message: "The handler's answer is invalid: the record is not acceptable" })
+    assert.deepEqual(plain.stats, { undeliverable: 1, failed: 1, handled: 0, running: 0 })
+    assert.deepEqual(plain.reports.map((report) => (report as { kind: string }).kind), ['answer-undeliverable', 'handler-failed'])
+  })
+})
