@@ -42,9 +42,9 @@ function startupTable(results: readonly StartupRun[]): string {
 
 function memoryTable(reports: readonly LoadReport[]): string {
   return markdownTable(
-    ['responder, alone in a child process', 'calls', 'req/s', 'RSS of Node at start MiB', 'after imports MiB', 'listening, idle MiB', 'peak RSS under load MiB', 'responder CPU µs per call'],
-    [false, true, true, true, true, true, true, true],
-    reports.map((report) => [report.system, whole(report.calls), whole(report.perSecond), mib(report.rssAtStart), mib(report.rssAfterImports), mib(report.rssIdle), mib(report.maxRss), fixed(report.cpuMicrosPerCall, 1)]),
+    ['responder, alone in a child process', 'calls', 'req/s', 'RSS of Node at start MiB', 'after imports MiB', 'listening, idle MiB', 'peak RSS under load MiB', 'responder CPU µs per call', 'KB kept per young collection', 'young generation MiB'],
+    [false, true, true, true, true, true, true, true, true, true],
+    reports.map((report) => [report.system, whole(report.calls), whole(report.perSecond), mib(report.rssAtStart), mib(report.rssAfterImports), mib(report.rssIdle), mib(report.maxRss), fixed(report.cpuMicrosPerCall, 1), whole(report.keptPerScavenge / 1024), mib(report.youngGeneration)]),
   )
 }
 
@@ -75,7 +75,7 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
     '',
     startupTable(results),
     '',
-    `Memory: one responder alone in a child Node process — a kafka-ipc Service with a zod-validated echo route (the built package, plain JavaScript, as services run in production), or a node:http echo server — answering ${whole(calls)} calls of ~100-byte JSON at concurrency ${concurrency} from the bench process; peak RSS is the child's \`process.resourceUsage().maxRSS\`.`,
+    `Memory: one responder alone in a child Node process — a kafka-ipc Service with a zod-validated echo route (the built package, plain JavaScript, as services run in production), or a node:http echo server — answering ${whole(calls)} calls of ~100-byte JSON at concurrency ${concurrency} from the bench process; peak RSS is the child's \`process.resourceUsage().maxRSS\`; *KB kept per young collection* is the median of what survived each scavenge under the load (left young or promoted) and *young generation* the largest V8 made its new space — it grows once what survived since it last grew exceeds its size, which is what moves the peak (\`v8.GCProfiler\` in the child).`,
     '',
     memoryTable(reports),
     '',
@@ -83,7 +83,7 @@ await withBroker(async ({ brokers, kafkaVersion }) => {
     '',
     memoryTable(heavy),
     '',
-    `Peak RSS of the kafka-ipc responder: ${fixed((heavy[0]?.maxRss ?? Number.NaN) / rawPeak)}× the raw responder's (${fixed((heavy[1]?.maxRss ?? Number.NaN) / rawPeak)}× with the runtime settings).`,
+    `Peak RSS of the kafka-ipc responder: ${fixed((heavy[0]?.maxRss ?? Number.NaN) / rawPeak)}× the raw responder's (${fixed((heavy[1]?.maxRss ?? Number.NaN) / rawPeak)}× with the runtime settings); kept per young collection ${fixed((heavy[0]?.keptPerScavenge ?? Number.NaN) / (heavy[2]?.keptPerScavenge ?? Number.NaN))}× the raw responder's.`,
     '',
   ].join('\n')
   process.stdout.write(output)

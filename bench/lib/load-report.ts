@@ -15,4 +15,8 @@ export interface LoadReport {
   readonly maxRss: number
   /** The responder's CPU time (user + system) per call while under load, in microseconds. */
   readonly cpuMicrosPerCall: number
+  /** Bytes that survived a young-generation collection under the load (median; NaN when none ran). */
+  readonly keptPerScavenge: number
+  /** The largest V8 made its new space under the load, in bytes. */
+  readonly youngGeneration: number
 }

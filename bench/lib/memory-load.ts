@@ -29,6 +29,8 @@ interface Report {
   readonly stage: 'report'
   readonly maxRss: number
   readonly cpuMicros: number
+  readonly keptPerScavenge: number
+  readonly youngGeneration: number
 }
 
 /** A caller for the child's responder: one request, resolved with the reply. */
@@ -68,9 +70,9 @@ export async function measureResponderMemory(system: 'kafka-ipc' | 'raw' | 'http
     }
     const reporting = next<Report>('report')
     child.send('report')
-    const { maxRss, cpuMicros } = await reporting
+    const { maxRss, cpuMicros, keptPerScavenge, youngGeneration } = await reporting
     // The warm-up call is in the CPU figure too: one call in thousands.
-    return { system: [system, ...nodeFlags].join(' '), calls, concurrency, perSecond, rssAtStart: ready.rssAtStart, rssAfterImports: ready.rssAfterImports, rssIdle: ready.rssIdle, maxRss, cpuMicrosPerCall: cpuMicros / (calls + 1) }
+    return { system: [system, ...nodeFlags].join(' '), calls, concurrency, perSecond, rssAtStart: ready.rssAtStart, rssAfterImports: ready.rssAfterImports, rssIdle: ready.rssIdle, maxRss, cpuMicrosPerCall: cpuMicros / (calls + 1), keptPerScavenge, youngGeneration }
   } finally {
     if (child.exitCode === null) await new Promise((resolve) => { child.once('exit', resolve); setTimeout(() => child.kill(), 10_000).unref() })
     await rawTopics?.removeTopics()

@@ -2,13 +2,17 @@
 // production — plain JavaScript importing the built package (dist/), so no TypeScript loader is in
 // memory — while the parent process sends it load. It reports memory through the IPC channel:
 //   { stage: 'ready', rssAtStart, rssAfterImports, rssIdle, port? }   once it answers requests
-//   { stage: 'report', maxRss, cpuMicros }                           after the parent sends 'report'
-//                                                                    (cpuMicros: user + system CPU since 'ready')
+//   { stage: 'report', maxRss, cpuMicros, keptPerScavenge, youngGeneration }
+//                                                                    after the parent sends 'report'
+//                                                                    (cpuMicros: user + system CPU since 'ready';
+//                                                                    keptPerScavenge, youngGeneration: bytes, from
+//                                                                    v8.GCProfiler — see youngGenerationFigures)
 // Usage (forked): responder-process.js kafka-ipc <policy prefix>   (KAFKA_BROKERS set)
 //                 responder-process.js raw <topic name prefix>      (the tuned raw responder; topics made by the parent)
 //                 responder-process.js http
 import { Buffer } from 'node:buffer'
 import process from 'node:process'
+import v8 from 'node:v8'
 
 const rssAtStart = process.memoryUsage.rss()
 const system = process.argv[2] ?? 'kafka-ipc'
@@ -73,13 +77,41 @@ async function startRaw() {
   return { stop: () => responder.close() }
 }
 
+/**
+ * What the young generation kept under the load, from the collections V8 made since 'ready':
+ * `keptPerScavenge`, the median over the last two thirds of the scavenges (the first ones see the
+ * warm-up) of the bytes that survived one — left in the new space or promoted to the old — and
+ * `youngGeneration`, the largest the new space was made. V8 grows the new space once the bytes
+ * surviving its scavenges since it last grew exceed its size: what a responder keeps per request
+ * in flight decides how soon its young generation, and with it the peak RSS, grows
+ * (docs/performance.md). NaN when no scavenge ran.
+ *
+ * @param {readonly { gcType: string, beforeGC: { heapSpaceStatistics: readonly { spaceName: string, spaceUsedSize: number, spaceSize: number }[] }, afterGC: { heapSpaceStatistics: readonly { spaceName: string, spaceUsedSize: number, spaceSize: number }[] } }[]} statistics
+ * @returns {{ keptPerScavenge: number, youngGeneration: number }}
+ */
+function youngGenerationFigures(statistics) {
+  /** @param {readonly { spaceName: string, spaceUsedSize: number, spaceSize: number }[]} spaces @param {string} name */
+  const space = (spaces, name) => spaces.find((entry) => entry.spaceName === name)
+  const scavenges = statistics.filter((entry) => entry.gcType === 'Scavenge')
+  const kept = scavenges.slice(Math.floor(scavenges.length / 3)).map((entry) => {
+    const young = space(entry.afterGC.heapSpaceStatistics, 'new_space')?.spaceUsedSize ?? 0
+    const promoted = (space(entry.afterGC.heapSpaceStatistics, 'old_space')?.spaceUsedSize ?? 0) - (space(entry.beforeGC.heapSpaceStatistics, 'old_space')?.spaceUsedSize ?? 0)
+    return young + Math.max(0, promoted)
+  }).sort((a, b) => a - b)
+  const youngGeneration = Math.max(0, ...statistics.map((entry) => space(entry.afterGC.heapSpaceStatistics, 'new_space')?.spaceSize ?? 0))
+  return { keptPerScavenge: kept[kept.length >> 1] ?? Number.NaN, youngGeneration }
+}
+
 let rssAfterImportsValue = 0
 const running = system === 'http' ? await startHttp() : system === 'raw' ? await startRaw() : await startKafkaIpc()
 const cpuAtReady = process.cpuUsage()
+const gcProfiler = new v8.GCProfiler()
+gcProfiler.start()
 tell({ stage: 'ready', rssAtStart, rssAfterImports: rssAfterImportsValue, rssIdle: process.memoryUsage.rss(), ...(running.port === undefined ? {} : { port: running.port }) })
 process.on('message', (message) => {
   if (message !== 'report') return
   const { user, system: kernel } = process.cpuUsage(cpuAtReady)
-  tell({ stage: 'report', maxRss: process.resourceUsage().maxRSS * 1024, cpuMicros: user + kernel })
+  const { statistics } = gcProfiler.stop()
+  tell({ stage: 'report', maxRss: process.resourceUsage().maxRSS * 1024, cpuMicros: user + kernel, ...youngGenerationFigures(statistics) })
   void running.stop().then(() => process.exit(0))
 })
