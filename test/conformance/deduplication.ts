@@ -45,6 +45,39 @@ export function deduplicationSuite(harness: () => Harness): void {
       assert.equal(runs, 2)
     })
 
+    it('a store that answers later has the reply before the caller does, with hooks and without — and a request sent again gets it', async () => {
+      const { service, client } = kit()
+      for (const hooked of [false, true]) {
+        const working = memoryDeduplicationStore()
+        const stored = new Set<string>()
+        // Every answer a turn of the event loop and 20 ms late, as a database's would be.
+        const later = <T>(value: T | Promise<T>): Promise<T> => new Promise<T>((resolve) => setTimeout(() => { resolve(value) }, 20))
+        const slowStore: DeduplicationStore = {
+          claim: (key, leaseMs) => later(working.claim(key, leaseMs)),
+          renew: (key, leaseMs) => later(working.renew(key, leaseMs)),
+          finish: (key, answer) => later(working.finish(key, answer)).then(() => {
+            stored.add(key)
+          }),
+          release: (key) => later(working.release(key)),
+        }
+        const app = service(hooked ? 'echo-hooked' : 'echo', { deduplication: slowStore })
+        // Any hook makes the service take the full handling; without, a route's reply goes the quick way.
+        if (hooked) app.addHook('onResponse', () => undefined)
+        const name = app.name
+        const slowToken = route(name, 'PUT /tokens/:name', { reply: z.object({ token: z.string(), run: z.number().int() }) })
+        let runs = 0
+        app.handle(slowToken, () => ({ token: randomUUID(), run: ++runs }))
+        await app.listen()
+        const caller = client(`caller-${name}`)
+        const id = `dedupe-${randomUUID()}`
+        const first = await caller.call(slowToken, { params: { name: 'a' }, id })
+        assert.equal(stored.size, 1, `${name}: the run is stored before its reply is sent`)
+        const again = await caller.call(slowToken, { params: { name: 'a' }, id })
+        assert.deepEqual(again, first, name)
+        assert.equal(runs, 1, name)
+      }
+    })
+
     it('a service given deduplication: false (and no copy window) runs a request sent again under the same id again', async () => {
       // The copy window would drop the second only when it lands in the first one's partition.
       const { service, client } = kit({ deduplicationWindow: 0 })
