@@ -251,7 +251,10 @@ async function answerTyped(typed: TypedAnswer): Promise<void> {
   if (signal.aborted) throw signal.reason
   at.phase = 'send'
   answers.respondWith(replyHeaders(result, context))
-  return answers.send('reply', { status: replyStatus(result, context) }, reply)
+  const sending = answers.send('reply', { status: replyStatus(result, context) }, reply)
+  // The handler is done and its one answer on its way: it no longer counts as running, as on the quick way.
+  handling.deps.running.finish(handling.envelope.id)
+  return sending
 }
 
 /** What the handler that already ran returned, or its failure thrown, in the handler phase. */
