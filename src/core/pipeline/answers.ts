@@ -14,7 +14,7 @@ import { type Schema, validate } from '../schema.ts'
 import type { AnswerKind, FailedPhase, MessageInfo, Outcome } from './phases.ts'
 import type { RequestContext } from './request-context.ts'
 import { checkStatus } from './stream-items.ts'
-import { handledTarget, reportFailure, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
+import { handledTarget, reportFailure, reportUndeliverable, requestTarget, type Routed, runReported, type ServicePipelineDeps } from './service-pipeline.ts'
 import { asError } from '../as-error.ts'
 
 /**
@@ -149,8 +149,7 @@ export class Answers {
 
   /** Counts and reports an answer the broker would not take, remembers it (no error answer follows it), and gives its error back. */
   #undeliverable<Failure>(error: Failure): Failure {
-    this.#deps.counters.undeliverable++
-    this.#report('answer-undeliverable', 'send', error)
+    reportUndeliverable(this.#deps, error, this.#message, this.#envelope, this.#found)
     this.#undelivered = error
     return error
   }

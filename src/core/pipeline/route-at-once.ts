@@ -8,7 +8,7 @@ import { type IncomingMessage, type OutgoingMessage, sendOptionsOf } from '../tr
 import { Answers, handlerMistake, replyHeaders, replyRecord, replyStatus, validReply } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
 import type { Handling } from './request-pipeline.ts'
-import { handledTarget, noHooks, type Registered, reportFailure, requestTarget, type Routed, type ServicePipelineDeps } from './service-pipeline.ts'
+import { noHooks, type Registered, reportUndeliverable, type Routed, type ServicePipelineDeps } from './service-pipeline.ts'
 
 /** A handler that answers once: a route's, or a gather's. */
 export type AnsweringRoute = Extract<Registered, { kind: 'route' | 'gather' }>
@@ -139,10 +139,9 @@ function sendReply(deps: ServicePipelineDeps, message: IncomingMessage, found: R
  * answers it — unless the request's deadline passed, when nobody waits for an answer.
  */
 function unsent(deps: ServicePipelineDeps, message: IncomingMessage, found: Routed | undefined, record: OutgoingMessage, deadline: number, error: unknown): Promise<void> | undefined {
-  deps.counters.undeliverable++
   // Read again from the record, whose envelope is valid (it was read before): not kept while the reply was on its way.
   const envelope = readEnvelope(message.headers)
-  reportFailure(deps, 'answer-undeliverable', 'send', error, message, envelope, requestTarget(envelope), handledTarget(found, envelope))
+  reportUndeliverable(deps, error, message, envelope, found)
   const mistake = handlerMistake(error)
   if (mistake === error) return undefined
   if (deadline <= Date.now()) {

@@ -8,7 +8,7 @@ import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { buildMessage } from '../protocol/envelope.ts'
 import { errorBody } from '../protocol/error-body.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
-import { dropRecord, reportFailure, requestTarget, type ServicePipelineDeps } from './service-pipeline.ts'
+import { dropRecord, reportFailure, reportUndeliverable, requestTarget, type ServicePipelineDeps } from './service-pipeline.ts'
 import { asError } from '../as-error.ts'
 
 /**
@@ -72,8 +72,7 @@ async function answerDirectly(deps: ServicePipelineDeps, message: IncomingMessag
   try {
     await deps.transport.send([answer], sendOptionsOf(deps.policy, deadline))
   } catch (error) {
-    deps.counters.undeliverable++
-    reportFailure(deps, 'answer-undeliverable', 'send', error, message, envelope, requestTarget(envelope))
+    reportUndeliverable(deps, error, message, envelope, undefined)
   }
 }
 

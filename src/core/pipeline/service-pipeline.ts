@@ -96,6 +96,21 @@ export function reportFailure(deps: ServicePipelineDeps, kind: FailureKind, phas
 }
 
 /**
+ * An answer the broker would not take before the request's deadline: counted and reported once,
+ * under the route that took the request (or, unrouted, what it asked for). No error answer
+ * follows it — the same broker would not take that either.
+ *
+ * @example
+ * ```ts
+ * sending.catch((error: unknown) => { reportUndeliverable(deps, error, message, envelope, found) })
+ * ```
+ */
+export function reportUndeliverable(deps: ServicePipelineDeps, error: unknown, message: IncomingMessage, envelope: Envelope, found: Routed | undefined): void {
+  deps.counters.undeliverable++
+  reportFailure(deps, 'answer-undeliverable', 'send', error, message, envelope, requestTarget(envelope), handledTarget(found, envelope))
+}
+
+/**
  * A record the drop rules took out: reported (copies are only counted) and shown to `onDrop`
  * hooks. Nothing is answered.
  */
