@@ -15,9 +15,8 @@ import type { OutgoingMessage } from '../../src/core/transport.ts'
 import { booked, echo } from './contracts.ts'
 import { bookedRecord } from './copies.ts'
 import { type Harness, useKit } from './harness.ts'
-import { interceptSends } from '../support/intercepted-transport.ts'
+import { carriesReply, interceptSends } from '../support/intercepted-transport.ts'
 import { waitUntil } from './request-reply.ts'
-import { envelopeField } from '../../src/core/protocol/packed-envelope.ts'
 
 const token = route('echo', 'PUT /tokens/:name', { reply: z.object({ token: z.string(), run: z.number().int() }) })
 const flaky = route('echo', 'PUT /flaky', { reply: z.object({ run: z.number().int() }) })
@@ -98,7 +97,7 @@ export function deduplicationSuite(harness: () => Harness): void {
       const base = transport()
       // The broker refuses the responder's first reply, as a leader that just died would past the deadline.
       const refusing = interceptSends(base, (messages, options) => {
-        if (dropFirstReply && messages.some((message) => envelopeField(message.headers, 'kipc-kind') === 'reply')) {
+        if (dropFirstReply && carriesReply(messages)) {
           dropFirstReply = false
           return Promise.reject(new KafkaIpcError('KIPC_TRANSPORT_ERROR', 'the leader of the inbox partition is gone'))
         }

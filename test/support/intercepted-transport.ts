@@ -1,6 +1,7 @@
 // A transport that forwards everything to another and lets a test see or change its sends: to
 // trace what a responder sends, or to make some sends fail as Kafka's would.
-import type { Transport } from '../../src/core/transport.ts'
+import { envelopeField } from '../../src/core/protocol/packed-envelope.ts'
+import type { OutgoingMessage, Transport } from '../../src/core/transport.ts'
 
 /** `inner` with its `send` replaced by `send`, which may call `inner.send` itself. */
 export function interceptSends(inner: Transport, send: Transport['send']): Transport {
@@ -17,4 +18,9 @@ export function interceptSends(inner: Transport, send: Transport['send']): Trans
     close: () => inner.close(),
     send,
   }
+}
+
+/** Whether a send carries a reply (a record of kind `reply`, which only ever goes to an inbox): what tests hold back or refuse. */
+export function carriesReply(messages: readonly OutgoingMessage[]): boolean {
+  return messages.some((message) => envelopeField(message.headers, 'kipc-kind') === 'reply')
 }

@@ -7,12 +7,10 @@ import { z } from 'zod'
 import { Client } from '../../../src/core/client.ts'
 import { route } from '../../../src/core/contracts.ts'
 import { definePolicy } from '../../../src/core/policy.ts'
-import { envelopeField } from '../../../src/core/protocol/packed-envelope.ts'
-import { topicNames } from '../../../src/core/protocol/topic-names.ts'
 import { Service } from '../../../src/core/service.ts'
 import type { OutgoingMessage, SendOptions } from '../../../src/core/transport.ts'
 import { MemoryBroker, memoryTransport } from '../../../src/transports/memory/index.ts'
-import { interceptSends } from '../../support/intercepted-transport.ts'
+import { carriesReply, interceptSends } from '../../support/intercepted-transport.ts'
 
 const ping = route('pinger', 'POST /ping', { body: z.object({ n: z.number() }), reply: z.object({ n: z.number() }) })
 
@@ -23,7 +21,7 @@ async function countedWhileRepliesWait(hooked: boolean): Promise<{ whileWaiting:
   const held: (() => void)[] = []
   // Replies wait here until released; everything else goes through.
   const transport = interceptSends(inner, (messages: readonly OutgoingMessage[], options?: SendOptions) => {
-    if (!messages.some((message) => topicNames.isInbox(policy, message.topic) && envelopeField(message.headers, 'kipc-kind') === 'reply')) return inner.send(messages, options)
+    if (!carriesReply(messages)) return inner.send(messages, options)
     return new Promise<void>((resolve, reject) => held.push(() => { inner.send(messages, options).then(resolve, reject) }))
   })
   let handled = 0

@@ -12,7 +12,7 @@ import { topicNames } from '../../../src/core/protocol/topic-names.ts'
 import { Service } from '../../../src/core/service.ts'
 import type { SendOptions, Transport } from '../../../src/core/transport.ts'
 import { MemoryBroker, memoryTransport } from '../../../src/transports/memory/index.ts'
-import { interceptSends } from '../../support/intercepted-transport.ts'
+import { carriesReply, interceptSends } from '../../support/intercepted-transport.ts'
 
 const ping = route('pinger', 'POST /ping', { body: z.object({ n: z.number() }), reply: z.object({ n: z.number() }) })
 
@@ -57,9 +57,9 @@ describe('undeliverable answers', () => {
 
 describe('a reply the transport will not take', () => {
   /** A transport that refuses every reply (error answers pass) with `refusal`. */
-  function refusingReplies(inner: Transport, policy: ReturnType<typeof definePolicy>, refusal: () => Error): Transport {
+  function refusingReplies(inner: Transport, refusal: () => Error): Transport {
     return interceptSends(inner, async (messages, options = {}) => {
-      if (messages.some((message) => topicNames.isInbox(policy, message.topic) && envelopeField(message.headers, 'kipc-kind') === 'reply')) throw refusal()
+      if (carriesReply(messages)) throw refusal()
       await inner.send(messages, options)
     })
   }
@@ -69,7 +69,7 @@ describe('a reply the transport will not take', () => {
     const broker = new MemoryBroker()
     const policy = definePolicy({ prefix: hooked ? 'rh' : 'rp', partitions: 1, timeoutMs: 2_000 })
     const reports: object[] = []
-    const service = new Service({ name: 'pinger', policy, transport: refusingReplies(memoryTransport(broker), policy, refusal), onError: (error, context) => reports.push({ code: (error as KafkaIpcError).code, kind: context.kind, phase: context.phase, target: context.target, route: context.route, hasId: typeof context.messageId === 'string', caller: context.caller }) })
+    const service = new Service({ name: 'pinger', policy, transport: refusingReplies(memoryTransport(broker), refusal), onError: (error, context) => reports.push({ code: (error as KafkaIpcError).code, kind: context.kind, phase: context.phase, target: context.target, route: context.route, hasId: typeof context.messageId === 'string', caller: context.caller }) })
     if (hooked) service.addHook('onResponse', () => undefined)
     service.handle(ping, (request) => ({ n: request.body.n }))
     await service.listen()
