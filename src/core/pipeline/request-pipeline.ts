@@ -86,7 +86,7 @@ function handleRouted(deps: ServicePipelineDeps, message: IncomingMessage, envel
   const headers = userHeaders(message.headers, impliedContentType(message.headers, message.value.byteLength > 0, deps.policy.codec))
   // Checked here rather than in traced(): an untraced request builds no closures for it.
   if (!channels.handle.hasSubscribers) {
-    const handling: Handling = { deps, envelope, message, found, replyTarget, deadline, headers, trace: undefined, held }
+    const handling = new Handling(deps, envelope, message, found, replyTarget, deadline, headers, undefined, held)
     // Nothing watches this run — no hook, no tracer: a typed route's request may be answered without an async function.
     if (found !== undefined && (found.registered.kind === 'route' || found.registered.kind === 'gather') && deps.hooks.isEmpty && deps.tracer?.enabled() !== true) return runRouteAtOnce(handling, found.registered, found.params, runHandler)
     return runHandler(handling)
@@ -96,7 +96,7 @@ function handleRouted(deps: ServicePipelineDeps, message: IncomingMessage, envel
   return traced(
     channels.handle,
     (): HandleTrace => ({ service: deps.service, kind, target: name, match: handledMatch(found), id: envelope.id, caller: envelope.service, topic: message.topic, partition: message.partition, offset: message.offset, headers }),
-    (trace) => runHandler({ deps, envelope, message, found, replyTarget, deadline, headers, trace, held }),
+    (trace) => runHandler(new Handling(deps, envelope, message, found, replyTarget, deadline, headers, trace, held)),
   )
 }
 
@@ -112,8 +112,18 @@ function checkResponse(response: unknown): Response {
   throw new KafkaIpcError('KIPC_HANDLER_ERROR', `A mounted handler must return a Response (or a promise of one), got ${response === null ? 'null' : typeof response}.`)
 }
 
-/** One request past its drop rules, and what its handling needs. */
-export interface Handling {
+/**
+ * One request past its drop rules, and what its handling needs. A class, not an object literal:
+ * a handling lives as long as its handler runs, and under load V8 would allocate a literal's later
+ * objects in the old generation, where each keeps its young request alive until the next full
+ * collection (protocol/outgoing-record.ts).
+ *
+ * @example
+ * ```ts
+ * runHandler(new Handling(deps, envelope, message, found, replyTarget, deadline, headers, undefined, held))
+ * ```
+ */
+export class Handling {
   readonly deps: ServicePipelineDeps
   readonly envelope: Envelope
   readonly message: IncomingMessage
@@ -123,10 +133,28 @@ export interface Handling {
   readonly headers: Readonly<Record<string, string>>
   /** Filled in when `kafka-ipc:handle` is traced. */
   readonly trace: HandleTrace | undefined
-  /** The record's span, when a tracer traces it (docs/operations.md#tracing). */
-  readonly span?: ConsumeSpan
   /** The claim this run holds in the service's deduplication store, told how the run ends. */
   readonly held: HeldClaim | undefined
+  /** The record's span, when a tracer traces it (docs/operations.md#tracing). */
+  readonly span: ConsumeSpan | undefined
+
+  constructor(deps: ServicePipelineDeps, envelope: Envelope, message: IncomingMessage, found: Routed | undefined, replyTarget: ReplyTarget, deadline: number, headers: Readonly<Record<string, string>>, trace: HandleTrace | undefined, held: HeldClaim | undefined, span?: ConsumeSpan) {
+    this.deps = deps
+    this.envelope = envelope
+    this.message = message
+    this.found = found
+    this.replyTarget = replyTarget
+    this.deadline = deadline
+    this.headers = headers
+    this.trace = trace
+    this.held = held
+    this.span = span
+  }
+
+  /** The same handling under the record's span. */
+  withSpan(span: ConsumeSpan): Handling {
+    return new Handling(this.deps, this.envelope, this.message, this.found, this.replyTarget, this.deadline, this.headers, this.trace, this.held, span)
+  }
 }
 
 /**
@@ -139,7 +167,7 @@ async function runHandler(handling: Handling, ran?: HandlerRan): Promise<void> {
   // Asked per record, so that a tracer registered after listen() is honoured; untraced, no span is built.
   if (span === undefined && deps.tracer?.enabled() === true) {
     const consumed = deps.tracer.consume({ kind: handledKind(found), service: deps.service, group: deps.groups.requests, message, envelope, route: declaredRoute(found) })
-    return consumed.run(() => runHandler({ ...handling, span: consumed }, ran))
+    return consumed.run(() => runHandler(handling.withSpan(consumed), ran))
   }
   const { policy, counters, hooks } = deps
   const startedAt = Date.now()

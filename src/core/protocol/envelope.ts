@@ -3,6 +3,7 @@ import { encodeBody } from './bodies.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import type { OutgoingMessage } from '../transport.ts'
 import { newMessageId } from './message-id.ts'
+import { OutgoingRecord } from './outgoing-record.ts'
 import { checkBodySize } from './body-size.ts'
 import { isEnvelopeHeader, type WireHeaders } from './headers.ts'
 import { envelopeFieldNames, envelopeHeaderNames, packedEnvelopeHeader, packFields, readPackedFields } from './packed-envelope.ts'
@@ -107,10 +108,9 @@ export function buildMessage(
   // its content-type was settled above.
   if (headers !== undefined) for (const [name, text] of headers) if (name !== wireHeader.contentType && !all.has(name) && !isEnvelopeHeader(name)) all.set(name, text)
   checkBodySize(value.byteLength, maxBytes, kind)
-  // Built whole, one shape per case: no spread of a temporary object per optional field.
-  const { topic, partition, key } = target
-  if (partition === undefined) return key === undefined ? { topic, headers: all, value } : { topic, key, headers: all, value }
-  return key === undefined ? { topic, partition, headers: all, value } : { topic, partition, key, headers: all, value }
+  // An instance, not a literal: a record lives until its produce is acknowledged, long enough for
+  // V8 to allocate a literal's records in the old generation from then on (outgoing-record.ts).
+  return new OutgoingRecord(target.topic, target.partition, target.key, all, value)
 }
 
 /**
@@ -133,20 +133,55 @@ export function readEnvelope(headers: ReadonlyMap<string, string>): Envelope {
   if (kind === undefined || !kinds.has(kind)) throw protocolError(`unknown message kind ${JSON.stringify(kind ?? null)}`)
   const id = field(headers, 2)
   if (id === undefined || id === '' || id.length > 128) throw protocolError('missing or oversized kipc-id')
-  return {
-    kind: kind as MessageKind,
-    id,
-    correlation: field(headers, 3),
-    replyTo: field(headers, 4),
-    deadline: integerField(headers, 5),
-    method: field(headers, 6),
-    path: field(headers, 7),
-    query: field(headers, 8),
-    status: integerField(headers, 9),
-    service: field(headers, 10),
-    seq: integerField(headers, 11),
-    stream: field(headers, 12),
-    window: integerField(headers, 13),
+  // An instance, not a literal: a request's envelope lives as long as its handling, long enough
+  // under load for V8 to allocate a literal's envelopes in the old generation (outgoing-record.ts).
+  return new ReadEnvelope(kind as MessageKind, id, field(headers, 3), field(headers, 4), integerField(headers, 5), field(headers, 6), field(headers, 7), field(headers, 8), integerField(headers, 9), field(headers, 10), integerField(headers, 11), field(headers, 12), integerField(headers, 13))
+}
+
+/** An envelope as {@link readEnvelope} read it: its fields in the order of envelopeFieldNames, from `kind` on. */
+class ReadEnvelope implements Envelope {
+  readonly kind: MessageKind
+  readonly id: string
+  readonly correlation: string | undefined
+  readonly replyTo: string | undefined
+  readonly deadline: number | undefined
+  readonly method: string | undefined
+  readonly path: string | undefined
+  readonly query: string | undefined
+  readonly status: number | undefined
+  readonly service: string | undefined
+  readonly seq: number | undefined
+  readonly stream: string | undefined
+  readonly window: number | undefined
+
+  constructor(
+    kind: MessageKind,
+    id: string,
+    correlation: string | undefined,
+    replyTo: string | undefined,
+    deadline: number | undefined,
+    method: string | undefined,
+    path: string | undefined,
+    query: string | undefined,
+    status: number | undefined,
+    service: string | undefined,
+    seq: number | undefined,
+    stream: string | undefined,
+    window: number | undefined,
+  ) {
+    this.kind = kind
+    this.id = id
+    this.correlation = correlation
+    this.replyTo = replyTo
+    this.deadline = deadline
+    this.method = method
+    this.path = path
+    this.query = query
+    this.status = status
+    this.service = service
+    this.seq = seq
+    this.stream = stream
+    this.window = window
   }
 }
 

@@ -6,6 +6,7 @@ import { backoff } from '../../core/backoff.ts'
 import { asTransportError } from './kafka-errors.ts'
 import type { KafkaConnection } from './kafka-connection.ts'
 import { decodeHeaders, rawDeserializers } from './records.ts'
+import { ReceivedRecord } from '../received-record.ts'
 import { standInRejection } from './unread-batches.ts'
 
 const controlBatch = 0x20
@@ -76,18 +77,20 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
                 for (const record of batch.records) {
                   const offset = batch.firstOffset + BigInt(record.offsetDelta)
                   if (offset < position) continue
-                  // One shape for every record, built whole: no spread of a temporary object.
-                  options.onMessage({
-                    topic,
-                    partition: 0,
-                    offset,
-                    key: record.key === null || record.key.length === 0 ? undefined : record.key.toString('utf8'),
-                    headers: decodeHeaders(record.headers),
-                    value: record.value ?? new Uint8Array(0),
-                    timestamp: Number(batch.firstTimestamp + record.timestampDelta),
-                    // A batch refused at the inflate limit arrives as one stand-in (unread-batches.ts).
-                    rejected: standInRejection(record.headers[0]?.[0], { topic, partition: 0, offset }),
-                  })
+                  // One class for every record (received-record.ts: why not a literal). A batch
+                  // refused at the inflate limit arrives as one stand-in (unread-batches.ts).
+                  options.onMessage(
+                    new ReceivedRecord(
+                      topic,
+                      0,
+                      offset,
+                      record.key === null || record.key.length === 0 ? undefined : record.key.toString('utf8'),
+                      decodeHeaders(record.headers),
+                      record.value ?? new Uint8Array(0),
+                      Number(batch.firstTimestamp + record.timestampDelta),
+                      standInRejection(record.headers[0]?.[0], { topic, partition: 0, offset }),
+                    ),
+                  )
                 }
               }
               if (last + 1n > position) position = last + 1n

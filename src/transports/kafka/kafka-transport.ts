@@ -12,7 +12,7 @@ import { subscribeKafka } from './kafka-subscription.ts'
 import { KafkaTopicAdmin } from './kafka-topic-admin.ts'
 import { asKafkaIpcClient, installBoundedDecompression } from './client-decompression.ts'
 import { holdInflateLimit } from './inflate-budget.ts'
-import { producedHeaders, producerSerializers } from './records.ts'
+import { ProducedRecord, producedHeaders, producerSerializers } from './records.ts'
 import type { ProduceBatch } from './produce-batch.ts'
 import { SendBatcher } from './send-batcher.ts'
 import { kafkaSecurity } from './kafka-security.ts'
@@ -143,11 +143,9 @@ class KafkaTransport implements Transport {
     const { messages, partitions } = batch
     try {
       const records: MessageToProduce<string, Uint8Array, string | Buffer, string | Buffer>[] = []
-      // One object per record, built whole: no spread of a temporary object per optional field.
-      // The library reads an undefined partition or key as absent (its partitioner places the record).
       for (let index = 0; index < messages.length; index++) {
         const message = messages[index] as OutgoingMessage
-        records.push({ topic: message.topic, partition: partitions[index], key: message.key, value: message.value, headers: producedHeaders(message.headers, envelope) } as MessageToProduce<string, Uint8Array, string | Buffer, string | Buffer>)
+        records.push(new ProducedRecord(message.topic, partitions[index], message.key, message.value, producedHeaders(message.headers, envelope)) as MessageToProduce<string, Uint8Array, string | Buffer, string | Buffer>)
       }
       await producer.send(compression === 'none' ? { messages: records } : { compression, messages: records })
     } catch (error) {

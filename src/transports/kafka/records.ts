@@ -6,6 +6,7 @@ import { headerLimits, isEnvelopeHeader } from '../../core/protocol/headers.ts'
 import { packedEnvelopeHeader, packedText, unpackEnvelope } from '../../core/protocol/packed-envelope.ts'
 import type { EnvelopeForm } from '../../core/policy.ts'
 import { standInRejection } from './unread-batches.ts'
+import { ReceivedRecord } from '../received-record.ts'
 
 /**
  * How records are turned into bytes on the way out: keys as UTF-8, values as given, headers
@@ -18,6 +19,34 @@ export const producerSerializers = {
   // Names are encoded once and reused; values are encoded as the library copies them.
   headerKey: (name?: string | Buffer): Buffer | undefined => (typeof name === 'string' ? cachedBytes(name) : name),
   headerValue: (value?: string | Buffer): Buffer | undefined => (typeof value === 'string' ? Buffer.from(value) : value),
+}
+
+/**
+ * One record as the client library's producer takes it. A class, not an object literal: the
+ * library holds it until its produce is acknowledged, past young-generation collections under
+ * load, and V8 would allocate a literal's later records in the old generation, each keeping its
+ * young headers and value alive until the next full collection (core/protocol/outgoing-record.ts).
+ * The library reads an undefined partition or key as absent (its partitioner places the record).
+ *
+ * @example
+ * ```ts
+ * const record = new ProducedRecord('orders.requests', 3, undefined, value, producedHeaders(message.headers, 'packed'))
+ * ```
+ */
+export class ProducedRecord {
+  readonly topic: string
+  readonly partition: number | undefined
+  readonly key: string | undefined
+  readonly value: Uint8Array
+  readonly headers: ReadonlyMap<string, string> | Map<Buffer, Buffer>
+
+  constructor(topic: string, partition: number | undefined, key: string | undefined, value: Uint8Array, headers: ReadonlyMap<string, string> | Map<Buffer, Buffer>) {
+    this.topic = topic
+    this.partition = partition
+    this.key = key
+    this.value = value
+    this.headers = headers
+  }
 }
 
 /** Envelope headers whose values repeat across messages (versions, kinds, routes, services, inboxes). */
@@ -144,14 +173,14 @@ export type RawMessage = Message<Buffer | undefined, Buffer | undefined, Buffer 
  * told by the memory its first header name lies in, never by its content, arrives `rejected`.
  */
 export function toIncoming(message: RawMessage): IncomingMessage {
-  return {
-    topic: message.topic,
-    partition: message.partition,
-    offset: message.offset,
-    key: message.key === undefined || message.key.length === 0 ? undefined : message.key.toString(),
-    headers: decodeHeaders(message.headerEntries),
-    value: message.value ?? new Uint8Array(0),
-    timestamp: Number(message.timestamp),
-    rejected: standInRejection(message.headerEntries[0]?.[0], message),
-  }
+  return new ReceivedRecord(
+    message.topic,
+    message.partition,
+    message.offset,
+    message.key === undefined || message.key.length === 0 ? undefined : message.key.toString(),
+    decodeHeaders(message.headerEntries),
+    message.value ?? new Uint8Array(0),
+    Number(message.timestamp),
+    standInRejection(message.headerEntries[0]?.[0], message),
+  )
 }

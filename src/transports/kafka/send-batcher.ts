@@ -4,14 +4,26 @@ import type { Compression, EnvelopeForm } from '../../core/policy.ts'
 import type { OutgoingMessage } from '../../core/transport.ts'
 import { type ProduceBatch, takeProduceBatch } from './produce-batch.ts'
 
-/** One send waiting in a lane or riding a produce: settled once, by its produce or its deadline. */
-interface Queued {
+/**
+ * One send waiting in a lane or riding a produce: settled once, by its produce or its deadline.
+ * A class, not a literal: a send waits for its produce's acknowledgement, past young-generation
+ * collections under load, and V8 would allocate a literal's later objects in the old generation
+ * (core/protocol/outgoing-record.ts).
+ */
+class Queued {
   readonly messages: readonly OutgoingMessage[]
   /** Epoch ms: tried again through failures until then, and failed if still unacknowledged then. */
   readonly until: number | undefined
   readonly resolve: (value: undefined) => void
   readonly reject: (error: unknown) => void
-  settled: boolean
+  settled = false
+
+  constructor(messages: readonly OutgoingMessage[], until: number | undefined, resolve: (value: undefined) => void, reject: (error: unknown) => void) {
+    this.messages = messages
+    this.until = until
+    this.resolve = resolve
+    this.reject = reject
+  }
 }
 
 /** The sends of one topic (and compression and envelope form): one produce in flight, the rest waiting for the next. */
@@ -107,7 +119,7 @@ export class SendBatcher {
       this.#lanes.set(key, lane)
     }
     const { promise, resolve, reject } = Promise.withResolvers<undefined>()
-    lane.queue.push({ messages, until, resolve, reject, settled: false })
+    lane.queue.push(new Queued(messages, until, resolve, reject))
     if (until !== undefined) this.#deadlines.start()
     if (!lane.flushing) {
       lane.flushing = true
