@@ -127,8 +127,19 @@ export interface OutgoingMessage {
  * envelope packed in one `kipc` entry (docs/protocol.md §2) — or as separate `kipc-*` entries
  * from a writer with `envelope: 'headers'`, and beside it a dead letter's `kipc-dlt-*` fields.
  * Read an envelope field with `envelopeField(message.headers, 'kipc-kind')`, which looks in both.
+ *
+ * A class, so that a transport makes it with `new` rather than as an object literal: a request is
+ * held until it is answered and committed — past young-generation collections under load — and V8
+ * allocates every later object of a literal whose objects outlive them straight in the old
+ * generation, where each keeps its young header map, key and value alive until the next full
+ * collection (protocol/outgoing-record.ts). Any object of this shape is accepted where one is read.
+ *
+ * @example
+ * ```ts
+ * onMessage(new IncomingMessage('orders.requests', 0, 42n, undefined, headers, value, Date.now()))
+ * ```
  */
-export interface IncomingMessage {
+export class IncomingMessage {
   readonly topic: string
   readonly partition: number
   readonly offset: bigint
@@ -142,6 +153,18 @@ export interface IncomingMessage {
    * pipeline drops or dead-letters it with this error instead of reading it.
    */
   readonly rejected?: KafkaIpcError | undefined
+
+  constructor(topic: string, partition: number, offset: bigint, key: string | undefined, headers: WireHeaders, value: Uint8Array, timestamp: number, rejected?: KafkaIpcError) {
+    this.topic = topic
+    this.partition = partition
+    this.offset = offset
+    this.key = key
+    this.headers = headers
+    this.value = value
+    this.timestamp = timestamp
+    // Always set, undefined or not: one shape for every record.
+    this.rejected = rejected
+  }
 }
 
 /** How to subscribe. */

@@ -41,8 +41,18 @@ export type MessageKind = 'event' | 'request' | 'reply' | 'item' | 'items' | 'en
 const kinds = new Set<string>(['event', 'request', 'reply', 'item', 'items', 'end', 'error', 'cancel', 'credit', 'heartbeat'])
 
 
-/** The envelope of a received message, checked. */
-export interface Envelope {
+/**
+ * The envelope of a received message, checked: what {@link readEnvelope} returns. A class, not an
+ * object literal: a request's envelope lives as long as its handling, long enough under load for
+ * V8 to allocate a literal's later envelopes in the old generation (outgoing-record.ts says more).
+ *
+ * @example
+ * ```ts
+ * const envelope = readEnvelope(message.headers)
+ * if (envelope.kind === 'request') route(envelope.method, envelope.path)
+ * ```
+ */
+export class Envelope {
   readonly kind: MessageKind
   readonly id: string
   readonly correlation: string | undefined
@@ -61,7 +71,38 @@ export interface Envelope {
    * Stream flow control (docs/protocol.md §9): on a request, the most items its caller will hold
    * unread; on an item, the window the responder applies, telling the caller to send credit.
    */
-  readonly window?: number | undefined
+  readonly window: number | undefined
+
+  /** The fields in the order of envelopeFieldNames, from `kind` on. */
+  constructor(
+    kind: MessageKind,
+    id: string,
+    correlation: string | undefined,
+    replyTo: string | undefined,
+    deadline: number | undefined,
+    method: string | undefined,
+    path: string | undefined,
+    query: string | undefined,
+    status: number | undefined,
+    service: string | undefined,
+    seq: number | undefined,
+    stream: string | undefined,
+    window: number | undefined,
+  ) {
+    this.kind = kind
+    this.id = id
+    this.correlation = correlation
+    this.replyTo = replyTo
+    this.deadline = deadline
+    this.method = method
+    this.path = path
+    this.query = query
+    this.status = status
+    this.service = service
+    this.seq = seq
+    this.stream = stream
+    this.window = window
+  }
 }
 
 /** The fields every outgoing envelope may carry besides version, kind and id. */
@@ -133,56 +174,7 @@ export function readEnvelope(headers: ReadonlyMap<string, string>): Envelope {
   if (kind === undefined || !kinds.has(kind)) throw protocolError(`unknown message kind ${JSON.stringify(kind ?? null)}`)
   const id = field(headers, 2)
   if (id === undefined || id === '' || id.length > 128) throw protocolError('missing or oversized kipc-id')
-  // An instance, not a literal: a request's envelope lives as long as its handling, long enough
-  // under load for V8 to allocate a literal's envelopes in the old generation (outgoing-record.ts).
-  return new ReadEnvelope(kind as MessageKind, id, field(headers, 3), field(headers, 4), integerField(headers, 5), field(headers, 6), field(headers, 7), field(headers, 8), integerField(headers, 9), field(headers, 10), integerField(headers, 11), field(headers, 12), integerField(headers, 13))
-}
-
-/** An envelope as {@link readEnvelope} read it: its fields in the order of envelopeFieldNames, from `kind` on. */
-class ReadEnvelope implements Envelope {
-  readonly kind: MessageKind
-  readonly id: string
-  readonly correlation: string | undefined
-  readonly replyTo: string | undefined
-  readonly deadline: number | undefined
-  readonly method: string | undefined
-  readonly path: string | undefined
-  readonly query: string | undefined
-  readonly status: number | undefined
-  readonly service: string | undefined
-  readonly seq: number | undefined
-  readonly stream: string | undefined
-  readonly window: number | undefined
-
-  constructor(
-    kind: MessageKind,
-    id: string,
-    correlation: string | undefined,
-    replyTo: string | undefined,
-    deadline: number | undefined,
-    method: string | undefined,
-    path: string | undefined,
-    query: string | undefined,
-    status: number | undefined,
-    service: string | undefined,
-    seq: number | undefined,
-    stream: string | undefined,
-    window: number | undefined,
-  ) {
-    this.kind = kind
-    this.id = id
-    this.correlation = correlation
-    this.replyTo = replyTo
-    this.deadline = deadline
-    this.method = method
-    this.path = path
-    this.query = query
-    this.status = status
-    this.service = service
-    this.seq = seq
-    this.stream = stream
-    this.window = window
-  }
+  return new Envelope(kind as MessageKind, id, field(headers, 3), field(headers, 4), integerField(headers, 5), field(headers, 6), field(headers, 7), field(headers, 8), integerField(headers, 9), field(headers, 10), integerField(headers, 11), field(headers, 12), integerField(headers, 13))
 }
 
 /** The fields of the packed envelope readEnvelope is reading, by their index in envelopeFieldNames. */

@@ -1,12 +1,11 @@
 import { Consumer } from '@platformatic/kafka'
-import type { Inbox, InboxOptions } from '../../core/transport.ts'
+import { IncomingMessage, type Inbox, type InboxOptions } from '../../core/transport.ts'
 import { formatAddress } from '../../core/protocol/addresses.ts'
 import { ChannelTracker } from '../channel-tracker.ts'
 import { backoff } from '../../core/backoff.ts'
 import { asTransportError } from './kafka-errors.ts'
 import type { KafkaConnection } from './kafka-connection.ts'
 import { decodeHeaders, rawDeserializers } from './records.ts'
-import { ReceivedRecord } from '../received-record.ts'
 import { standInRejection } from './unread-batches.ts'
 
 const controlBatch = 0x20
@@ -77,10 +76,10 @@ export async function openKafkaInbox(connection: KafkaConnection, options: Inbox
                 for (const record of batch.records) {
                   const offset = batch.firstOffset + BigInt(record.offsetDelta)
                   if (offset < position) continue
-                  // One class for every record (received-record.ts: why not a literal). A batch
+                  // One class for every record (core/transport.ts: why not a literal). A batch
                   // refused at the inflate limit arrives as one stand-in (unread-batches.ts).
                   options.onMessage(
-                    new ReceivedRecord(
+                    new IncomingMessage(
                       topic,
                       0,
                       offset,

@@ -1,12 +1,11 @@
 import type { Message } from '@platformatic/kafka'
-import type { IncomingMessage } from '../../core/transport.ts'
+import { IncomingMessage } from '../../core/transport.ts'
 import { wireHeader } from '../../core/protocol/envelope.ts'
 import type { WireHeaders } from '../../core/protocol/headers.ts'
 import { headerLimits, isEnvelopeHeader } from '../../core/protocol/headers.ts'
 import { packedEnvelopeHeader, packedText, unpackEnvelope } from '../../core/protocol/packed-envelope.ts'
 import type { EnvelopeForm } from '../../core/policy.ts'
 import { standInRejection } from './unread-batches.ts'
-import { ReceivedRecord } from '../received-record.ts'
 
 /**
  * How records are turned into bytes on the way out: keys as UTF-8, values as given, headers
@@ -173,7 +172,7 @@ export type RawMessage = Message<Buffer | undefined, Buffer | undefined, Buffer 
  * told by the memory its first header name lies in, never by its content, arrives `rejected`.
  */
 export function toIncoming(message: RawMessage): IncomingMessage {
-  return new ReceivedRecord(
+  return new IncomingMessage(
     message.topic,
     message.partition,
     message.offset,

@@ -1,5 +1,5 @@
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
-import type { IncomingMessage, OutgoingMessage, TopicSpec } from '../../core/transport.ts'
+import { IncomingMessage, type OutgoingMessage, type TopicSpec } from '../../core/transport.ts'
 
 /** One partition's log and the readers waiting for its next record. */
 interface PartitionLog {
@@ -76,17 +76,9 @@ export class MemoryBroker {
     const partition = message.partition ?? (message.key === undefined ? topic.roundRobin++ % topic.partitions.length : hashKey(message.key) % topic.partitions.length)
     const log = topic.partitions[partition]
     if (log === undefined) throw new KafkaIpcError('KIPC_TRANSPORT_ERROR', `Topic ${message.topic} has no partition ${partition}.`)
-    log.records.push({
-      topic: message.topic,
-      partition,
-      offset: BigInt(log.records.length),
-      key: message.key,
-      // A copy, as a Kafka reader gets it — the envelope packed as it was sent: the sender may
-      // reuse its map, and a real broker keeps bytes, not the sender's objects.
-      headers: new Map(message.headers),
-      value: new Uint8Array(message.value),
-      timestamp: Date.now(),
-    })
+    // A copy, as a Kafka reader gets it — the envelope packed as it was sent: the sender may
+    // reuse its map, and a real broker keeps bytes, not the sender's objects.
+    log.records.push(new IncomingMessage(message.topic, partition, BigInt(log.records.length), message.key, new Map(message.headers), new Uint8Array(message.value), Date.now()))
     for (const wake of log.waiters.splice(0)) wake()
   }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { consumerReceivesChannel } from '@platformatic/kafka'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { BufferedRecords, IncomingMessage, OutgoingMessage } from '../../../src/core/transport.ts'
+import { type BufferedRecords, IncomingMessage, type OutgoingMessage } from '../../../src/core/transport.ts'
 import { bufferBudget } from '../../../src/transports/buffer-budget.ts'
 import { kafkaTransport } from '../../../src/transports/kafka/kafka-transport.ts'
 import { recordBytes } from '../../../src/transports/record-bytes.ts'
@@ -47,7 +47,7 @@ describe('a subscription whose handlers block', { timeout: 120_000 }, () => {
         Array.from({ length: 200 }, (_, i) => ({ topic, key: `k${String((from + i) % keys).padStart(2, '0')}`, headers: new Map([['kipc-v', '1'], ['seq', String(from + i).padStart(4, '0')]]), value }))
       // Small sends: one record batch per partition stays well under a fetch (KIP-74 returns a larger first batch whole).
       for (let from = 0; from < records; from += 200) await transport.send(batch(from))
-      const oneRecord = recordBytes({ topic, partition: 0, offset: 0n, key: 'k10', headers: new Map([['kipc-v', '1'], ['seq', '0010']]), value, timestamp: 0 })
+      const oneRecord = recordBytes(new IncomingMessage(topic, 0, 0n, 'k10', new Map([['kipc-v', '1'], ['seq', '0010']]), value, 0))
 
       let release: () => void = () => undefined
       const gate = new Promise<void>((resolve) => (release = resolve))

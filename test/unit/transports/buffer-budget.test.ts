@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
 import { defaultPolicy, definePolicy, loadPolicy } from '../../../src/core/policy.ts'
+import { IncomingMessage } from '../../../src/core/transport.ts'
 import { bufferBudget } from '../../../src/transports/buffer-budget.ts'
 import { recordBytes } from '../../../src/transports/record-bytes.ts'
 
@@ -28,8 +29,8 @@ describe('recordBytes', () => {
       ['kipc-v', '1'],
       ['kipc-kind', 'event'],
     ])
-    assert.equal(recordBytes({ topic: 't', partition: 0, offset: 0n, key: 'key', headers, value: new Uint8Array(200), timestamp: 0 }), 200 + 3 + 7 + 14)
-    assert.equal(recordBytes({ topic: 't', partition: 0, offset: 0n, key: undefined, headers: new Map(), value: new Uint8Array(0), timestamp: 0 }), 0)
+    assert.equal(recordBytes(new IncomingMessage('t', 0, 0n, 'key', headers, new Uint8Array(200), 0)), 200 + 3 + 7 + 14)
+    assert.equal(recordBytes(new IncomingMessage('t', 0, 0n, undefined, new Map(), new Uint8Array(0), 0)), 0)
   })
 })
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isKafkaIpcError } from '../../../../src/core/kafka-ipc-error.ts'
-import type { Envelope, MessageKind } from '../../../../src/core/protocol/envelope.ts'
+import { Envelope, type MessageKind } from '../../../../src/core/protocol/envelope.ts'
 import { checkKind, type TopicRole } from '../../../../src/core/protocol/record-checks.ts'
 
 function envelope(kind: MessageKind): Envelope {
-  return { kind, id: 'i', correlation: undefined, replyTo: undefined, deadline: undefined, method: undefined, path: undefined, query: undefined, status: undefined, service: undefined, seq: undefined, stream: undefined }
+  return new Envelope(kind, 'i', undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined)
 }
 
 const kinds: readonly MessageKind[] = ['event', 'request', 'reply', 'item', 'items', 'end', 'error', 'cancel']
