@@ -30,10 +30,21 @@ export interface Held {
 }
 
 /** A record taken, with what it counts for, and whether its handler has finished with it. */
-interface Taken<T> {
+/**
+ * A record taken, until it is finished and committed past. A class, not a literal: it lives as
+ * long as its record is handled, and V8 would allocate a literal's later objects in the old
+ * generation, each keeping its young record alive until the next full collection
+ * (core/protocol/outgoing-record.ts).
+ */
+class Taken<T> {
   readonly record: T
   readonly bytes: number
-  done: boolean
+  done = false
+
+  constructor(record: T, bytes: number) {
+    this.record = record
+    this.bytes = bytes
+  }
 }
 
 interface PartitionProgress<T> {
@@ -106,7 +117,7 @@ export class OrderedDispatcher<T extends Positioned> {
 
   /** Accepts a record: starts it when there is room, else queues it. Never waits. */
   take(record: T): void {
-    const taken: Taken<T> = { record, bytes: this.#sizeOf(record), done: false }
+    const taken = new Taken(record, this.#sizeOf(record))
     if (this.#queue.length === 0 && this.#fits(taken.bytes)) {
       this.#start(taken)
       return

@@ -56,7 +56,15 @@ function rawRecord(index: number): RawMessage {
 
 describe('message objects stay in the young generation under load', () => {
   it('control: a literal held as long is pretenured', () => {
-    assert.ok(oldGenerationShare((index) => ({ topic: 'orders.requests', key: String(index), headers: new Map(), value: new Uint8Array(1) })) > 0.9)
+    // V8's judgment of a site depends on when collections fall; a fresh literal site per attempt
+    // (each compiled anew) makes a miss on one attempt no miss of the check.
+    const shares: number[] = []
+    for (let attempt = 0; attempt < 3 && !shares.some((share) => share > 0.9); attempt++) {
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a new function is a new allocation site
+      const literal = new Function('index', "return { topic: 'orders.requests', key: String(index), headers: new Map(), value: new Uint8Array(1) }") as (index: number) => object
+      shares.push(oldGenerationShare(literal))
+    }
+    assert.ok(shares.some((share) => share > 0.9), `old-generation shares: ${shares.join(', ')}`)
   })
 
   it('the record buildMessage makes', () => {
