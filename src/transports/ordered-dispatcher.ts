@@ -29,12 +29,11 @@ export interface Held {
   readonly bytes: number
 }
 
-/** A record taken, with what it counts for, and whether its handler has finished with it. */
 /**
- * A record taken, until it is finished and committed past. A class, not a literal: it lives as
- * long as its record is handled, and V8 would allocate a literal's later objects in the old
- * generation, each keeping its young record alive until the next full collection
- * (core/protocol/outgoing-record.ts).
+ * A record taken, with what it counts for, and whether its handler has finished with it. A class,
+ * not a literal: it lives as long as its record is handled, and V8 would allocate a literal's later
+ * objects in the old generation, each keeping its young record alive until the next full
+ * collection (core/protocol/outgoing-record.ts).
  */
 class Taken<T> {
   readonly record: T

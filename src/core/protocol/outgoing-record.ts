@@ -27,8 +27,8 @@ export class OutgoingRecord implements OutgoingMessage {
 
   constructor(topic: string, partition: number | undefined, key: string | undefined, headers: WireHeaders, value: Uint8Array) {
     this.topic = topic
-    // Set only when present: readers tell "no partition" and "no key" by the property's absence
-    // as well as by undefined (the interface's optional fields, exactOptionalPropertyTypes).
+    // Set only when present, as the interface types its optional fields (exactOptionalPropertyTypes:
+    // absent, never holding undefined) — the shapes buildMessage's literals had.
     if (partition !== undefined) (this as { partition?: number }).partition = partition
     if (key !== undefined) (this as { key?: string }).key = key
     this.headers = headers
