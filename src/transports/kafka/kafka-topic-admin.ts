@@ -10,6 +10,9 @@ import { asTransportError, isUnknownTopicError, kafkaErrorCode, onlyTopicErrors 
 /** ListOffsets' timestamp that asks for the record with the largest timestamp (KIP-734, Kafka 3.0+). */
 const maxTimestamp = -3n
 
+/** What a lookup of one topic by name found out. */
+type TopicLookup = 'present' | 'absent' | 'unanswered'
+
 /** How long a new topic may take to appear, with leaders, in the broker's metadata. */
 const metadataWaitMs = 30_000
 
@@ -45,14 +48,11 @@ export class KafkaTopicAdmin {
   async ensureTopics(topics: readonly TopicSpec[], create: boolean): Promise<void> {
     if (topics.length === 0) return
     await this.#reachability.reached()
-    const admin = this.#adminClient()
-    const existing = new Set(await wrap(admin.listTopics(), 'listing topics'))
-    const missing = topics.filter((topic) => !existing.has(topic.name))
+    const absent = new Set(await this.#absent(topics.map((topic) => topic.name), create))
+    const missing = topics.filter((topic) => absent.has(topic.name))
     if (missing.length === 0) return
-    if (!create) {
-      await this.#assertNotDenied(missing.map((topic) => topic.name))
-      throw topicMissing(missing[0]?.name ?? '')
-    }
+    if (!create) throw topicMissing(missing[0]?.name ?? '')
+    const admin = this.#adminClient()
     for (const topic of missing) {
       await wrap(
         admin.createTopics({
@@ -72,16 +72,39 @@ export class KafkaTopicAdmin {
   }
 
   /**
-   * The topic list leaves out topics this principal may not DESCRIBE, so under ACLs "missing" may
-   * mean "hidden": a metadata request for them tells the two apart, failing with
-   * KIPC_NOT_AUTHORIZED (naming the topic) rather than reporting a topic that exists as missing.
+   * Which of `names` the broker does not have, asked by name: one small Metadata request per
+   * topic, the same on a cluster of ten topics or of ten thousand. Listing every topic instead
+   * (what this did until 2026-12-04) made each instance's start and close parse the whole
+   * cluster's metadata — about 115 bytes per topic on the wire, tens of times that in objects, all
+   * alive while it is parsed (docs/scaling.md).
+   *
+   * Kafka answers a principal that may not DESCRIBE a topic the same whether it exists or not
+   * (TOPIC_AUTHORIZATION_FAILED). With `create`, such a topic counts as absent: creating it
+   * succeeds, finds it exists, or names the CREATE this principal lacks. Without, the lookup's
+   * denial is the error, KIPC_NOT_AUTHORIZED naming the topic. A lookup that fails any other way
+   * (a broker restarting) is asked again of the admin client that retries, by listing the topics.
    */
-  async #assertNotDenied(names: readonly string[]): Promise<void> {
-    try {
-      await this.#lookupAdminClient().metadata({ topics: [...names] })
-    } catch (error) {
-      if (accessFailureKind(error) !== undefined) throw asTransportError(error, `looking up ${names.join(', ')}`, { topics: names, principal: this.#connection.principal })
+  async #absent(names: readonly string[], create: boolean): Promise<string[]> {
+    const lookup = this.#lookupAdminClient()
+    const answers = await Promise.all(
+      names.map((name) =>
+        lookup.metadata({ topics: [name], forceUpdate: true }).then(
+          (metadata): TopicLookup => (metadata.topics.has(name) ? 'present' : 'absent'),
+          (error: unknown): TopicLookup => {
+            if (isUnknownTopicError(error)) return 'absent'
+            const access = accessFailureKind(error)
+            if (access === 'authorization' && create) return 'absent'
+            if (access !== undefined) throw asTransportError(error, `looking up ${name}`, { topics: [name], principal: this.#connection.principal })
+            return 'unanswered'
+          },
+        ),
+      ),
+    )
+    if (answers.includes('unanswered')) {
+      const existing = new Set(await wrap(this.#adminClient().listTopics(), 'listing topics'))
+      return names.filter((name) => !existing.has(name))
     }
+    return names.filter((_, index) => answers[index] === 'absent')
   }
 
   /**
@@ -110,8 +133,8 @@ export class KafkaTopicAdmin {
     await this.#reachability.reached()
     const admin = this.#adminClient()
     // Deleting a missing topic is retried by the client as if the broker were unsure; skip them.
-    const existing = new Set(await wrap(admin.listTopics(), 'listing topics'))
-    const present = names.filter((name) => existing.has(name))
+    const absent = new Set(await this.#absent(names, false))
+    const present = names.filter((name) => !absent.has(name))
     if (present.length === 0) return
     await wrap(admin.deleteTopics({ topics: present }), `deleting ${present.join(', ')}`, { principal: this.#connection.principal }).catch((error: unknown) => {
       if (!onlyTopicErrors((error as { cause?: unknown }).cause, kafkaErrorCode.unknownTopicOrPartition)) throw error

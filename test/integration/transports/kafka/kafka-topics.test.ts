@@ -1,6 +1,7 @@
 // Topic management on a real broker: instances of a fleet starting together create shared topics
 // without tripping over each other.
 import assert from 'node:assert/strict'
+import { tracingChannel } from 'node:diagnostics_channel'
 import { describe, it } from 'node:test'
 import { Admin } from '@platformatic/kafka'
 import { Client } from '../../../../src/core/client.ts'
@@ -36,6 +37,42 @@ describe('Kafka transport topics', () => {
       await transport.deleteTopics([name])
     } finally {
       await transport.close()
+    }
+  })
+
+  it("looks its topics up by name, never listing the cluster's: a start and a close cost the same on a cluster of any size", async () => {
+    const transport = kafkaTransport({ brokers: brokers() })
+    const admin = new Admin({ clientId: 'lookup-test', bootstrapBrokers: brokers() })
+    // Every admin operation of the client library, by name, while the transport manages its topics.
+    const operations: string[] = []
+    const ignore = (): void => undefined
+    const seen = { start: (context: object) => void operations.push(String((context as { operation?: unknown }).operation)), end: ignore, asyncStart: ignore, asyncEnd: ignore, error: ignore }
+    const channel = tracingChannel('plt:kafka:admin:topics')
+    try {
+      const existing = uniqueName('existing')
+      const created = uniqueName('created')
+      await admin.createTopics({ topics: [existing], partitions: 2, replicas: -1 })
+      channel.subscribe(seen)
+      await transport.ensureTopics([{ name: existing, partitions: 6, replication: -1, retentionMs: 60_000 }, { name: created, partitions: 3, replication: -1, retentionMs: 60_000 }], true)
+      const absent = uniqueName('absent')
+      const error: unknown = await transport.ensureTopics([{ name: absent, partitions: 1, replication: -1, retentionMs: 60_000 }], false).catch((caught: unknown) => caught)
+      await transport.deleteTopics([absent])
+      channel.unsubscribe(seen)
+      assert.ok(isKafkaIpcError(error, 'KIPC_TOPIC_MISSING'), String(error))
+      const partitions = async (topic: string): Promise<number | undefined> => (await admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic)?.partitionsCount
+      assert.equal(await partitions(existing), 2, 'the topic that existed is left as it was')
+      assert.equal(await partitions(created), 3, 'the missing one is created as asked')
+      channel.subscribe(seen)
+      await transport.deleteTopics([created, absent])
+      channel.unsubscribe(seen)
+      assert.ok(!(await admin.listTopics()).includes(created), 'deleteTopics deleted the one that exists')
+      assert.deepEqual(operations.filter((operation) => operation !== 'createTopics' && operation !== 'deleteTopics'), [], `admin operations other than creating and deleting: ${operations.join(', ')}`)
+      assert.ok(operations.includes('createTopics') && operations.includes('deleteTopics'), `the channel saw the transport's own operations: ${operations.join(', ')}`)
+      await admin.deleteTopics({ topics: [existing] })
+    } finally {
+      channel.unsubscribe(seen)
+      await transport.close()
+      await admin.close()
     }
   })
 
