@@ -26,7 +26,11 @@ interface Suspect {
 /**
  * Finds and deletes the inboxes of instances that died without closing (a crash, SIGKILL, an
  * OOM kill), which would otherwise stay forever: thousands of topics after a fleet's rolling
- * deploys. Every instance runs one, now and then — jittered, so a fleet's sweeps spread out.
+ * deploys. Every instance runs one, now and then — jittered, so a fleet's sweeps spread out, and
+ * the less often the more inboxes it finds ({@link nextSweepDelay}): a sweep lists every inbox and
+ * asks for the newest record of each, so were each of N instances to sweep at a fixed pace the
+ * brokers would answer N sweeps of N inboxes per period; as it is, the fleet makes about
+ * {@link fleetSweepsPerPeriod} per period, whatever its size.
  *
  * An inbox counts as stale when its newest record (a heartbeat of its owner, or an answer; by the
  * broker's clock) is older than `policy.inboxIdleMs`, or it holds none. A stale inbox is only
@@ -48,15 +52,17 @@ export class InboxSweep {
   #timer: ReturnType<typeof setTimeout> | undefined
   #running: Promise<string[]> | undefined
   #stopped = false
+  /** The other instances' inboxes the last sweep listed: how large the fleet sweeping with this one is. */
+  #inboxesSeen = 0
 
   constructor(deps: InboxSweepDeps) {
     this.#deps = deps
   }
 
-  /** Sweeps every idle period / 2 (±25 %), the first time after a random share of that. Off when `inboxIdleMs` is 0. */
+  /** Sweeps from now on as {@link nextSweepDelay} says, the first time after a random share of half the idle period. Off when `inboxIdleMs` is 0. */
   start(): void {
     if (this.#deps.policy.inboxIdleMs === 0 || this.#timer !== undefined || this.#stopped) return
-    this.#schedule(Math.random() * this.#interval())
+    this.#schedule(Math.random() * sweepPeriod(this.#deps.policy))
   }
 
   stop(): void {
@@ -73,25 +79,30 @@ export class InboxSweep {
     return this.#running
   }
 
-  #interval(): number {
-    return this.#deps.policy.inboxIdleMs / 2
-  }
-
   #schedule(delay: number): void {
     if (this.#stopped) return
     this.#timer = setTimeout(() => {
       void this.sweep()
         .catch(this.#deps.onError)
         .finally(() => {
-          this.#schedule(this.#interval() * (0.75 + Math.random() / 2))
+          this.#schedule(nextSweepDelay(this.#deps.policy, this.#inboxesSeen, this.#awaitingSecondLook(), Math.random()))
         })
     }, delay).unref()
+  }
+
+  /** The suspects not yet old enough to be judged again; one whose deletion failed is not among them. */
+  #awaitingSecondLook(): number {
+    const since = Date.now() - 2 * heartbeatInterval(this.#deps.policy)
+    let count = 0
+    for (const suspect of this.#suspects.values()) if (suspect.since > since) count++
+    return count
   }
 
   async #sweep(): Promise<string[]> {
     const { transport, policy, ownInbox, logger } = this.#deps
     if (!this.#deps.connected()) return []
     const inboxes = (await transport.listTopics(`${policy.prefix}.inbox.`)).filter((topic) => topic !== ownInbox && topicNames.parse(policy, topic)?.kind === 'inbox')
+    this.#inboxesSeen = inboxes.length
     const lastWrites = await transport.lastWrites(inboxes)
     const now = Date.now()
     const confirmAfter = 2 * heartbeatInterval(policy)
@@ -119,4 +130,36 @@ export class InboxSweep {
     }
     return doomed
   }
+}
+
+/** About how many sweeps a whole fleet makes per {@link sweepPeriod}, whatever its size. */
+export const fleetSweepsPerPeriod = 10
+
+/** Half the idle period: how often each instance of a fleet of up to {@link fleetSweepsPerPeriod} sweeps. */
+function sweepPeriod(policy: Pick<Policy, 'inboxIdleMs'>): number {
+  return policy.inboxIdleMs / 2
+}
+
+/**
+ * How long an instance waits before its next sweep, given the other inboxes its last sweep found
+ * and how many suspects await their second look; `random` in [0, 1) spreads a fleet's sweeps
+ * (±25 %).
+ *
+ * Each of `inboxes` + 1 instances sweeping every period × (`inboxes` + 1) / 10 makes about ten
+ * sweeps per period for the fleet — the period being half the idle period, each instance's pace
+ * in a fleet of ten or fewer. A dead inbox is still first seen within about a tenth of a period of
+ * turning stale, by whichever instance sweeps next; that instance's second look, the one that
+ * deletes, comes at a small fleet's pace — never sooner than two heartbeats — not a stretched
+ * period later, so a large fleet deletes a dead inbox no later than a small one.
+ *
+ * @example
+ * ```ts
+ * nextSweepDelay(definePolicy({}), 999, 0, 0.5) // 30,000,000 ms: each of 1,000 instances every ~8 h, the fleet ~10 times in 5 min
+ * nextSweepDelay(definePolicy({}), 999, 3, 0.5) // 300,000 ms: the second look at three suspects
+ * ```
+ */
+export function nextSweepDelay(policy: Pick<Policy, 'inboxIdleMs'>, inboxes: number, suspects: number, random: number): number {
+  const jitter = 0.75 + random / 2
+  if (suspects > 0) return Math.max(2 * heartbeatInterval(policy), sweepPeriod(policy) * jitter)
+  return sweepPeriod(policy) * Math.max(1, (inboxes + 1) / fleetSweepsPerPeriod) * jitter
 }

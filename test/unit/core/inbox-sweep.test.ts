@@ -2,12 +2,12 @@
 // that finds it unchanged; a live one (heartbeating) never is, even when every inbox looked stale
 // at once (after a broker outage); nothing is swept while the sweeper cannot read its own inbox.
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { describe, it, mock } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AnswerInbox } from '../../../src/core/answer-inbox.ts'
 import { Client } from '../../../src/core/client.ts'
 import { heartbeatInterval, InboxHeartbeat } from '../../../src/core/inbox-heartbeat.ts'
-import { InboxSweep } from '../../../src/core/inbox-sweep.ts'
+import { fleetSweepsPerPeriod, InboxSweep, nextSweepDelay } from '../../../src/core/inbox-sweep.ts'
 import { stderrLogger } from '../../../src/core/logger.ts'
 import { PendingCalls } from '../../../src/core/pending-calls.ts'
 import { definePolicy } from '../../../src/core/policy.ts'
@@ -129,4 +129,61 @@ describe('inbox sweep', () => {
     }
     assert.equal(broker.hasTopic(inbox('beating')), false, 'close() deletes the inbox')
   })
+
+  it('sweeps less often the more inboxes it finds: a fleet of any size makes about ten sweeps per half idle period', () => {
+    const period = idleMs / 2
+    for (const random of [0, 0.5, 0.999]) {
+      const jitter = 0.75 + random / 2
+      assert.equal(nextSweepDelay(policy, 0, 0, random), period * jitter, 'alone')
+      assert.equal(nextSweepDelay(policy, 9, 0, random), period * jitter, 'ten instances sweep at the small pace')
+      assert.equal(nextSweepDelay(policy, 999, 0, random), period * 100 * jitter, '1,000 instances each sweep 100 times less often')
+    }
+    // The fleet's sweeps per period: each of N instances sweeps period / delay times per period.
+    for (const fleet of [10, 100, 1_000, 10_000]) {
+      const perPeriod = fleet * (period / nextSweepDelay(policy, fleet - 1, 0, 0.5))
+      assert.ok(Math.abs(perPeriod - fleetSweepsPerPeriod) < 1e-9, `${fleet} instances: ${perPeriod} sweeps per period`)
+    }
+    assert.equal(nextSweepDelay(policy, 999, 0, 0.5) > 50 * period, true)
+  })
+
+  it('comes back for its second look at a small fleet’s pace, never sooner than two heartbeats, however large the fleet', () => {
+    const period = idleMs / 2
+    for (const random of [0, 0.5, 0.999]) {
+      const delay = nextSweepDelay(policy, 999, 2, random)
+      assert.equal(delay, Math.max(2 * heartbeatInterval(policy), period * (0.75 + random / 2)))
+      assert.ok(delay >= 2 * heartbeatInterval(policy))
+    }
+  })
+
+  it('schedules its sweeps by the inboxes it found, and a second look soon after it suspects one', async () => {
+    const { sweep, create, beat } = setUp()
+    const others = Array.from({ length: 49 }, (_, index) => `live${String(index)}`)
+    await create('me', ...others)
+    for (const name of others) await beat(name)
+    const delays: number[] = []
+    const real = globalThis.setTimeout
+    // The sweep's own timer, seen: every other timeout runs as it would.
+    const spy = mock.method(globalThis, 'setTimeout', (callback: () => void, ms: number) => {
+      delays.push(ms)
+      return real(callback, ms === 0 ? 0 : 2_147_483_647)
+    })
+    mock.method(Math, 'random', () => 0.5)
+    try {
+      sweep.start()
+      assert.deepEqual(delays, [idleMs / 2 / 2], 'the first sweep after a random share of half the idle period')
+      const first = spy.mock.calls[0]?.arguments[0]
+      first?.()
+      await sleep(20)
+      assert.deepEqual(delays.slice(1), [(idleMs / 2) * 5], '50 instances: each sweeps five times less often')
+      await create('dead')
+      const second = spy.mock.calls[1]?.arguments[0]
+      second?.()
+      await sleep(20)
+      assert.deepEqual(delays.slice(2), [Math.max(2 * heartbeatInterval(policy), idleMs / 2)], 'a suspect: back at the small pace')
+    } finally {
+      sweep.stop()
+      mock.restoreAll()
+    }
+  })
 })
+
