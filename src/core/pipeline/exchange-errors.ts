@@ -13,7 +13,7 @@ import type { ExchangeSpec } from './exchange.ts'
  * waitingFor({ kind: 'call', service: 'pricing', method: 'POST', route: '/quotes/:id', … }) // 'pricing to POST /quotes/:id'
  * ```
  */
-export function waitingFor(spec: ExchangeSpec): string {
+export function waitingFor(spec: Pick<ExchangeSpec, 'kind' | 'service' | 'gather' | 'method' | 'route'>): string {
   if (spec.gather !== undefined) return `gather ${spec.gather}`
   return `${spec.service ?? '?'} to ${spec.kind === 'stream' ? 'finish ' : ''}${spec.method} ${spec.route}`
 }

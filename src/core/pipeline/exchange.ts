@@ -140,13 +140,25 @@ function identify(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undef
  * the owner of its deadline timer, all in one object — a call at concurrency 256 lives long
  * enough for what it allocates to outlast young garbage collections, so one object rather than a
  * closure per way it can end (docs/performance.md).
+ *
+ * It keeps the few things of its spec it needs to the end, not the spec: the spec holds the
+ * caller's arguments — the body the caller built — and an exchange that kept them alive until
+ * its answer made V8 allocate the caller's own objects of that kind in the old generation once a
+ * burst of calls all waited through a young collection (pretenuring; docs/performance.md).
  */
 class CallExchange implements Exchange, PendingEntry {
   readonly id: string
   readonly target: string
   readonly rawReplies: boolean
   readonly #deps: ExchangeDeps
-  readonly #spec: ExchangeSpec
+  readonly #kind: ExchangeSpec['kind']
+  readonly #service: string | undefined
+  readonly #gather: string | undefined
+  readonly #method: string
+  readonly #route: string
+  readonly #signal: AbortSignal | undefined
+  readonly #receive: ExchangeSpec['receive']
+  readonly #fail: ExchangeSpec['fail']
   readonly #span: CallSpan | undefined
   readonly #info: ExchangeInfo | undefined
   readonly #timeout: number
@@ -162,7 +174,14 @@ class CallExchange implements Exchange, PendingEntry {
     this.target = spec.service ?? spec.gather ?? ''
     this.rawReplies = spec.rawReplies === true && !deps.hooks.has('onAnswer')
     this.#deps = deps
-    this.#spec = spec
+    this.#kind = spec.kind
+    this.#service = spec.service
+    this.#gather = spec.gather
+    this.#method = spec.method
+    this.#route = spec.route
+    this.#signal = args.signal
+    this.#receive = spec.receive
+    this.#fail = spec.fail
     this.#span = span
     this.#info = info
     this.#timeout = timeout
@@ -191,23 +210,22 @@ class CallExchange implements Exchange, PendingEntry {
   receive(answer: Answer): void {
     this.#span?.answered(answer)
     const info = this.#info
-    const spec = this.#spec
     if (info === undefined) {
-      spec.receive(answer, this)
+      this.#receive(answer, this)
       return
     }
     const { hooks } = this.#deps
-    if (answer.kind === 'error' && spec.kind !== 'gather' && hooks.has('onCallError')) {
-      void runHooks(this.#deps, 'onCallError', { ...info, error: remoteError(answer.service ?? spec.service ?? '', answer.status, answer.body) }, info)
+    if (answer.kind === 'error' && this.#kind !== 'gather' && hooks.has('onCallError')) {
+      void runHooks(this.#deps, 'onCallError', { ...info, error: remoteError(answer.service ?? this.#service ?? '', answer.status, answer.body) }, info)
     }
     if (!hooks.has('onAnswer')) {
-      spec.receive(answer, this)
+      this.#receive(answer, this)
       return
     }
     const headers = answer.wireHeaders === undefined ? noHeaders : userHeaders(answer.wireHeaders, answerContentType(answer, this.#deps.policy.codec))
     const context = { ...info, answer: answer.kind, status: answer.status, service: answer.service, body: answer.body, headers }
     this.#previous = (this.#previous ?? Promise.resolve()).then(() => runHooks(this.#deps, 'onAnswer', context, info)).then(() => {
-      spec.receive(answer, this)
+      this.#receive(answer, this)
     })
   }
 
@@ -222,14 +240,14 @@ class CallExchange implements Exchange, PendingEntry {
     if (this.#released) return
     this.#released = true
     clearTimeout(this.#timer)
-    this.#spec.args.signal?.removeEventListener('abort', this)
+    this.#signal?.removeEventListener('abort', this)
     this.#deps.pending.delete(this.id)
     this.#span?.end(failure)
   }
 
   /** The signal aborted: the call is cancelled. */
   handleEvent(): void {
-    const error = cancelled(waitingFor(this.#spec))
+    const error = cancelled(this.#waitingFor())
     this.release(error)
     this.#failWith(error)
   }
@@ -237,15 +255,15 @@ class CallExchange implements Exchange, PendingEntry {
   /** The deadline passed with no (final) answer. */
   expire(): void {
     const deps = this.#deps
-    const spec = this.#spec
+    const service = this.#service
     deps.pending.counters.timeouts++
-    const consumers = spec.service === undefined ? undefined : deps.consumers.known(spec.service)
-    const note = spec.service === undefined ? '' : consumersNote(deps.policy, spec.service, consumers)
-    const error = new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${this.#timeout} ms waiting for ${waitingFor(spec)}.${note}`, { details: { timeoutMs: this.#timeout, consumers } })
+    const consumers = service === undefined ? undefined : deps.consumers.known(service)
+    const note = service === undefined ? '' : consumersNote(deps.policy, service, consumers)
+    const error = new KafkaIpcError('KIPC_TIMEOUT', `Timed out after ${this.#timeout} ms waiting for ${this.#waitingFor()}.${note}`, { details: { timeoutMs: this.#timeout, consumers } })
     // A gather's deadline ends its collection: its answers so far are the result, not an error.
-    if (spec.kind === 'gather') {
+    if (this.#kind === 'gather') {
       this.release()
-      spec.fail(error)
+      this.#fail(error)
     } else {
       this.release(error)
       this.#failWith(error)
@@ -255,7 +273,11 @@ class CallExchange implements Exchange, PendingEntry {
   #failWith(error: Error): void {
     const info = this.#info
     if (info !== undefined && this.#deps.hooks.has('onCallError')) void runHooks(this.#deps, 'onCallError', { ...info, error }, info)
-    this.#spec.fail(error)
+    this.#fail(error)
+  }
+
+  #waitingFor(): string {
+    return waitingFor({ kind: this.#kind, service: this.#service, gather: this.#gather, method: this.#method, route: this.#route })
   }
 }
 
