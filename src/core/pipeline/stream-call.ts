@@ -107,11 +107,16 @@ export function openStream<C extends StreamContract>(deps: StreamDeps, contract:
   const window = announcedWindow(policy)
   // Set when the request goes out; credits are retried until then (the exchange checks the timeout itself).
   let deadline = 0
+  // The caller's arguments, until the request is sent: the stream may stay open for minutes, and
+  // holding the body the caller built that long would keep its whole object graph alive.
+  let request: RequestArgs | undefined = args
   return new RemoteStream({
     service: contract.service,
     window,
     start: async (self) => {
-      deadline = callDeadline(policy, args.timeout)
+      const given = request ?? {}
+      request = undefined
+      deadline = callDeadline(policy, given.timeout)
       const context: CallTrace = { client: deps.client, kind: 'stream', target, topic }
       trace = openTrace(channels.call, () => context)
       try {
@@ -124,7 +129,7 @@ export function openStream<C extends StreamContract>(deps: StreamDeps, contract:
           trace: trace === undefined ? undefined : context,
           service: contract.service,
           window,
-          args,
+          args: given,
           receive: (answer) => {
             if (answer.kind === 'error') failure ??= remoteError(answer.service ?? contract.service, answer.status, answer.body)
             self.receive(answer)
