@@ -23,86 +23,98 @@ const quiet = stderrLogger('silent')
 /** Lets the current turn end: a WeakRef made or read in it keeps its target until then. */
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
+/** Collects garbage at once: whatever the caller no longer holds is gone after it. */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc')
+  await turn()
+  ;(runInNewContext('gc') as () => void)()
+}
+
+/** A promise and the function that resolves it, for a responder that waits until the test lets it go on. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open = (): void => undefined
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { opened, open }
+}
+
+/** The caller's arguments for a request with a body of 100 seats, and weak references to both. */
+function callerArgs(): { given: { body: { seats: string[] }; timeout: number }; body: WeakRef<object>; args: WeakRef<object> } {
+  const sent = { seats: Array.from({ length: 100 }, (_, index) => `seat-${String(index)}`) }
+  const given = { body: sent, timeout: 60_000 }
+  return { given, body: new WeakRef(sent), args: new WeakRef(given) }
+}
+
+/**
+ * A pricing service set up by `serve` and a client, both listening on one memory transport, for
+ * `run`; `release` lets a held responder go on before both close.
+ */
+async function withPricing(serve: (service: Service) => void, release: () => void, run: (client: Client) => Promise<void>): Promise<void> {
+  const transport = memoryTransport()
+  const policy = definePolicy({ prefix: 'waiting' })
+  const service = new Service({ name: 'pricing', policy, transport, logger: quiet })
+  serve(service)
+  const client = new Client({ name: 'web', policy, transport, logger: quiet })
+  try {
+    await service.listen()
+    await client.ready()
+    await run(client)
+  } finally {
+    release()
+    await client.close()
+    await service.close()
+  }
+}
+
 describe('a call or a stream waiting for its answers', () => {
   it("does not keep the caller's body, nor its arguments, alive once the request is sent", async () => {
-    setFlagsFromString('--expose-gc')
-    const collect = runInNewContext('gc') as () => void
-    const transport = memoryTransport()
-    const policy = definePolicy({ prefix: 'waiting' })
-    let handlerRan = (): void => undefined
-    const reached = new Promise<void>((resolve) => {
-      handlerRan = resolve
-    })
-    let answer = (): void => undefined
+    const reached = gate()
+    const answer = gate()
     // The responder takes the request and answers only when the test lets it: the call waits.
-    const service = new Service({ name: 'pricing', policy, transport, logger: quiet }).handle(slow, () => {
-      handlerRan()
-      return new Promise<{ price: number }>((resolve) => {
-        answer = () => {
-          resolve({ price: 120 })
-        }
+    const serve = (service: Service): void => {
+      service.handle(slow, async () => {
+        reached.open()
+        await answer.opened
+        return { price: 120 }
       })
-    })
-    const client = new Client({ name: 'web', policy, transport, logger: quiet })
-    try {
-      await service.listen()
-      await client.ready()
+    }
+    await withPricing(serve, answer.open, async (client) => {
       const { call, body, args } = (() => {
-        const sent = { seats: Array.from({ length: 100 }, (_, index) => `seat-${String(index)}`) }
-        const given = { body: sent, timeout: 60_000 }
-        return { call: client.call(slow, given).catch((error: unknown) => error), body: new WeakRef(sent), args: new WeakRef(given) }
+        const { given, ...refs } = callerArgs()
+        return { call: client.call(slow, given).catch((error: unknown) => error), ...refs }
       })()
-      await reached
-      await turn()
-      collect()
+      await reached.opened
+      await collectGarbage()
       assert.equal(body.deref(), undefined, 'the body was collected while the call waits')
       assert.equal(args.deref(), undefined, 'so were the arguments')
-      answer()
+      answer.open()
       assert.deepEqual(await call, { price: 120 }, 'the call was waiting, and takes its answer')
-    } finally {
-      answer()
-      await client.close()
-      await service.close()
-    }
+    })
   })
 
   it("an open stream does not keep the caller's body, nor its arguments, alive once its request is sent", async () => {
-    setFlagsFromString('--expose-gc')
-    const collect = runInNewContext('gc') as () => void
-    const transport = memoryTransport()
-    const policy = definePolicy({ prefix: 'streaming' })
-    let finish = (): void => undefined
-    const finished = new Promise<void>((resolve) => {
-      finish = resolve
-    })
+    const last = gate()
     // One item at once, the last when the test lets it: the stream stays open in between.
-    const service = new Service({ name: 'pricing', policy, transport, logger: quiet }).handle(search, async function* () {
-      yield { fare: 1 }
-      await finished
-      yield { fare: 2 }
-    })
-    const client = new Client({ name: 'web', policy, transport, logger: quiet })
-    try {
-      await service.listen()
-      await client.ready()
+    const serve = (service: Service): void => {
+      service.handle(search, async function* () {
+        yield { fare: 1 }
+        await last.opened
+        yield { fare: 2 }
+      })
+    }
+    await withPricing(serve, last.open, async (client) => {
       const { fares, body, args } = (() => {
-        const sent = { seats: Array.from({ length: 100 }, (_, index) => `seat-${String(index)}`) }
-        const given = { body: sent, timeout: 60_000 }
-        return { fares: client.stream(search, given)[Symbol.asyncIterator](), body: new WeakRef(sent), args: new WeakRef(given) }
+        const { given, ...refs } = callerArgs()
+        return { fares: client.stream(search, given)[Symbol.asyncIterator](), ...refs }
       })()
       assert.deepEqual((await fares.next()).value, { fare: 1 }, 'the stream is open')
-      await turn()
-      collect()
+      await collectGarbage()
       assert.equal(body.deref(), undefined, 'the body was collected while the stream is open')
       assert.equal(args.deref(), undefined, 'so were the arguments')
-      finish()
+      last.open()
       assert.deepEqual((await fares.next()).value, { fare: 2 }, 'and it goes on')
       assert.equal((await fares.next()).done, true)
-    } finally {
-      finish()
-      await client.close()
-      await service.close()
-    }
+    })
   })
 })
-
