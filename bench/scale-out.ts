@@ -87,7 +87,7 @@ try {
     '',
     '## What inbox topics cost the brokers',
     '',
-    `Inbox topics as instances create theirs (1 partition, replication 3, retention 10 min, LogAppendTime; the transport's ensureTopics: look the topic up by name, create, wait for the leader), ${inboxConcurrency} at a time. Metadata: one request for all topics, written by hand to node 1, median of 5. A sweep: what each instance of a fleet of up to ten does every ~5 min (a larger fleet makes ~10 in all per 5 min). RSS read after a 2 s pause; the JVMs (-Xmx512m) return little memory once taken.`,
+    `Inbox topics as instances create theirs (1 partition, replication 3, retention 10 min, LogAppendTime; the transport's ensureTopics: look the topic up by name, create, wait for the leader), ${inboxConcurrency} at a time. Metadata: one request for all topics, written by hand to node 1, median of 5. A sweep: what each instance of a fleet of up to ten does every ~5 min (a fleet of up to 240 makes ~10 in all per 5 min, a larger one N / 24). RSS read after a 2 s pause; the JVMs (-Xmx512m) return little memory once taken.`,
     '',
     inboxTable(inboxSteps),
     '',

@@ -30,7 +30,7 @@ interface Suspect {
  * the less often the more inboxes it finds ({@link nextSweepDelay}): a sweep lists every inbox and
  * asks for the newest record of each, so were each of N instances to sweep at a fixed pace the
  * brokers would answer N sweeps of N inboxes per period; as it is, the fleet makes about
- * {@link fleetSweepsPerPeriod} per period, whatever its size.
+ * {@link fleetSweepsPerPeriod} per period up to 240 instances, N / 24 beyond.
  *
  * An inbox counts as stale when its newest record (a heartbeat of its owner, or an answer; by the
  * broker's clock) is older than `policy.inboxIdleMs`, or it holds none. A stale inbox is only
@@ -132,8 +132,15 @@ export class InboxSweep {
   }
 }
 
-/** About how many sweeps a whole fleet makes per {@link sweepPeriod}, whatever its size. */
+/** About how many sweeps a whole fleet makes per {@link sweepPeriod}, up to {@link maxPeriodsBetweenSweeps} × this many instances. */
 export const fleetSweepsPerPeriod = 10
+
+/**
+ * The most periods an instance waits between sweeps (2 hours by default): a fleet that shrinks
+ * at once — most of its instances crashed, a node lost — is left with survivors that last swept
+ * when it was large; their next sweep, which deletes the dead inboxes, comes within this.
+ */
+export const maxPeriodsBetweenSweeps = 24
 
 /** Half the idle period: how often each instance of a fleet of up to {@link fleetSweepsPerPeriod} sweeps. */
 function sweepPeriod(policy: Pick<Policy, 'inboxIdleMs'>): number {
@@ -147,19 +154,22 @@ function sweepPeriod(policy: Pick<Policy, 'inboxIdleMs'>): number {
  *
  * Each of `inboxes` + 1 instances sweeping every period × (`inboxes` + 1) / 10 makes about ten
  * sweeps per period for the fleet — the period being half the idle period, each instance's pace
- * in a fleet of ten or fewer. A dead inbox is still first seen within about a tenth of a period of
- * turning stale, by whichever instance sweeps next; that instance's second look, the one that
- * deletes, comes at a small fleet's pace — never sooner than two heartbeats — not a stretched
- * period later, so a large fleet deletes a dead inbox no later than a small one.
+ * in a fleet of ten or fewer — up to 240 instances; past that each waits at most
+ * {@link maxPeriodsBetweenSweeps} periods, so that a fleet that shrinks at once is swept within
+ * them, and the fleet makes (`inboxes` + 1) / 24 per period. A dead inbox is first seen by
+ * whichever instance sweeps next; that instance's second look, the one that deletes, comes at a
+ * small fleet's pace — never sooner than two heartbeats — not a stretched period later.
  *
  * @example
  * ```ts
- * nextSweepDelay(definePolicy({}), 999, 0, 0.5) // 30,000,000 ms: each of 1,000 instances every ~8 h, the fleet ~10 times in 5 min
+ * nextSweepDelay(definePolicy({}), 99, 0, 0.5) // 3,000,000 ms: each of 100 instances every 50 min, the fleet ~10 times in 5 min
+ * nextSweepDelay(definePolicy({}), 999, 0, 0.5) // 7,200,000 ms: each of 1,000 instances every 2 h, at most
  * nextSweepDelay(definePolicy({}), 999, 3, 0.5) // 300,000 ms: the second look at three suspects
  * ```
  */
 export function nextSweepDelay(policy: Pick<Policy, 'inboxIdleMs'>, inboxes: number, suspects: number, random: number): number {
   const jitter = 0.75 + random / 2
   if (suspects > 0) return Math.max(2 * heartbeatInterval(policy), sweepPeriod(policy) * jitter)
-  return sweepPeriod(policy) * Math.max(1, (inboxes + 1) / fleetSweepsPerPeriod) * jitter
+  const periods = Math.min(maxPeriodsBetweenSweeps, Math.max(1, (inboxes + 1) / fleetSweepsPerPeriod))
+  return sweepPeriod(policy) * periods * jitter
 }

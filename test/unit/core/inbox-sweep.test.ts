@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { AnswerInbox } from '../../../src/core/answer-inbox.ts'
 import { Client } from '../../../src/core/client.ts'
 import { heartbeatInterval, InboxHeartbeat } from '../../../src/core/inbox-heartbeat.ts'
-import { fleetSweepsPerPeriod, InboxSweep, nextSweepDelay } from '../../../src/core/inbox-sweep.ts'
+import { fleetSweepsPerPeriod, InboxSweep, maxPeriodsBetweenSweeps, nextSweepDelay } from '../../../src/core/inbox-sweep.ts'
 import { stderrLogger } from '../../../src/core/logger.ts'
 import { PendingCalls } from '../../../src/core/pending-calls.ts'
 import { definePolicy } from '../../../src/core/policy.ts'
@@ -130,20 +130,19 @@ describe('inbox sweep', () => {
     assert.equal(broker.hasTopic(inbox('beating')), false, 'close() deletes the inbox')
   })
 
-  it('sweeps less often the more inboxes it finds: a fleet of any size makes about ten sweeps per half idle period', () => {
+  it('sweeps less often the more inboxes it finds: a fleet makes about ten sweeps per half idle period, each instance at least one per 24', () => {
     const period = idleMs / 2
     for (const random of [0, 0.5, 0.999]) {
       const jitter = 0.75 + random / 2
       assert.equal(nextSweepDelay(policy, 0, 0, random), period * jitter, 'alone')
       assert.equal(nextSweepDelay(policy, 9, 0, random), period * jitter, 'ten instances sweep at the small pace')
-      assert.equal(nextSweepDelay(policy, 999, 0, random), period * 100 * jitter, '1,000 instances each sweep 100 times less often')
+      assert.equal(nextSweepDelay(policy, 99, 0, random), period * 10 * jitter, '100 instances each sweep ten times less often')
+      assert.equal(nextSweepDelay(policy, 999, 0, random), period * maxPeriodsBetweenSweeps * jitter, '1,000 instances: each at least once per 24 periods')
     }
     // The fleet's sweeps per period: each of N instances sweeps period / delay times per period.
-    for (const fleet of [10, 100, 1_000, 10_000]) {
-      const perPeriod = fleet * (period / nextSweepDelay(policy, fleet - 1, 0, 0.5))
-      assert.ok(Math.abs(perPeriod - fleetSweepsPerPeriod) < 1e-9, `${fleet} instances: ${perPeriod} sweeps per period`)
-    }
-    assert.equal(nextSweepDelay(policy, 999, 0, 0.5) > 50 * period, true)
+    const perPeriod = (fleet: number): number => fleet * (period / nextSweepDelay(policy, fleet - 1, 0, 0.5))
+    for (const fleet of [10, 100, 240]) assert.ok(Math.abs(perPeriod(fleet) - fleetSweepsPerPeriod) < 1e-9, `${fleet} instances: ${perPeriod(fleet)} sweeps per period`)
+    for (const fleet of [1_000, 10_000]) assert.ok(Math.abs(perPeriod(fleet) - fleet / maxPeriodsBetweenSweeps) < 1e-9, `${fleet} instances: ${perPeriod(fleet)} sweeps per period`)
   })
 
   it('comes back for its second look at a small fleet’s pace, never sooner than two heartbeats, however large the fleet', () => {
