@@ -92,7 +92,7 @@ export class InboxSweep {
 
   /** The suspects not yet old enough to be judged again; one whose deletion failed is not among them. */
   #awaitingSecondLook(): number {
-    const since = Date.now() - 2 * heartbeatInterval(this.#deps.policy)
+    const since = Date.now() - secondLookAfter(this.#deps.policy)
     let count = 0
     for (const suspect of this.#suspects.values()) if (suspect.since > since) count++
     return count
@@ -105,7 +105,7 @@ export class InboxSweep {
     this.#inboxesSeen = inboxes.length
     const lastWrites = await transport.lastWrites(inboxes)
     const now = Date.now()
-    const confirmAfter = 2 * heartbeatInterval(policy)
+    const confirmAfter = secondLookAfter(policy)
     const doomed: string[] = []
     const present = new Set(lastWrites.keys())
     for (const topic of this.#suspects.keys()) if (!present.has(topic)) this.#suspects.delete(topic)
@@ -142,6 +142,11 @@ export const fleetSweepsPerPeriod = 10
  */
 export const maxPeriodsBetweenSweeps = 24
 
+/** How long after suspecting an inbox a sweep may judge it again: two heartbeats, so a live owner has written twice. */
+function secondLookAfter(policy: Pick<Policy, 'inboxIdleMs'>): number {
+  return 2 * heartbeatInterval(policy)
+}
+
 /** Half the idle period: how often each instance of a fleet of up to {@link fleetSweepsPerPeriod} sweeps. */
 function sweepPeriod(policy: Pick<Policy, 'inboxIdleMs'>): number {
   return policy.inboxIdleMs / 2
@@ -169,7 +174,7 @@ function sweepPeriod(policy: Pick<Policy, 'inboxIdleMs'>): number {
  */
 export function nextSweepDelay(policy: Pick<Policy, 'inboxIdleMs'>, inboxes: number, suspects: number, random: number): number {
   const jitter = 0.75 + random / 2
-  if (suspects > 0) return Math.max(2 * heartbeatInterval(policy), sweepPeriod(policy) * jitter)
+  if (suspects > 0) return Math.max(secondLookAfter(policy), sweepPeriod(policy) * jitter)
   const periods = Math.min(maxPeriodsBetweenSweeps, Math.max(1, (inboxes + 1) / fleetSweepsPerPeriod))
   return sweepPeriod(policy) * periods * jitter
 }
