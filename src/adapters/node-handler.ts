@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http'
 import { duplexPair, Readable } from 'node:stream'
 import { nullBodyStatuses } from '../core/http/web-messages.ts'

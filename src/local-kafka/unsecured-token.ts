@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 /**
  * An unsigned OAUTHBEARER token (a JWS with `"alg":"none"`) for `principal`, valid for
  * `lifetimeSeconds`: what Kafka's unsecured validator — the default of an OAUTHBEARER listener with

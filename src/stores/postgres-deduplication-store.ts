@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import type { DeduplicationClaim, DeduplicationStore, StoredAnswer } from '../core/deduplication-store.ts'
 import { KafkaIpcError } from '../core/kafka-ipc-error.ts'
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 
 type QueryValue = string | number | boolean

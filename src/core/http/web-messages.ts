@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { headerLimits, isEnvelopeHeader, type WireHeaders } from '../protocol/headers.ts'
 import { nullRecord } from '../null-record.ts'

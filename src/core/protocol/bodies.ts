@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { type Codec, jsonCodec } from './codec.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 

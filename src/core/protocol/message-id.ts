@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 

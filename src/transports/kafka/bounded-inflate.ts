@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import zlib from 'node:zlib'
 
 /** The codecs a Kafka record batch may be compressed with. */

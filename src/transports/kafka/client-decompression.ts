@@ -22,6 +22,7 @@
 //
 // test/unit/transports/kafka/client-decompression.test.ts fails if a client upgrade breaks either
 // assumption: the tables' shape and sharing, and the count read just before inflating.
+import { Buffer } from 'node:buffer'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { compressionsAlgorithms, compressionsAlgorithmsByBitmask, Reader, type SyncCompressionPhase } from '@platformatic/kafka'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'

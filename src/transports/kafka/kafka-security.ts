@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import type { SASLOptions } from '@platformatic/kafka'
 import type { Environment } from '../../core/environment.ts'

@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer'
 import { Consumer, type MessagesStream } from '@platformatic/kafka'
 import type { ChannelHealth } from '../../core/channel-health.ts'
 import { defaultPolicy } from '../../core/policy.ts'

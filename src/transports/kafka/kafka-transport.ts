@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer'
 import { type MessageToProduce, murmur2, Producer } from '@platformatic/kafka'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { Compression, EnvelopeForm } from '../../core/policy.ts'

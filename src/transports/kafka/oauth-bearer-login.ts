@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer'
 import type { SASLOptions } from '@platformatic/kafka'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { KafkaSaslTokenOptions } from './kafka-security-options.ts'

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import type { Message } from '@platformatic/kafka'
 import { IncomingMessage } from '../../core/transport.ts'
 import { wireHeader } from '../../core/protocol/envelope.ts'

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { BatchCodec } from './bounded-inflate.ts'
 import { maxInflateRatio } from './inflate-budget.ts'
