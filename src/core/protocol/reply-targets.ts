@@ -25,6 +25,8 @@ const missingInboxGraceMs = [50, 150, 400, 1_000] as const
 
 /** Inbox topics whose partition count is remembered; the oldest is forgotten past this. */
 const rememberedInboxes = 10_000
+/** Reply addresses remembered as read; the oldest is forgotten past this. */
+const rememberedAddresses = 10_000
 
 /**
  * The reply-address rules of docs/protocol.md §5: an answer goes only to a partition that exists
@@ -53,6 +55,12 @@ export class ReplyTargets {
   readonly #lookups = new Map<string, Promise<number | undefined>>()
   /** Partition counts the broker gave: a request from a known inbox is checked without waiting. */
   readonly #counts = new Map<string, number>()
+  /**
+   * Addresses already read as an inbox of this policy, by their text. Every request of one caller
+   * instance names the same address: reading it once spares each of them a regular expression, a
+   * split and two objects (docs/performance.md). The targets are never changed, so they are shared.
+   */
+  readonly #read = new Map<string, ReplyTarget>()
 
   constructor(policy: Policy, count: PartitionCounter) {
     this.#policy = policy
@@ -64,11 +72,22 @@ export class ReplyTargets {
    * partition count is known (every request after an inbox's first), else once the broker said.
    */
   resolve(address: string | undefined): ReplyTarget | RefusedTarget | Promise<ReplyTarget | RefusedTarget> {
-    const target = address === undefined ? undefined : topicNames.allowedInbox(this.#policy, address)
+    const target = address === undefined ? undefined : this.#inboxAt(address)
     if (target === undefined) return { refused: `reply target ${JSON.stringify(address ?? null)} is not an inbox of prefix ${this.#policy.prefix}` }
     const known = this.#counts.get(target.topic)
     if (known !== undefined) return checked(target, known)
     return this.#partitions(target.topic).then((partitions) => (partitions === undefined ? { refused: `reply target ${target.topic}:${target.partition}: inbox ${target.topic} does not exist` } : checked(target, partitions)))
+  }
+
+  /** The inbox partition `address` names, read once per address; undefined when it names none of this policy. Refusals are not remembered. */
+  #inboxAt(address: string): ReplyTarget | undefined {
+    const known = this.#read.get(address)
+    if (known !== undefined) return known
+    const target = topicNames.allowedInbox(this.#policy, address)
+    if (target === undefined) return undefined
+    if (this.#read.size >= rememberedAddresses) this.#read.delete(this.#read.keys().next().value ?? '')
+    this.#read.set(address, target)
+    return target
   }
 
   /** The partition count, NaN when the broker could not tell, undefined when the topic does not exist. */

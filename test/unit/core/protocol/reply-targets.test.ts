@@ -56,6 +56,20 @@ describe('ReplyTargets', () => {
     assert.equal(never.asked.length, 10, 'a missing inbox is not remembered: it may be created later')
   })
 
+  it('reads each address once, checks it against the partition count every time, and remembers a bounded number', async () => {
+    const targets = new ReplyTargets(policy, counter(() => 20_000).count)
+    const first = await targets.resolve(`${inbox}:0`)
+    assert.equal(await targets.resolve(`${inbox}:0`), first, 'the same target, not a new reading')
+    const few = new ReplyTargets(policy, counter(() => 1).count)
+    assert.deepEqual(await few.resolve(`${inbox}:0`), { topic: inbox, partition: 0 })
+    assert.ok('refused' in (await few.resolve(`${inbox}:5`)), 'a remembered reading is still checked against the count')
+    assert.ok('refused' in (await few.resolve(`${inbox}:5`)))
+    for (let partition = 1; partition <= 10_000; partition++) await targets.resolve(`${inbox}:${String(partition)}`)
+    const again = await targets.resolve(`${inbox}:0`)
+    assert.deepEqual(again, first)
+    assert.notEqual(again, first, 'the oldest of 10,001 addresses was forgotten and read again')
+  })
+
   it('drops nothing when the broker cannot tell, and asks again next time', async () => {
     const failing = counter(() => new Error('connection lost'))
     const targets = new ReplyTargets(policy, failing.count)
