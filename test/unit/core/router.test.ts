@@ -24,6 +24,21 @@ describe('router', () => {
     assert.equal(router.match('POST', ''), undefined)
   })
 
+  it('finds a literal route by its path as written and by any other spelling alike, with fresh parameters each time', () => {
+    const router = new Router<string>()
+    router.add('GET', '/', 'root')
+    router.add('POST', '/bookings', 'first')
+    router.add('POST', 'bookings/', 'second')
+    for (const path of ['/bookings', 'bookings', '/bookings/']) assert.equal(router.match('POST', path)?.value, 'first', `the first of two routes with one pattern, for ${path}`)
+    assert.equal(router.match('GET', '/')?.value, 'root')
+    const one = router.match('POST', '/bookings')?.params
+    const two = router.match('POST', '/bookings')?.params
+    assert.ok(one !== undefined && two !== undefined)
+    assert.notEqual(one, two, 'each request gets its own parameters')
+    assert.equal(Object.getPrototypeOf(one), null)
+    assert.deepEqual(Object.keys(one), [])
+  })
+
   it('fills path parameters for callers and insists on each', () => {
     assert.equal(fillPath('/bookings/:id/seats/:seat', { id: 'B/1', seat: '12A' }), '/bookings/B%2F1/seats/12A')
     assert.throws(() => fillPath('/bookings/:id', {}), /needs the parameter "id"/)
