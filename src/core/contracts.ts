@@ -160,6 +160,8 @@ export function gather<Body extends Schema | undefined = undefined, Reply extend
 
 /** Fills `:param` segments of a path; values are URI-encoded. Throws when one is missing. */
 export function fillPath(path: string, params: Readonly<Record<string, string>> | undefined): string {
+  // Most paths have no parameter: every call to them skips the regular expression's pass.
+  if (!path.includes(':')) return path
   // A parameter is the whole segment after ':', as PathParams and the Router read it.
   return path.replace(/:([^/]+)/g, (_, name: string) => {
     const value = params?.[name]
