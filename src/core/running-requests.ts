@@ -16,7 +16,7 @@ import { CreditWindow } from './stream-credit.ts'
  * ```
  */
 export class RunningRequests {
-  readonly #controllers = new Map<string, RunningRequest>()
+  readonly #controllers = new Map<string, RunningController>()
   /** The flow-controlled streams among them (docs/protocol.md §9): a `credit` naming one reaches it. */
   readonly #windows = new Map<string, CreditWindow>()
   readonly #deadlines: BusyTicker
@@ -36,11 +36,34 @@ export class RunningRequests {
    * with KIPC_TIMEOUT once `deadline` (epoch ms) passes. One timer watches every running
    * request's deadline — not a timer set and cleared per request, thousands a second.
    */
-  start(id: string, deadline = Number.POSITIVE_INFINITY): AbortController {
-    const controller = new RunningRequest(deadline)
-    this.#controllers.set(id, controller)
-    if (deadline !== Number.POSITIVE_INFINITY) this.#deadlines.start()
+  start(id: string, deadline = Number.POSITIVE_INFINITY): RunningController {
+    const controller = this.prepare(deadline)
+    this.track(id, controller)
     return controller
+  }
+
+  /**
+   * The controller of a request whose handler starts now, not registered yet. A handler that
+   * answers synchronously is done before a cancel (read from the inbox in a later turn of the
+   * event loop) or a deadline check could reach it, so the quick way registers only a handler that
+   * does not ({@link track}): most requests then skip a map entry set and deleted
+   * (docs/performance.md).
+   *
+   * @example
+   * ```ts
+   * const controller = running.prepare(deadline)
+   * const returned = handler(request, { signal: controller.signal })
+   * if (isThenable(returned)) running.track(request.id, controller)
+   * ```
+   */
+  prepare(deadline = Number.POSITIVE_INFINITY): RunningController {
+    return new RunningRequest(deadline)
+  }
+
+  /** Registers a prepared request under `id` — a cancel naming it aborts it, its deadline is watched — until {@link finish}. Registering it again changes nothing. */
+  track(id: string, controller: RunningController): void {
+    this.#controllers.set(id, controller)
+    if (controller.deadline !== Number.POSITIVE_INFINITY) this.#deadlines.start()
   }
 
   /** Aborts the handlers past their deadline; false once nothing runs, which stops the watch. */
@@ -54,7 +77,8 @@ export class RunningRequests {
 
   /** The handler of `id` settled: a later cancel naming it finds nothing. */
   finish(id: string): void {
-    this.#controllers.delete(id)
+    // Nothing registered (synchronous handlers only): no lookup of an id that is not there.
+    if (this.#controllers.size > 0) this.#controllers.delete(id)
     if (this.#windows.size > 0) this.#windows.delete(id)
   }
 
@@ -87,8 +111,13 @@ export class RunningRequests {
   }
 }
 
+/** A running request's controller, with the deadline (epoch ms) its signal aborts at. */
+export interface RunningController extends AbortController {
+  readonly deadline: number
+}
+
 /** A running request's controller, with the deadline its signal aborts at. */
-class RunningRequest extends AbortController {
+class RunningRequest extends AbortController implements RunningController {
   readonly deadline: number
 
   constructor(deadline: number) {

@@ -8,6 +8,7 @@ import { type IncomingMessage, type OutgoingMessage, sendOptionsOf } from '../tr
 import { Answers, handlerMistake, replyHeaders, replyRecord, replyStatus, validReply } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
 import type { Handling } from './request-pipeline.ts'
+import type { RunningController } from '../running-requests.ts'
 import { noHooks, type Registered, reportUndeliverable, type Routed, type ServicePipelineDeps } from './service-pipeline.ts'
 
 /** A handler that answers once: a route's, or a gather's. */
@@ -17,7 +18,7 @@ export type AnsweringRoute = Extract<Registered, { kind: 'route' | 'gather' }>
  * What {@link runRouteAtOnce} hands on to the full handling once the handler ran: its signal's
  * controller and its context, and what it returned (a value or a promise) or threw.
  */
-export type HandlerRan = { readonly controller: AbortController; readonly context: RequestContext } & ({ readonly returned: unknown } | { readonly error: unknown })
+export type HandlerRan = { readonly controller: RunningController; readonly context: RequestContext } & ({ readonly returned: unknown } | { readonly error: unknown })
 
 /** The full handling: from the start, or from a handler's run. */
 export type FullHandling = (handling: Handling, ran?: HandlerRan) => Promise<void>
@@ -62,21 +63,33 @@ export function runRouteAtOnce(handling: Handling, route: AnsweringRoute, params
 /** Runs the handler on a valid body, and answers what it returns. */
 function callRoute(handling: Handling, route: AnsweringRoute, params: Record<string, string>, body: unknown, full: FullHandling): Promise<void> {
   const { deps, envelope, message, deadline, headers } = handling
-  // Aborted with KIPC_TIMEOUT once the deadline passes, by the one timer that watches every running request.
-  const controller = deps.running.start(envelope.id, deadline)
+  // Registered as running (a cancel reaches it; aborted with KIPC_TIMEOUT once the deadline passes,
+  // by the one timer that watches every running request) unless it answers at once: see handOn.
+  const controller = deps.running.prepare(deadline)
   const context = new RequestContext(controller.signal, deadline, envelope.service, {}, deps.decorations)
   const request = new ReceivedRequest(envelope.id, envelope.method ?? 'POST', envelope.path ?? '/', params, headers, body, message.key, envelope.query)
   let returned: unknown
   try {
     returned = route.handler(request, context)
   } catch (error) {
-    return full(handling, { controller, context, error })
+    return handOn(handling, full, { controller, context, error })
   }
   if (!isThenable(returned)) return reply(handling, route, controller, context, returned, full)
+  deps.running.track(envelope.id, controller)
   return Promise.resolve(returned).then(
     (result: unknown) => reply(handling, route, controller, context, result, full),
-    (error: unknown) => full(handling, { controller, context, error }),
+    (error: unknown) => handOn(handling, full, { controller, context, error }),
   )
+}
+
+/**
+ * Hands the request to the full handling, registered as running first — from here on a cancel or
+ * its deadline reaches its signal, as on the full handling's own way. Only a handler that answered
+ * synchronously and whose reply goes out here is never registered (RunningRequests.prepare).
+ */
+function handOn(handling: Handling, full: FullHandling, ran: HandlerRan): Promise<void> {
+  handling.deps.running.track(handling.envelope.id, ran.controller)
+  return full(handling, ran)
 }
 
 /**
@@ -86,20 +99,20 @@ function callRoute(handling: Handling, route: AnsweringRoute, params: Record<str
  * before the hand-over goes to the full handling with the handler's result, which answers it as it
  * always does.
  */
-function reply(handling: Handling, route: AnsweringRoute, controller: AbortController, context: RequestContext, result: unknown, full: FullHandling): Promise<void> {
+function reply(handling: Handling, route: AnsweringRoute, controller: RunningController, context: RequestContext, result: unknown, full: FullHandling): Promise<void> {
   const { deps, envelope, held } = handling
-  if (result instanceof Response || controller.signal.aborted) return full(handling, { controller, context, returned: result })
+  if (result instanceof Response || controller.signal.aborted) return handOn(handling, full, { controller, context, returned: result })
   let record: OutgoingMessage
   try {
     const valid = validReply(result, route.contract.reply, deps.policy)
     if (valid instanceof Promise) {
       // The full handling validates the reply again, and answers its failure; this one is not waited for.
       valid.catch(() => undefined)
-      return full(handling, { controller, context, returned: result })
+      return handOn(handling, full, { controller, context, returned: result })
     }
     record = replyRecord(deps, envelope, handling.replyTarget, replyStatus(result, context), valid, replyHeaders(result, context))
   } catch {
-    return full(handling, { controller, context, returned: result })
+    return handOn(handling, full, { controller, context, returned: result })
   }
   deps.running.finish(envelope.id)
   // A reply is always the whole answer: recorded first, it is what a redelivery or a retry gets
