@@ -32,6 +32,12 @@ export class FingerprintRing {
   #high = 0
   #low = 0
   #text: string | undefined
+  /**
+   * True while the text last looked up is known to be absent: nothing was added since the lookup
+   * that found it missing. A store asks twice for the same key — when a run is claimed and when it
+   * finishes — and the second ask then costs no walk through the table.
+   */
+  #knownAbsent = false
 
   /** @param capacity fingerprints remembered; at least 1. */
   constructor(capacity: number) {
@@ -45,12 +51,16 @@ export class FingerprintRing {
 
   /** The ring position of `text`'s fingerprint, or -1 when it is not (or no longer) in the ring. */
   find(text: string): number {
+    if (text === this.#text && this.#knownAbsent) return -1
     this.#fingerprint(text)
     const high = this.#high
     const low = this.#low
     for (let slot = high & this.#mask; ; slot = (slot + 1) & this.#mask) {
       const entry = this.#slots[slot] ?? 0
-      if (entry === 0) return -1
+      if (entry === 0) {
+        this.#knownAbsent = true
+        return -1
+      }
       const at = (entry - 1) * 2
       if (this.#ring[at] === high && this.#ring[at + 1] === low) return entry - 1
     }
@@ -61,6 +71,7 @@ export class FingerprintRing {
    * oldest when the ring is full, and returns its ring position.
    */
   add(text: string): number {
+    this.#knownAbsent = false
     this.#fingerprint(text)
     const high = this.#high
     if (this.#size === this.capacity) this.#evict(this.#next)
@@ -79,6 +90,7 @@ export class FingerprintRing {
   #fingerprint(text: string): void {
     if (text === this.#text) return
     this.#text = text
+    this.#knownAbsent = false
     let high = 0x811c9dc5
     let low = 0x811c9dc5
     for (let index = 0; index < text.length; index++) {
