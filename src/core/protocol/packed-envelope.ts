@@ -109,16 +109,20 @@ export function unpackEnvelope(packed: string, into: Map<string, string>, limit:
 }
 
 
-/** The fields by the length of their names, each with its index: a name is matched where it stands, never cut out. */
-const fieldsByLength: (readonly [string, number])[][] = []
+/** The indexes of the fields by the length of their names: a name is matched where it stands, never cut out. */
+const fieldsByLength: number[][] = []
 envelopeFieldNames.forEach((name, index) => {
-  ;(fieldsByLength[name.length] ??= []).push([name, index])
+  ;(fieldsByLength[name.length] ??= []).push(index)
 })
 
-/** The index of the field named `packed[start, at)`, or -1. */
+/** The index of the field named `packed[start, at)`, or -1. Indexed loops: no iterator or pair per candidate on every record. */
 function fieldAt(packed: string, start: number, at: number): number {
   const candidates = fieldsByLength[at - start]
-  if (candidates !== undefined) for (const [name, index] of candidates) if (packed.startsWith(name, start)) return index
+  if (candidates === undefined) return -1
+  for (let next = 0; next < candidates.length; next++) {
+    const index = candidates[next] ?? -1
+    if (packed.startsWith(envelopeFieldNames[index] ?? '', start)) return index
+  }
   return -1
 }
 
@@ -136,7 +140,9 @@ function fieldAt(packed: string, start: number, at: number): number {
  * ```
  */
 export function readPackedFields(packed: string, into: (string | undefined)[]): void {
-  into.fill(undefined, 0, envelopeFieldNames.length)
+  for (let index = 0; index < envelopeFieldNames.length; index++) into[index] = undefined
+  // Most envelopes have no escape at all: one look at the whole text instead of one per value.
+  const escapes = packed.includes('%')
   for (let start = 0; start <= packed.length; ) {
     let end = packed.indexOf(';', start)
     if (end === -1) end = packed.length
@@ -145,7 +151,7 @@ export function readPackedFields(packed: string, into: (string | undefined)[]): 
       const index = fieldAt(packed, start, at)
       if (index !== -1 && into[index] === undefined) {
         const raw = packed.slice(at + 1, end)
-        into[index] = raw.includes('%') ? unescape(raw) : raw
+        into[index] = escapes && raw.includes('%') ? unescape(raw) : raw
       }
     }
     start = end + 1
