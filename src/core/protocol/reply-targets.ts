@@ -85,8 +85,7 @@ export class ReplyTargets {
     if (known !== undefined) return known
     const target = topicNames.allowedInbox(this.#policy, address)
     if (target === undefined) return undefined
-    if (this.#read.size >= rememberedAddresses) this.#read.delete(this.#read.keys().next().value ?? '')
-    this.#read.set(address, target)
+    rememberAtMost(this.#read, address, target, rememberedAddresses)
     return target
   }
 
@@ -108,14 +107,19 @@ export class ReplyTargets {
       // A broker that cannot tell is not asked again now, nor is its silence kept for later.
       if (Number.isNaN(count)) return count
       if (count !== undefined) {
-        if (this.#counts.size >= rememberedInboxes) this.#counts.delete(this.#counts.keys().next().value ?? '')
-        this.#counts.set(topic, count)
+        rememberAtMost(this.#counts, topic, count, rememberedInboxes)
         return count
       }
     }
     // Still unknown after the grace: this inbox does not exist (it may be created later).
     return undefined
   }
+}
+
+/** Sets `key` in `map`, first forgetting the oldest entry when the map already holds `limit`. */
+function rememberAtMost<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
+  if (map.size >= limit) map.delete(map.keys().next().value ?? '')
+  map.set(key, value)
 }
 
 /** A target within the inbox's partitions; NaN partitions (the broker could not tell) drop nothing. */
