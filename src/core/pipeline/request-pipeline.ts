@@ -1,6 +1,7 @@
 import type { HandleTrace } from '../trace-contexts.ts'
 import { channels, traced } from '../tracing.ts'
 import { webRequest } from '../http/web-messages.ts'
+import { isWebResponse } from '../http/is-web-response.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Envelope, readEnvelope, wireHeader } from '../protocol/envelope.ts'
 import { decodeBody, impliedContentType } from '../protocol/bodies.ts'
@@ -271,7 +272,7 @@ async function answerTyped(typed: TypedAnswer): Promise<void> {
   if (registered.kind === 'stream') return runTypedHandler(typed) as Promise<void>
   const result = ran === undefined ? await runTypedHandler(typed) : await handedOn(ran, at)
   at.phase = 'send'
-  if (result instanceof Response) return sendResponse(handling.deps, answers, result, signal, credit)
+  if (isWebResponse(result)) return sendResponse(handling.deps, answers, result, signal, credit)
   at.phase = 'serialize'
   // The common answer, a plain body, builds nothing more than the reply itself.
   let reply = validReply(result, registered.contract.reply, handling.deps.policy)

@@ -2,6 +2,7 @@ import { decodeBody } from '../protocol/bodies.ts'
 import { checkBodySize } from '../protocol/body-size.ts'
 import { readEnvelope, wireHeader } from '../protocol/envelope.ts'
 import { isThenable } from '../is-thenable.ts'
+import { isWebResponse } from '../http/is-web-response.ts'
 import { validate } from '../schema.ts'
 import { asError } from '../as-error.ts'
 import { type IncomingMessage, type OutgoingMessage, sendOptionsOf } from '../transport.ts'
@@ -101,7 +102,7 @@ function handOn(handling: Handling, full: FullHandling, ran: HandlerRan): Promis
  */
 function reply(handling: Handling, route: AnsweringRoute, controller: RunningController, context: RequestContext, result: unknown, full: FullHandling): Promise<void> {
   const { deps, envelope, held } = handling
-  if (result instanceof Response || controller.signal.aborted) return handOn(handling, full, { controller, context, returned: result })
+  if (isWebResponse(result) || controller.signal.aborted) return handOn(handling, full, { controller, context, returned: result })
   let record: OutgoingMessage
   try {
     const valid = validReply(result, route.contract.reply, deps.policy)
