@@ -272,7 +272,8 @@ export class OrderedDispatcher<T extends Positioned> {
 
   /** Wakes whoever waits for room or for the dispatcher to go idle. */
   #settled(): void {
-    if (!this.saturated) for (const resolve of this.#room.splice(0)) resolve()
-    if (this.inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
+    // Looked at before splice(0), which makes an array even when nobody waits: this runs per record.
+    if (this.#room.length > 0 && !this.saturated) for (const resolve of this.#room.splice(0)) resolve()
+    if (this.#idle.length > 0 && this.inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
   }
 }
