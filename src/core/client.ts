@@ -29,7 +29,7 @@ import { ContractTopics, topicNames } from './protocol/topic-names.ts'
 import type { RemoteStream } from './remote-stream.ts'
 import { RunningRequests } from './running-requests.ts'
 import type { InferOut } from './schema.ts'
-import { type Inbox, type OutgoingMessage, type SendOptions, sendOptionsOf, type Transport } from './transport.ts'
+import { type Inbox, type OutgoingMessage, type SendOptions, sendOptionsOf, type Transport, oneRecord } from './transport.ts'
 
 export type { ClientOptions, ClientPlugin, ClientStats } from './client-options.ts'
 
@@ -123,7 +123,7 @@ export class Client {
       policy: this.policy,
       exchange: this.#exchangeDeps,
       sendCancel: (cancel, retryUntil) => {
-        this.#transport.send([cancel], retryUntil === undefined ? this.#sendOptions : { ...this.#sendOptions, retryUntil }).catch((error: unknown) => {
+        this.#transport.send(oneRecord(cancel), retryUntil === undefined ? this.#sendOptions : { ...this.#sendOptions, retryUntil }).catch((error: unknown) => {
           this.#onError(error, { kind: 'transport', service: this.name, topic: cancel.topic })
         })
       },
@@ -298,7 +298,7 @@ export class Client {
    * takes it ({@link sendFailure}), with no promise wrapped around every send.
    */
   #sendWithin(message: OutgoingMessage, timeout: number): Promise<void> {
-    return this.#transport.send([message], sendOptionsOf(this.policy, Date.now() + timeout))
+    return this.#transport.send(oneRecord(message), sendOptionsOf(this.policy, Date.now() + timeout))
   }
 
   #openInbox(): Promise<Inbox> {

@@ -1,6 +1,6 @@
 import type { Policy } from './policy.ts'
 import { buildMessage } from './protocol/envelope.ts'
-import type { Transport } from './transport.ts'
+import { type Transport, oneRecord } from './transport.ts'
 
 /** How often an instance writes to its own inbox: five times per idle period, so a late or lost beat or two never makes it look gone. */
 export function heartbeatInterval(policy: Pick<Policy, 'inboxIdleMs'>): number {
@@ -49,7 +49,7 @@ export class InboxHeartbeat {
    */
   async beat(): Promise<void> {
     const message = buildMessage({ topic: this.#topic, partition: 0 }, 'heartbeat', { service: this.#service }, undefined, this.#policy.codec, this.#policy.maxMessageBytes)
-    await this.#transport.send([message], { envelope: this.#policy.envelope, retryUntil: Date.now() + heartbeatInterval(this.#policy) }).catch(() => undefined)
+    await this.#transport.send(oneRecord(message), { envelope: this.#policy.envelope, retryUntil: Date.now() + heartbeatInterval(this.#policy) }).catch(() => undefined)
   }
 
   stop(): void {

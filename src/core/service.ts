@@ -12,7 +12,7 @@ import { handleEvent, type Subscribed } from './pipeline/event-pipeline.ts'
 import { applyPlugin, type Hook, HookRegistry } from './pipeline/hooks.ts'
 import { type ClientHooks, type ClientPhase, clientPhases, isClientPhase, isServicePhase, type ServiceHooks, type ServicePhase, servicePhases } from './pipeline/phases.ts'
 import { handleRequest } from './pipeline/request-pipeline.ts'
-import type { FetchHandler, Registered, Routed, ServiceCounters, ServicePipelineDeps } from './pipeline/service-pipeline.ts'
+import { type FetchHandler, type Registered, RouteMatch, type Routed, type ServiceCounters, type ServicePipelineDeps } from './pipeline/service-pipeline.ts'
 import type { Envelope } from './protocol/envelope.ts'
 import { ReplyTargets } from './protocol/reply-targets.ts'
 import { topicNames } from './protocol/topic-names.ts'
@@ -366,14 +366,14 @@ export class Service {
 
   /** A request's handler: the gather of its topic, else the route matching its method and path. */
   #route(gathered: Registered | undefined, envelope: Envelope): Routed | undefined {
-    if (gathered !== undefined) return { registered: gathered, params: {} }
+    if (gathered !== undefined) return new RouteMatch(gathered, {})
     const method = envelope.method ?? ''
     const path = envelope.path ?? ''
     // HEAD is GET without the body (RFC 9110 §9.3.2) unless a route declares HEAD itself — for a
     // request-reply route; a stream would have to be produced to be thrown away.
     const routed = this.#router.match(method, path) ?? (method === 'HEAD' ? this.#getRouteFor(path) : undefined)
-    if (routed !== undefined) return { registered: routed.value, params: routed.params }
-    return this.#mounted === undefined ? undefined : { registered: this.#mounted, params: {} }
+    if (routed !== undefined) return new RouteMatch(routed.value, routed.params)
+    return this.#mounted === undefined ? undefined : new RouteMatch(this.#mounted, {})
   }
 
   #getRouteFor(path: string): ReturnType<Router<Registered>['match']> {

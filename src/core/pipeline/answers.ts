@@ -7,7 +7,7 @@ import { errorBody } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders, type WireHeaders } from '../protocol/headers.ts'
 import type { ReplyTarget } from '../protocol/reply-targets.ts'
 import type { FailureKind } from '../failure.ts'
-import { type IncomingMessage, type OutgoingMessage, type SendOptions, sendOptionsOf } from '../transport.ts'
+import { type IncomingMessage, type OutgoingMessage, type SendOptions, sendOptionsOf, oneRecord } from '../transport.ts'
 import type { StoredAnswer } from '../deduplication-store.ts'
 import type { Policy } from '../policy.ts'
 import { type Schema, validate } from '../schema.ts'
@@ -133,7 +133,7 @@ export class Answers {
     this.#sent++
     let sending: Promise<void>
     try {
-      sending = this.#deps.transport.send([record], this.#sendOptions)
+      sending = this.#deps.transport.send(oneRecord(record), this.#sendOptions)
     } catch (error) {
       return Promise.reject(this.#undeliverable(asError(error)))
     }
@@ -205,7 +205,7 @@ export class Answers {
  * @example
  * ```ts
  * const record = replyRecord(deps, envelope, replyTarget, 200, body, replyHeaders(result, context))
- * await deps.transport.send([record], sendOptionsOf(deps.policy, deadline))
+ * await deps.transport.send(oneRecord(record), sendOptionsOf(deps.policy, deadline))
  * ```
  */
 export function replyRecord(deps: Pick<ServicePipelineDeps, 'policy' | 'service'>, envelope: Pick<Envelope, 'id' | 'method'>, to: ReplyTarget, status: number, body: unknown, headers: WireHeaders | undefined): OutgoingMessage {

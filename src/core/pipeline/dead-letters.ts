@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { isKafkaIpcError } from '../kafka-ipc-error.ts'
 import { topicNames } from '../protocol/topic-names.ts'
 import type { WireHeaders } from '../protocol/headers.ts'
-import { type IncomingMessage, LeaveUncommitted, sendOptionsOf } from '../transport.ts'
+import { type IncomingMessage, LeaveUncommitted, sendOptionsOf, oneRecord } from '../transport.ts'
 import type { ServicePipelineDeps } from './service-pipeline.ts'
 
 /** Why a record went to the dead-letter topic. */
@@ -84,7 +84,7 @@ export async function sendDeadLetter(deps: ServicePipelineDeps, message: Incomin
   for (let attempt = 0; ; attempt++) {
     if (deps.stopping.aborted && attempt > 0) throw new LeaveUncommitted(`${deps.service} stopped before the dead letter of ${message.topic}:${String(message.partition)}@${String(message.offset)} was written`)
     try {
-      await deps.transport.send([letter], sendOptionsOf(deps.policy, Date.now() + deps.policy.timeoutMs))
+      await deps.transport.send(oneRecord(letter), sendOptionsOf(deps.policy, Date.now() + deps.policy.timeoutMs))
       deps.counters.deadLettered++
       return
     } catch (error) {

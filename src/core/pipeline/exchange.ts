@@ -287,7 +287,7 @@ class CallExchange implements Exchange, PendingEntry {
  *
  * @example
  * ```ts
- * await transport.send([message]).catch((error: unknown) => { throw sendFailure(error) })
+ * await transport.send(oneRecord(message)).catch((error: unknown) => { throw sendFailure(error) })
  * ```
  */
 export function sendFailure(error: unknown): KafkaIpcError {

@@ -5,7 +5,7 @@ import { isThenable } from '../is-thenable.ts'
 import { isWebResponse } from '../http/is-web-response.ts'
 import { validate } from '../schema.ts'
 import { asError } from '../as-error.ts'
-import { type IncomingMessage, type OutgoingMessage, sendOptionsOf } from '../transport.ts'
+import { type IncomingMessage, type OutgoingMessage, sendOptionsOf, oneRecord } from '../transport.ts'
 import { Answers, handlerMistake, replyHeaders, replyRecord, replyStatus, validReply } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
 import type { Handling } from './request-pipeline.ts'
@@ -134,7 +134,7 @@ function reply(handling: Handling, route: AnsweringRoute, controller: RunningCon
 function sendReply(deps: ServicePipelineDeps, message: IncomingMessage, found: Routed | undefined, record: OutgoingMessage, deadline: number): Promise<void> {
   let sending: Promise<void>
   try {
-    sending = deps.transport.send([record], sendOptionsOf(deps.policy, deadline))
+    sending = deps.transport.send(oneRecord(record), sendOptionsOf(deps.policy, deadline))
   } catch (error) {
     sending = Promise.reject(asError(error))
   }

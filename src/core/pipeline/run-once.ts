@@ -3,7 +3,7 @@ import { claimRun, HeldClaim } from './held-claim.ts'
 import { backoffDelay } from '../backoff.ts'
 import type { DeduplicationClaim, DeduplicationStore } from '../deduplication-store.ts'
 import type { Envelope } from '../protocol/envelope.ts'
-import { type IncomingMessage, LeaveUncommitted, type OutgoingMessage, sendOptionsOf } from '../transport.ts'
+import { type IncomingMessage, LeaveUncommitted, type OutgoingMessage, sendOptionsOf, oneRecord } from '../transport.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { buildMessage } from '../protocol/envelope.ts'
 import { errorBody } from '../protocol/error-body.ts'
@@ -70,7 +70,7 @@ function errorAnswer(deps: ServicePipelineDeps, envelope: Envelope, to: ReplyTar
 /** Sends an answer that no handler made, retried through a failover until the deadline; one the broker would not take is counted and reported. */
 async function answerDirectly(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, deadline: number, answer: OutgoingMessage): Promise<void> {
   try {
-    await deps.transport.send([answer], sendOptionsOf(deps.policy, deadline))
+    await deps.transport.send(oneRecord(answer), sendOptionsOf(deps.policy, deadline))
   } catch (error) {
     reportUndeliverable(deps, error, message, envelope, undefined)
   }

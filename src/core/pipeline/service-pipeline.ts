@@ -33,6 +33,27 @@ export interface Routed {
   readonly params: Record<string, string>
 }
 
+/**
+ * A {@link Routed} as the service's router makes one for each request. A class, not a literal:
+ * a request keeps its route until its reply is acknowledged, and V8 would allocate a literal's
+ * later objects in the old generation, each keeping its young parameters alive until the next
+ * full collection (docs/performance.md).
+ *
+ * @example
+ * ```ts
+ * const found = new RouteMatch(registered, { id: 'Q1' })
+ * ```
+ */
+export class RouteMatch implements Routed {
+  readonly registered: Registered
+  readonly params: Record<string, string>
+
+  constructor(registered: Registered, params: Record<string, string>) {
+    this.registered = registered
+    this.params = params
+  }
+}
+
 /** Counters a service exposes through stats(). */
 export interface ServiceCounters {
   handled: number

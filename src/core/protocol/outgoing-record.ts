@@ -15,7 +15,7 @@ import type { OutgoingMessage } from '../transport.ts'
  * @example
  * ```ts
  * const record = new OutgoingRecord('orders.requests', undefined, 'order-42', headers, value)
- * await transport.send([record])
+ * await transport.send(oneRecord(record))
  * ```
  */
 export class OutgoingRecord implements OutgoingMessage {

@@ -1,5 +1,6 @@
-// The objects a message is carried in — the record built to send, the one the producer is handed,
-// the record received, its envelope and its handling — are made with `new`, so V8's
+// The objects a message is carried in — the record built to send, the list a send hands the
+// transport, the one the producer is handed, the record received, its envelope, the route it
+// matched and its handling — are made with `new` (or `Array.of`), so V8's
 // allocation-site pretenuring never moves them to the old generation. Under load each lives as
 // long as its message (past young-generation collections), which is what makes V8 allocate an
 // object literal's later objects straight in the old generation; there each kept its young header
@@ -12,7 +13,8 @@ import v8 from 'node:v8'
 import { jsonCodec } from '../../../src/core/protocol/codec.ts'
 import { buildMessage, readEnvelope } from '../../../src/core/protocol/envelope.ts'
 import { Handling } from '../../../src/core/pipeline/request-pipeline.ts'
-import type { ServicePipelineDeps } from '../../../src/core/pipeline/service-pipeline.ts'
+import { type Registered, RouteMatch, type ServicePipelineDeps } from '../../../src/core/pipeline/service-pipeline.ts'
+import { oneRecord, type OutgoingMessage } from '../../../src/core/transport.ts'
 import type { ReplyTarget } from '../../../src/core/protocol/reply-targets.ts'
 import { ProducedRecord, toIncoming, type RawMessage } from '../../../src/transports/kafka/records.ts'
 
@@ -54,6 +56,11 @@ function rawRecord(index: number): RawMessage {
   } as unknown as RawMessage
 }
 
+/** A record to send, made anew for each list: a send's list is made per record, beside it. */
+function freshRecord(index: number): OutgoingMessage {
+  return { topic: 'orders.requests', key: String(index), headers: new Map(), value: new Uint8Array(1) }
+}
+
 describe('message objects stay in the young generation under load', () => {
   it('control: a literal held as long is pretenured', () => {
     // V8's judgment of a site depends on when collections fall; a fresh literal site per attempt
@@ -69,6 +76,25 @@ describe('message objects stay in the young generation under load', () => {
 
   it('the record buildMessage makes', () => {
     assert.equal(oldGenerationShare((index) => buildMessage({ topic: 'orders.requests', key: String(index) }, 'request', { service: 'caller' }, { index }, jsonCodec, 1 << 20)), 0)
+  })
+
+  it('control: an array literal held as long is pretenured', () => {
+    const shares: number[] = []
+    for (let attempt = 0; attempt < 3 && !shares.some((share) => share > 0.9); attempt++) {
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a new function is a new allocation site
+      const literal = new Function('record', 'return [record]') as (record: object) => object
+      shares.push(oldGenerationShare((index) => literal(freshRecord(index))))
+    }
+    assert.ok(shares.some((share) => share > 0.9), `old-generation shares: ${shares.join(', ')}`)
+  })
+
+  it('the list a send of one record hands the transport', () => {
+    assert.equal(oldGenerationShare((index) => oneRecord(freshRecord(index))), 0)
+  })
+
+  it('the route a request matched', () => {
+    const registered = {} as Registered
+    assert.equal(oldGenerationShare((index) => new RouteMatch(registered, { id: String(index) })), 0)
   })
 
   it('the record handed to the producer', () => {
