@@ -1,6 +1,6 @@
 // The objects a message is carried in — the record built to send, the list a send hands the
 // transport, the one the producer is handed, the record received, its envelope, the route it
-// matched and its handling — are made with `new` (or `Array.of`), so V8's
+// matched and its handling — are made with `new`, so V8's
 // allocation-site pretenuring never moves them to the old generation. Under load each lives as
 // long as its message (past young-generation collections), which is what makes V8 allocate an
 // object literal's later objects straight in the old generation; there each kept its young header
