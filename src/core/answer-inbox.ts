@@ -70,9 +70,11 @@ export class AnswerInbox {
       pending.deliver(envelope.correlation, { ...answerOf(envelope, message, 'item', message.value), chunk: true })
       return
     }
+    // Looked up once, in this turn: whether its call takes a reply undecoded, and who takes the answer.
+    const entry = pending.entryOf(envelope.correlation)
     // fetch() hands a reply's bytes on as they are: decoding them would be work thrown away.
-    if (envelope.kind === 'reply' && pending.wantsRawReply(envelope.correlation)) {
-      pending.deliver(envelope.correlation, answerOf(envelope, message, 'reply', undefined))
+    if (envelope.kind === 'reply' && entry?.rawReplies === true) {
+      pending.deliverTo(entry, answerOf(envelope, message, 'reply', undefined))
       return
     }
     let body: unknown
@@ -81,7 +83,7 @@ export class AnswerInbox {
       if (envelope.kind === 'items' && (!Array.isArray(body) || body.length === 0)) throw new KafkaIpcError('KIPC_PROTOCOL_ERROR', 'An items record must carry a non-empty array.')
     } catch (error) {
       const undecoded = envelope.kind === 'error' ? undefined : { kind: envelope.kind, status: envelope.status }
-      pending.deliver(envelope.correlation, { kind: 'error', body: { code: 'KIPC_PROTOCOL_ERROR', message: (error as Error).message }, status: 502, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers, raw: message.value, ...(undecoded === undefined ? {} : { undecoded }) })
+      pending.deliverTo(entry, { kind: 'error', body: { code: 'KIPC_PROTOCOL_ERROR', message: (error as Error).message }, status: 502, service: envelope.service, seq: envelope.seq, replyTo: envelope.replyTo, wireHeaders: message.headers, raw: message.value, ...(undecoded === undefined ? {} : { undecoded }) })
       return
     }
     if (envelope.kind === 'items') {
@@ -92,7 +94,7 @@ export class AnswerInbox {
       })
       return
     }
-    pending.deliver(envelope.correlation, answerOf(envelope, message, envelope.kind, body))
+    pending.deliverTo(entry, answerOf(envelope, message, envelope.kind, body))
   }
 }
 

@@ -72,9 +72,13 @@ export class PendingCalls {
     return this.#entries.size
   }
 
-  /** True when the call `correlation` names takes its reply undecoded ({@link PendingEntry.rawReplies}). */
-  wantsRawReply(correlation: string | undefined): boolean {
-    return correlation !== undefined && this.#entries.get(correlation)?.rawReplies === true
+  /**
+   * The call `correlation` names, or undefined when none waits for it. The inbox looks a record's
+   * call up once, to know whether it takes its reply undecoded ({@link PendingEntry.rawReplies}),
+   * and hands the answer to what it found ({@link deliverTo}).
+   */
+  entryOf(correlation: string | undefined): PendingEntry | undefined {
+    return correlation === undefined ? undefined : this.#entries.get(correlation)
   }
 
   /** True when a call with this request id waits for its answers. */
@@ -92,7 +96,11 @@ export class PendingCalls {
 
   /** Hands an answer to its call; counts it as late when the call is gone. */
   deliver(correlation: string | undefined, answer: Answer): void {
-    const entry = correlation === undefined ? undefined : this.#entries.get(correlation)
+    this.deliverTo(this.entryOf(correlation), answer)
+  }
+
+  /** Hands an answer to the call {@link entryOf} found, in the same turn; counts it as late when there was none. */
+  deliverTo(entry: PendingEntry | undefined, answer: Answer): void {
     if (entry === undefined) {
       this.counters.lateAnswers++
       return

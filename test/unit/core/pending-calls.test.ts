@@ -21,6 +21,20 @@ describe('PendingCalls', () => {
     assert.equal(pending.size, 0)
   })
 
+  it('entryOf finds the call once and deliverTo hands it the answer; none found counts as late', () => {
+    const pending = new PendingCalls()
+    const received: Answer[] = []
+    const entry = { target: 'pricing', rawReplies: true, receive: (answer: Answer) => received.push(answer), fail: () => assert.fail('not failed') }
+    pending.add('a', entry)
+    assert.equal(pending.entryOf('a'), entry)
+    assert.equal(pending.entryOf('b'), undefined)
+    assert.equal(pending.entryOf(undefined), undefined)
+    pending.deliverTo(pending.entryOf('a'), reply)
+    pending.deliverTo(pending.entryOf('b'), reply)
+    assert.deepEqual(received, [reply])
+    assert.equal(pending.counters.lateAnswers, 1)
+  })
+
   it('failAll ends every call once with the local error it is given, never as an answer, and forgets them', () => {
     const pending = new PendingCalls()
     const answered: Answer[] = []
