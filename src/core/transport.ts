@@ -98,7 +98,7 @@ export interface SendOptions {
  * waits in its send until the broker acknowledges it — past young-generation collections under
  * load — and V8 may then allocate all of an array literal's later arrays in the old generation
  * ("pretenuring"), where each dead one keeps its young record, header map and body alive until
- * the next full collection: in a responder at 256 in flight, most of a megabyte more surviving
+ * the next full collection: in a responder at 256 in flight, about a megabyte more surviving
  * every young collection (docs/performance.md). An array made by `new Array(1)` and filled gives V8
  * no literal's site to judge, at a literal's cost (`Array.of` would too, at ~160 ns a call).
  *
