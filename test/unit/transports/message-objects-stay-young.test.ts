@@ -56,6 +56,17 @@ function rawRecord(index: number): RawMessage {
   } as unknown as RawMessage
 }
 
+/**
+ * The controls' check: objects of a literal site, held as long as messages are, end up allocated in
+ * the old generation. V8's judgment of a site depends on when collections fall, so each of up to
+ * three attempts compiles a fresh site (`compile`): a miss on one attempt is no miss of the check.
+ */
+function assertPretenured(compile: () => (index: number) => object): void {
+  const shares: number[] = []
+  for (let attempt = 0; attempt < 3 && !shares.some((share) => share > 0.9); attempt++) shares.push(oldGenerationShare(compile()))
+  assert.ok(shares.some((share) => share > 0.9), `old-generation shares: ${shares.join(', ')}`)
+}
+
 /** A record to send, made anew for each list: a send's list is made per record, beside it. */
 function freshRecord(index: number): OutgoingMessage {
   return { topic: 'orders.requests', key: String(index), headers: new Map(), value: new Uint8Array(1) }
@@ -63,15 +74,8 @@ function freshRecord(index: number): OutgoingMessage {
 
 describe('message objects stay in the young generation under load', () => {
   it('control: a literal held as long is pretenured', () => {
-    // V8's judgment of a site depends on when collections fall; a fresh literal site per attempt
-    // (each compiled anew) makes a miss on one attempt no miss of the check.
-    const shares: number[] = []
-    for (let attempt = 0; attempt < 3 && !shares.some((share) => share > 0.9); attempt++) {
-      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a new function is a new allocation site
-      const literal = new Function('index', "return { topic: 'orders.requests', key: String(index), headers: new Map(), value: new Uint8Array(1) }") as (index: number) => object
-      shares.push(oldGenerationShare(literal))
-    }
-    assert.ok(shares.some((share) => share > 0.9), `old-generation shares: ${shares.join(', ')}`)
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a new function is a new allocation site
+    assertPretenured(() => new Function('index', "return { topic: 'orders.requests', key: String(index), headers: new Map(), value: new Uint8Array(1) }") as (index: number) => object)
   })
 
   it('the record buildMessage makes', () => {
@@ -79,13 +83,11 @@ describe('message objects stay in the young generation under load', () => {
   })
 
   it('control: an array literal held as long is pretenured', () => {
-    const shares: number[] = []
-    for (let attempt = 0; attempt < 3 && !shares.some((share) => share > 0.9); attempt++) {
+    assertPretenured(() => {
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a new function is a new allocation site
       const literal = new Function('record', 'return [record]') as (record: object) => object
-      shares.push(oldGenerationShare((index) => literal(freshRecord(index))))
-    }
-    assert.ok(shares.some((share) => share > 0.9), `old-generation shares: ${shares.join(', ')}`)
+      return (index) => literal(freshRecord(index))
+    })
   })
 
   it('the list a send of one record hands the transport', () => {
