@@ -47,7 +47,7 @@ describe('health probes on a broker that goes away and comes back', { timeout: 2
   let server: HealthServer
 
   before(async () => {
-    kafka = await LocalKafka.start({ dataDir: `/tmp/${uniqueName('kipc-health')}` })
+    kafka = await LocalKafka.start({})
     service = new Service({ name: 'probed', policy: definePolicy({ prefix: uniqueName('health'), partitions: 2 }), transport: kafkaTransport({ brokers: kafka.brokers }), ownsTransport: true, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } })
     service.handle(ping, () => ({ ok: true }))
     server = await serveHealth(service, { port: 0, host: '127.0.0.1', brokerGraceMs: graceMs, stallMs: 1_000, stallWindowMs: 4_000 })

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
 import { defaultPolicy, definePolicy, loadPolicy } from '../../../src/core/policy.ts'
+import { temporaryFolder } from '../../support/temporary-folder.ts'
 
 describe('policy', () => {
   it('fills defaults and freezes the result', () => {
@@ -62,8 +62,8 @@ describe('policy', () => {
     }
   })
 
-  it('reads a config file, then lets environment variables override it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kipc-policy-'))
+  it('reads a config file, then lets environment variables override it', async (t) => {
+    const dir = await temporaryFolder(t, 'kipc-policy-')
     const file = join(dir, 'kafka-ipc.json')
     await writeFile(file, JSON.stringify({ prefix: 'fromfile', timeoutMs: 1234, partitions: 12, compression: 'lz4' }))
     const policy = loadPolicy({ env: { KAFKA_IPC_CONFIG: file, KIPC_TIMEOUT_MS: '900', KIPC_AUTO_CREATE_TOPICS: 'false', KIPC_COMPRESSION: 'zstd', KIPC_DEDUPLICATION_WINDOW: '0' } })
@@ -75,8 +75,8 @@ describe('policy', () => {
     assert.equal(policy.autoCreateTopics, false)
   })
 
-  it('takes the event retries from a file and their number of runs from KIPC_EVENT_MAX_ATTEMPTS, the inbox threshold from KIPC_INBOX_IDLE_MS', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kipc-policy-'))
+  it('takes the event retries from a file and their number of runs from KIPC_EVENT_MAX_ATTEMPTS, the inbox threshold from KIPC_INBOX_IDLE_MS', async (t) => {
+    const dir = await temporaryFolder(t, 'kipc-policy-')
     const file = join(dir, 'kafka-ipc.json')
     await writeFile(file, JSON.stringify({ eventRetries: { initialDelayMs: 50 } }))
     const policy = loadPolicy({ env: { KAFKA_IPC_CONFIG: file, KIPC_EVENT_MAX_ATTEMPTS: '2', KIPC_INBOX_IDLE_MS: '0' } })
@@ -85,8 +85,8 @@ describe('policy', () => {
     assert.throws(() => definePolicy({ eventRetries: { maxAttempts: 0 } }), /eventRetries.maxAttempts/)
   })
 
-  it('explains a bad config file or variable', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kipc-policy-'))
+  it('explains a bad config file or variable', async (t) => {
+    const dir = await temporaryFolder(t, 'kipc-policy-')
     const file = join(dir, 'bad.json')
     await writeFile(file, JSON.stringify({ prefx: 'typo' }))
     assert.throws(() => loadPolicy({ file, env: {} }), /unknown setting "prefx"/)

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { chmod, mkdtemp, mkdir, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, it } from 'node:test'
+import { type TestContext, describe, it } from 'node:test'
 import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
 import { findJava, findMaven, parseJavaMajorVersion } from '../../../src/local-kafka/toolchain.ts'
+import { temporaryFolder } from '../../support/temporary-folder.ts'
 
 describe('parseJavaMajorVersion', () => {
   it('reads modern and pre-9 version strings', () => {
@@ -16,8 +16,8 @@ describe('parseJavaMajorVersion', () => {
 })
 
 /** A JAVA_HOME whose bin/java prints `versionLine` the way `java -version` does. */
-async function fakeJavaHome(versionLine: string): Promise<string> {
-  const home = await mkdtemp(join(tmpdir(), 'fake-java-'))
+async function fakeJavaHome(t: TestContext, versionLine: string): Promise<string> {
+  const home = await temporaryFolder(t, 'fake-java-')
   await mkdir(join(home, 'bin'))
   await writeFile(join(home, 'bin', 'java'), `#!/bin/sh\necho '${versionLine}' >&2\n`)
   await chmod(join(home, 'bin', 'java'), 0o755)
@@ -33,16 +33,16 @@ describe('findJava', () => {
     assert.match(error.message, /KAFKA_BROKERS/)
   })
 
-  it('refuses Java older than 17 and names the version found', async () => {
-    const home = await fakeJavaHome('openjdk version "11.0.2" 2019-01-15')
+  it('refuses Java older than 17 and names the version found', async (t) => {
+    const home = await fakeJavaHome(t, 'openjdk version "11.0.2" 2019-01-15')
     const error: unknown = await findJava({ ...process.env, JAVA_HOME: home }).catch((e: unknown) => e)
     assert.ok(isKafkaIpcError(error, 'KIPC_JAVA_MISSING'))
     assert.match(error.message, /is Java 11/)
   })
 
-  it('accepts Java 17+ and fingerprints the exact build', async () => {
-    const a = await findJava({ ...process.env, JAVA_HOME: await fakeJavaHome('openjdk version "21.0.1" 2023-10-17') })
-    const b = await findJava({ ...process.env, JAVA_HOME: await fakeJavaHome('openjdk version "21.0.2" 2024-01-16') })
+  it('accepts Java 17+ and fingerprints the exact build', async (t) => {
+    const a = await findJava({ ...process.env, JAVA_HOME: await fakeJavaHome(t, 'openjdk version "21.0.1" 2023-10-17') })
+    const b = await findJava({ ...process.env, JAVA_HOME: await fakeJavaHome(t, 'openjdk version "21.0.2" 2024-01-16') })
     assert.equal(a.majorVersion, 21)
     assert.notEqual(a.fingerprint, b.fingerprint)
   })
