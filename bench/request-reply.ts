@@ -120,6 +120,7 @@ try {
   const rows = [
     ...(everything ? await run(() => startRawKafka(brokers)) : []),
     ...(everything ? await run(() => startRawTuned(brokers)) : []),
+    ...(everything ? await run(() => startRawTuned(brokers, { envelope: true })) : []),
     ...(await run(() => startKafkaIpc(brokers))),
     // Bracketed by a second plain run: the broker warms up over a run, and the later rows gain from it.
     ...(instrumented ? [...(await run(() => startKafkaIpc(brokers, { instrumented: true }))), ...(await run(() => startKafkaIpc(brokers)))] : []),
@@ -160,7 +161,7 @@ try {
     ...(alternated === undefined
       ? []
       : [
-          `kafka-ipc and the tuned raw round trip again, both running, in ${rounds} rounds per scenario taken in turns (who goes first alternates; 1,000 requests per round at concurrency 1, 5,000 at 64, 10,000 at 256):`,
+          `kafka-ipc, the tuned raw round trip and the tuned raw round trip carrying kafka-ipc's envelope header and JSON on both sides again, all running, in ${rounds} rounds per scenario taken in turns (who goes first rotates; 1,000 requests per round at concurrency 1, 5,000 at 64, 10,000 at 256):`,
           '',
           alternated,
         ]),

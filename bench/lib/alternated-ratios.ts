@@ -1,19 +1,26 @@
-// kafka-ipc against the tuned raw round trip in alternating rounds: both systems started and kept
-// running, each scenario measured round by round, the two taking turns (and turns about who goes
-// first), so that a drift of a shared machine — which on the bench host has moved one system's
-// req/s 2× between runs half an hour apart — falls on both alike. The ratios the throughput issue
-// asks for are read from these rounds (their median), not from two single runs minutes apart.
+// kafka-ipc against the tuned raw round trip in alternating rounds: the systems started and kept
+// running, each scenario measured round by round, the systems taking turns (and turns about who
+// goes first), so that a drift of a shared machine — which on the bench host has moved one system's
+// req/s 2× between runs half an hour apart — falls on all alike. The ratios the throughput issue
+// asks for are read from these rounds (their median), not from two single runs minutes apart. The
+// third system, the raw pair carrying kafka-ipc's envelope header and JSON on both sides, shows how
+// much of the gap kafka-ipc's wire format itself costs with this client library.
 import { measure, type ScenarioResult } from './measure.ts'
 import { fixed } from './run-env.ts'
 import { startRawTuned } from './raw-tuned.ts'
 import { startKafkaIpc, type System } from './systems.ts'
 
+/** The systems of the rounds: kafka-ipc, the tuned raw pair, and that pair carrying kafka-ipc's envelope and JSON. */
+type Which = 'ipc' | 'raw' | 'floor'
+
+/** One round of one scenario: each system's result. */
+export type AlternatedRound = Readonly<Record<Which, ScenarioResult>>
+
 /** One scenario measured in alternating rounds. */
 export interface AlternatedScenario {
   readonly scenario: string
   readonly concurrency: number
-  /** Per round: kafka-ipc's result and the tuned raw pair's. */
-  readonly rounds: readonly { readonly ipc: ScenarioResult; readonly raw: ScenarioResult }[]
+  readonly rounds: readonly AlternatedRound[]
 }
 
 const scenarios = [
@@ -23,8 +30,10 @@ const scenarios = [
 ] as const
 
 /**
- * Starts kafka-ipc and the tuned raw pair on `brokers` and measures every scenario in `rounds`
- * alternating rounds; stops both.
+ * Starts kafka-ipc, the tuned raw pair and the tuned raw pair with kafka-ipc's envelope header and
+ * JSON on both sides (raw-tuned.ts: the least kafka-ipc's wire format asks of a call) on `brokers`,
+ * and measures every scenario in `rounds` rounds, the three taking turns and who goes first
+ * rotating; stops them.
  *
  * @example
  * ```ts
@@ -33,30 +42,37 @@ const scenarios = [
  * ```
  */
 export async function alternatedRatios(brokers: readonly string[], rounds: number, log: (line: string) => void): Promise<AlternatedScenario[]> {
-  const ipc = await startKafkaIpc([...brokers])
-  let raw: System | undefined
+  const started: Partial<Record<Which, System>> = {}
   try {
-    raw = await startRawTuned([...brokers])
-    const both = { ipc, raw }
+    started.ipc = await startKafkaIpc([...brokers])
+    started.raw = await startRawTuned([...brokers])
+    started.floor = await startRawTuned([...brokers], { envelope: true })
+    const systems = started as Record<Which, System>
     const measured: AlternatedScenario[] = []
     for (const { scenario, concurrency, total } of scenarios) {
-      const results: { ipc: ScenarioResult; raw: ScenarioResult }[] = []
+      const results: AlternatedRound[] = []
       for (let round = 0; round < rounds; round++) {
-        log(`kafka-ipc and tuned raw, alternating: ${scenario}, round ${round + 1} of ${rounds} (${total} requests each)…`)
-        const order = round % 2 === 0 ? (['ipc', 'raw'] as const) : (['raw', 'ipc'] as const)
-        const got: Partial<Record<'ipc' | 'raw', ScenarioResult>> = {}
+        log(`kafka-ipc, tuned raw and tuned raw with the envelope, in turns: ${scenario}, round ${round + 1} of ${rounds} (${total} requests each)…`)
+        const order = rotated(['ipc', 'raw', 'floor'] as const, round)
+        const got: Partial<Record<Which, ScenarioResult>> = {}
         for (const which of order) {
-          const system = both[which]
+          const system = systems[which]
           got[which] = await measure(scenario, (i) => system.call(i), { total, concurrency, warmup: concurrency * 4 })
         }
-        if (got.ipc !== undefined && got.raw !== undefined) results.push({ ipc: got.ipc, raw: got.raw })
+        if (got.ipc !== undefined && got.raw !== undefined && got.floor !== undefined) results.push({ ipc: got.ipc, raw: got.raw, floor: got.floor })
       }
       measured.push({ scenario, concurrency, rounds: results })
     }
     return measured
   } finally {
-    await Promise.all([ipc.stop(), raw?.stop()])
+    await Promise.all([started.ipc?.stop(), started.raw?.stop(), started.floor?.stop()])
   }
+}
+
+/** `items` rotated left by `by`: round 0 a, b, c; round 1 b, c, a; … */
+function rotated<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length
+  return [...items.slice(shift), ...items.slice(0, shift)]
 }
 
 /** The median of `values` (the mean of the middle two for an even count). */
@@ -67,21 +83,27 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * The alternating rounds as a markdown table — per round kafka-ipc's and the raw pair's figure and
- * their ratio (p50 and p99 at concurrency 1, req/s under load) — and a line of the median ratios.
+ * The alternating rounds as a markdown table — per round each system's figure (p50 and p99 at
+ * concurrency 1, req/s under load) and the ratios between them — and a line of the median ratios.
  */
 export function ratiosTable(measured: readonly AlternatedScenario[]): string {
-  const lines = ['| scenario | measure | round | kafka-ipc | tuned raw | kafka-ipc ÷ raw |', '|---|---|---:|---:|---:|---:|']
+  const lines = [
+    '| scenario | measure | round | kafka-ipc | tuned raw | tuned raw + envelope | kafka-ipc ÷ raw | kafka-ipc ÷ raw + envelope | raw + envelope ÷ raw |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ]
   const medians: string[] = []
   for (const { scenario, concurrency, rounds } of measured) {
     const measures = concurrency === 1 ? (['p50', 'p99'] as const) : (['perSecond'] as const)
     for (const name of measures) {
       const label = name === 'perSecond' ? 'req/s' : `${name} ms`
-      const ratios = rounds.map(({ ipc, raw }) => ipc[name] / raw[name])
-      rounds.forEach(({ ipc, raw }, index) => {
-        lines.push(`| ${scenario} | ${label} | ${index + 1} | ${fixed(ipc[name], name === 'perSecond' ? 0 : 2)} | ${fixed(raw[name], name === 'perSecond' ? 0 : 2)} | ${fixed(ratios[index] ?? Number.NaN)}× |`)
+      const digits = name === 'perSecond' ? 0 : 2
+      const toRaw = rounds.map(({ ipc, raw }) => ipc[name] / raw[name])
+      const toFloor = rounds.map(({ ipc, floor }) => ipc[name] / floor[name])
+      const floorToRaw = rounds.map(({ floor, raw }) => floor[name] / raw[name])
+      rounds.forEach(({ ipc, raw, floor }, index) => {
+        lines.push(`| ${scenario} | ${label} | ${index + 1} | ${fixed(ipc[name], digits)} | ${fixed(raw[name], digits)} | ${fixed(floor[name], digits)} | ${fixed(toRaw[index] ?? Number.NaN)}× | ${fixed(toFloor[index] ?? Number.NaN)}× | ${fixed(floorToRaw[index] ?? Number.NaN)}× |`)
       })
-      medians.push(`${scenario} ${label} ${fixed(median(ratios))}× (${ratios.map((ratio) => fixed(ratio)).join(', ')})`)
+      medians.push(`${scenario} ${label} ${fixed(median(toRaw))}× (${toRaw.map((ratio) => fixed(ratio)).join(', ')}; ÷ raw + envelope ${fixed(median(toFloor))}×; raw + envelope ÷ raw ${fixed(median(floorToRaw))}×)`)
     }
   }
   return `${lines.join('\n')}\n\nMedian kafka-ipc ÷ tuned raw over the rounds: ${medians.join('; ')}.\n`

@@ -6,8 +6,11 @@
 //   without a consumer group (no join, no heartbeats, no commits), as kafka-ipc's inbox does;
 // - Buffers end to end (no serializers) and one header, the correlation id, echoed untouched;
 // - the responder knows the single caller's reply topic, so no reply-to header either.
+// With `envelope: true`, both sides carry kafka-ipc's packed envelope header in place of the
+// correlation header and the responder JSON-parses and -stringifies each body (raw-responder.js):
+// what kafka-ipc's design asks of every call before any of its own code runs.
 import { Admin, Consumer, type MessageToProduce, Producer } from '@platformatic/kafka'
-import { startRawResponder } from './raw-responder.js'
+import { envelopeHeader, packedField, startRawResponder } from './raw-responder.js'
 import { randomUUID } from 'node:crypto'
 import { naturalBatches } from './natural-batches.ts'
 import { log } from './run-env.ts'
@@ -18,14 +21,15 @@ const correlationHeader = Buffer.from('correlation')
 /** A record batch with this attribute bit holds transaction markers, not records. */
 const controlBatch = 0x20
 
-export async function startRawTuned(brokers: string[]): Promise<System> {
+export async function startRawTuned(brokers: string[], options: { readonly envelope?: boolean } = {}): Promise<System> {
   const id = randomUUID().slice(0, 8)
   const topics = await createRawTopics(brokers, `raw-tuned-${id}`)
   const { requests, replies } = topics
-  const responder = await startRawResponder(brokers, requests, replies, partitions)
-  const caller = await startRawCaller(brokers, requests, replies)
+  const envelope = options.envelope === true
+  const responder = await startRawResponder(brokers, requests, replies, partitions, { envelope })
+  const caller = await startRawCaller(brokers, requests, replies, { envelope })
   return {
-    name: 'raw @platformatic/kafka, tuned',
+    name: envelope ? `raw @platformatic/kafka, tuned, with kafka-ipc's envelope and JSON` : 'raw @platformatic/kafka, tuned',
     call: (index) => caller.call(index),
     async stop() {
       await caller.stop()
@@ -52,12 +56,19 @@ export async function createRawTopics(brokers: readonly string[], name: string):
   }
 }
 
-/** The tuned raw caller: requests spread over the partitions with a correlation header, replies read by {@link readReplies}. */
-export async function startRawCaller(brokers: readonly string[], requests: string, replies: string): Promise<{ call(index: number): Promise<unknown>; stop(): Promise<void> }> {
+/**
+ * The tuned raw caller: requests spread over the partitions with a correlation header, replies read
+ * by {@link readReplies}. With `envelope`, each request carries a packed `kipc` envelope instead —
+ * its id, the reply topic, a deadline, method, path and caller, as kafka-ipc writes one — and a
+ * reply's correlation is read from the reply's envelope.
+ */
+export async function startRawCaller(brokers: readonly string[], requests: string, replies: string, options: { readonly envelope?: boolean } = {}): Promise<{ call(index: number): Promise<unknown>; stop(): Promise<void> }> {
   const producer = new Producer({ clientId: 'raw-tuned-caller', bootstrapBrokers: [...brokers], acks: -1, idempotent: true })
   const sendRequests = naturalBatches((messages: MessageToProduce[]) => producer.send({ messages }))
   const pending = new Map<string, (value: Buffer) => void>()
-  const inbox = await readReplies([...brokers], replies, (correlation, value) => {
+  const envelope = options.envelope === true
+  const correlationOf = envelope ? replyCorrelation : correlationHeaderOf
+  const inbox = await readReplies([...brokers], replies, correlationOf, (correlation, value) => {
     pending.get(correlation)?.(value)
     pending.delete(correlation)
   })
@@ -66,7 +77,7 @@ export async function startRawCaller(brokers: readonly string[], requests: strin
     call: (index) =>
       new Promise((resolve, reject) => {
         const sequence = next++
-        const correlation = String(sequence)
+        const correlation = envelope ? String(sequence).padStart(22, '0') : String(sequence)
         // A deadline, as any real caller has (kafka-ipc's are on too): a lost reply fails the run
         // instead of stalling it.
         const timer = setTimeout(() => {
@@ -78,7 +89,10 @@ export async function startRawCaller(brokers: readonly string[], requests: strin
           resolve(JSON.parse(value.toString()))
         })
         const value = Buffer.from(JSON.stringify(payload(index)))
-        sendRequests([{ topic: requests, partition: sequence % partitions, value, headers: new Map([[correlationHeader, Buffer.from(correlation)]]) }]).catch(reject)
+        const headers = envelope
+          ? new Map([[envelopeHeader, Buffer.from(`v=1;kind=request;id=${correlation};reply-to=${replies};deadline=${Date.now() + 30_000};method=POST;path=/echo;service=bench-caller`)]])
+          : new Map([[correlationHeader, Buffer.from(correlation)]])
+        sendRequests([{ topic: requests, partition: sequence % partitions, value, headers }]).catch(reject)
       }),
     async stop() {
       await inbox.close()
@@ -87,12 +101,23 @@ export async function startRawCaller(brokers: readonly string[], requests: strin
   }
 }
 
+/** A reply's correlation id, from its `correlation` header. */
+function correlationHeaderOf(headers: readonly [Buffer | null, Buffer | null][]): string | undefined {
+  return headers.find(([name]) => name?.equals(correlationHeader) === true)?.[1]?.toString()
+}
+
+/** A reply's correlation id, from its packed `kipc` envelope. */
+function replyCorrelation(headers: readonly [Buffer | null, Buffer | null][]): string | undefined {
+  const packed = headers.find(([name]) => name?.equals(envelopeHeader) === true)?.[1]?.toString()
+  return packed === undefined ? undefined : packedField(packed, 'correlation')
+}
+
 /**
  * Reads partition 0 of `topic` with a plain Fetch loop from its end as of now, calling `onReply`
- * with each record's correlation id and value. Resolves once the start position is known, so no
- * reply to the first request can be missed.
+ * with each record's correlation id (read by `correlationOf`) and value. Resolves once the start
+ * position is known, so no reply to the first request can be missed.
  */
-async function readReplies(brokers: string[], topic: string, onReply: (correlation: string, value: Buffer) => void): Promise<{ close(): Promise<void> }> {
+async function readReplies(brokers: string[], topic: string, correlationOf: (headers: readonly [Buffer | null, Buffer | null][]) => string | undefined, onReply: (correlation: string, value: Buffer) => void): Promise<{ close(): Promise<void> }> {
   // Never joins its group: Fetch and ListOffsets need none, but the client wants a name.
   const consumer = new Consumer({ clientId: 'raw-tuned-caller', groupId: `${topic}-no-group`, bootstrapBrokers: brokers })
   const described = (await consumer.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic)
@@ -119,8 +144,8 @@ async function readReplies(brokers: string[], topic: string, onReply: (correlati
               for (const record of batch.records) {
                 // A fetch may return a batch that begins before the requested offset.
                 if (batch.firstOffset + BigInt(record.offsetDelta) < position) continue
-                const correlation = record.headers.find(([name]) => name?.equals(correlationHeader) === true)?.[1]
-                if (correlation != null && record.value !== null) onReply(correlation.toString(), record.value)
+                const correlation = correlationOf(record.headers)
+                if (correlation !== undefined && record.value !== null) onReply(correlation, record.value)
               }
             }
             const last = batch.firstOffset + BigInt(batch.lastOffsetDelta)
