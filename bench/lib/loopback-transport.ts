@@ -3,9 +3,11 @@
 // serializers), copied as bytes as a fetch would bring it, turned back into a message by the Kafka
 // transport's own toIncoming, and handed to the service through the same OrderedDispatcher —
 // subscriptions — or straight to the inbox, a turn of the event loop after the send, in batches
-// as fetches arrive. What it leaves out is the client library and the broker, which the raw
-// references pay too. A bench tool, not a test double: the tests run on a real broker.
-import type { InboxOptions, IncomingMessage, OutgoingMessage, SubscribeOptions, Transport } from '../../src/core/transport.ts'
+// as fetches arrive. Each send is acknowledged once the batch it went in has been delivered, as a
+// produce is acknowledged after its round trip. What it leaves out is the client library and the
+// broker, which the raw references pay too. A bench tool, not a test double: the tests run on a
+// real broker.
+import type { InboxOptions, IncomingMessage, OutgoingMessage, SendOptions, SendReceipt, SubscribeOptions, Transport } from '../../src/core/transport.ts'
 import type { ChannelHealth } from '../../src/core/channel-health.ts'
 import { OrderedDispatcher } from '../../src/transports/ordered-dispatcher.ts'
 import { recordBytes } from '../../src/transports/record-bytes.ts'
@@ -30,6 +32,8 @@ export class LoopbackTransport implements Transport {
   /** Nanoseconds spent standing in for the client library and the network (encoding and copying records): not kafka-ipc's. */
   standInNs = 0n
   #queue: OutgoingMessage[] = []
+  /** The sends of the queued records, told once their batch is delivered. */
+  #receipts: SendReceipt[] = []
   #scheduled = false
   #offset = 0n
   readonly #subscriptions = new Map<string, OrderedDispatcher<IncomingMessage>>()
@@ -65,14 +69,20 @@ export class LoopbackTransport implements Transport {
   }
 
   send(messages: readonly OutgoingMessage[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.sendAndTell(messages, undefined, { sent: resolve, unsent: reject })
+    })
+  }
+
+  sendAndTell(messages: readonly OutgoingMessage[], _options: SendOptions | undefined, receipt: SendReceipt): void {
     for (const message of messages) this.#queue.push(message)
+    this.#receipts.push(receipt)
     if (!this.#scheduled) {
       this.#scheduled = true
       setImmediate(() => {
         this.#deliver()
       })
     }
-    return Promise.resolve()
   }
 
   subscribe(options: SubscribeOptions): Promise<{ assignments(): { topic: string; partition: number }[]; health(): ChannelHealth; lag(): Promise<[]>; close(): Promise<void> }> {
@@ -100,7 +110,9 @@ export class LoopbackTransport implements Transport {
   #deliver(): void {
     this.#scheduled = false
     const batch = this.#queue
+    const receipts = this.#receipts
     this.#queue = []
+    this.#receipts = []
     // Encoded and copied on a clock of its own: that is the client library's and the network's part.
     const encoding = process.hrtime.bigint()
     const records = batch.map((message) => this.#asFetched(message))
@@ -112,6 +124,7 @@ export class LoopbackTransport implements Transport {
       if (inbox !== undefined) inbox(message)
       else this.#subscriptions.get(record.topic)?.take(message)
     }
+    for (const receipt of receipts) receipt.sent()
     this.deliveryNs += process.hrtime.bigint() - started
   }
 

@@ -29,7 +29,7 @@ import { ContractTopics, topicNames } from './protocol/topic-names.ts'
 import type { RemoteStream } from './remote-stream.ts'
 import { RunningRequests } from './running-requests.ts'
 import type { InferOut } from './schema.ts'
-import { type Inbox, type OutgoingMessage, type SendOptions, sendOptionsOf, type Transport, oneRecord } from './transport.ts'
+import { type Inbox, type OutgoingMessage, type SendOptions, sendAndTell, sendOptionsOf, type Transport, oneRecord } from './transport.ts'
 
 export type { ClientOptions, ClientPlugin, ClientStats } from './client-options.ts'
 
@@ -111,6 +111,9 @@ export class Client {
       },
       // The exchange turns a failure into a typed error itself: no promise wrapped around each send.
       send: (message, timeout) => this.#sendWithin(message, timeout),
+      sendAndTell: (message, timeout, receipt) => {
+        sendAndTell(this.#transport, oneRecord(message), sendOptionsOf(this.policy, Date.now() + timeout), receipt)
+      },
       hookFailed: (error, info) => {
         this.#onError(error, { kind: 'handler-failed', phase: isKafkaIpcError(error) && typeof error.details['phase'] === 'string' ? (error.details['phase'] as ClientPhase) : undefined, service: this.name, target: info.target, route: info.target, messageId: info.id, correlationId: info.id, topic: info.topic })
       },

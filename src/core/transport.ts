@@ -39,6 +39,13 @@ export interface Transport {
   /** Resolves once the broker has durably accepted every message (Kafka: acks=all). */
   send(messages: readonly OutgoingMessage[], options?: SendOptions): Promise<void>
   /**
+   * Optional: {@link send}, its outcome told to `receipt` instead of a promise — once, never
+   * during this call. The core sends requests and replies this way where a transport offers it
+   * ({@link sendAndTell}): at hundreds of records in flight, a promise and its reactions per send
+   * are much of what lives across young-generation collections (docs/performance.md).
+   */
+  sendAndTell?(messages: readonly OutgoingMessage[], options: SendOptions | undefined, receipt: SendReceipt): void
+  /**
    * Joins consumer group `group` on `topics` and resolves once consuming has started. Records of
    * one key in one partition are handed over one at a time, in order; records of other keys
    * concurrently, up to `maxInFlight`. A record counts as consumed when its handler settles.
@@ -66,6 +73,57 @@ export interface Transport {
  */
 export class LeaveUncommitted extends Error {
   override readonly name = 'LeaveUncommitted'
+}
+
+/**
+ * What a send tells when it ends: `sent()` once the broker has every record, `unsent(error)` when
+ * it will not take them. Exactly one of the two is called, once, and never from inside the call
+ * that started the send. An object rather than two callbacks, so that what waits for the send —
+ * a call's exchange, a reply on its way — is told without a closure per send.
+ *
+ * @example
+ * ```ts
+ * class Waiting implements SendReceipt {
+ *   sent(): void { console.log('acknowledged') }
+ *   unsent(error: unknown): void { console.error(error) }
+ * }
+ * sendAndTell(transport, oneRecord(message), sendOptionsOf(policy), new Waiting())
+ * ```
+ */
+export interface SendReceipt {
+  sent(): void
+  unsent(error: unknown): void
+}
+
+/**
+ * Sends `messages` and tells `receipt` how it ended: through the transport's own
+ * {@link Transport.sendAndTell} where it has one, else through its promise. A transport that
+ * throws instead of rejecting is told as a failed send, a turn later, as a rejection would be.
+ *
+ * @example
+ * ```ts
+ * sendAndTell(transport, oneRecord(reply), sendOptionsOf(policy, deadline), replyOnItsWay)
+ * ```
+ */
+export function sendAndTell(transport: Transport, messages: readonly OutgoingMessage[], options: SendOptions | undefined, receipt: SendReceipt): void {
+  try {
+    if (transport.sendAndTell !== undefined) {
+      transport.sendAndTell(messages, options, receipt)
+      return
+    }
+    transport.send(messages, options).then(
+      () => {
+        receipt.sent()
+      },
+      (error: unknown) => {
+        receipt.unsent(error)
+      },
+    )
+  } catch (error) {
+    queueMicrotask(() => {
+      receipt.unsent(error)
+    })
+  }
 }
 
 /** A topic the core needs, with the policy's settings. */

@@ -9,8 +9,8 @@ import { remoteError } from '../protocol/error-body.ts'
 import { checkOutgoingHeaders, userHeaders } from '../protocol/headers.ts'
 import { checkMessageId, newMessageId } from '../protocol/message-id.ts'
 import { queryString } from '../http/query.ts'
-import type { OutgoingMessage } from '../transport.ts'
-import type { CallSpan, MessageTracer } from '../message-tracing.ts'
+import type { OutgoingMessage, SendReceipt } from '../transport.ts'
+import type { CallSpan, MessageTracer, SendSpan } from '../message-tracing.ts'
 import type { HookRegistry } from './hooks.ts'
 import type { ClientHooks, ExchangeInfo, ExchangeKind } from './phases.ts'
 import { beforeSendHeaders } from './before-send.ts'
@@ -30,6 +30,8 @@ export interface ExchangeDeps {
   readonly prepare: (kind: ExchangeKind, topic: string, service: string | undefined) => string | undefined | Promise<string | undefined>
   /** Sends a record, retried through a failover for up to `timeout` ms; a failure other than a KafkaIpcError is a `KIPC_TRANSPORT_ERROR` ({@link sendFailure}). */
   readonly send: (message: OutgoingMessage, timeout: number) => Promise<void>
+  /** {@link send}, its outcome told to `receipt` (core/transport.ts `sendAndTell`): a request's exchange is its own receipt. */
+  readonly sendAndTell: (message: OutgoingMessage, timeout: number, receipt: SendReceipt) => void
   /** A hook that failed where its failure changes nothing for the exchange (onAnswer, onCallError). */
   readonly hookFailed: (error: unknown, info: ExchangeInfo) => void
   /** Spans around each exchange, when tracing is on (docs/operations.md#tracing). */
@@ -146,7 +148,7 @@ function identify(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undef
  * its answer made V8 allocate the caller's own objects of that kind in the old generation once a
  * burst of calls all waited through a young collection (pretenuring; docs/performance.md).
  */
-class CallExchange implements Exchange, PendingEntry {
+class CallExchange implements Exchange, PendingEntry, SendReceipt {
   readonly id: string
   readonly target: string
   readonly rawReplies: boolean
@@ -160,6 +162,8 @@ class CallExchange implements Exchange, PendingEntry {
   readonly #receive: ExchangeSpec['receive']
   readonly #fail: ExchangeSpec['fail']
   readonly #span: CallSpan | undefined
+  /** The span of the request's send, when traced: ended when the broker has it (or will not). */
+  readonly #sending: SendSpan | undefined
   readonly #info: ExchangeInfo | undefined
   readonly #timeout: number
   readonly #timer: NodeJS.Timeout
@@ -185,25 +189,27 @@ class CallExchange implements Exchange, PendingEntry {
     this.#span = span
     this.#info = info
     this.#timeout = timeout
-    const sending = span?.send(message)
+    this.#sending = span?.send(message)
     if (spec.service !== undefined) deps.consumers.note(spec.service)
     this.#timer = setTimeout(expire, timeout, this)
-    // The exchange is the listener itself (handleEvent): no closure per call.
+    // The exchange is the listener itself (handleEvent), and the receipt of its send: no closure
+    // or promise per call.
     args.signal?.addEventListener('abort', this, { once: true })
     deps.pending.add(id, this)
-    deps.send(message, timeout).then(
-      sending === undefined
-        ? undefined
-        : () => {
-            sending.end()
-          },
-      (error: unknown) => {
-        sending?.end(error)
-        const failure = sendFailure(error)
-        this.release(failure)
-        this.#failWith(failure)
-      },
-    )
+    deps.sendAndTell(message, timeout, this)
+  }
+
+  /** The broker has the request. */
+  sent(): void {
+    this.#sending?.end()
+  }
+
+  /** The request was not sent: the call fails with why. */
+  unsent(error: unknown): void {
+    this.#sending?.end(error)
+    const failure = sendFailure(error)
+    this.release(failure)
+    this.#failWith(failure)
   }
 
   /** An answer for this exchange, from the inbox: through the `onAnswer` hooks, in arrival order, to the spec. */

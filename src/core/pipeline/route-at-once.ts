@@ -4,8 +4,7 @@ import { readEnvelope, wireHeader } from '../protocol/envelope.ts'
 import { isThenable } from '../is-thenable.ts'
 import { isWebResponse } from '../http/is-web-response.ts'
 import { validate } from '../schema.ts'
-import { asError } from '../as-error.ts'
-import { type IncomingMessage, type OutgoingMessage, sendOptionsOf, oneRecord } from '../transport.ts'
+import { type IncomingMessage, type OutgoingMessage, type SendReceipt, sendAndTell, sendOptionsOf, oneRecord } from '../transport.ts'
 import { Answers, handlerMistake, replyHeaders, replyRecord, replyStatus, validReply } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
 import type { Handling } from './request-pipeline.ts'
@@ -126,24 +125,57 @@ function reply(handling: Handling, route: AnsweringRoute, controller: RunningCon
 
 /**
  * Sends a built reply; the request is finished when the broker has it. While it waits, the request
- * keeps what this function's reactions name — the record and its reply, both held by the
+ * keeps what its {@link ReplyOnItsWay} names — the record and its reply, both held by the
  * dispatcher and the send anyway, and the route — not its handling, envelope, answers, claim or
  * context: at hundreds of requests in flight, what lives across young-generation collections is
  * what a responder's memory and its garbage collector pay for (docs/performance.md).
  */
 function sendReply(deps: ServicePipelineDeps, message: IncomingMessage, found: Routed | undefined, record: OutgoingMessage, deadline: number): Promise<void> {
-  let sending: Promise<void>
-  try {
-    sending = deps.transport.send(oneRecord(record), sendOptionsOf(deps.policy, deadline))
-  } catch (error) {
-    sending = Promise.reject(asError(error))
+  const onItsWay = new ReplyOnItsWay(deps, message, found, record, deadline)
+  sendAndTell(deps.transport, oneRecord(record), sendOptionsOf(deps.policy, deadline), onItsWay)
+  return onItsWay.finished
+}
+
+/**
+ * A reply handed to the transport, told by it how the send ended ({@link SendReceipt}): one object
+ * and the promise the dispatcher waits on, where a promise per send and the reactions to it would
+ * each live until the broker acknowledges the reply.
+ */
+class ReplyOnItsWay implements SendReceipt {
+  /** Settles once the send has ended and what follows a failed one is done. */
+  readonly finished: Promise<void>
+  readonly #deps: ServicePipelineDeps
+  readonly #message: IncomingMessage
+  readonly #found: Routed | undefined
+  readonly #record: OutgoingMessage
+  readonly #deadline: number
+  #resolve: (value?: PromiseLike<void>) => void = noop
+  #reject: (error: unknown) => void = noop
+
+  constructor(deps: ServicePipelineDeps, message: IncomingMessage, found: Routed | undefined, record: OutgoingMessage, deadline: number) {
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+    this.#deps = deps
+    this.#message = message
+    this.#found = found
+    this.#record = record
+    this.#deadline = deadline
   }
-  return sending.then(
-    () => {
-      deps.counters.handled++
-    },
-    (error: unknown) => unsent(deps, message, found, record, deadline, error),
-  )
+
+  sent(): void {
+    this.#deps.counters.handled++
+    this.#resolve()
+  }
+
+  unsent(error: unknown): void {
+    try {
+      this.#resolve(unsent(this.#deps, this.#message, this.#found, this.#record, this.#deadline, error))
+    } catch (thrown) {
+      this.#reject(thrown)
+    }
+  }
 }
 
 /**
@@ -164,4 +196,8 @@ function unsent(deps: ServicePipelineDeps, message: IncomingMessage, found: Rout
   }
   const to = { topic: record.topic, partition: record.partition ?? 0 }
   return new Answers(deps, envelope, message, to, deadline, noHooks, found).fail('send', mistake, 'handler-failed')
+}
+
+function noop(): void {
+  // Replaced in the constructor, before anything can call it.
 }

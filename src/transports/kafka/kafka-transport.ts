@@ -2,7 +2,7 @@ import type { Buffer } from 'node:buffer'
 import { type MessageToProduce, murmur2, Producer } from '@platformatic/kafka'
 import { KafkaIpcError } from '../../core/kafka-ipc-error.ts'
 import type { Compression, EnvelopeForm } from '../../core/policy.ts'
-import { type Inbox, type InboxOptions, type OutgoingMessage, type SendOptions, type Subscription, type SubscribeOptions, type TopicSpec, type Transport } from '../../core/transport.ts'
+import { type Inbox, type InboxOptions, type OutgoingMessage, type SendOptions, type SendReceipt, type Subscription, type SubscribeOptions, type TopicSpec, type Transport } from '../../core/transport.ts'
 import { type Logger, stderrLogger } from '../../core/logger.ts'
 import { defaultPolicy } from '../../core/policy.ts'
 import { brokerAddresses } from './broker-addresses.ts'
@@ -137,6 +137,19 @@ class KafkaTransport implements Transport {
   send(messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<void> {
     if (this.#closed) return Promise.reject(closedError())
     return this.#batcher.send(messages, options.compression, options.envelope, options.retryUntil)
+  }
+
+  /** {@link send}, told to `receipt` rather than through a promise (core/transport.ts). */
+  sendAndTell(messages: readonly OutgoingMessage[], options: SendOptions = {}, receipt: SendReceipt): void {
+    if (this.#closed) {
+      const error = closedError()
+      // Told a turn later, as a rejected promise would be: never inside the call that sent.
+      queueMicrotask(() => {
+        receipt.unsent(error)
+      })
+      return
+    }
+    this.#batcher.sendAndTell(messages, options.compression ?? 'none', options.envelope ?? 'packed', options.retryUntil, receipt)
   }
 
   async #produce(batch: ProduceBatch, compression: Compression, envelope: EnvelopeForm): Promise<void> {

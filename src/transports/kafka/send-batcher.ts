@@ -1,28 +1,45 @@
 import { backoff } from '../../core/backoff.ts'
 import { BusyTicker } from '../../core/busy-ticker.ts'
 import type { Compression, EnvelopeForm } from '../../core/policy.ts'
-import type { OutgoingMessage } from '../../core/transport.ts'
+import type { OutgoingMessage, SendReceipt } from '../../core/transport.ts'
 import { type ProduceBatch, takeProduceBatch } from './produce-batch.ts'
 
 /**
- * One send waiting in a lane or riding a produce: settled once, by its produce or its deadline.
- * A class, not a literal: a send waits for its produce's acknowledgement, past young-generation
- * collections under load, and V8 would allocate a literal's later objects in the old generation
- * (core/protocol/outgoing-record.ts).
+ * One send waiting in a lane or riding a produce: settled once, by its produce or its deadline,
+ * and told to its receipt. A class, not a literal: a send waits for its produce's
+ * acknowledgement, past young-generation collections under load, and V8 would allocate a
+ * literal's later objects in the old generation (core/protocol/outgoing-record.ts).
  */
 class Queued {
   readonly messages: readonly OutgoingMessage[]
   /** Epoch ms: tried again through failures until then, and failed if still unacknowledged then. */
   readonly until: number | undefined
-  readonly resolve: (value: undefined) => void
-  readonly reject: (error: unknown) => void
+  readonly receipt: SendReceipt
   settled = false
 
-  constructor(messages: readonly OutgoingMessage[], until: number | undefined, resolve: (value: undefined) => void, reject: (error: unknown) => void) {
+  constructor(messages: readonly OutgoingMessage[], until: number | undefined, receipt: SendReceipt) {
     this.messages = messages
     this.until = until
-    this.resolve = resolve
-    this.reject = reject
+    this.receipt = receipt
+  }
+}
+
+/** The receipt of a send made through {@link SendBatcher.send}: its promise's resolvers. */
+class PromisedSend implements SendReceipt {
+  readonly #resolve: (value: undefined) => void
+  readonly #reject: (error: unknown) => void
+
+  constructor(resolve: (value: undefined) => void, reject: (error: unknown) => void) {
+    this.#resolve = resolve
+    this.#reject = reject
+  }
+
+  sent(): void {
+    this.#resolve(undefined)
+  }
+
+  unsent(error: unknown): void {
+    this.#reject(error)
   }
 }
 
@@ -73,7 +90,8 @@ export interface SendBatcherOptions {
  * off, then produces it again with whatever else waits — and fails with `expired()` once its
  * deadline passes unacknowledged. One shared timer watches every deadline: requests and replies
  * all carry one, and a timer or a promise chain per send costs more, at tens of thousands of
- * sends a second, than the send's own bookkeeping. A send is one promise, settled by the lane.
+ * sends a second, than the send's own bookkeeping. A send is told its outcome once, by the lane:
+ * through its promise ({@link send}) or its receipt ({@link sendAndTell}).
  *
  * @example
  * ```ts
@@ -97,6 +115,16 @@ export class SendBatcher {
 
   /** Sends `messages` with the next produce of their topic's lane; with `until`, tried again through failures until then. */
   send(messages: readonly OutgoingMessage[], compression: Compression = 'none', envelope: EnvelopeForm = 'packed', until?: number): Promise<undefined> {
+    const { promise, resolve, reject } = Promise.withResolvers<undefined>()
+    this.sendAndTell(messages, compression, envelope, until, new PromisedSend(resolve, reject))
+    return promise
+  }
+
+  /**
+   * {@link send}, its outcome told to `receipt` — once, after this call returns — instead of a
+   * promise: what waits for the send is told without a promise and its reactions per send.
+   */
+  sendAndTell(messages: readonly OutgoingMessage[], compression: Compression, envelope: EnvelopeForm, until: number | undefined, receipt: SendReceipt): void {
     // A multi-topic send goes under its first topic; kafka-ipc's own sends name one topic.
     const topic = messages[0]?.topic ?? ''
     // Looked up by the topic itself: no key string built for every send. A fleet's policy gives one
@@ -118,8 +146,7 @@ export class SendBatcher {
       lane = { topic, compression, envelope, queue: [], riding: [], flushing: false, failures: 0 }
       this.#lanes.set(key, lane)
     }
-    const { promise, resolve, reject } = Promise.withResolvers<undefined>()
-    lane.queue.push(new Queued(messages, until, resolve, reject))
+    lane.queue.push(new Queued(messages, until, receipt))
     if (until !== undefined) this.#deadlines.start()
     if (!lane.flushing) {
       lane.flushing = true
@@ -128,7 +155,6 @@ export class SendBatcher {
       // produce, not the first alone and the rest in the next.
       queueMicrotask(() => void this.#flush(key, lane))
     }
-    return promise
   }
 
   async #flush(key: string, lane: Lane): Promise<void> {
@@ -200,14 +226,30 @@ export class SendBatcher {
 function acknowledge(queued: Queued): void {
   if (queued.settled) return
   queued.settled = true
-  queued.resolve(undefined)
+  tell(queued.receipt, undefined, false)
 }
 
 /** Fails a send with `error`, unless it was settled before. */
 function fail(queued: Queued, error: unknown): void {
   if (queued.settled) return
   queued.settled = true
-  queued.reject(error)
+  tell(queued.receipt, error, true)
+}
+
+/**
+ * Tells a receipt how its send ended. A receipt that throws is a bug in what waits for the send;
+ * it is thrown again a turn later — as a promise reaction's would surface, unhandled — rather than
+ * stop the lane that is telling the other sends of its produce.
+ */
+function tell(receipt: SendReceipt, error: unknown, failed: boolean): void {
+  try {
+    if (failed) receipt.unsent(error)
+    else receipt.sent()
+  } catch (thrown) {
+    queueMicrotask(() => {
+      throw thrown
+    })
+  }
 }
 
 /** The earliest deadline among sends that all have one. */
