@@ -221,6 +221,12 @@ describe('instances failing under load on a 3-node cluster', { timeout: 15 * 60_
     const missing = [...acknowledged].filter((id) => !seen.has(id)).length
     const twice = ranAfterRecorded([a, b], 'event')
     console.log(`[faults] (g) events, node ${String(node)} and a subscriber killed: acknowledged ${String(acknowledged.size)} | failed typed ${String(failed)} | consumed ${String([...acknowledged].filter((id) => seen.has(id)).length)} | lost ${String(missing)} | executed twice ${String(twice)}`)
+    if (missing > 0) {
+      // Which events, and what each subscriber held and logged when: the partition nobody consumed.
+      const unconsumed = [...acknowledged].filter((id) => !seen.has(id)).sort((x, y) => x - y)
+      console.log(`[faults] (g) not consumed: ${unconsumed.slice(0, 40).join(', ')}${unconsumed.length > 40 ? ', …' : ''}`)
+      for (const instance of [a, b]) console.log(`[faults] ${instance.name}'s log:\n${instance.errorLines.join('\n')}`)
+    }
     assert.equal(missing, 0, 'every acknowledged event is consumed')
     assert.equal(twice, 0, 'with a deduplication store, no event runs again once its run is recorded')
     assert.ok(recordedRuns([a, b]) >= acknowledged.size / 2, 'the store records the runs')
