@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { type OutgoingMessage, type SendReceipt, type Transport, sendAndTell } from '../../../src/core/transport.ts'
-
-/** A receipt that records what it was told. */
-class Told implements SendReceipt {
-  readonly events: string[] = []
-  sent(): void {
-    this.events.push('sent')
-  }
-  unsent(error: unknown): void {
-    this.events.push(`unsent: ${(error as Error).message}`)
-  }
-}
+import { ToldReceipt } from '../../support/told-receipt.ts'
 
 const record: OutgoingMessage = { topic: 'orders', headers: new Map(), value: new Uint8Array([1]) }
 
@@ -22,19 +12,19 @@ function transportSending(send: Transport['send']): Transport {
 
 describe('sendAndTell', () => {
   it('tells a transport without sendAndTell of its own through its promise, a turn later', async () => {
-    const told = new Told()
+    const told = new ToldReceipt()
     sendAndTell(transportSending(() => Promise.resolve()), [record], undefined, told)
     assert.deepEqual(told.events, [])
     await new Promise((resolve) => setImmediate(resolve))
     assert.deepEqual(told.events, ['sent'])
-    const refused = new Told()
+    const refused = new ToldReceipt()
     sendAndTell(transportSending(() => Promise.reject(new Error('no leader'))), [record], undefined, refused)
     await new Promise((resolve) => setImmediate(resolve))
     assert.deepEqual(refused.events, ['unsent: no leader'])
   })
 
   it('tells a send that threw instead of rejecting as unsent, a turn later, not while sending', async () => {
-    const told = new Told()
+    const told = new ToldReceipt()
     sendAndTell(
       transportSending(() => {
         throw new Error('closed')
@@ -49,7 +39,7 @@ describe('sendAndTell', () => {
   })
 
   it('hands the receipt to a transport that takes one', () => {
-    const told = new Told()
+    const told = new ToldReceipt()
     const taken: SendReceipt[] = []
     const transport = { name: 'fake', send: () => Promise.reject(new Error('not this way')), sendAndTell: (_messages: readonly OutgoingMessage[], _options: unknown, receipt: SendReceipt) => taken.push(receipt) } as unknown as Transport
     sendAndTell(transport, [record], undefined, told)

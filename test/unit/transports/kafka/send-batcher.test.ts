@@ -2,9 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Compression } from '../../../../src/core/policy.ts'
-import type { OutgoingMessage, SendReceipt } from '../../../../src/core/transport.ts'
+import type { OutgoingMessage } from '../../../../src/core/transport.ts'
 import { maxPartitionBytes, maxProduceBytes, type ProduceBatch } from '../../../../src/transports/kafka/produce-batch.ts'
 import { SendBatcher, type SendBatcherOptions } from '../../../../src/transports/kafka/send-batcher.ts'
+import { ToldReceipt } from '../../../support/told-receipt.ts'
 
 const record = (topic: string, n: number): OutgoingMessage => ({ topic, key: String(n), headers: new Map(), value: new Uint8Array([n]) })
 
@@ -48,23 +49,12 @@ async function turns(count = 3): Promise<void> {
   for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve))
 }
 
-/** A receipt that records what it was told, in order. */
-class Told implements SendReceipt {
-  readonly events: string[] = []
-  sent(): void {
-    this.events.push('sent')
-  }
-  unsent(error: unknown): void {
-    this.events.push(`unsent: ${(error as Error).message}`)
-  }
-}
-
 describe('SendBatcher', () => {
   it('tells a receipt once, after its produce and never within the call that sent — in one produce with promised sends, in order', async () => {
     const { produce, calls } = manualProducer()
     const batcher = new SendBatcher(produce, options())
-    const first = new Told()
-    const third = new Told()
+    const first = new ToldReceipt()
+    const third = new ToldReceipt()
     batcher.sendAndTell([record('t', 1)], 'none', 'packed', undefined, first)
     const second = batcher.send([record('t', 2)])
     batcher.sendAndTell([record('t', 3)], 'none', 'packed', Date.now() + 5_000, third)
@@ -74,7 +64,7 @@ describe('SendBatcher', () => {
     calls[0]?.done()
     await second
     assert.deepEqual([first.events, third.events], [['sent'], ['sent']])
-    const failing = new Told()
+    const failing = new ToldReceipt()
     batcher.sendAndTell([record('t', 4)], 'none', 'packed', undefined, failing)
     await settled()
     calls[1]?.done(new Error('topic deleted'))
@@ -85,7 +75,7 @@ describe('SendBatcher', () => {
   it('tells a receipt its deadline passed once, and nothing when the hung produce completes later', async () => {
     const { produce, calls } = manualProducer()
     const batcher = new SendBatcher(produce, options())
-    const late = new Told()
+    const late = new ToldReceipt()
     batcher.sendAndTell([record('t', 1)], 'none', 'packed', Date.now() + 30, late)
     await sleep(100)
     assert.deepEqual(late.events, ['unsent: deadline passed for 1'])
