@@ -35,6 +35,20 @@ export class ClusterProbe {
     return node
   }
 
+  /**
+   * Consumer group `group` as its coordinator sees it: its state and each member's id, client and
+   * assigned partitions, one line — what a fault test prints when something went unconsumed.
+   */
+  async describeGroup(group: string): Promise<string> {
+    const found = (await this.#admin.describeGroups({ groups: [group] })).get(group)
+    if (found === undefined) return `${group}: not found`
+    const members = [...found.members.values()].map((member) => {
+      const held = [...(member.assignments?.values() ?? [])].map((assigned) => `${assigned.topic.slice(assigned.topic.lastIndexOf('.') + 1)}/${assigned.partitions.join(',')}`)
+      return `${member.id} (${member.clientId}) [${held.join(' ')}]`
+    })
+    return `${group}: ${found.state}, ${String(members.length)} member(s): ${members.join('; ')}`
+  }
+
   /** Waits until every partition of `topic` has all `replicas` in sync (after a restart). */
   async awaitFullIsr(topic: string, replicas: number, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs

@@ -226,6 +226,7 @@ describe('instances failing under load on a 3-node cluster', { timeout: 15 * 60_
       const unconsumed = [...acknowledged].filter((id) => !seen.has(id)).sort((x, y) => x - y)
       console.log(`[faults] (g) not consumed: ${unconsumed.slice(0, 40).join(', ')}${unconsumed.length > 40 ? ', …' : ''}`)
       for (const instance of [a, b]) console.log(`[faults] ${instance.name}'s log:\n${instance.errorLines.join('\n')}`)
+      console.log(`[faults] (g) ${await probe.describeGroup(`${policy.prefix}.faulty.events`).catch((error: unknown) => String(error))}`)
     }
     assert.equal(missing, 0, 'every acknowledged event is consumed')
     assert.equal(twice, 0, 'with a deduplication store, no event runs again once its run is recorded')

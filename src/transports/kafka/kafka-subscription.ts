@@ -72,6 +72,13 @@ class KafkaSubscription implements Subscription {
   #consumer: RawConsumer | undefined
   #stream: RawStream | undefined
   #recovery: Promise<void> | undefined
+  /**
+   * The current consumer's group membership is gone: a rejoin failed or its heartbeats stalled.
+   * The library then schedules no more heartbeats, so a new stream on that consumer would fetch
+   * its last partitions outside the group — which has expired it and may have given them to
+   * nobody — for good. Such a consumer is replaced, never given a new stream.
+   */
+  #membershipLost = false
   /** Consumers being replaced: closed in the background, awaited by close(). */
   readonly #retiring = new Set<Promise<void>>()
 
@@ -174,6 +181,7 @@ class KafkaSubscription implements Subscription {
   /** Creates a consumer, joins the group and starts the stream. */
   async #connect(): Promise<void> {
     const { base, tuning } = this.#connection
+    this.#membershipLost = false
     const consumer: RawConsumer = new Consumer({
       ...base,
       clientId: `${base.clientId}-${this.#options.group}`,
@@ -205,10 +213,10 @@ class KafkaSubscription implements Subscription {
     // The library emits 'error' when a rejoin after a lost coordinator fails: without a listener
     // that would crash the process; with one, it is the signal to start over.
     consumer.on('error', (error: unknown) => {
-      this.#failed(consumer, error, 'rejoining the group')
+      this.#membershipFailed(consumer, error, 'rejoining the group')
     })
     consumer.on('consumer:heartbeat:stalled', (payload: { lastError?: unknown }) => {
-      this.#failed(consumer, payload.lastError ?? new Error('heartbeats stalled'), 'heartbeating')
+      this.#membershipFailed(consumer, payload.lastError ?? new Error('heartbeats stalled'), 'heartbeating')
     })
     await this.#consume(consumer)
   }
@@ -247,6 +255,16 @@ class KafkaSubscription implements Subscription {
     this.#backpressure.check(stream)
   }
 
+  /**
+   * A failure of the current consumer's group membership: noted even while a recovery is under
+   * way — which then replaces the consumer rather than give it a new stream — and otherwise a
+   * failure like any other.
+   */
+  #membershipFailed(consumer: RawConsumer, error: unknown, doing: string): void {
+    if (consumer === this.#consumer) this.#membershipLost = true
+    this.#failed(consumer, error, doing)
+  }
+
   /** A failure of the current consumer starts one recovery; failures of replaced ones are ignored. */
   #failed(consumer: RawConsumer, error: unknown, doing: string): void {
     if (consumer !== this.#consumer || this.#stop.signal.aborted) return
@@ -256,8 +274,9 @@ class KafkaSubscription implements Subscription {
 
   /**
    * Re-establishes consumption: first with a new stream on the same consumer (fresh metadata, same
-   * group membership); after two failed tries, with a new consumer, retiring the old one in the
-   * background (its LeaveGroup may wait for a new coordinator).
+   * group membership) while that membership holds; after two failed tries, or once the membership
+   * is lost ({@link #membershipLost}) — before or during the try — with a new consumer, retiring
+   * the old one in the background (its LeaveGroup may wait for a new coordinator).
    */
   async #recover(): Promise<void> {
     for (let attempt = 0; !this.#stopped(); attempt++) {
@@ -265,7 +284,8 @@ class KafkaSubscription implements Subscription {
       if (this.#stopped()) return
       try {
         const consumer = this.#consumer
-        if (consumer !== undefined && attempt < 2) {
+        const reused = consumer !== undefined && attempt < 2 && !this.#membershipLost
+        if (reused) {
           const stream = this.#stream
           this.#stream = undefined
           stream?.removeAllListeners('data').removeAllListeners('close')
@@ -277,6 +297,8 @@ class KafkaSubscription implements Subscription {
           await this.#connect()
         }
         if (this.#stopped()) return
+        // The membership failed while the stream was being replaced: that consumer is done for.
+        if (reused && this.#membershipLost) continue
         this.#tracker.consuming()
         this.#recovery = undefined
         return
