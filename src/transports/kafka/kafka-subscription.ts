@@ -13,6 +13,7 @@ import { CommitCoalescer } from './commit-coalescer.ts'
 import { CommitGate } from './commit-gate.ts'
 import { consumerLag } from './consumer-lag.ts'
 import { closeWithin } from './consumer-teardown.ts'
+import { MembershipWatch } from './membership-watch.ts'
 import { asTransportError, isRebalanceError } from './kafka-errors.ts'
 import { StreamBackpressure } from './stream-backpressure.ts'
 import { PartitionOwnership } from './partition-ownership.ts'
@@ -79,6 +80,12 @@ class KafkaSubscription implements Subscription {
    * nobody — for good. Such a consumer is replaced, never given a new stream.
    */
   #membershipLost = false
+  /**
+   * Watches, while the subscription consumes, that its consumer is still a member of the group:
+   * the client library stops heartbeating on some of its ways out of a failed rejoin without an
+   * event that says so ({@link MembershipWatch}).
+   */
+  readonly #membership: MembershipWatch
   /** Consumers being replaced: closed in the background, awaited by close(). */
   readonly #retiring = new Set<Promise<void>>()
 
@@ -102,6 +109,15 @@ class KafkaSubscription implements Subscription {
         if (this.#tracker.state !== 'recovering' && !isRebalanceError(error)) options.onError(asTransportError(error, `committing offsets of group ${options.group}`))
       },
       () => this.#gate.open,
+    )
+    this.#membership = new MembershipWatch(
+      () => this.#tracker.state !== 'consuming' || this.#consumer?.isActive() !== false,
+      // Longer than a rebalance may keep a member out (its rebalance timeout) and a session more.
+      Math.max(this.#sessionTimeout, minRebalanceTimeoutMs) + this.#sessionTimeout,
+      () => {
+        const consumer = this.#consumer
+        if (consumer !== undefined) this.#membershipFailed(consumer, new Error('the consumer stopped heartbeating: it is no longer a member of its group'), 'heartbeating')
+      },
     )
     this.#maxBufferedBytes = options.maxBufferedBytes ?? defaultPolicy.maxBufferedBytes
     this.#dispatcher = new OrderedDispatcher<IncomingMessage>(
@@ -140,6 +156,7 @@ class KafkaSubscription implements Subscription {
       throw asTransportError(error, `joining group ${this.#options.group} on ${this.#options.topics.join(', ')}`, { group: this.#options.group, topics: this.#options.topics, principal: this.#connection.principal })
     }
     this.#tracker.consuming()
+    this.#membership.start()
   }
 
   assignments(): readonly TopicPartition[] {
@@ -167,6 +184,7 @@ class KafkaSubscription implements Subscription {
   async close(): Promise<void> {
     if (this.#tracker.state === 'closed') return
     this.#tracker.closed()
+    this.#membership.stop()
     this.#stop.abort()
     this.#stream?.pause()
     await this.#recovery
@@ -284,7 +302,8 @@ class KafkaSubscription implements Subscription {
       if (this.#stopped()) return
       try {
         const consumer = this.#consumer
-        const reused = consumer !== undefined && attempt < 2 && !this.#membershipLost
+        // A consumer that has stopped heartbeating (isActive() is false) is no member to go on with.
+        const reused = consumer !== undefined && attempt < 2 && !this.#membershipLost && consumer.isActive()
         if (reused) {
           const stream = this.#stream
           this.#stream = undefined
