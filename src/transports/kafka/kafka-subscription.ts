@@ -113,7 +113,7 @@ class KafkaSubscription implements Subscription {
     this.#membership = new MembershipWatch(
       () => this.#tracker.state !== 'consuming' || this.#consumer?.isActive() !== false,
       // Longer than a rebalance may keep a member out (its rebalance timeout) and a session more.
-      Math.max(this.#sessionTimeout, minRebalanceTimeoutMs) + this.#sessionTimeout,
+      () => Math.max(this.#sessionTimeout, minRebalanceTimeoutMs) + this.#sessionTimeout,
       () => {
         const consumer = this.#consumer
         if (consumer !== undefined) this.#membershipFailed(consumer, new Error('the consumer stopped heartbeating: it is no longer a member of its group'), 'heartbeating')

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * const watch = new MembershipWatch(() => consumer.isActive(), 13_000, () => replaceConsumer())
+ * const watch = new MembershipWatch(() => consumer.isActive(), () => 13_000, () => replaceConsumer())
  * watch.start()
  * // …
  * watch.stop()
@@ -16,7 +16,8 @@
  */
 export class MembershipWatch {
   readonly #isMember: () => boolean
-  readonly #graceMs: number
+  /** Read at each look: the grace follows a session timeout that may change (a broker's minimum). */
+  readonly #graceMs: () => number
   readonly #onLost: () => void
   readonly #everyMs: number
   #timer: NodeJS.Timeout | undefined
@@ -24,7 +25,7 @@ export class MembershipWatch {
   #outsideSince: number | undefined
   #told = false
 
-  constructor(isMember: () => boolean, graceMs: number, onLost: () => void, everyMs = 1_000) {
+  constructor(isMember: () => boolean, graceMs: () => number, onLost: () => void, everyMs = 1_000) {
     this.#isMember = isMember
     this.#graceMs = graceMs
     this.#onLost = onLost
@@ -53,7 +54,7 @@ export class MembershipWatch {
       return
     }
     this.#outsideSince ??= now
-    if (this.#told || now - this.#outsideSince < this.#graceMs) return
+    if (this.#told || now - this.#outsideSince < this.#graceMs()) return
     this.#told = true
     this.#onLost()
   }

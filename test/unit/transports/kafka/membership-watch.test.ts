@@ -6,7 +6,7 @@ describe('MembershipWatch', () => {
   it('tells once when the consumer has been no member for the whole grace, and again only after it was one in between', () => {
     let member = true
     let told = 0
-    const watch = new MembershipWatch(() => member, 1_000, () => told++)
+    const watch = new MembershipWatch(() => member, () => 1_000, () => told++)
     watch.check(0)
     member = false
     watch.check(100)
@@ -26,7 +26,7 @@ describe('MembershipWatch', () => {
   it('lets a member that is out for less than the grace — a rebalance — be', () => {
     let member = true
     let told = 0
-    const watch = new MembershipWatch(() => member, 1_000, () => told++)
+    const watch = new MembershipWatch(() => member, () => 1_000, () => told++)
     for (let now = 0; now < 10_000; now += 100) {
       // Out for 900 ms of every 2 s.
       member = now % 2_000 >= 900
