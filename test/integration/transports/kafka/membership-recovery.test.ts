@@ -16,8 +16,11 @@ import { uniqueName, useKafka } from '../../../support/kafka.ts'
 
 const brokers = useKafka()
 
-/** A transport, a two-partition topic and a subscription to it, what it received and each state it reported, and the library consumers it made. */
-async function subscribed(): Promise<{ send: (body: string) => Promise<void>; received: string[]; states: string[]; consumers: Consumer[]; stop: () => Promise<void> }> {
+/**
+ * A transport, a two-partition topic and a subscription to it that has consumed a first record:
+ * what it received and each state it reported, the library consumers it made and the first one.
+ */
+async function subscribed(): Promise<{ send: (body: string) => Promise<void>; received: string[]; states: string[]; consumers: Consumer[]; first: Consumer; stop: () => Promise<void> }> {
   const consumers: Consumer[] = []
   const created = (message: unknown): void => {
     const { type, instance } = message as { type: string; instance: unknown }
@@ -41,11 +44,17 @@ async function subscribed(): Promise<{ send: (body: string) => Promise<void>; re
     onError: () => undefined,
     onState: (health: ChannelHealth) => states.push(health.state),
   })
+  const send = (body: string): Promise<void> => transport.send([buildMessage({ topic, key: body }, 'event', { service: 'test' }, body, jsonCodec, 1_000_000)])
+  await send('before')
+  await waitUntil(() => received.includes('"before"'), 'the first record is consumed')
+  const first = consumers.at(-1)
+  assert.ok(first !== undefined, 'the subscription made a consumer')
   return {
-    send: (body) => transport.send([buildMessage({ topic, key: body }, 'event', { service: 'test' }, body, jsonCodec, 1_000_000)]),
+    send,
     received,
     states,
     consumers,
+    first,
     stop: async () => {
       unsubscribeChannel('plt:kafka:instances', created)
       await subscription.close()
@@ -57,12 +66,8 @@ async function subscribed(): Promise<{ send: (body: string) => Promise<void>; re
 
 describe('a Kafka subscription that loses its group membership', () => {
   it('joins again as a new member after a heartbeat stall, and goes on consuming', async () => {
-    const { send, received, states, consumers, stop } = await subscribed()
+    const { send, received, states, consumers, first, stop } = await subscribed()
     try {
-      await send('before')
-      await waitUntil(() => received.includes('"before"'), 'the first record is consumed')
-      const first = consumers.at(-1)
-      assert.ok(first !== undefined, 'the subscription made a consumer')
       const memberBefore = first.memberId
       // The library's signal that this member's heartbeats stalled (it has stopped sending them).
       first.emit('consumer:heartbeat:stalled', { lastError: new Error('coordinator gone'), lastHeartbeat: new Date(), stalledFor: 3_000 })
@@ -78,12 +83,8 @@ describe('a Kafka subscription that loses its group membership', () => {
   })
 
   it('replaces a consumer that stopped being a member without a word, once that outlasts a rebalance', { timeout: 60_000 }, async () => {
-    const { send, received, states, consumers, stop } = await subscribed()
+    const { send, received, states, consumers, first, stop } = await subscribed()
     try {
-      await send('before')
-      await waitUntil(() => received.includes('"before"'), 'the first record is consumed')
-      const first = consumers.at(-1)
-      assert.ok(first !== undefined, 'the subscription made a consumer')
       // No longer a member, and no event says so: as the library leaves a consumer whose rejoin
       // failed a certain way — heartbeats stopped, isActive() false, the stream fetching on.
       first.isActive = () => false
