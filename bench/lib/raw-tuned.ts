@@ -101,14 +101,22 @@ export async function startRawCaller(brokers: readonly string[], requests: strin
   }
 }
 
+/** A record's header pairs, as the Fetch response carries them. */
+type HeaderPairs = readonly [Buffer | null, Buffer | null][]
+
+/** The text of the header named `name` among `headers`, or undefined. */
+function headerText(headers: HeaderPairs, name: Buffer): string | undefined {
+  return headers.find(([found]) => found?.equals(name) === true)?.[1]?.toString()
+}
+
 /** A reply's correlation id, from its `correlation` header. */
-function correlationHeaderOf(headers: readonly [Buffer | null, Buffer | null][]): string | undefined {
-  return headers.find(([name]) => name?.equals(correlationHeader) === true)?.[1]?.toString()
+function correlationHeaderOf(headers: HeaderPairs): string | undefined {
+  return headerText(headers, correlationHeader)
 }
 
 /** A reply's correlation id, from its packed `kipc` envelope. */
-function replyCorrelation(headers: readonly [Buffer | null, Buffer | null][]): string | undefined {
-  const packed = headers.find(([name]) => name?.equals(envelopeHeader) === true)?.[1]?.toString()
+function replyCorrelation(headers: HeaderPairs): string | undefined {
+  const packed = headerText(headers, envelopeHeader)
   return packed === undefined ? undefined : packedField(packed, 'correlation')
 }
 
@@ -117,7 +125,7 @@ function replyCorrelation(headers: readonly [Buffer | null, Buffer | null][]): s
  * with each record's correlation id (read by `correlationOf`) and value. Resolves once the start
  * position is known, so no reply to the first request can be missed.
  */
-async function readReplies(brokers: string[], topic: string, correlationOf: (headers: readonly [Buffer | null, Buffer | null][]) => string | undefined, onReply: (correlation: string, value: Buffer) => void): Promise<{ close(): Promise<void> }> {
+async function readReplies(brokers: string[], topic: string, correlationOf: (headers: HeaderPairs) => string | undefined, onReply: (correlation: string, value: Buffer) => void): Promise<{ close(): Promise<void> }> {
   // Never joins its group: Fetch and ListOffsets need none, but the client wants a name.
   const consumer = new Consumer({ clientId: 'raw-tuned-caller', groupId: `${topic}-no-group`, bootstrapBrokers: brokers })
   const described = (await consumer.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic)
