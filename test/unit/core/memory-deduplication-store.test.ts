@@ -105,6 +105,22 @@ describe('memoryDeduplicationStore', () => {
     }
   })
 
+  it('overwrites no kept reply with one it keeps out, and keeps one whose non-ASCII headers only might have been too large', async () => {
+    // Two replies of 400 bytes and more fill most of a ring of 1,000: the next one is written over the first.
+    const store = memoryDeduplicationStore({ maxBytes: 1_000, maxAnswerBytes: 450 })
+    const sized = (bytes: number, note = 'plain'): StoredAnswer => ({ headers: new Map([['x-note', note]]), value: Uint8Array.from({ length: bytes }, (_, i) => i % 251) })
+    await store.finish('first', sized(380))
+    await store.finish('second', sized(380))
+    await store.finish('too-big', sized(500))
+    assert.deepEqual(await store.claim('too-big', 100), { state: 'done', answer: undefined })
+    assert.deepEqual(await store.claim('first', 100), { state: 'done', answer: sized(380) }, 'the reply kept out overwrote nothing')
+    // Twenty-five two-byte characters: at three bytes each the reply might take over 450 bytes; at two it takes 422.
+    const accented = sized(350, 'é'.repeat(25))
+    await store.finish('accented', accented)
+    assert.deepEqual(await store.claim('accented', 100), { state: 'done', answer: accented })
+    assert.deepEqual(await store.claim('second', 100), { state: 'done', answer: sized(380) })
+  })
+
   it('re-finishing a run forgotten after its window keeps one entry with the newest reply', async () => {
     let now = 0
     const store = memoryDeduplicationStore({ windowMs: 1_000 }, () => now)
