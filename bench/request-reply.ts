@@ -33,7 +33,7 @@ const nodes = Number(process.env['BENCH_NODES'] ?? 1)
 // adds a kafka-ipc row with a no-op hook at every phase and a subscriber on every diagnostics
 // channel, then measures plain kafka-ipc again.
 // BENCH_DEDUPE=off runs the kafka-ipc service without its default deduplication store, to price the store (docs/decisions/0010).
-// BENCH_ONLY=ratios runs only the alternating rounds of kafka-ipc and the tuned raw pair
+// BENCH_ONLY=ratios runs only the alternating rounds of kafka-ipc, the tuned raw pair and that pair carrying the envelope
 // (bench/lib/alternated-ratios.ts); BENCH_ROUNDS sets their number (4).
 const only = process.env['BENCH_ONLY']
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 4)
@@ -120,7 +120,7 @@ try {
   const rows = [
     ...(everything ? await run(() => startRawKafka(brokers)) : []),
     ...(everything ? await run(() => startRawTuned(brokers)) : []),
-    ...(everything ? await run(() => startRawTuned(brokers, { envelope: true })) : []),
+    ...(everything ? await run(() => startRawTuned(brokers, { envelope: 'header-and-json' })) : []),
     ...(await run(() => startKafkaIpc(brokers))),
     // Bracketed by a second plain run: the broker warms up over a run, and the later rows gain from it.
     ...(instrumented ? [...(await run(() => startKafkaIpc(brokers, { instrumented: true }))), ...(await run(() => startKafkaIpc(brokers)))] : []),
@@ -161,7 +161,7 @@ try {
     ...(alternated === undefined
       ? []
       : [
-          `kafka-ipc, the tuned raw round trip and the tuned raw round trip carrying kafka-ipc's envelope header and JSON on both sides again, all running, in ${rounds} rounds per scenario taken in turns (who goes first rotates; 1,000 requests per round at concurrency 1, 5,000 at 64, 10,000 at 256):`,
+          `kafka-ipc, the tuned raw round trip, and the tuned raw round trip carrying kafka-ipc's envelope header — alone, and with JSON parsed and stringified on the responder (the floor) — again, all running, in ${rounds} rounds per scenario taken in turns (who goes first rotates; 1,000 requests per round at concurrency 1, 5,000 at 64, 10,000 at 256):`,
           '',
           alternated,
         ]),

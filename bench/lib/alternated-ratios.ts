@@ -2,16 +2,17 @@
 // running, each scenario measured round by round, the systems taking turns (and turns about who
 // goes first), so that a drift of a shared machine — which on the bench host has moved one system's
 // req/s 2× between runs half an hour apart — falls on all alike. The ratios the throughput issue
-// asks for are read from these rounds (their median), not from two single runs minutes apart. The
-// third system, the raw pair carrying kafka-ipc's envelope header and JSON on both sides, shows how
-// much of the gap kafka-ipc's wire format itself costs with this client library.
+// asks for are read from these rounds (their median), not from two single runs minutes apart. Two
+// more systems show how much of the gap kafka-ipc's wire format itself costs with this client
+// library: the raw pair carrying kafka-ipc's envelope header, and the same pair also JSON-parsing
+// and -stringifying each body on the responder, as a responder that validates must (the floor).
 import { measure, type ScenarioResult } from './measure.ts'
 import { fixed } from './run-env.ts'
 import { startRawTuned } from './raw-tuned.ts'
 import { startKafkaIpc, type System } from './systems.ts'
 
-/** The systems of the rounds: kafka-ipc, the tuned raw pair, and that pair carrying kafka-ipc's envelope and JSON. */
-type Which = 'ipc' | 'raw' | 'floor'
+/** The systems of the rounds: kafka-ipc, the tuned raw pair, that pair carrying kafka-ipc's envelope header, and carrying it with JSON. */
+type Which = 'ipc' | 'raw' | 'header' | 'floor'
 
 /** One round of one scenario: each system's result. */
 export type AlternatedRound = Readonly<Record<Which, ScenarioResult>>
@@ -29,11 +30,14 @@ const scenarios = [
   { scenario: 'throughput-c256', concurrency: 256, total: 10_000 },
 ] as const
 
+/** The systems in the order of a round that rotates by 0. */
+const systems: readonly Which[] = ['ipc', 'raw', 'header', 'floor']
+
 /**
- * Starts kafka-ipc, the tuned raw pair and the tuned raw pair with kafka-ipc's envelope header and
- * JSON on both sides (raw-tuned.ts: the least kafka-ipc's wire format asks of a call) on `brokers`,
- * and measures every scenario in `rounds` rounds, the three taking turns and who goes first
- * rotating; stops them.
+ * Starts kafka-ipc, the tuned raw pair, and the tuned raw pair with kafka-ipc's envelope header —
+ * alone, and with JSON on the responder (raw-tuned.ts: the least kafka-ipc's wire format asks of a
+ * call) — on `brokers`, and measures every scenario in `rounds` rounds, the four taking turns and
+ * who goes first rotating; stops them.
  *
  * @example
  * ```ts
@@ -46,26 +50,27 @@ export async function alternatedRatios(brokers: readonly string[], rounds: numbe
   try {
     started.ipc = await startKafkaIpc([...brokers])
     started.raw = await startRawTuned([...brokers])
-    started.floor = await startRawTuned([...brokers], { envelope: true })
-    const systems = started as Record<Which, System>
+    started.header = await startRawTuned([...brokers], { envelope: 'header' })
+    started.floor = await startRawTuned([...brokers], { envelope: 'header-and-json' })
+    const running = started as Record<Which, System>
     const measured: AlternatedScenario[] = []
     for (const { scenario, concurrency, total } of scenarios) {
       const results: AlternatedRound[] = []
       for (let round = 0; round < rounds; round++) {
-        log(`kafka-ipc, tuned raw and tuned raw with the envelope, in turns: ${scenario}, round ${round + 1} of ${rounds} (${total} requests each)…`)
-        const order = rotated(['ipc', 'raw', 'floor'] as const, round)
+        log(`kafka-ipc, tuned raw, tuned raw with the envelope header and with it and JSON, in turns: ${scenario}, round ${round + 1} of ${rounds} (${total} requests each)…`)
         const got: Partial<Record<Which, ScenarioResult>> = {}
-        for (const which of order) {
-          const system = systems[which]
+        for (const which of rotated(systems, round)) {
+          const system = running[which]
           got[which] = await measure(scenario, (i) => system.call(i), { total, concurrency, warmup: concurrency * 4 })
         }
-        if (got.ipc !== undefined && got.raw !== undefined && got.floor !== undefined) results.push({ ipc: got.ipc, raw: got.raw, floor: got.floor })
+        const { ipc, raw, header, floor } = got
+        if (ipc !== undefined && raw !== undefined && header !== undefined && floor !== undefined) results.push({ ipc, raw, header, floor })
       }
       measured.push({ scenario, concurrency, rounds: results })
     }
     return measured
   } finally {
-    await Promise.all([started.ipc?.stop(), started.raw?.stop(), started.floor?.stop()])
+    await Promise.all(systems.flatMap((which) => started[which]?.stop() ?? []))
   }
 }
 
@@ -82,14 +87,22 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2
 }
 
+/** The ratios of the table, each a column: a system's figure over another's. */
+const ratios: readonly { readonly label: string; readonly of: Which; readonly to: Which }[] = [
+  { label: 'kafka-ipc ÷ raw', of: 'ipc', to: 'raw' },
+  { label: 'kafka-ipc ÷ floor', of: 'ipc', to: 'floor' },
+  { label: 'header ÷ raw', of: 'header', to: 'raw' },
+  { label: 'floor ÷ raw', of: 'floor', to: 'raw' },
+]
+
 /**
  * The alternating rounds as a markdown table — per round each system's figure (p50 and p99 at
  * concurrency 1, req/s under load) and the ratios between them — and a line of the median ratios.
  */
 export function ratiosTable(measured: readonly AlternatedScenario[]): string {
   const lines = [
-    '| scenario | measure | round | kafka-ipc | tuned raw | tuned raw + envelope | kafka-ipc ÷ raw | kafka-ipc ÷ raw + envelope | raw + envelope ÷ raw |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    `| scenario | measure | round | kafka-ipc | tuned raw | raw + envelope header | raw + header and JSON (floor) | ${ratios.map(({ label }) => label).join(' | ')} |`,
+    `|---|---|---:|---:|---:|---:|---:|${ratios.map(() => '---:').join('|')}|`,
   ]
   const medians: string[] = []
   for (const { scenario, concurrency, rounds } of measured) {
@@ -97,14 +110,15 @@ export function ratiosTable(measured: readonly AlternatedScenario[]): string {
     for (const name of measures) {
       const label = name === 'perSecond' ? 'req/s' : `${name} ms`
       const digits = name === 'perSecond' ? 0 : 2
-      const toRaw = rounds.map(({ ipc, raw }) => ipc[name] / raw[name])
-      const toFloor = rounds.map(({ ipc, floor }) => ipc[name] / floor[name])
-      const floorToRaw = rounds.map(({ floor, raw }) => floor[name] / raw[name])
-      rounds.forEach(({ ipc, raw, floor }, index) => {
-        lines.push(`| ${scenario} | ${label} | ${index + 1} | ${fixed(ipc[name], digits)} | ${fixed(raw[name], digits)} | ${fixed(floor[name], digits)} | ${fixed(toRaw[index] ?? Number.NaN)}× | ${fixed(toFloor[index] ?? Number.NaN)}× | ${fixed(floorToRaw[index] ?? Number.NaN)}× |`)
+      const columns = ratios.map(({ of, to }) => rounds.map((round) => round[of][name] / round[to][name]))
+      rounds.forEach((round, index) => {
+        const figures = systems.map((which) => fixed(round[which][name], digits))
+        lines.push(`| ${scenario} | ${label} | ${index + 1} | ${figures.join(' | ')} | ${columns.map((column) => `${fixed(column[index] ?? Number.NaN)}×`).join(' | ')} |`)
       })
-      medians.push(`${scenario} ${label} ${fixed(median(toRaw))}× (${toRaw.map((ratio) => fixed(ratio)).join(', ')}; ÷ raw + envelope ${fixed(median(toFloor))}×; raw + envelope ÷ raw ${fixed(median(floorToRaw))}×)`)
+      const [toRaw = [], ...others] = columns
+      const rest = others.map((column, index) => `${ratios[index + 1]?.label ?? ''} ${fixed(median(column))}×`)
+      medians.push(`${scenario} ${label} ${fixed(median(toRaw))}× (${toRaw.map((ratio) => fixed(ratio)).join(', ')}; ${rest.join('; ')})`)
     }
   }
-  return `${lines.join('\n')}\n\nMedian kafka-ipc ÷ tuned raw over the rounds: ${medians.join('; ')}.\n`
+  return `${lines.join('\n')}\n\nThe floor is the tuned raw pair carrying kafka-ipc's envelope header and JSON-parsing and -stringifying each body on the responder. Median kafka-ipc ÷ tuned raw over the rounds: ${medians.join('; ')}.\n`
 }

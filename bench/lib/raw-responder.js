@@ -4,12 +4,14 @@
 // headers (the correlation id) on the one reply topic, batching its sends naturally: one produce
 // in flight, whatever arrives meanwhile goes in the next.
 //
-// With `envelope: true` it does the least kafka-ipc must do for every request by its design — and
-// nothing else: read the request's packed `kipc` envelope header (its id and reply-to), JSON-parse
-// the body and JSON-stringify the reply, and send the reply with a packed `kipc` envelope of its own
-// (kind, a new id, the correlation, status and service: docs/protocol.md §2). No validation,
-// routing, deduplication, deadline or commit bookkeeping: the floor any layer with kafka-ipc's wire
-// format stands on with this client library.
+// With `envelope: 'header-and-json'` it does the least kafka-ipc must do for every request by its
+// design — and nothing else: read the request's packed `kipc` envelope header (its id and
+// reply-to), JSON-parse the body and JSON-stringify the reply (a validating responder must read
+// the body), and send the reply with a packed `kipc` envelope of its own (kind, a new id, the
+// correlation, status and service: docs/protocol.md §2). No validation, routing, deduplication,
+// deadline or commit bookkeeping: the floor any layer with kafka-ipc's wire format stands on with
+// this client library. With `envelope: 'header'` it reads and writes the same headers but echoes
+// the body's bytes: what the envelope header alone costs.
 import { Buffer } from 'node:buffer'
 import { setTimeout } from 'node:timers/promises'
 import { Consumer, Producer } from '@platformatic/kafka'
@@ -53,11 +55,12 @@ export function envelopeOf(headers) {
  * @param {string} requests
  * @param {string} replies
  * @param {number} partitions
- * @param {{ envelope?: boolean }} [options]
+ * @param {{ envelope?: 'header' | 'header-and-json' }} [options]
  * @returns {Promise<{ close(): Promise<void> }>}
  */
 export async function startRawResponder(brokers, requests, replies, partitions, options = {}) {
-  const envelope = options.envelope === true
+  const envelope = options.envelope !== undefined
+  const json = options.envelope === 'header-and-json'
   let repliesSent = 0
   const producer = new Producer({ clientId: 'raw-tuned-responder', bootstrapBrokers: [...brokers], acks: -1, idempotent: true })
   /** @type {import('@platformatic/kafka').MessageToProduce[]} */
@@ -80,7 +83,7 @@ export async function startRawResponder(brokers, requests, replies, partitions, 
       const id = packed === undefined ? undefined : packedField(packed, 'id')
       const to = packed === undefined ? undefined : packedField(packed, 'reply-to')
       if (id === undefined || to === undefined) return
-      const value = Buffer.from(JSON.stringify(JSON.parse(message.value.toString())))
+      const value = json ? Buffer.from(JSON.stringify(JSON.parse(message.value.toString()))) : message.value
       // A new id per reply, as kafka-ipc gives every record one: here a counter padded to its length.
       const reply = `v=1;kind=reply;id=${String(repliesSent++).padStart(22, '0')};correlation=${id};status=200;service=bench`
       queue.push({ topic: to, value, headers: new Map([[envelopeHeader, Buffer.from(reply)]]) })

@@ -6,9 +6,10 @@
 //   without a consumer group (no join, no heartbeats, no commits), as kafka-ipc's inbox does;
 // - Buffers end to end (no serializers) and one header, the correlation id, echoed untouched;
 // - the responder knows the single caller's reply topic, so no reply-to header either.
-// With `envelope: true`, both sides carry kafka-ipc's packed envelope header in place of the
-// correlation header and the responder JSON-parses and -stringifies each body (raw-responder.js):
-// what kafka-ipc's design asks of every call before any of its own code runs.
+// With `envelope: 'header-and-json'`, both sides carry kafka-ipc's packed envelope header in place
+// of the correlation header and the responder JSON-parses and -stringifies each body
+// (raw-responder.js): what kafka-ipc's design asks of every call before any of its own code runs.
+// With `envelope: 'header'`, the same headers and the body's bytes echoed: the header's share.
 import { Admin, Consumer, type MessageToProduce, Producer } from '@platformatic/kafka'
 import { envelopeHeader, packedField, startRawResponder } from './raw-responder.js'
 import { randomUUID } from 'node:crypto'
@@ -21,15 +22,22 @@ const correlationHeader = Buffer.from('correlation')
 /** A record batch with this attribute bit holds transaction markers, not records. */
 const controlBatch = 0x20
 
-export async function startRawTuned(brokers: string[], options: { readonly envelope?: boolean } = {}): Promise<System> {
+/**
+ * What of kafka-ipc's wire format a tuned raw pair carries: its envelope header on every request
+ * and reply (`'header'`), and also the responder's JSON parse and stringify of each body
+ * (`'header-and-json'`, the floor).
+ */
+export type RawEnvelope = 'header' | 'header-and-json'
+
+export async function startRawTuned(brokers: string[], options: { readonly envelope?: RawEnvelope } = {}): Promise<System> {
   const id = randomUUID().slice(0, 8)
   const topics = await createRawTopics(brokers, `raw-tuned-${id}`)
   const { requests, replies } = topics
-  const envelope = options.envelope === true
-  const responder = await startRawResponder(brokers, requests, replies, partitions, { envelope })
-  const caller = await startRawCaller(brokers, requests, replies, { envelope })
+  const envelope = options.envelope
+  const responder = await startRawResponder(brokers, requests, replies, partitions, envelope === undefined ? {} : { envelope })
+  const caller = await startRawCaller(brokers, requests, replies, { envelope: envelope !== undefined })
   return {
-    name: envelope ? `raw @platformatic/kafka, tuned, with kafka-ipc's envelope and JSON` : 'raw @platformatic/kafka, tuned',
+    name: envelope === 'header-and-json' ? `raw @platformatic/kafka, tuned, with kafka-ipc's envelope and JSON` : envelope === 'header' ? `raw @platformatic/kafka, tuned, with kafka-ipc's envelope header` : 'raw @platformatic/kafka, tuned',
     call: (index) => caller.call(index),
     async stop() {
       await caller.stop()
