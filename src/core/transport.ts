@@ -201,8 +201,8 @@ export interface OutgoingMessage {
 }
 
 /**
- * A record received. Headers are decoded to strings in a Map, as the record carried them: the
- * envelope packed in one `kipc` entry (docs/protocol.md §2) — or as separate `kipc-*` entries
+ * A record received. Headers are decoded to strings in a read-only map, as the record carried
+ * them: the envelope packed in one `kipc` entry (docs/protocol.md §2) — or as separate `kipc-*` entries
  * from a writer with `envelope: 'headers'`, and beside it a dead letter's `kipc-dlt-*` fields.
  * Read an envelope field with `envelopeField(message.headers, 'kipc-kind')`, which looks in both.
  *
@@ -222,7 +222,8 @@ export class IncomingMessage {
   readonly partition: number
   readonly offset: bigint
   readonly key: string | undefined
-  readonly headers: WireHeaders
+  /** Read-only: a record whose one header is its packed envelope may carry it as an {@link EnvelopeOnlyHeaders}. */
+  readonly headers: ReadonlyMap<string, string>
   readonly value: Uint8Array
   readonly timestamp: number
   /**
@@ -232,7 +233,7 @@ export class IncomingMessage {
    */
   readonly rejected?: KafkaIpcError | undefined
 
-  constructor(topic: string, partition: number, offset: bigint, key: string | undefined, headers: WireHeaders, value: Uint8Array, timestamp: number, rejected?: KafkaIpcError) {
+  constructor(topic: string, partition: number, offset: bigint, key: string | undefined, headers: ReadonlyMap<string, string>, value: Uint8Array, timestamp: number, rejected?: KafkaIpcError) {
     this.topic = topic
     this.partition = partition
     this.offset = offset

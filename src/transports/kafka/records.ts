@@ -4,6 +4,7 @@ import { IncomingMessage } from '../../core/transport.ts'
 import { wireHeader } from '../../core/protocol/envelope.ts'
 import type { WireHeaders } from '../../core/protocol/headers.ts'
 import { headerLimits, isEnvelopeHeader } from '../../core/protocol/headers.ts'
+import { EnvelopeOnlyHeaders } from '../../core/protocol/envelope-only-headers.ts'
 import { packedEnvelopeHeader, packedText, unpackEnvelope } from '../../core/protocol/packed-envelope.ts'
 import type { EnvelopeForm } from '../../core/policy.ts'
 import { standInRejection } from './unread-batches.ts'
@@ -138,7 +139,14 @@ const packedValueLimit = headerLimits.envelopeAllowance * headerLimits.maxValueL
  * field — for readEnvelope to read its fields straight from the text (and `envelopeField` for
  * anyone else): no map entry per field on every record.
  */
-export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefined, Buffer | null | undefined]>): WireHeaders {
+export function decodeHeaders(entries: Iterable<readonly [Buffer | null | undefined, Buffer | null | undefined]>): ReadonlyMap<string, string> {
+  // The usual record kafka-ipc wrote — the client library hands its headers over as an array —
+  // carries its packed envelope alone: held in one field, not a Map (EnvelopeOnlyHeaders).
+  const only = Array.isArray(entries) && entries.length === 1 ? (entries[0] as readonly [Buffer | null | undefined, Buffer | null | undefined]) : undefined
+  if (only !== undefined) {
+    const [name, value] = only
+    if (name != null && value != null && isPackedEnvelopeName(name) && value.length <= packedValueLimit) return new EnvelopeOnlyHeaders(value.toString())
+  }
   const headers: WireHeaders = new Map()
   const limit = headerLimits.maxCount + headerLimits.envelopeAllowance
   let count = 0

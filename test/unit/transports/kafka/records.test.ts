@@ -5,7 +5,9 @@ import { describe, it } from 'node:test'
 import { jsonCodec } from '../../../../src/core/protocol/codec.ts'
 import { buildMessage, readEnvelope } from '../../../../src/core/protocol/envelope.ts'
 import { envelopeField, unpackedHeaders } from '../../../../src/core/protocol/packed-envelope.ts'
-import { headerLimits } from '../../../../src/core/protocol/headers.ts'
+import { headerLimits, userHeaders } from '../../../../src/core/protocol/headers.ts'
+import { EnvelopeOnlyHeaders } from '../../../../src/core/protocol/envelope-only-headers.ts'
+import { inspect } from 'node:util'
 import { decodeHeaders, encodeHeaders, producedHeaders, producerSerializers } from '../../../../src/transports/kafka/records.ts'
 
 const entry = (name: string | null, value: string | null): [Buffer | null, Buffer | null] => [name === null ? null : Buffer.from(name), value === null ? null : Buffer.from(value)]
@@ -38,6 +40,29 @@ describe('decodeHeaders', () => {
     assert.deepEqual([...decodeHeaders([entry(long, 'x'), entry('big', big), entry('ok', 'y')])], [['ok', 'y']])
     const many = Array.from({ length: 200 }, (_, index) => entry(`h${index}`, 'x'))
     assert.equal(decodeHeaders(many).size, headerLimits.maxCount + headerLimits.envelopeAllowance)
+  })
+
+  it('hands a record whose one header is its packed envelope over as a read-only map of that entry, not a Map', () => {
+    const packed = 'v=1;kind=request;id=Xq3vAbCdEfGhIjKlMnOpQr;method=POST;path=/quotes'
+    const read = decodeHeaders([entry('kipc', packed)])
+    assert.ok(read instanceof EnvelopeOnlyHeaders)
+    assert.deepEqual([read.size, read.get('kipc'), read.get('x-city'), read.has('kipc'), read.has('kipc-id')], [1, packed, undefined, true, false])
+    assert.deepEqual(new Map(read), new Map([['kipc', packed]]))
+    assert.deepEqual([[...read.keys()], [...read.values()], [...read.entries()]], [['kipc'], [packed], [['kipc', packed]]])
+    const seen: [string, string][] = []
+    read.forEach((value, name, map) => {
+      assert.equal(map, read)
+      seen.push([name, value])
+    })
+    assert.deepEqual(seen, [['kipc', packed]])
+    // Read as any received record: its envelope, its fields, no application header; logged as a Map.
+    assert.deepEqual([readEnvelope(read).path, envelopeField(read, 'kipc-method'), Object.keys(userHeaders(read))], ['/quotes', 'POST', []])
+    assert.equal(inspect(read), inspect(new Map([['kipc', packed]])))
+    // Anything else is a Map, as before: another header beside it, or an envelope over its limit (dropped).
+    assert.ok(decodeHeaders([entry('kipc', packed), entry('x-city', 'Kraków')]) instanceof Map)
+    assert.ok(decodeHeaders([entry('x-city', 'Kraków')]) instanceof Map)
+    assert.equal(decodeHeaders([entry('kipc', 'v'.repeat(headerLimits.envelopeAllowance * headerLimits.maxValueLength + 1))]).size, 0)
+    assert.equal(decodeHeaders([entry('kipc', null)]).get('kipc'), '')
   })
 
   it('reads back what encodeHeaders wrote, including non-ASCII values', () => {
