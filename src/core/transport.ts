@@ -126,6 +126,55 @@ export function sendAndTell(transport: Transport, messages: readonly OutgoingMes
   }
 }
 
+/**
+ * Told how the handling of one record ended, by a handling that tells ({@link ToldHandling}):
+ * `handled` when the record is done, `failed` as a rejection would — with {@link LeaveUncommitted}
+ * to leave it uncommitted. Exactly one of the two is called, once.
+ *
+ * @example
+ * ```ts
+ * class Finishing implements HandlingWatcher {
+ *   handled(): void { commitUpTo(record) }
+ *   failed(error: unknown): void { if (!(error instanceof LeaveUncommitted)) commitUpTo(record) }
+ * }
+ * ```
+ */
+export interface HandlingWatcher {
+  handled(): void
+  failed(error: unknown): void
+}
+
+/**
+ * A record's handling in progress that can tell one watcher how it ends, with no promise or
+ * reactions made for it — what `onMessage` returns for a request whose reply is on its way, so
+ * that the ordered dispatcher holds nothing per request but the watcher it already has. For
+ * anyone else it is a thenable, settled as the handling ends (`await` works on it). At most one
+ * watcher; it is told after the call that returned the handling, never during it.
+ *
+ * @example
+ * ```ts
+ * const running = options.onMessage(message)
+ * if (running !== undefined && isToldHandling(running)) running.watch(watcher)
+ * else await running
+ * ```
+ */
+export interface ToldHandling extends PromiseLike<void> {
+  watch(watcher: HandlingWatcher): void
+}
+
+/**
+ * Whether `running` — what `onMessage` returned — tells its end to a watcher ({@link ToldHandling})
+ * rather than only settling.
+ *
+ * @example
+ * ```ts
+ * if (isToldHandling(running)) running.watch(watcher)
+ * ```
+ */
+export function isToldHandling(running: PromiseLike<void>): running is ToldHandling {
+  return typeof (running as Partial<ToldHandling>).watch === 'function'
+}
+
 /** A topic the core needs, with the policy's settings. */
 export interface TopicSpec {
   readonly name: string
@@ -260,12 +309,13 @@ export interface SubscribeOptions {
    */
   readonly maxBufferedBytes?: number
   /**
-   * Handles one record. Its promise settles when the record is done (its offset may then be
-   * committed); `undefined` says it is done already — an event handled synchronously, without a
-   * promise or a microtask per record. Rejecting with {@link LeaveUncommitted} (or throwing it)
-   * leaves the record uncommitted.
+   * Handles one record. What it returns settles when the record is done (its offset may then be
+   * committed) — a promise, or a {@link ToldHandling} that can also tell a watcher without one
+   * ({@link isToldHandling}); `undefined` says it is done already — an event handled
+   * synchronously, without a promise or a microtask per record. Rejecting with
+   * {@link LeaveUncommitted} (or throwing it) leaves the record uncommitted.
    */
-  readonly onMessage: (message: IncomingMessage) => Promise<void> | undefined
+  readonly onMessage: (message: IncomingMessage) => PromiseLike<void> | undefined
   /** Failures the subscription cannot hand to a message. Always a KafkaIpcError from the Kafka transport. */
   readonly onError: (error: unknown) => void
   /** Each change of state (starting → consuming → recovering → consuming … → closed), once. */

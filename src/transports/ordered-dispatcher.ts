@@ -1,4 +1,4 @@
-import { LeaveUncommitted } from '../core/transport.ts'
+import { type HandlingWatcher, isToldHandling, LeaveUncommitted } from '../core/transport.ts'
 
 /** What the dispatcher needs to know of a record: where it sits and its ordering key. */
 export interface Positioned {
@@ -35,15 +35,38 @@ export interface Held {
  * objects in the old generation, each keeping its young record alive until the next full
  * collection (core/protocol/outgoing-record.ts).
  */
-class Taken<T> {
+/**
+ * A record taken, and the watcher its handling tells when it ends ({@link ToldHandling}): the
+ * entry the dispatcher keeps anyway, so that a request whose reply is on its way costs it no
+ * promise, closure or reaction.
+ */
+class Taken<T> implements HandlingWatcher {
   readonly record: T
   readonly bytes: number
   done = false
+  /** Its partition's progress, which its end moves on. */
+  readonly progress: PartitionProgress<T>
+  readonly #finishing: Finishing<T>
 
-  constructor(record: T, bytes: number) {
+  constructor(record: T, bytes: number, progress: PartitionProgress<T>, finishing: Finishing<T>) {
     this.record = record
     this.bytes = bytes
+    this.progress = progress
+    this.#finishing = finishing
   }
+
+  handled(): void {
+    this.#finishing.finish(this, true)
+  }
+
+  failed(error: unknown): void {
+    this.#finishing.finish(this, !(error instanceof LeaveUncommitted))
+  }
+}
+
+/** How a taken record is finished: its dispatcher's, made once. */
+interface Finishing<T> {
+  finish(taken: Taken<T>, consumed: boolean): void
 }
 
 interface PartitionProgress<T> {
@@ -73,7 +96,12 @@ export class OrderedDispatcher<T extends Positioned> {
   readonly #maxInFlightBytes: number
   readonly #sizeOf: (record: T) => number
   readonly #stillWanted: ((record: T) => boolean) | undefined
-  readonly #handler: (record: T) => Promise<void> | undefined
+  readonly #handler: (record: T) => PromiseLike<void> | undefined
+  readonly #finishing: Finishing<T> = {
+    finish: (taken, consumed) => {
+      this.#finish(taken, taken.progress, consumed)
+    },
+  }
   readonly #onCommit: CommitCallback<T>
   readonly #keyChains = new Map<string, Promise<void>>()
   /** Per topic, each partition's progress, indexed by partition number: no key string built per record. */
@@ -89,7 +117,7 @@ export class OrderedDispatcher<T extends Positioned> {
   #startingQueued = false
 
   /** @param limits `maxInFlight` alone, or the full {@link DispatchLimits}. */
-  constructor(limits: number | DispatchLimits<T>, handler: (record: T) => Promise<void> | undefined, onCommit: CommitCallback<T>) {
+  constructor(limits: number | DispatchLimits<T>, handler: (record: T) => PromiseLike<void> | undefined, onCommit: CommitCallback<T>) {
     const { maxInFlight, maxInFlightBytes = Number.POSITIVE_INFINITY, sizeOf = () => 0, stillWanted } = typeof limits === 'number' ? { maxInFlight: limits } : limits
     this.#maxInFlight = maxInFlight
     this.#maxInFlightBytes = maxInFlightBytes
@@ -116,7 +144,7 @@ export class OrderedDispatcher<T extends Positioned> {
 
   /** Accepts a record: starts it when there is room, else queues it. Never waits. */
   take(record: T): void {
-    const taken = new Taken(record, this.#sizeOf(record))
+    const taken = new Taken(record, this.#sizeOf(record), this.#progressOf(record), this.#finishing)
     if (this.#queue.length === 0 && this.#fits(taken.bytes)) {
       this.#start(taken)
       return
@@ -161,16 +189,16 @@ export class OrderedDispatcher<T extends Positioned> {
 
   #start(taken: Taken<T>): void {
     const message = taken.record
-    const progress = this.#progressOf(message)
+    const { progress } = taken
     progress.pending.push(taken)
     this.#started++
     this.#startedBytes += taken.bytes
     if (message.key === undefined) {
-      void this.#run(taken, progress)
+      void this.#run(taken, progress, false)
     } else {
       const chainKey = `${message.topic}\0${String(message.partition)}\0${message.key}`
       const previous = this.#keyChains.get(chainKey) ?? Promise.resolve()
-      const next = previous.then(() => this.#run(taken, progress))
+      const next = previous.then(() => this.#run(taken, progress, true))
       this.#keyChains.set(chainKey, next)
       void next.then(() => {
         if (this.#keyChains.get(chainKey) === next) this.#keyChains.delete(chainKey)
@@ -189,11 +217,12 @@ export class OrderedDispatcher<T extends Positioned> {
 
   /**
    * Runs the handler on one record and finishes it — at once when the handler finished it
-   * synchronously (returned undefined or threw), else when its promise settles. A record handled
-   * at once costs no promise, no async frame and no microtask here.
+   * synchronously (returned undefined or threw), when it is told by a handling that tells
+   * (ToldHandling), else when its promise settles. A record handled at once costs no promise, no
+   * async frame and no microtask here; one whose handling tells, no promise or closure.
    */
-  #run(taken: Taken<T>, progress: PartitionProgress<T>): Promise<void> | undefined {
-    let running: Promise<void> | undefined
+  #run(taken: Taken<T>, progress: PartitionProgress<T>, chained: boolean): PromiseLike<void> | undefined {
+    let running: PromiseLike<void> | undefined
     try {
       running = this.#handler(taken.record)
     } catch (error) {
@@ -203,6 +232,11 @@ export class OrderedDispatcher<T extends Positioned> {
     if (running === undefined) {
       this.#finish(taken, progress, true)
       return undefined
+    }
+    if (isToldHandling(running)) {
+      running.watch(taken)
+      // A keyed record's successor waits for it, whether it was handled or failed; nothing waits for a keyless one.
+      return chained ? running.then(noop, noop) : undefined
     }
     return running.then(
       () => {
@@ -277,3 +311,6 @@ export class OrderedDispatcher<T extends Positioned> {
     if (this.#idle.length > 0 && this.inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
   }
 }
+
+/** Nothing, as a reaction: a keyed record's successor waits for its end, not its outcome. */
+function noop(): void {}

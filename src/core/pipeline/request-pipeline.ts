@@ -35,7 +35,7 @@ import type { CreditWindow } from '../stream-credit.ts'
  * transport.subscribe({ …, onMessage: (message) => handleRequest(deps, message, (topic, envelope) => router.find(topic, envelope)) })
  * ```
  */
-export function handleRequest(deps: ServicePipelineDeps, message: IncomingMessage, route: (topic: string, envelope: Envelope) => Routed | undefined): Promise<void> {
+export function handleRequest(deps: ServicePipelineDeps, message: IncomingMessage, route: (topic: string, envelope: Envelope) => Routed | undefined): PromiseLike<void> {
   // Not an async function: a request that passes the drop rules makes no promise of its own here.
   let envelope: Envelope | undefined
   try {
@@ -63,7 +63,7 @@ export function handleRequest(deps: ServicePipelineDeps, message: IncomingMessag
 }
 
 /** The reply-target rule, then the handling of a request that passed every drop rule. */
-function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, route: (topic: string, envelope: Envelope) => Routed | undefined, now: number, replyTarget: ReplyTarget | RefusedTarget): Promise<void> {
+function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, route: (topic: string, envelope: Envelope) => Routed | undefined, now: number, replyTarget: ReplyTarget | RefusedTarget): PromiseLike<void> {
   const { policy, counters } = deps
   if ('refused' in replyTarget) {
     counters.rejectedReplyTargets++
@@ -83,7 +83,7 @@ function answerTo(deps: ServicePipelineDeps, message: IncomingMessage, envelope:
 }
 
 /** Runs a routed request's handling, traced when `kafka-ipc:handle` has subscribers. */
-function handleRouted(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, found: Routed | undefined, replyTarget: ReplyTarget, deadline: number, held: HeldClaim | undefined): Promise<void> {
+function handleRouted(deps: ServicePipelineDeps, message: IncomingMessage, envelope: Envelope, found: Routed | undefined, replyTarget: ReplyTarget, deadline: number, held: HeldClaim | undefined): PromiseLike<void> {
   const headers = userHeaders(message.headers, impliedContentType(message.headers, message.value.byteLength > 0, deps.policy.codec))
   // Checked here rather than in traced(): an untraced request builds no closures for it.
   if (!channels.handle.hasSubscribers) {

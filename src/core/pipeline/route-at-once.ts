@@ -4,7 +4,7 @@ import { readEnvelope, wireHeader } from '../protocol/envelope.ts'
 import { isThenable } from '../is-thenable.ts'
 import { isWebResponse } from '../http/is-web-response.ts'
 import { validate } from '../schema.ts'
-import { type IncomingMessage, type OutgoingMessage, type SendReceipt, sendAndTell, sendOptionsOf, oneRecord } from '../transport.ts'
+import { type HandlingWatcher, type IncomingMessage, type OutgoingMessage, type SendReceipt, sendAndTell, sendOptionsOf, oneRecord, type ToldHandling } from '../transport.ts'
 import { Answers, handlerMistake, replyHeaders, replyRecord, replyStatus, validReply } from './answers.ts'
 import { ReceivedRequest, RequestContext } from './request-context.ts'
 import type { Handling } from './request-pipeline.ts'
@@ -41,7 +41,7 @@ export type FullHandling = (handling: Handling, ran?: HandlerRan) => Promise<voi
  * if (found.registered.kind === 'route' && deps.hooks.isEmpty) return runRouteAtOnce(handling, found.registered, found.params, runHandler)
  * ```
  */
-export function runRouteAtOnce(handling: Handling, route: AnsweringRoute, params: Record<string, string>, full: FullHandling): Promise<void> {
+export function runRouteAtOnce(handling: Handling, route: AnsweringRoute, params: Record<string, string>, full: FullHandling): PromiseLike<void> {
   const { deps, message } = handling
   const { policy } = deps
   let body: unknown
@@ -61,7 +61,7 @@ export function runRouteAtOnce(handling: Handling, route: AnsweringRoute, params
 }
 
 /** Runs the handler on a valid body, and answers what it returns. */
-function callRoute(handling: Handling, route: AnsweringRoute, params: Record<string, string>, body: unknown, full: FullHandling): Promise<void> {
+function callRoute(handling: Handling, route: AnsweringRoute, params: Record<string, string>, body: unknown, full: FullHandling): PromiseLike<void> {
   const { deps, envelope, message, deadline, headers } = handling
   // Registered as running (a cancel reaches it; aborted with KIPC_TIMEOUT once the deadline passes,
   // by the one timer that watches every running request) unless it answers at once: see handOn.
@@ -99,7 +99,7 @@ function handOn(handling: Handling, full: FullHandling, ran: HandlerRan): Promis
  * before the hand-over goes to the full handling with the handler's result, which answers it as it
  * always does.
  */
-function reply(handling: Handling, route: AnsweringRoute, controller: RunningController, context: RequestContext, result: unknown, full: FullHandling): Promise<void> {
+function reply(handling: Handling, route: AnsweringRoute, controller: RunningController, context: RequestContext, result: unknown, full: FullHandling): PromiseLike<void> {
   const { deps, envelope, held } = handling
   if (isWebResponse(result) || controller.signal.aborted) return handOn(handling, full, { controller, context, returned: result })
   let record: OutgoingMessage
@@ -130,33 +130,37 @@ function reply(handling: Handling, route: AnsweringRoute, controller: RunningCon
  * context: at hundreds of requests in flight, what lives across young-generation collections is
  * what a responder's memory and its garbage collector pay for (docs/performance.md).
  */
-function sendReply(deps: ServicePipelineDeps, message: IncomingMessage, found: Routed | undefined, record: OutgoingMessage, deadline: number): Promise<void> {
+function sendReply(deps: ServicePipelineDeps, message: IncomingMessage, found: Routed | undefined, record: OutgoingMessage, deadline: number): PromiseLike<void> {
   const onItsWay = new ReplyOnItsWay(deps, message, found, record, deadline)
   sendAndTell(deps.transport, oneRecord(record), sendOptionsOf(deps.policy, deadline), onItsWay)
-  return onItsWay.finished
+  return onItsWay
 }
 
+/** How a reply on its way has ended, if it has. */
+const notEnded = 0
+const handled = 1
+const failed = 2
+type Ended = typeof notEnded | typeof handled | typeof failed
+
 /**
- * A reply handed to the transport, told by it how the send ended ({@link SendReceipt}): one object
- * and the promise the dispatcher waits on, where a promise per send and the reactions to it would
- * each live until the broker acknowledges the reply.
+ * A reply handed to the transport, told by it how the send ended ({@link SendReceipt}), and the
+ * request's handling for the ordered dispatcher, which it tells in turn ({@link ToldHandling}): one
+ * object, where a promise per send, the dispatcher's promise and the reactions to both would each
+ * live until the broker acknowledges the reply. A promise is made only for whoever awaits it.
  */
-class ReplyOnItsWay implements SendReceipt {
-  /** Settles once the send has ended and what follows a failed one is done. */
-  readonly finished: Promise<void>
+class ReplyOnItsWay implements SendReceipt, ToldHandling {
   readonly #deps: ServicePipelineDeps
   readonly #message: IncomingMessage
   readonly #found: Routed | undefined
   readonly #record: OutgoingMessage
   readonly #deadline: number
-  #resolve: (value?: PromiseLike<void>) => void = noop
-  #reject: (error: unknown) => void = noop
+  #ended: Ended = notEnded
+  #error: unknown
+  #watcher: HandlingWatcher | undefined
+  /** Made for whoever awaits the reply's end: the dispatcher does not. */
+  #settled: PromiseWithResolvers<undefined> | undefined
 
   constructor(deps: ServicePipelineDeps, message: IncomingMessage, found: Routed | undefined, record: OutgoingMessage, deadline: number) {
-    this.finished = new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve
-      this.#reject = reject
-    })
     this.#deps = deps
     this.#message = message
     this.#found = found
@@ -166,17 +170,60 @@ class ReplyOnItsWay implements SendReceipt {
 
   sent(): void {
     this.#deps.counters.handled++
-    this.#resolve()
+    this.#end(handled, undefined)
   }
 
   unsent(error: unknown): void {
+    let after: Promise<void> | undefined
     try {
-      this.#resolve(unsent(this.#deps, this.#message, this.#found, this.#record, this.#deadline, error))
+      after = unsent(this.#deps, this.#message, this.#found, this.#record, this.#deadline, error)
     } catch (thrown) {
-      this.#reject(thrown)
+      this.#end(failed, thrown)
+      return
+    }
+    if (after === undefined) this.#end(handled, undefined)
+    else {
+      after.then(
+        () => {
+          this.#end(handled, undefined)
+        },
+        (thrown: unknown) => {
+          this.#end(failed, thrown)
+        },
+      )
     }
   }
+
+  watch(watcher: HandlingWatcher): void {
+    if (this.#watcher !== undefined) throw new Error('A reply on its way tells one watcher.')
+    this.#watcher = watcher
+    if (this.#ended !== notEnded) this.#tell(watcher)
+  }
+
+  then<Fulfilled = undefined, Rejected = never>(onFulfilled?: ((value: undefined) => Fulfilled | PromiseLike<Fulfilled>) | null, onRejected?: ((reason: unknown) => Rejected | PromiseLike<Rejected>) | null): PromiseLike<Fulfilled | Rejected> {
+    if (this.#settled === undefined) {
+      this.#settled = Promise.withResolvers<undefined>()
+      if (this.#ended === handled) this.#settled.resolve(undefined)
+      else if (this.#ended === failed) this.#settled.reject(this.#error)
+    }
+    return this.#settled.promise.then(onFulfilled, onRejected)
+  }
+
+  #end(ended: Ended, error: unknown): void {
+    if (this.#ended !== notEnded) return
+    this.#ended = ended
+    this.#error = error
+    if (this.#watcher !== undefined) this.#tell(this.#watcher)
+    if (ended === handled) this.#settled?.resolve(undefined)
+    else this.#settled?.reject(error)
+  }
+
+  #tell(watcher: HandlingWatcher): void {
+    if (this.#ended === handled) watcher.handled()
+    else watcher.failed(this.#error)
+  }
 }
+
 
 /**
  * A reply the broker would not take: counted and reported (the same broker would not take an
@@ -196,8 +243,4 @@ function unsent(deps: ServicePipelineDeps, message: IncomingMessage, found: Rout
   }
   const to = { topic: record.topic, partition: record.partition ?? 0 }
   return new Answers(deps, envelope, message, to, deadline, noHooks, found).fail('send', mistake, 'handler-failed')
-}
-
-function noop(): void {
-  // Replaced in the constructor, before anything can call it.
 }

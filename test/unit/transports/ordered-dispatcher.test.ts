@@ -1,11 +1,42 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LeaveUncommitted } from '../../../src/core/transport.ts'
+import { type HandlingWatcher, LeaveUncommitted, type ToldHandling } from '../../../src/core/transport.ts'
 import { OrderedDispatcher, type Positioned } from '../../../src/transports/ordered-dispatcher.ts'
 
 function record(offset: number, key?: string, partition = 0): Positioned {
   return { topic: 't', partition, offset: BigInt(offset), key }
+}
+
+/** A handling that tells its watcher when the test ends it, and counts the promises asked of it. */
+class Told implements ToldHandling {
+  watcher: HandlingWatcher | undefined
+  promised = 0
+  readonly #ended = Promise.withResolvers<undefined>()
+
+  constructor() {
+    // Awaited only by whoever asks (then): a failure nobody awaits is no unhandled rejection.
+    this.#ended.promise.catch(() => undefined)
+  }
+
+  watch(watcher: HandlingWatcher): void {
+    this.watcher = watcher
+  }
+
+  then<A = undefined, B = never>(onFulfilled?: ((value: undefined) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): PromiseLike<A | B> {
+    this.promised++
+    return this.#ended.promise.then(onFulfilled, onRejected)
+  }
+
+  handled(): void {
+    this.watcher?.handled()
+    this.#ended.resolve(undefined)
+  }
+
+  failed(error: unknown): void {
+    this.watcher?.failed(error)
+    this.#ended.reject(error)
+  }
 }
 
 describe('OrderedDispatcher', () => {
@@ -125,5 +156,36 @@ describe('OrderedDispatcher', () => {
     for (let offset = 0; offset < 5; offset++) dispatcher.take(record(offset))
     assert.deepEqual(committed, [0n, 1n, 2n], 'nothing past the record left uncommitted')
     assert.equal(dispatcher.inFlight, 0)
+  })
+
+  it('finishes a record whose handling tells its end when it is told, asking no promise of a keyless one; the next record of its key waits for it', async () => {
+    const committed: bigint[] = []
+    const handlings = new Map<bigint, Told>()
+    const dispatcher = new OrderedDispatcher<Positioned>(
+      8,
+      (r) => {
+        const told = new Told()
+        handlings.set(r.offset, told)
+        return told
+      },
+      (done) => committed.push(done.offset),
+    )
+    for (let offset = 0; offset < 3; offset++) dispatcher.take(record(offset))
+    dispatcher.take(record(3, 'k'))
+    dispatcher.take(record(4, 'k'))
+    await sleep(1)
+    const told = (offset: number): Told => handlings.get(BigInt(offset)) ?? assert.fail(`record ${String(offset)} did not start`)
+    assert.deepEqual([told(0).promised, told(1).promised, told(2).promised], [0, 0, 0], 'the keyless records are watched, not awaited')
+    assert.equal(handlings.has(4n), false, 'a keyed record waits for the one before it')
+    told(1).handled()
+    assert.deepEqual(committed, [], 'nothing past the first unfinished record is committed')
+    told(0).handled()
+    assert.deepEqual(committed, [1n])
+    told(2).failed(new LeaveUncommitted('stopping'))
+    told(3).failed(new Error('the reply failed'))
+    await sleep(1)
+    assert.deepEqual(committed, [1n], 'the record left uncommitted holds its partition back')
+    told(4).handled()
+    assert.deepEqual([dispatcher.inFlight, committed], [0, [1n]])
   })
 })
