@@ -33,12 +33,9 @@ export interface Held {
  * A record taken, with what it counts for, and whether its handler has finished with it. A class,
  * not a literal: it lives as long as its record is handled, and V8 would allocate a literal's later
  * objects in the old generation, each keeping its young record alive until the next full
- * collection (core/protocol/outgoing-record.ts).
- */
-/**
- * A record taken, and the watcher its handling tells when it ends ({@link ToldHandling}): the
- * entry the dispatcher keeps anyway, so that a request whose reply is on its way costs it no
- * promise, closure or reaction.
+ * collection (core/protocol/outgoing-record.ts). It is also the watcher a handling that tells is
+ * told its end by (ToldHandling): the entry the dispatcher keeps anyway, so that a request whose
+ * reply is on its way costs the dispatcher no promise, closure or reaction.
  */
 class Taken<T> implements HandlingWatcher {
   readonly record: T

@@ -224,7 +224,6 @@ class ReplyOnItsWay implements SendReceipt, ToldHandling {
   }
 }
 
-
 /**
  * A reply the broker would not take: counted and reported (the same broker would not take an
  * error answer either), the run staying recorded as finished. A transport that calls the reply
