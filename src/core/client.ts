@@ -5,6 +5,7 @@ import { checkServiceName, type EventContract, type GatherContract, type RouteCo
 import { type HealthReport, summarizeHealth } from './channel-health.ts'
 import { isKafkaIpcError, KafkaIpcError } from './kafka-ipc-error.ts'
 import { ConsumerWatch } from './consumer-watch.ts'
+import { DeadlineLists } from './deadline-lists.ts'
 import { KnownTopics } from './known-topics.ts'
 import { type ErrorListener, logFailures } from './failure.ts'
 import { logChannelState, type Logger, stderrLogger } from './logger.ts'
@@ -103,6 +104,7 @@ export class Client {
       pending: this.#pending,
       hooks: this.#hooks,
       consumers: this.#consumers,
+      deadlines: new DeadlineLists(),
       prepare: (kind, topic, service) => {
         this.#assertOpen()
         // Every call after the first finds the inbox open and the topic known: nothing to await.

@@ -1,5 +1,6 @@
 import type { RequestArgs } from '../call-types.ts'
 import type { ConsumerWatch } from '../consumer-watch.ts'
+import type { DeadlineLists, Expiring, ExpiringList } from '../deadline-lists.ts'
 import type { CallTrace } from '../trace-contexts.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { type Answer, type PendingCalls, type PendingEntry, answerContentType } from '../pending-calls.ts'
@@ -23,6 +24,8 @@ export interface ExchangeDeps {
   readonly pending: PendingCalls
   readonly hooks: HookRegistry<ClientHooks>
   readonly consumers: ConsumerWatch
+  /** The deadlines of the client's exchanges: one timer per timeout, not one per call. */
+  readonly deadlines: DeadlineLists
   /**
    * Checks the client is open, opens its inbox and makes sure the topic exists; gives the inbox
    * address — at once when both are ready, as they are for every call after the first.
@@ -148,7 +151,7 @@ function identify(deps: ExchangeDeps, spec: ExchangeSpec, span: CallSpan | undef
  * its answer made V8 allocate the caller's own objects of that kind in the old generation once a
  * burst of calls all waited through a young collection (pretenuring; docs/performance.md).
  */
-class CallExchange implements Exchange, PendingEntry, SendReceipt {
+class CallExchange implements Exchange, PendingEntry, SendReceipt, Expiring {
   readonly id: string
   readonly target: string
   readonly rawReplies: boolean
@@ -166,7 +169,11 @@ class CallExchange implements Exchange, PendingEntry, SendReceipt {
   readonly #sending: SendSpan | undefined
   readonly #info: ExchangeInfo | undefined
   readonly #timeout: number
-  readonly #timer: NodeJS.Timeout
+  /** Its place among the client's deadlines (DeadlineLists). */
+  expiresAt = 0
+  earlierExpiring: Expiring | undefined = undefined
+  laterExpiring: Expiring | undefined = undefined
+  expiringList: ExpiringList | undefined = undefined
   #released = false
   /** Answers stay in arrival order through async onAnswer hooks: each waits for the one before. */
   #previous: Promise<void> | undefined
@@ -191,7 +198,7 @@ class CallExchange implements Exchange, PendingEntry, SendReceipt {
     this.#timeout = timeout
     this.#sending = span?.send(message)
     if (spec.service !== undefined) deps.consumers.note(spec.service)
-    this.#timer = setTimeout(expire, timeout, this)
+    deps.deadlines.add(this, timeout)
     // The exchange is the listener itself (handleEvent), and the receipt of its send: no closure
     // or promise per call.
     args.signal?.addEventListener('abort', this, { once: true })
@@ -245,7 +252,7 @@ class CallExchange implements Exchange, PendingEntry, SendReceipt {
   release(failure?: unknown): void {
     if (this.#released) return
     this.#released = true
-    clearTimeout(this.#timer)
+    this.#deps.deadlines.remove(this)
     this.#signal?.removeEventListener('abort', this)
     this.#deps.pending.delete(this.id)
     this.#span?.end(failure)
@@ -299,11 +306,6 @@ class CallExchange implements Exchange, PendingEntry, SendReceipt {
 export function sendFailure(error: unknown): KafkaIpcError {
   if (error instanceof KafkaIpcError) return error
   return new KafkaIpcError('KIPC_TRANSPORT_ERROR', `The broker refused the message: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-}
-
-/** The deadline timer's callback: one function for every exchange, given its exchange. */
-function expire(exchange: CallExchange): void {
-  exchange.expire()
 }
 
 const noHeaders: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>)

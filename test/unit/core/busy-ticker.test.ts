@@ -14,11 +14,19 @@ describe('BusyTicker', () => {
     })
     ticker.start()
     ticker.start()
-    await sleep(60)
+    // Waited for, then watched for a while: a loaded machine may be slow to tick, never too quick.
+    await roundsReach(() => rounds, 3)
+    await sleep(40)
     assert.equal(rounds, 3, 'two busy rounds, then the idle one that stops it; one timer despite two starts')
     left = 1
     ticker.start()
+    await roundsReach(() => rounds, 4)
     await sleep(40)
     assert.equal(rounds, 4)
   })
 })
+
+/** Resolves once `count()` reaches `target`, or after two seconds. */
+async function roundsReach(count: () => number, target: number): Promise<void> {
+  for (const started = Date.now(); count() < target && Date.now() - started < 2_000; ) await sleep(5)
+}

@@ -1,0 +1,130 @@
+import { performance } from 'node:perf_hooks'
+
+/**
+ * What waits in {@link DeadlineLists}: told when its deadline passes, unless removed first. Its
+ * links are the lists' own, kept on the entry itself so that waiting allocates nothing.
+ */
+export interface Expiring {
+  /** The deadline passed (it is no longer in its list). */
+  expire(): void
+  /** When it expires, on the `performance.now()` clock; set by the list. */
+  expiresAt: number
+  /** Its neighbours and its list while it waits; set by the list. */
+  earlierExpiring: Expiring | undefined
+  laterExpiring: Expiring | undefined
+  expiringList: ExpiringList | undefined
+}
+
+/** The list an {@link Expiring} waits in, as the entry sees it. */
+export interface ExpiringList {
+  unlink(entry: Expiring): void
+}
+
+/**
+ * The deadlines of a client's calls: one list per timeout, and one timer per list rather than one
+ * per call. Calls with the same timeout expire in the order they started, so each list is kept in
+ * that order by appending, a call that ends is unlinked where it stands, and the list's one timer
+ * is armed for its oldest entry — as Node's own timer lists are, without a `Timeout` object, its
+ * argument array and a timer list entry made and cleared for every call (docs/performance.md).
+ *
+ * @example
+ * ```ts
+ * const deadlines = new DeadlineLists()
+ * deadlines.add(exchange, 30_000) // exchange.expire() in 30 s…
+ * deadlines.remove(exchange) // …unless it is answered first
+ * ```
+ */
+export class DeadlineLists {
+  readonly #lists = new Map<number, DeadlineList>()
+
+  /** How many entries wait, over every list. */
+  get size(): number {
+    let size = 0
+    for (const list of this.#lists.values()) size += list.size
+    return size
+  }
+
+  /** `entry` expires `timeoutMs` from now, unless {@link remove}d first. */
+  add(entry: Expiring, timeoutMs: number): void {
+    let list = this.#lists.get(timeoutMs)
+    if (list === undefined) {
+      list = new DeadlineList(timeoutMs, this.#lists)
+      this.#lists.set(timeoutMs, list)
+    }
+    list.append(entry)
+  }
+
+  /** `entry` no longer waits (nothing happens when it does not). */
+  remove(entry: Expiring): void {
+    entry.expiringList?.unlink(entry)
+  }
+}
+
+/** The entries of one timeout, oldest first, and the timer armed for the oldest. */
+class DeadlineList implements ExpiringList {
+  readonly #timeoutMs: number
+  /** The lists it is one of, which it leaves once empty. */
+  readonly #lists: Map<number, DeadlineList>
+  #oldest: Expiring | undefined
+  #newest: Expiring | undefined
+  #timer: NodeJS.Timeout | undefined
+  size = 0
+
+  constructor(timeoutMs: number, lists: Map<number, DeadlineList>) {
+    this.#timeoutMs = timeoutMs
+    this.#lists = lists
+  }
+
+  append(entry: Expiring): void {
+    entry.expiresAt = performance.now() + this.#timeoutMs
+    entry.expiringList = this
+    entry.earlierExpiring = this.#newest
+    entry.laterExpiring = undefined
+    if (this.#newest === undefined) this.#oldest = entry
+    else this.#newest.laterExpiring = entry
+    this.#newest = entry
+    this.size++
+    this.#timer ??= setTimeout(expireDue, this.#timeoutMs, this)
+  }
+
+  unlink(entry: Expiring): void {
+    const { earlierExpiring, laterExpiring } = entry
+    if (earlierExpiring === undefined) this.#oldest = laterExpiring
+    else earlierExpiring.laterExpiring = laterExpiring
+    if (laterExpiring === undefined) this.#newest = earlierExpiring
+    else laterExpiring.earlierExpiring = earlierExpiring
+    entry.earlierExpiring = undefined
+    entry.laterExpiring = undefined
+    entry.expiringList = undefined
+    this.size--
+    // An empty list holds no timer — a process with no call waiting may exit — and leaves the lists.
+    if (this.size === 0) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+      this.#lists.delete(this.#timeoutMs)
+    }
+  }
+
+  /**
+   * The timer fired: every entry due expires, oldest first, and the timer is armed again for the
+   * oldest left. Node's timers run on the event loop's clock, which may lag `performance.now()`
+   * by the turn in progress, so an entry less than a millisecond from its deadline counts as due.
+   */
+  expireDue(): void {
+    this.#timer = undefined
+    const now = performance.now() + 1
+    for (let entry = this.#oldest; entry !== undefined && entry.expiresAt <= now; entry = this.#oldest) {
+      this.unlink(entry)
+      entry.expire()
+    }
+    // An entry appended by an expire() above armed a timer for itself: the oldest may be due sooner.
+    clearTimeout(this.#timer)
+    const oldest = this.#oldest
+    this.#timer = oldest === undefined ? undefined : setTimeout(expireDue, Math.max(1, Math.ceil(oldest.expiresAt - performance.now())), this)
+  }
+}
+
+/** The timers' callback: one function for every list, given its list. */
+function expireDue(list: DeadlineList): void {
+  list.expireDue()
+}
