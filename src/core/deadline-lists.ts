@@ -1,17 +1,16 @@
 import { performance } from 'node:perf_hooks'
+import { type Linked, LinkedList } from './linked-list.ts'
 
 /**
  * What waits in {@link DeadlineLists}: told when its deadline passes, unless removed first. Its
  * links are the lists' own, kept on the entry itself so that waiting allocates nothing.
  */
-export interface Expiring {
+export interface Expiring extends Linked<Expiring> {
   /** The deadline passed (it is no longer in its list). */
   expire(): void
   /** When it expires, on the `performance.now()` clock; set by the list. */
   expiresAt: number
-  /** Its neighbours and its list while it waits; set by the list. */
-  earlierExpiring: Expiring | undefined
-  laterExpiring: Expiring | undefined
+  /** The list it waits in; set by the list. */
   expiringList: ExpiringList | undefined
 }
 
@@ -65,40 +64,31 @@ class DeadlineList implements ExpiringList {
   readonly #timeoutMs: number
   /** The lists it is one of, which it leaves once empty. */
   readonly #lists: Map<number, DeadlineList>
-  #oldest: Expiring | undefined
-  #newest: Expiring | undefined
+  /** Oldest first: appended as they start, all with the same timeout. */
+  readonly #waiting = new LinkedList<Expiring>()
   #timer: NodeJS.Timeout | undefined
-  size = 0
 
   constructor(timeoutMs: number, lists: Map<number, DeadlineList>) {
     this.#timeoutMs = timeoutMs
     this.#lists = lists
   }
 
+  get size(): number {
+    return this.#waiting.size
+  }
+
   append(entry: Expiring): void {
     entry.expiresAt = performance.now() + this.#timeoutMs
     entry.expiringList = this
-    entry.earlierExpiring = this.#newest
-    entry.laterExpiring = undefined
-    if (this.#newest === undefined) this.#oldest = entry
-    else this.#newest.laterExpiring = entry
-    this.#newest = entry
-    this.size++
+    this.#waiting.append(entry)
     this.#timer ??= setTimeout(expireDue, this.#timeoutMs, this)
   }
 
   unlink(entry: Expiring): void {
-    const { earlierExpiring, laterExpiring } = entry
-    if (earlierExpiring === undefined) this.#oldest = laterExpiring
-    else earlierExpiring.laterExpiring = laterExpiring
-    if (laterExpiring === undefined) this.#newest = earlierExpiring
-    else laterExpiring.earlierExpiring = earlierExpiring
-    entry.earlierExpiring = undefined
-    entry.laterExpiring = undefined
+    this.#waiting.unlink(entry)
     entry.expiringList = undefined
-    this.size--
     // An empty list holds no timer — a process with no call waiting may exit — and leaves the lists.
-    if (this.size === 0) {
+    if (this.#waiting.size === 0) {
       clearTimeout(this.#timer)
       this.#timer = undefined
       this.#lists.delete(this.#timeoutMs)
@@ -113,13 +103,13 @@ class DeadlineList implements ExpiringList {
   expireDue(): void {
     this.#timer = undefined
     const now = performance.now() + 1
-    for (let entry = this.#oldest; entry !== undefined && entry.expiresAt <= now; entry = this.#oldest) {
+    for (let entry = this.#waiting.first; entry !== undefined && entry.expiresAt <= now; entry = this.#waiting.first) {
       this.unlink(entry)
       entry.expire()
     }
     // An entry appended by an expire() above armed a timer for itself: the oldest may be due sooner.
     clearTimeout(this.#timer)
-    const oldest = this.#oldest
+    const oldest = this.#waiting.first
     this.#timer = oldest === undefined ? undefined : setTimeout(expireDue, Math.max(1, Math.ceil(oldest.expiresAt - performance.now())), this)
   }
 }

@@ -1,4 +1,5 @@
 import { BusyTicker } from '../busy-ticker.ts'
+import { LinkedList } from '../linked-list.ts'
 import { claimLeaseMs, type HeldClaim } from './held-claim.ts'
 
 /** A running claim is renewed this often (ms): three renewals fit in a lease, so one slow round trip does not lose it. */
@@ -19,30 +20,20 @@ const renewEveryMs = claimLeaseMs / 3
  * ```
  */
 export class ClaimRenewals {
-  /** The oldest claim held and the newest: renewed in the order they were taken. */
-  #first: HeldClaim | undefined
-  #last: HeldClaim | undefined
+  /** The claims held, oldest first: renewed in the order they were taken. */
+  readonly #held = new LinkedList<HeldClaim>()
   // A renewal never keeps the process alive: the runs it belongs to do.
   readonly #ticker = new BusyTicker(renewEveryMs, () => {
-    for (let held = this.#first; held !== undefined; held = held.nextHeld) held.renew()
-    return this.#first !== undefined
+    for (let held = this.#held.first; held !== undefined; held = held.nextLinked) held.renew()
+    return this.#held.first !== undefined
   })
 
   hold(claim: HeldClaim): void {
-    claim.previousHeld = this.#last
-    if (this.#last === undefined) this.#first = claim
-    else this.#last.nextHeld = claim
-    this.#last = claim
+    this.#held.append(claim)
     this.#ticker.start()
   }
 
   drop(claim: HeldClaim): void {
-    const { previousHeld, nextHeld } = claim
-    if (previousHeld === undefined) this.#first = nextHeld
-    else previousHeld.nextHeld = nextHeld
-    if (nextHeld === undefined) this.#last = previousHeld
-    else nextHeld.previousHeld = previousHeld
-    claim.previousHeld = undefined
-    claim.nextHeld = undefined
+    this.#held.unlink(claim)
   }
 }

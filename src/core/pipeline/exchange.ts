@@ -171,8 +171,8 @@ class CallExchange implements Exchange, PendingEntry, SendReceipt, Expiring {
   readonly #timeout: number
   /** Its place among the client's deadlines (DeadlineLists). */
   expiresAt = 0
-  earlierExpiring: Expiring | undefined = undefined
-  laterExpiring: Expiring | undefined = undefined
+  previousLinked: Expiring | undefined = undefined
+  nextLinked: Expiring | undefined = undefined
   expiringList: ExpiringList | undefined = undefined
   #released = false
   /** Answers stay in arrival order through async onAnswer hooks: each waits for the one before. */

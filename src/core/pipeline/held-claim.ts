@@ -79,8 +79,8 @@ export class HeldClaim {
   readonly #renewals: ClaimRenewals
   #settled = false
   /** Neighbours among the claims its service renews ({@link ClaimRenewals}). */
-  previousHeld: HeldClaim | undefined
-  nextHeld: HeldClaim | undefined
+  previousLinked: HeldClaim | undefined
+  nextLinked: HeldClaim | undefined
 
   constructor(deps: ServicePipelineDeps, store: DeduplicationStore, key: string, message: IncomingMessage, envelope: Pick<Envelope, 'id' | 'service'>) {
     this.#deps = deps

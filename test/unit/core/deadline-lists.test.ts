@@ -7,8 +7,8 @@ import { DeadlineLists, type Expiring, type ExpiringList } from '../../../src/co
 /** An entry that notes when it expired, and may do something then. */
 class Waiting implements Expiring {
   expiresAt = 0
-  earlierExpiring: Expiring | undefined = undefined
-  laterExpiring: Expiring | undefined = undefined
+  previousLinked: Expiring | undefined = undefined
+  nextLinked: Expiring | undefined = undefined
   expiringList: ExpiringList | undefined = undefined
   expiredAt: number | undefined
   readonly #name: string
