@@ -6,6 +6,7 @@ import { checkOutgoingHeaders } from '../protocol/headers.ts'
 import { newMessageId } from '../protocol/message-id.ts'
 import { validate } from '../schema.ts'
 import type { EmitTrace } from '../trace-contexts.ts'
+import type { SendReceipt } from '../transport.ts'
 import { beforeSendHeaders } from './before-send.ts'
 import { type ExchangeDeps, sendFailure } from './exchange.ts'
 import { asError } from '../as-error.ts'
@@ -22,7 +23,7 @@ export interface EmitDeps {
  * once the broker has it (acks=all). A failed send rejects with a typed error ({@link sendFailure}).
  *
  * Not async functions, down to the send: an event whose topic is known, whose schema answers at
- * once and that no hook or tracer sees makes the transport's promise and one more, no others.
+ * once and that no hook or tracer sees makes one promise, settled by its send's receipt, no others.
  *
  * @example
  * ```ts
@@ -62,8 +63,14 @@ function sendEvent(deps: ExchangeDeps, topic: string, key: string | undefined, v
   // The span starts before the send: it writes its trace context into the record's headers.
   const sending = tracer === undefined || !tracer.enabled() ? undefined : tracer.send(message)
   // An event has no deadline of its own: the policy's timeout bounds the wait through a failover.
+  if (sending === undefined) {
+    // Told how the send ended: the emitter's one promise, settled by the receipt — not a second
+    // promise chained to the transport's, with its reaction, alive until the broker has the event.
+    const { promise, resolve, reject } = Promise.withResolvers<undefined>()
+    deps.sendAndTell(message, policy.timeoutMs, new EmitReceipt(resolve, reject))
+    return promise
+  }
   const sent = deps.send(message, policy.timeoutMs)
-  if (sending === undefined) return sent.catch(throwSendFailure)
   return sent.then(
     () => {
       sending.end()
@@ -78,4 +85,23 @@ function sendEvent(deps: ExchangeDeps, topic: string, key: string | undefined, v
 /** A send's failure, typed ({@link sendFailure}): for `.catch` on the transport's promise. */
 function throwSendFailure(error: unknown): never {
   throw sendFailure(error)
+}
+
+/** An untraced emit's send receipt: resolves the emitter's promise, or rejects it with the failure typed ({@link sendFailure}). */
+class EmitReceipt implements SendReceipt {
+  readonly #resolve: (value: undefined) => void
+  readonly #reject: (error: unknown) => void
+
+  constructor(resolve: (value: undefined) => void, reject: (error: unknown) => void) {
+    this.#resolve = resolve
+    this.#reject = reject
+  }
+
+  sent(): void {
+    this.#resolve(undefined)
+  }
+
+  unsent(error: unknown): void {
+    this.#reject(sendFailure(error))
+  }
 }
