@@ -82,7 +82,7 @@ function sendEvent(deps: ExchangeDeps, topic: string, key: string | undefined, v
   )
 }
 
-/** A send's failure, typed ({@link sendFailure}): for `.catch` on the transport's promise. */
+/** A send's failure, typed ({@link sendFailure}): thrown from a traced emit's reaction to the transport's promise. */
 function throwSendFailure(error: unknown): never {
   throw sendFailure(error)
 }
