@@ -6,7 +6,7 @@ import { checkOutgoingHeaders } from '../protocol/headers.ts'
 import { newMessageId } from '../protocol/message-id.ts'
 import { validate } from '../schema.ts'
 import type { EmitTrace } from '../trace-contexts.ts'
-import type { SendReceipt } from '../transport.ts'
+import { PromisedSend } from '../promised-send.ts'
 import { beforeSendHeaders } from './before-send.ts'
 import { type ExchangeDeps, sendFailure } from './exchange.ts'
 import { asError } from '../as-error.ts'
@@ -67,7 +67,7 @@ function sendEvent(deps: ExchangeDeps, topic: string, key: string | undefined, v
     // Told how the send ended: the emitter's one promise, settled by the receipt — not a second
     // promise chained to the transport's, with its reaction, alive until the broker has the event.
     const { promise, resolve, reject } = Promise.withResolvers<undefined>()
-    deps.sendAndTell(message, policy.timeoutMs, new EmitReceipt(resolve, reject))
+    deps.sendAndTell(message, policy.timeoutMs, new PromisedSend(resolve, reject, sendFailure))
     return promise
   }
   const sent = deps.send(message, policy.timeoutMs)
@@ -77,31 +77,7 @@ function sendEvent(deps: ExchangeDeps, topic: string, key: string | undefined, v
     },
     (error: unknown) => {
       sending.end(error)
-      throwSendFailure(error)
+      throw sendFailure(error)
     },
   )
-}
-
-/** A send's failure, typed ({@link sendFailure}): thrown from a traced emit's reaction to the transport's promise. */
-function throwSendFailure(error: unknown): never {
-  throw sendFailure(error)
-}
-
-/** An untraced emit's send receipt: resolves the emitter's promise, or rejects it with the failure typed ({@link sendFailure}). */
-class EmitReceipt implements SendReceipt {
-  readonly #resolve: (value: undefined) => void
-  readonly #reject: (error: unknown) => void
-
-  constructor(resolve: (value: undefined) => void, reject: (error: unknown) => void) {
-    this.#resolve = resolve
-    this.#reject = reject
-  }
-
-  sent(): void {
-    this.#resolve(undefined)
-  }
-
-  unsent(error: unknown): void {
-    this.#reject(sendFailure(error))
-  }
 }

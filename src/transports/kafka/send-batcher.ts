@@ -1,6 +1,7 @@
 import { backoff } from '../../core/backoff.ts'
 import { BusyTicker } from '../../core/busy-ticker.ts'
 import type { Compression, EnvelopeForm } from '../../core/policy.ts'
+import { PromisedSend } from '../../core/promised-send.ts'
 import type { OutgoingMessage, SendReceipt } from '../../core/transport.ts'
 import { type ProduceBatch, takeProduceBatch } from './produce-batch.ts'
 
@@ -21,25 +22,6 @@ class Queued {
     this.messages = messages
     this.until = until
     this.receipt = receipt
-  }
-}
-
-/** The receipt of a send made through {@link SendBatcher.send}: its promise's resolvers. */
-class PromisedSend implements SendReceipt {
-  readonly #resolve: (value: undefined) => void
-  readonly #reject: (error: unknown) => void
-
-  constructor(resolve: (value: undefined) => void, reject: (error: unknown) => void) {
-    this.#resolve = resolve
-    this.#reject = reject
-  }
-
-  sent(): void {
-    this.#resolve(undefined)
-  }
-
-  unsent(error: unknown): void {
-    this.#reject(error)
   }
 }
 
