@@ -57,14 +57,16 @@ function rawRecord(index: number): RawMessage {
 }
 
 /**
- * The controls' check: objects of a literal site, held as long as messages are, end up allocated in
- * the old generation. V8's judgment of a site depends on when collections fall, so each of up to
- * three attempts compiles a fresh site (`compile`): a miss on one attempt is no miss of the check.
+ * The controls' check: objects of a literal site, held as long as messages are, get allocated in
+ * the old generation — any share of them is what the checks below, which ask for none, would see.
+ * V8's judgment of a site depends on when collections fall, and on a loaded machine (the test
+ * files run side by side on two cores) it may let a site go for a while, so each of up to six
+ * attempts compiles a fresh site (`compile`): a miss on one attempt is no miss of the check.
  */
 function assertPretenured(compile: () => (index: number) => object): void {
   const shares: number[] = []
-  for (let attempt = 0; attempt < 3 && !shares.some((share) => share > 0.9); attempt++) shares.push(oldGenerationShare(compile()))
-  assert.ok(shares.some((share) => share > 0.9), `old-generation shares: ${shares.join(', ')}`)
+  for (let attempt = 0; attempt < 6 && !shares.some((share) => share >= 0.25); attempt++) shares.push(oldGenerationShare(compile()))
+  assert.ok(shares.some((share) => share >= 0.25), `old-generation shares: ${shares.join(', ')}`)
 }
 
 /** A record to send, made anew for each list: a send's list is made per record, beside it. */
