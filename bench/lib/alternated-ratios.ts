@@ -120,5 +120,27 @@ export function ratiosTable(measured: readonly AlternatedScenario[]): string {
       medians.push(`${scenario} ${label} ${fixed(median(toRaw))}× (${toRaw.map((ratio) => fixed(ratio)).join(', ')}; ${rest.join('; ')})`)
     }
   }
-  return `${lines.join('\n')}\n\nThe floor is the tuned raw pair carrying kafka-ipc's envelope header and JSON-parsing and -stringifying each body on the responder. Median kafka-ipc ÷ tuned raw over the rounds: ${medians.join('; ')}.\n`
+  return `${lines.join('\n')}\n\nThe floor is the tuned raw pair carrying kafka-ipc's envelope header and JSON-parsing and -stringifying each body on the responder. Median kafka-ipc ÷ tuned raw over the rounds: ${medians.join('; ')}.\n\n${cpuTable(measured)}`
+}
+
+const systemLabels: Readonly<Record<Which, string>> = { ipc: 'kafka-ipc', raw: 'tuned raw', header: 'raw + envelope header', floor: 'floor' }
+
+/**
+ * What each system's calls cost the process under load — both ends, as caller and responder share
+ * it — and how busy that kept it: where it is saturated (a core's worth of the JavaScript thread
+ * and the collector), req/s is about CPU, and 0.8× the raw pair's rate leaves a system the raw
+ * pair's CPU per call ÷ 0.8. Medians over the rounds.
+ */
+function cpuTable(measured: readonly AlternatedScenario[]): string {
+  const loaded = measured.filter(({ concurrency }) => concurrency > 1)
+  const lines = [
+    `| scenario | ${systems.map((which) => `${systemLabels[which]} CPU µs per call (cores busy)`).join(' | ')} | CPU µs per call at 0.8× the raw pair's req/s |`,
+    `|---|${systems.map(() => '---:').join('|')}|---:|`,
+  ]
+  for (const { scenario, rounds } of loaded) {
+    const cpu = (which: Which): number => median(rounds.map((round) => round[which].cpuMicros ?? Number.NaN))
+    const busy = (which: Which): number => median(rounds.map((round) => ((round[which].cpuMicros ?? Number.NaN) * round[which].perSecond) / 1e6))
+    lines.push(`| ${scenario} | ${systems.map((which) => `${fixed(cpu(which), 1)} (${fixed(busy(which))})`).join(' | ')} | ${fixed(cpu('raw') / 0.8, 1)} |`)
+  }
+  return `CPU of the bench process per call under load, both ends (process.cpuUsage() around each system's measured calls), medians over the rounds:\n\n${lines.join('\n')}\n`
 }

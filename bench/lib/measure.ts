@@ -9,6 +9,12 @@ export interface ScenarioResult {
   readonly p99: number
   readonly max: number
   readonly perSecond: number
+  /**
+   * CPU time of this process per operation, µs (user and system, every thread), over the measured
+   * operations — both ends of a call where caller and responder share the process, as the
+   * alternating rounds' systems do. Absent where a peer program reported its own figures.
+   */
+  readonly cpuMicros?: number
   /** Every measured latency in ms, in completion order — only when `keepSamples` was asked for. */
   readonly samples?: readonly number[]
 }
@@ -29,7 +35,7 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index] ?? Number.NaN
 }
 
-function summarise(scenario: string, latencies: number[], elapsedMs: number, keepSamples: boolean): ScenarioResult {
+function summarise(scenario: string, latencies: number[], elapsedMs: number, cpuMicros: number, keepSamples: boolean): ScenarioResult {
   const sorted = [...latencies].sort((a, b) => a - b)
   return {
     scenario,
@@ -39,6 +45,7 @@ function summarise(scenario: string, latencies: number[], elapsedMs: number, kee
     p99: percentile(sorted, 99),
     max: sorted.at(-1) ?? Number.NaN,
     perSecond: (sorted.length / elapsedMs) * 1000,
+    cpuMicros: cpuMicros / Math.max(1, sorted.length),
     ...(keepSamples ? { samples: latencies } : {}),
   }
 }
@@ -62,8 +69,10 @@ export async function measure(scenario: string, operation: (index: number) => Pr
   next = 0
   const latencies: number[] = []
   const began = performance.now()
+  const cpuBefore = process.cpuUsage()
   await Promise.all(Array.from({ length: options.concurrency }, () => loop(options.total, latencies)))
-  return summarise(scenario, latencies, performance.now() - began, options.keepSamples === true)
+  const cpu = process.cpuUsage(cpuBefore)
+  return summarise(scenario, latencies, performance.now() - began, cpu.user + cpu.system, options.keepSamples === true)
 }
 
 /** Peak resident memory of this process so far, in MiB. */
