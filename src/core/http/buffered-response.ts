@@ -36,11 +36,16 @@ interface BufferedBody {
   used: boolean
 }
 
-const bodies = new WeakMap<object, BufferedBody>()
 const decoder = new TextDecoder()
 
+/**
+ * The body of a BufferedResponse, read from its private field by the class's own brand check:
+ * undefined for any other object. Set when the class is made.
+ */
+let bodyField: (response: object) => BufferedBody | undefined = () => undefined
+
 function bodyOf(response: object): BufferedBody {
-  const body = bodies.get(response)
+  const body = bodyField(response)
   if (body === undefined) throw new TypeError('Illegal invocation: not a buffered response')
   return body
 }
@@ -82,12 +87,19 @@ function take<T>(response: object, read: (bytes: Uint8Array) => T): Promise<T> {
 function defineBufferedResponse(): new (bytes: Uint8Array, init: ResponseInit) => Response {
   // The body methods are replaced on the prototype below rather than declared here: the platform's
   // types declare them as properties, so a class body could not override them.
+  // The body in a private field, not in a WeakMap keyed by the response: an entry in a WeakMap costs
+  // more than the rest of the Response it belongs to, made and collected on every fetch().
   class BufferedResponse extends Response {
+    readonly #body: BufferedBody
+
     constructor(bytes: Uint8Array, init: ResponseInit) {
       super(null, init)
-      bodies.set(this, { bytes, stream: undefined, used: false })
+      this.#body = { bytes, stream: undefined, used: false }
     }
+
+    static readonly bodyOf = (response: object): BufferedBody | undefined => (#body in response ? response.#body : undefined)
   }
+  bodyField = BufferedResponse.bodyOf
 
   Object.defineProperties(BufferedResponse.prototype, {
     body: {

@@ -59,18 +59,38 @@ function keepUserHeader(value: string, name: string): void {
 export function checkOutgoingHeaders(headers: Readonly<Record<string, string>> | undefined): WireHeaders {
   const result: WireHeaders = new Map()
   if (headers === undefined) return result
-  const entries = Object.entries(headers)
-  if (entries.length > headerLimits.maxCount) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `At most ${headerLimits.maxCount} headers may be sent, got ${entries.length}.`)
-  for (const [rawName, value] of entries) {
-    const name = rawName.toLowerCase()
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || name.length > headerLimits.maxNameLength) {
-      throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header name ${JSON.stringify(rawName.slice(0, 40))} is not a valid token.`)
-    }
-    if (isEnvelopeHeader(name)) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} is reserved for the kafka-ipc envelope.`)
-    if (typeof value !== 'string' || Buffer.byteLength(value) > headerLimits.maxValueLength) {
+  // Keys, not entries: no pair array per header on every call that sends one.
+  const names = Object.keys(headers)
+  if (names.length > headerLimits.maxCount) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `At most ${headerLimits.maxCount} headers may be sent, got ${names.length}.`)
+  for (const rawName of names) {
+    const name = checkedName(rawName)
+    const value = headers[rawName]
+    // A string's UTF-8 takes at most three bytes per UTF-16 unit: most values need no count.
+    if (typeof value !== 'string' || (value.length * 3 > headerLimits.maxValueLength && Buffer.byteLength(value) > headerLimits.maxValueLength)) {
       throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} must be a string of at most ${headerLimits.maxValueLength} bytes (UTF-8).`)
     }
     result.set(name, value)
   }
   return result
+}
+
+/**
+ * Header names checked before, as the application wrote them, and their lower-case form: the
+ * same few names come with every call. Only valid names are kept, at most
+ * {@link maxCheckedNames}; past that, names are checked each time.
+ */
+const checkedNames = new Map<string, string>()
+const maxCheckedNames = 1024
+
+/** `rawName` lower-cased, once checked to be an HTTP token of bounded length and not the envelope's. */
+function checkedName(rawName: string): string {
+  const known = checkedNames.get(rawName)
+  if (known !== undefined) return known
+  const name = rawName.toLowerCase()
+  if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || name.length > headerLimits.maxNameLength) {
+    throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header name ${JSON.stringify(rawName.slice(0, 40))} is not a valid token.`)
+  }
+  if (isEnvelopeHeader(name)) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} is reserved for the kafka-ipc envelope.`)
+  if (checkedNames.size < maxCheckedNames) checkedNames.set(rawName, name)
+  return name
 }

@@ -95,6 +95,20 @@ describe('kafka:// URLs', () => {
     }
   })
 
+  it('reads a URL read before the same way, refuses a bad one every time, and hands out targets no caller can change', () => {
+    const first = parseKafkaUrl('kafka://pricing/quotes/GBP?to=LHR')
+    const again = parseKafkaUrl('kafka://pricing/quotes/GBP?to=LHR')
+    assert.deepEqual(again, { service: 'pricing', path: '/quotes/GBP', query: 'to=LHR' })
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(again))
+    assert.throws(() => {
+      ;(again as { path: string }).path = '/other'
+    }, TypeError)
+    assert.equal(parseKafkaUrl('kafka://pricing/quotes/GBP?to=LHR').path, '/quotes/GBP')
+    for (let attempt = 0; attempt < 3; attempt++) assert.throws(() => parseKafkaUrl('https://pricing/quotes'), invalidArgument)
+    // Past the URLs it keeps, a URL is still read, each time.
+    for (let index = 0; index < 1_500; index++) assert.equal(parseKafkaUrl(`kafka://pricing/quotes?n=${String(index)}`).query, `n=${String(index)}`)
+  })
+
   it('names the scheme it refuses, and quotes at most 200 characters of a URL', () => {
     assert.throws(() => parseKafkaUrl('https://pricing/quotes'), (error: unknown) => invalidArgument(error) && (error as Error).message.includes('not https://'))
     const long = `nope ${'x'.repeat(500)}`

@@ -32,4 +32,18 @@ describe('headers from untrusted input, and headers to send', () => {
     assert.equal(checkOutgoingHeaders({ ['n'.repeat(128)]: 'x' }).size, 1)
     assert.throws(() => checkOutgoingHeaders(Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`h${i}`, 'v']))), /At most 64/)
   })
+
+  it('checks a header seen before as strictly as a new one: its value every time, a bad name every time', () => {
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(checkOutgoingHeaders({ 'X-Tenant': `t${String(round)}` }), new Map([['x-tenant', `t${String(round)}`]]))
+      assert.throws(() => checkOutgoingHeaders({ 'X-Tenant': 42 as unknown as string }), /must be a string/)
+      assert.throws(() => checkOutgoingHeaders({ 'X-Tenant': '€'.repeat(2_731) }), /at most 8192/, 'three UTF-8 bytes a character: 8,193')
+      assert.equal(checkOutgoingHeaders({ 'X-Tenant': '€'.repeat(2_730) }).size, 1)
+      assert.throws(() => checkOutgoingHeaders({ 'KIPC-Id': 'forged' }), /reserved/)
+      assert.throws(() => checkOutgoingHeaders({ 'bad name': 'x' }), /not a valid token/)
+    }
+    // Past the names it keeps, a name is still checked and lower-cased, each time.
+    for (let index = 0; index < 1_500; index++) assert.deepEqual([...checkOutgoingHeaders({ [`X-H${String(index)}`]: 'v' }).keys()], [`x-h${String(index)}`])
+    assert.throws(() => checkOutgoingHeaders({ 'kipc-x': 'forged' }), /reserved/)
+  })
 })
