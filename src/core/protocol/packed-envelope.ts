@@ -63,19 +63,70 @@ export function packedText(headers: ReadonlyMap<string, string>): string | undef
  * ```
  */
 export function packFields(version: string, kind: string, id: string, fields: EnvelopeFields): string {
-  let text = `v=${version};kind=${kind};id=${escaped(id)}`
+  // The fields whose values repeat from message to message — a route's method, path and service,
+  // the caller's inbox, a status — come as `;name=value` pairs escaped once and kept: a request's
+  // envelope is a handful of concatenations instead of a dozen, and no value is scanned twice.
+  let text = `${kindPrefix(version, kind)}${escaped(id)}`
   if (fields.correlation !== undefined) text += `;correlation=${escaped(fields.correlation)}`
-  if (fields.replyTo !== undefined) text += `;reply-to=${escaped(fields.replyTo)}`
+  if (fields.replyTo !== undefined) text += repeatingPair(repeatingPairs.replyTo, 'reply-to', fields.replyTo)
   if (fields.deadline !== undefined) text += `;deadline=${String(fields.deadline)}`
-  if (fields.method !== undefined) text += `;method=${escaped(fields.method)}`
-  if (fields.path !== undefined) text += `;path=${escaped(fields.path)}`
+  if (fields.method !== undefined) text += repeatingPair(repeatingPairs.method, 'method', fields.method)
+  if (fields.path !== undefined) text += repeatingPair(repeatingPairs.path, 'path', fields.path)
   if (fields.query !== undefined && fields.query !== '') text += `;query=${escaped(fields.query)}`
-  if (fields.status !== undefined) text += `;status=${String(fields.status)}`
-  if (fields.service !== undefined) text += `;service=${escaped(fields.service)}`
+  if (fields.status !== undefined) text += statusPair(fields.status)
+  if (fields.service !== undefined) text += repeatingPair(repeatingPairs.service, 'service', fields.service)
   if (fields.seq !== undefined) text += `;seq=${String(fields.seq)}`
   if (fields.stream !== undefined) text += `;stream=${fields.stream}`
   if (fields.window !== undefined) text += `;window=${String(fields.window)}`
   return text
+}
+
+/** Most values kept per repeating field; past it (a path per request, say) pairs are made each time. */
+const maxRepeatingValues = 1024
+
+/** The `;name=value` pairs made so far, by field and by value. */
+const repeatingPairs = {
+  replyTo: new Map<string, string>(),
+  method: new Map<string, string>(),
+  path: new Map<string, string>(),
+  service: new Map<string, string>(),
+}
+const statusPairs = new Map<number, string>()
+
+/** `;name=value`, its value escaped: made once for each value and kept in `made`. */
+function repeatingPair(made: Map<string, string>, name: string, value: string): string {
+  let pair = made.get(value)
+  if (pair === undefined) {
+    pair = `;${name}=${escaped(value)}`
+    if (made.size < maxRepeatingValues) made.set(value, pair)
+  }
+  return pair
+}
+
+function statusPair(status: number): string {
+  let pair = statusPairs.get(status)
+  if (pair === undefined) {
+    pair = `;status=${String(status)}`
+    if (statusPairs.size < maxRepeatingValues) statusPairs.set(status, pair)
+  }
+  return pair
+}
+
+/** `v=<version>;kind=<kind>;id=`, the start of every packed envelope, made once per version and kind. */
+const kindPrefixes = new Map<string, Map<string, string>>()
+
+function kindPrefix(version: string, kind: string): string {
+  let ofVersion = kindPrefixes.get(version)
+  if (ofVersion === undefined) {
+    ofVersion = new Map()
+    if (kindPrefixes.size < maxRepeatingValues) kindPrefixes.set(version, ofVersion)
+  }
+  let prefix = ofVersion.get(kind)
+  if (prefix === undefined) {
+    prefix = `v=${version};kind=${kind};id=`
+    if (ofVersion.size < maxRepeatingValues) ofVersion.set(kind, prefix)
+  }
+  return prefix
 }
 
 /**

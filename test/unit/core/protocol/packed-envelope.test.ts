@@ -71,6 +71,21 @@ describe('packed envelope', () => {
     assert.equal(packedText(separate), text)
   })
 
+  it('packs the repeating fields it keeps exactly as it packed them the first time, escaped, past as many values as it keeps', () => {
+    const fields = { replyTo: 'kipc.inbox.a;b:0', deadline: 7, method: 'PO%ST', path: '/x;y', status: 404, service: 's%1' }
+    const expected = 'v=1;kind=request;id=i%3B1;reply-to=kipc.inbox.a%3Bb:0;deadline=7;method=PO%25ST;path=/x%3By;status=404;service=s%251'
+    for (let round = 0; round < 3; round++) assert.equal(packFields('1', 'request', 'i;1', fields), expected)
+    assert.equal(packFields('2', 'request', 'i', { service: 's' }), 'v=2;kind=request;id=i;service=s', 'the version is the one given')
+    for (let index = 0; index < 1_500; index++) {
+      const path = `/orders/${String(index)};x`
+      const text = packFields('1', 'request', 'i', { path, status: index })
+      assert.equal(text, `v=1;kind=request;id=i;path=/orders/${String(index)}%3Bx;status=${String(index)}`)
+      const back = new Map<string, string>()
+      unpackEnvelope(text, back, 80)
+      assert.equal(back.get('kipc-path'), path)
+    }
+  })
+
   it('opens a packed entry where it stands, keeping the first of a field given twice, and finds one field either way', () => {
     const headers = new Map([['x-first', 'a'], ['kipc', 'v=1;kind=event;id=e1;path=/p%3Bq'], ['kipc-kind', 'request'], ['kipc-seq', '7']])
     assert.deepEqual([...unpackedHeaders(headers)], [['x-first', 'a'], ['kipc-v', '1'], ['kipc-kind', 'event'], ['kipc-id', 'e1'], ['kipc-path', '/p;q'], ['kipc-seq', '7']])
