@@ -160,6 +160,12 @@ export function unpackEnvelope(packed: string, into: Map<string, string>, limit:
 }
 
 
+/** The last value read of each field whose values repeat from record to record (by its index). */
+const lastRead: (string | undefined)[] = envelopeFieldNames.map(() => undefined)
+
+/** Which fields' values repeat: the version, the kind, the inbox answers go to, the route, the status, the service. */
+const repeats: readonly boolean[] = envelopeFieldNames.map((name) => ['v', 'kind', 'reply-to', 'method', 'path', 'status', 'service', 'stream'].includes(name))
+
 /** The indexes of the fields by the length of their names: a name is matched where it stands, never cut out. */
 const fieldsByLength: number[][] = []
 envelopeFieldNames.forEach((name, index) => {
@@ -201,8 +207,16 @@ export function readPackedFields(packed: string, into: (string | undefined)[]): 
     if (at > start && at < end) {
       const index = fieldAt(packed, start, at)
       if (index !== -1 && into[index] === undefined) {
-        const raw = packed.slice(at + 1, end)
-        into[index] = escapes && raw.includes('%') ? unescape(raw) : raw
+        // A value like the one this field had last time is that string again: no new string per
+        // record, and whoever looks it up next (the route, the inbox, the kind) finds its hash made.
+        const last = lastRead[index]
+        if (last !== undefined && last.length === end - at - 1 && packed.startsWith(last, at + 1)) into[index] = last
+        else {
+          const raw = packed.slice(at + 1, end)
+          const value = escapes && raw.includes('%') ? unescape(raw) : raw
+          into[index] = value
+          if (value === raw && repeats[index] === true) lastRead[index] = raw
+        }
       }
     }
     start = end + 1

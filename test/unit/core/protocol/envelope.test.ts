@@ -25,6 +25,20 @@ describe('envelope: written and read', () => {
     assert.deepEqual(jsonCodec.decode(message.value), { a: 1 })
   })
 
+  it('reads each record its own values, however alike the records before it were', () => {
+    const paths = ['/a', '/b', '/a', '/ab', '/a', '/b%3Bc', '/b;c'.replace(';', '%3B'), '/a', '']
+    for (const [index, path] of paths.entries()) {
+      const service = index % 3 === 0 ? 'svc' : index % 3 === 1 ? 'svd' : 'svc2'
+      const packed = `v=1;kind=${index % 2 === 0 ? 'request' : 'reply'};id=id-${String(index)};path=${path};service=${service};status=${String(200 + (index % 2))}`
+      const envelope = readEnvelope(headers({ kipc: packed }))
+      assert.equal(envelope.path, path.replace('%3B', ';'), packed)
+      assert.equal(envelope.service, service, packed)
+      assert.equal(envelope.kind, index % 2 === 0 ? 'request' : 'reply', packed)
+      assert.equal(envelope.status, 200 + (index % 2), packed)
+      assert.equal(envelope.id, `id-${String(index)}`, packed)
+    }
+  })
+
   it('rejects unknown versions, unknown kinds, missing ids and malformed numbers as protocol errors', () => {
     const base = { 'kipc-v': '1', 'kipc-kind': 'request', 'kipc-id': 'x' }
     for (const bad of [
