@@ -81,8 +81,13 @@ export function packFields(version: string, kind: string, id: string, fields: En
   return text
 }
 
-/** Most values kept per repeating field; past it (a path per request, say) pairs are made each time. */
+/**
+ * Most values kept per repeating field, and the longest value kept: past either (a path per
+ * request, say, or a long one from a gateway's caller) pairs are made each time, so what is kept
+ * stays under a megabyte a field whatever the callers send.
+ */
 const maxRepeatingValues = 1024
+const maxRepeatingLength = 256
 
 /** The `;name=value` pairs made so far, by field and by value. */
 const repeatingPairs = {
@@ -98,7 +103,7 @@ function repeatingPair(made: Map<string, string>, name: string, value: string): 
   let pair = made.get(value)
   if (pair === undefined) {
     pair = `;${name}=${escaped(value)}`
-    if (made.size < maxRepeatingValues) made.set(value, pair)
+    if (made.size < maxRepeatingValues && value.length <= maxRepeatingLength) made.set(value, pair)
   }
   return pair
 }
@@ -215,7 +220,8 @@ export function readPackedFields(packed: string, into: (string | undefined)[]): 
           const raw = packed.slice(at + 1, end)
           const value = escapes && raw.includes('%') ? unescape(raw) : raw
           into[index] = value
-          if (value === raw && repeats[index] === true) lastRead[index] = raw
+          // Only from an envelope of a usual size: a value cut from a huge one would keep it alive.
+          if (value === raw && repeats[index] === true && packed.length <= maxRepeatingLength * 4) lastRead[index] = raw
         }
       }
     }

@@ -37,6 +37,8 @@ describe('envelope: written and read', () => {
       assert.equal(envelope.status, 200 + (index % 2), packed)
       assert.equal(envelope.id, `id-${String(index)}`, packed)
     }
+    const long = `/${'p'.repeat(2_000)}`
+    for (const path of [long, long, '/a', long]) assert.equal(readEnvelope(headers({ kipc: `v=1;kind=request;id=i;path=${path}` })).path, path)
   })
 
   it('rejects unknown versions, unknown kinds, missing ids and malformed numbers as protocol errors', () => {

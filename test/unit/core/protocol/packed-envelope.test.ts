@@ -76,6 +76,8 @@ describe('packed envelope', () => {
     const expected = 'v=1;kind=request;id=i%3B1;reply-to=kipc.inbox.a%3Bb:0;deadline=7;method=PO%25ST;path=/x%3By;status=404;service=s%251'
     for (let round = 0; round < 3; round++) assert.equal(packFields('1', 'request', 'i;1', fields), expected)
     assert.equal(packFields('2', 'request', 'i', { service: 's' }), 'v=2;kind=request;id=i;service=s', 'the version is the one given')
+    const long = `/${'x;'.repeat(5_000)}`
+    for (let round = 0; round < 2; round++) assert.equal(packFields('1', 'request', 'i', { path: long }), `v=1;kind=request;id=i;path=/${'x%3B'.repeat(5_000)}`)
     for (let index = 0; index < 1_500; index++) {
       const path = `/orders/${String(index)};x`
       const text = packFields('1', 'request', 'i', { path, status: index })
