@@ -7,6 +7,7 @@
 // drop-rules.ts; oversized and undecodable requests, oversized inbox records: protocol-edges.ts;
 // compression bombs, which only Kafka has: test/integration/security/compression-bombs.test.ts.)
 import assert from 'node:assert/strict'
+import { isNullRecord } from '../../src/core/null-record.ts'
 import { randomUUID } from 'node:crypto'
 import { describe, it } from 'node:test'
 import type { FailureContext } from '../../src/core/failure.ts'
@@ -106,8 +107,8 @@ export function hostileInputSuite(harness: () => Harness): void {
         // The contract's schema keeps only the fields it declares.
         assert.equal(Object.getPrototypeOf(body), Object.prototype)
         for (const key of ['__proto__', 'constructor', 'nested']) assert.equal(Object.hasOwn(body as object, key), false, `the body kept no ${key}`)
-        // Headers are a null-prototype record: hostile names are plain entries.
-        assert.equal(Object.getPrototypeOf(headers), null)
+        // Headers are a record that inherits nothing: hostile names are plain entries.
+        assert.ok(isNullRecord(headers))
         assert.equal(headers['__proto__'], `{"${marker}a":1}`)
         assert.equal(headers['constructor'], 'x')
         assert.equal(headers['hasownproperty'], 'x')

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { isNullRecord } from '../../../src/core/null-record.ts'
 import { describe, it } from 'node:test'
 import { fillPath, route } from '../../../src/core/contracts.ts'
 import { isKafkaIpcError } from '../../../src/core/kafka-ipc-error.ts'
@@ -35,7 +36,7 @@ describe('router', () => {
     const two = router.match('POST', '/bookings')?.params
     assert.ok(one !== undefined && two !== undefined)
     assert.notEqual(one, two, 'each request gets its own parameters')
-    assert.equal(Object.getPrototypeOf(one), null)
+    assert.ok(isNullRecord(one), 'a record that inherits nothing')
     assert.deepEqual(Object.keys(one), [])
   })
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { isNullRecord } from '../../../../src/core/null-record.ts'
 import { describe, it } from 'node:test'
 import { checkOutgoingHeaders, userHeaders, type WireHeaders } from '../../../../src/core/protocol/headers.ts'
 
@@ -11,7 +12,7 @@ describe('headers from untrusted input, and headers to send', () => {
     // As a transport decodes them: the names are data, including __proto__.
     const received = headers(JSON.parse('{"__proto__":"polluted","constructor":"x","kipc-v":"1","accept":"json"}') as Record<string, string>)
     const visible = userHeaders(received)
-    assert.equal(Object.getPrototypeOf(visible), null)
+    assert.ok(isNullRecord(visible), 'a record that inherits nothing')
     assert.equal(visible['__proto__'], 'polluted')
     assert.equal(visible['accept'], 'json')
     assert.equal(visible['kipc-v'], undefined, 'envelope headers are not shown to handlers')
