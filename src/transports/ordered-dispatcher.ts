@@ -56,6 +56,10 @@ class Taken<T> implements HandlingWatcher {
     this.#finishing.finish(this, true)
   }
 
+  /**
+   * The handler reports its own failures; the record is still consumed, so one bad record cannot
+   * stall its partition forever — unless the handler says it is not done with it.
+   */
   failed(error: unknown): void {
     this.#finishing.finish(this, !(error instanceof LeaveUncommitted))
   }
@@ -96,7 +100,7 @@ export class OrderedDispatcher<T extends Positioned> {
   readonly #handler: (record: T) => PromiseLike<void> | undefined
   readonly #finishing: Finishing<T> = {
     finish: (taken, consumed) => {
-      this.#finish(taken, taken.progress, consumed)
+      this.#finish(taken, consumed)
     },
   }
   readonly #onCommit: CommitCallback<T>
@@ -186,16 +190,15 @@ export class OrderedDispatcher<T extends Positioned> {
 
   #start(taken: Taken<T>): void {
     const message = taken.record
-    const { progress } = taken
-    progress.pending.push(taken)
+    taken.progress.pending.push(taken)
     this.#started++
     this.#startedBytes += taken.bytes
     if (message.key === undefined) {
-      void this.#run(taken, progress, false)
+      void this.#run(taken, false)
     } else {
       const chainKey = `${message.topic}\0${String(message.partition)}\0${message.key}`
       const previous = this.#keyChains.get(chainKey) ?? Promise.resolve()
-      const next = previous.then(() => this.#run(taken, progress, true))
+      const next = previous.then(() => this.#run(taken, true))
       this.#keyChains.set(chainKey, next)
       void next.then(() => {
         if (this.#keyChains.get(chainKey) === next) this.#keyChains.delete(chainKey)
@@ -218,16 +221,16 @@ export class OrderedDispatcher<T extends Positioned> {
    * (ToldHandling), else when its promise settles. A record handled at once costs no promise, no
    * async frame and no microtask here; one whose handling tells, no promise or closure.
    */
-  #run(taken: Taken<T>, progress: PartitionProgress<T>, chained: boolean): PromiseLike<void> | undefined {
+  #run(taken: Taken<T>, chained: boolean): PromiseLike<void> | undefined {
     let running: PromiseLike<void> | undefined
     try {
       running = this.#handler(taken.record)
     } catch (error) {
-      this.#failed(taken, progress, error)
+      taken.failed(error)
       return undefined
     }
     if (running === undefined) {
-      this.#finish(taken, progress, true)
+      taken.handled()
       return undefined
     }
     if (isToldHandling(running)) {
@@ -237,23 +240,16 @@ export class OrderedDispatcher<T extends Positioned> {
     }
     return running.then(
       () => {
-        this.#finish(taken, progress, true)
+        taken.handled()
       },
       (error: unknown) => {
-        this.#failed(taken, progress, error)
+        taken.failed(error)
       },
     )
   }
 
-  /**
-   * The handler reports its own failures; the record is still consumed, so one bad record cannot
-   * stall its partition forever — unless the handler says it is not done with it.
-   */
-  #failed(taken: Taken<T>, progress: PartitionProgress<T>, error: unknown): void {
-    this.#finish(taken, progress, !(error instanceof LeaveUncommitted))
-  }
-
-  #finish(taken: Taken<T>, progress: PartitionProgress<T>, consumed: boolean): void {
+  #finish(taken: Taken<T>, consumed: boolean): void {
+    const { progress } = taken
     this.#started--
     this.#startedBytes -= taken.bytes
     // A record left uncommitted stays at the head of its partition's pending list: nothing past it
