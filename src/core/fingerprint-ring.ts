@@ -1,3 +1,5 @@
+import { keepsItsPlace, mix } from './open-addressing.ts'
+
 /**
  * The last `capacity` 64-bit fingerprints of strings, in insertion order (a ring), indexed by an
  * open-addressing hash table with linear probing. Adding to a full ring forgets the oldest;
@@ -98,8 +100,8 @@ export class FingerprintRing {
       high = Math.imul(high ^ code, 0x01000193)
       low = Math.imul(low ^ code, 0x5bd1e995)
     }
-    this.#high = mix(high)
-    this.#low = mix(low)
+    this.#high = mix(high) >>> 0
+    this.#low = mix(low) >>> 0
   }
 
   /** Removes ring position `position` from the table (backward-shift deletion). */
@@ -112,26 +114,11 @@ export class FingerprintRing {
       const entry = this.#slots[probe] ?? 0
       if (entry === 0) break
       const home = (this.#ring[(entry - 1) * 2] ?? 0) & mask
-      // Move the entry into the hole unless its home lies cyclically in (hole, probe].
-      const stays = hole <= probe ? home > hole && home <= probe : home > hole || home <= probe
-      if (!stays) {
+      if (!keepsItsPlace(home, hole, probe)) {
         this.#slots[hole] = entry
         hole = probe
       }
     }
     this.#slots[hole] = 0
   }
-}
-
-/**
- * murmur3's finalizer: a multiply-xor hash of text made so that every bit — including the low ones
- * used as the table index — depends on every input bit.
- */
-function mix(hash: number): number {
-  hash ^= hash >>> 16
-  hash = Math.imul(hash, 0x85ebca6b)
-  hash ^= hash >>> 13
-  hash = Math.imul(hash, 0xc2b2ae35)
-  hash ^= hash >>> 16
-  return hash >>> 0
 }
