@@ -1,6 +1,7 @@
 import { AnswerRing } from './answer-ring.ts'
 import type { DeduplicationClaim, DeduplicationStore } from './deduplication-store.ts'
 import { FingerprintRing } from './fingerprint-ring.ts'
+import { IdTable } from './id-table.ts'
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 
 /**
@@ -45,12 +46,13 @@ const defaults: Required<MemoryDeduplicationOptions> = { windowMs: 600_000, maxE
 export function memoryDeduplicationStore(options: MemoryDeduplicationOptions = {}, now: () => number = Date.now): DeduplicationStore {
   const limits = checkOptions(options)
   // Runs in progress are few (those in flight) and short-lived. The newest claim waits in one
-  // slot, the others in a Map of their lease ends: a run that ends before the next claim — every
-  // synchronous event handler's — never touches the Map, whose every lookup and change would hash
-  // a fresh key string (docs/performance.md).
+  // slot, the others in a table of their lease ends: a run that ends before the next claim — every
+  // synchronous event handler's — never touches the table, whose every lookup and change would
+  // hash a fresh key string (docs/performance.md). An IdTable, not a Map: asynchronous handlers
+  // add and delete a run each, and a Map's rehashes would keep the keys alive (id-table.ts).
   let newest: string | undefined
   let newestUntil = 0
-  const running = new Map<string, number>()
+  const running = new IdTable<number>()
   // Finished runs: by ring position, when each is forgotten and where its reply is (-1: none).
   const finished = new FingerprintRing(limits.maxEntries)
   const forgetAt = new Float64Array(limits.maxEntries)
@@ -61,7 +63,11 @@ export function memoryDeduplicationStore(options: MemoryDeduplicationOptions = {
   /** Leases that ran out and were never settled (a caller of the store that crashed) are forgotten once too many. */
   const pruneRunning = (at: number): void => {
     if (running.size <= limits.maxEntries) return
-    for (const [key, until] of running) if (until <= at) running.delete(key)
+    const ended: string[] = []
+    running.forEach((until, key) => {
+      if (until <= at) ended.push(key)
+    })
+    for (const key of ended) running.delete(key)
   }
 
   /** The lease end of a run of `key` in progress, or undefined. */

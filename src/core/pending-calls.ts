@@ -3,6 +3,7 @@ import type { QueryInit } from './http/query.ts'
 import type { Schema } from './schema.ts'
 import type { Codec } from './protocol/codec.ts'
 import { impliedContentType } from './protocol/bodies.ts'
+import { IdTable } from './id-table.ts'
 
 /**
  * Calls awaiting answers in this instance's inbox, by request id. Each entry knows how to take
@@ -64,8 +65,13 @@ export interface CallCounters {
   timeouts: number
 }
 
+/**
+ * The calls this instance waits on, by request id. An {@link IdTable}, not a `Map`: a finished
+ * call must leave nothing behind that keeps it, its promise and its answer alive past young
+ * collections (id-table.ts).
+ */
 export class PendingCalls {
-  readonly #entries = new Map<string, PendingEntry>()
+  readonly #entries = new IdTable<PendingEntry>()
   readonly counters: CallCounters = { lateAnswers: 0, malformedMessages: 0, timeouts: 0 }
 
   get size(): number {
@@ -110,7 +116,7 @@ export class PendingCalls {
 
   /** Ends every pending call with `error` (shutdown), and forgets them. */
   failAll(error: KafkaIpcError): void {
-    const entries = [...this.#entries.values()]
+    const entries = this.#entries.values()
     this.#entries.clear()
     for (const entry of entries) entry.fail(error)
   }

@@ -1,6 +1,7 @@
 import { KafkaIpcError } from './kafka-ipc-error.ts'
 import { BusyTicker } from './busy-ticker.ts'
 import { CreditWindow } from './stream-credit.ts'
+import { IdTable } from './id-table.ts'
 
 /**
  * The requests this instance is running now, by request id, each with the controller of its
@@ -16,7 +17,11 @@ import { CreditWindow } from './stream-credit.ts'
  * ```
  */
 export class RunningRequests {
-  readonly #controllers = new Map<string, RunningController>()
+  /**
+   * An {@link IdTable}, not a `Map`: every request with an asynchronous handler is added and
+   * deleted, and a finished one must leave nothing that keeps its controller alive (id-table.ts).
+   */
+  readonly #controllers = new IdTable<RunningController>()
   /** The flow-controlled streams among them (docs/protocol.md §9): a `credit` naming one reaches it. */
   readonly #windows = new Map<string, CreditWindow>()
   readonly #deadlines: BusyTicker
@@ -69,9 +74,12 @@ export class RunningRequests {
   /** Aborts the handlers past their deadline; false once nothing runs, which stops the watch. */
   #expire(): boolean {
     const now = Date.now()
-    for (const controller of this.#controllers.values()) {
-      if (controller.deadline <= now && !controller.signal.aborted) controller.abort(new KafkaIpcError('KIPC_TIMEOUT', 'The deadline passed.'))
-    }
+    // Found first, aborted after: an aborted handler may finish, and leave the table, at once.
+    const due: RunningController[] = []
+    this.#controllers.forEach((controller) => {
+      if (controller.deadline <= now && !controller.signal.aborted) due.push(controller)
+    })
+    for (const controller of due) controller.abort(new KafkaIpcError('KIPC_TIMEOUT', 'The deadline passed.'))
     return this.#controllers.size > 0
   }
 

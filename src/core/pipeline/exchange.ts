@@ -235,6 +235,16 @@ class CallExchange implements Exchange, PendingEntry, SendReceipt, Expiring {
       this.#receive(answer, this)
       return
     }
+    this.#afterOnAnswer(answer, info)
+  }
+
+  /**
+   * Hands `answer` on once the `onAnswer` hooks have run, after the answers before it. Apart from
+   * {@link receive}, so that `receive` makes no closure: one that captured the answer would make
+   * V8 put it in a context on every answer, whatever branch runs, and that context outlived its
+   * call under load (docs/performance.md).
+   */
+  #afterOnAnswer(answer: Answer, info: ExchangeInfo): void {
     const headers = answer.wireHeaders === undefined ? noHeaders : userHeaders(answer.wireHeaders, answerContentType(answer, this.#deps.policy.codec))
     const context = { ...info, answer: answer.kind, status: answer.status, service: answer.service, body: answer.body, headers }
     this.#previous = (this.#previous ?? Promise.resolve()).then(() => runHooks(this.#deps, 'onAnswer', context, info)).then(() => {
