@@ -3,8 +3,15 @@ import { keepsItsPlace, mix } from './open-addressing.ts'
 /** A per-process seed for the hash, so that which ids share a probe run is not the same in every process. */
 const seed = Math.trunc(Math.random() * 0x1_0000_0000) | 0
 
-/** The fewest slots a table keeps; it grows past half full and shrinks below an eighth. */
+/** The fewest slots a table keeps; it grows past half full. */
 const smallest = 64
+
+/**
+ * A table shrinks only from this many slots on, once under a thirty-second full. Calls come and go
+ * in bursts — 256 sent, 256 answered by one fetch — and a table that followed each burst down and
+ * up again would make new arrays several times per burst; below this it keeps what it grew to.
+ */
+const shrinkableFrom = 8_192
 
 /**
  * Values by string id, for what a busy process adds and deletes for every message — the calls
@@ -19,8 +26,8 @@ const smallest = 64
  * (each finished call, its promise and its answer), and the collector's helper threads spent more
  * per call than kafka-ipc's own code left to cut (docs/performance.md). Here an entry that is
  * deleted leaves no reference behind: open addressing with linear probing over plain arrays,
- * backward-shift deletion (no tombstones), and a new pair of arrays only when the table doubles or
- * halves.
+ * backward-shift deletion (no tombstones), and new arrays only when the table doubles or, once
+ * large and nearly empty, halves.
  *
  * Ids are hashed over every character (FNV-1a with a per-process seed), so ids a caller chooses
  * cannot be made to share probe runs without knowing the seed.
@@ -87,7 +94,7 @@ export class IdTable<T> {
     if (slot < 0) return false
     this.#remove(slot)
     this.#size--
-    if (this.#keys.length > smallest && this.#size * 8 < this.#keys.length) this.#resize(this.#keys.length / 2)
+    if (this.#keys.length >= shrinkableFrom && this.#size * 32 < this.#keys.length) this.#resize(this.#keys.length / 2)
     return true
   }
 
