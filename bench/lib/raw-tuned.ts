@@ -70,15 +70,23 @@ export async function createRawTopics(brokers: readonly string[], name: string):
  * its id, the reply topic, a deadline, method, path and caller, as kafka-ipc writes one — and a
  * reply's correlation is read from the reply's envelope.
  */
+/** Slots for waiting calls: far more than the bench ever has in flight (256), so a slot is free again long before its sequence comes round. */
+const pendingSlots = 65_536
+
 export async function startRawCaller(brokers: readonly string[], requests: string, replies: string, options: { readonly envelope?: boolean } = {}): Promise<{ call(index: number): Promise<unknown>; stop(): Promise<void> }> {
   const producer = new Producer({ clientId: 'raw-tuned-caller', bootstrapBrokers: [...brokers], acks: -1, idempotent: true })
   const sendRequests = naturalBatches((messages: MessageToProduce[]) => producer.send({ messages }))
-  const pending = new Map<string, (value: Buffer) => void>()
+  // Waiting calls by their sequence number, in an array rather than a Map: a Map churned by
+  // every call keeps finished calls alive into the old generation through its rehashed tables
+  // (src/core/id-table.ts), which cost the reference run-to-run noise kafka-ipc no longer pays.
+  const pending: (((value: Buffer) => void) | undefined)[] = new Array<((value: Buffer) => void) | undefined>(pendingSlots).fill(undefined)
   const envelope = options.envelope === true
   const correlationOf = envelope ? replyCorrelation : correlationHeaderOf
   const inbox = await readReplies([...brokers], replies, correlationOf, (correlation, value) => {
-    pending.get(correlation)?.(value)
-    pending.delete(correlation)
+    const slot = Number(correlation) % pendingSlots
+    const waiting = pending[slot]
+    pending[slot] = undefined
+    waiting?.(value)
   })
   let next = 0
   return {
@@ -88,14 +96,15 @@ export async function startRawCaller(brokers: readonly string[], requests: strin
         const correlation = envelope ? String(sequence).padStart(22, '0') : String(sequence)
         // A deadline, as any real caller has (kafka-ipc's are on too): a lost reply fails the run
         // instead of stalling it.
+        const slot = sequence % pendingSlots
         const timer = setTimeout(() => {
-          pending.delete(correlation)
+          pending[slot] = undefined
           reject(new Error(`no reply to request ${correlation} within 30 s`))
         }, 30_000)
-        pending.set(correlation, (value) => {
+        pending[slot] = (value) => {
           clearTimeout(timer)
           resolve(JSON.parse(value.toString()))
-        })
+        }
         const value = Buffer.from(JSON.stringify(payload(index)))
         const headers = envelope
           ? new Map([[envelopeHeader, Buffer.from(`v=1;kind=request;id=${correlation};reply-to=${replies};deadline=${Date.now() + 30_000};method=POST;path=/echo;service=bench-caller`)]])
