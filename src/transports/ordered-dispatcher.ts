@@ -1,4 +1,5 @@
 import { type HandlingWatcher, isToldHandling, LeaveUncommitted } from '../core/transport.ts'
+import { IdTable } from '../core/id-table.ts'
 
 /** What the dispatcher needs to know of a record: where it sits and its ordering key. */
 export interface Positioned {
@@ -104,7 +105,12 @@ export class OrderedDispatcher<T extends Positioned> {
     },
   }
   readonly #onCommit: CommitCallback<T>
-  readonly #keyChains = new Map<string, Promise<void>>()
+  /**
+   * The last handling of each ordering key still running. An IdTable, not a Map: every keyed
+   * record adds and deletes its key's chain, and a Map's rehashes would keep finished records and
+   * their handlings alive into the old generation (core/id-table.ts).
+   */
+  readonly #keyChains = new IdTable<Promise<void>>()
   /** Per topic, each partition's progress, indexed by partition number: no key string built per record. */
   readonly #progress = new Map<string, PartitionProgress<T>[]>()
   /** Records taken while there was no room, in arrival order. */

@@ -62,10 +62,10 @@ const echo = route('echo', 'POST /echo', { body: Payload, reply: Payload })
 
 /**
  * Calls at concurrency 256 between a client and a service on the memory transport, answered at
- * once or by an asynchronous handler; kafka-ipc's core counted (the memory broker keeps its
- * records by design).
+ * once or by an asynchronous handler, with an ordering key or none. kafka-ipc's code is counted,
+ * the memory transport's is not: its broker keeps every record, as a log does.
  */
-async function calls(handler: 'sync' | 'async'): Promise<number> {
+async function calls(handler: 'sync' | 'async', keyed = false): Promise<number> {
   const transport = memoryTransport()
   const policy = definePolicy({ prefix: 'young' })
   const logger = stderrLogger('silent')
@@ -80,7 +80,8 @@ async function calls(handler: 'sync' | 'async'): Promise<number> {
     const loop = async (): Promise<void> => {
       while (next < total) {
         const id = next++
-        await client.call(echo, { body: { id, from: 'WAW', to: 'JFK', note: 'x'.repeat(24) } })
+        const body = { id, from: 'WAW', to: 'JFK', note: 'x'.repeat(24) }
+        await client.call(echo, keyed ? { body, key: `customer-${String(id % 1_000)}` } : { body })
       }
     }
     await Promise.all(Array.from({ length: 256 }, loop))
@@ -88,7 +89,7 @@ async function calls(handler: 'sync' | 'async'): Promise<number> {
   await callMany(5_000)
   pause()
   const total = 20_000
-  const bytes = await bytesOutlivingYoungCollections((url) => url.includes('/src/core/'), () => callMany(total))
+  const bytes = await bytesOutlivingYoungCollections((url) => url.includes('/src/') && !url.includes('/src/transports/memory/'), () => callMany(total))
   await client.close()
   await service.close()
   await transport.close()
@@ -123,6 +124,7 @@ async function churn(table: { set(id: string, value: object): unknown; delete(id
 const scenarios: Readonly<Record<string, () => Promise<number>>> = {
   calls: () => calls('sync'),
   'calls-async-handler': () => calls('async'),
+  'keyed-calls-async-handler': () => calls('async', true),
   'map-churn': () => churn(new Map<string, object>()),
   'id-table-churn': () => churn(new IdTable<object>()),
 }
