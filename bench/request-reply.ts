@@ -18,13 +18,18 @@ import { LocalKafka } from '../src/local-kafka/index.ts'
 import { seriesOf } from './lib/latency-file.ts'
 import { measure, peakRssMiB, type ScenarioResult } from './lib/measure.ts'
 import { startRawTuned } from './lib/raw-tuned.ts'
-import { fixed } from './lib/run-env.ts'
+import { fixed, whole } from './lib/run-env.ts'
 import { alternatedRatios, ratiosTable } from './lib/alternated-ratios.ts'
 import { startHttp, startKafkaIpc, startRawKafka, type System } from './lib/systems.ts'
 import { warmBroker } from './lib/warm-broker.ts'
 
 const requests = Number(process.env['BENCH_REQUESTS'] ?? 5_000)
-const warmup = Number(process.env['BENCH_WARMUP'] ?? 500)
+// Calls each system makes at concurrency 1 before its latency is measured (the peers' programs are
+// given the same count). The latency rows are steady-state round trips: kafka-ipc runs more code
+// than the raw clients, and V8's helper threads were still compiling it — 115–160 µs of CPU per
+// call, competing with the broker for the two cores — through its first ~6,000 calls at concurrency
+// 1; after 500 warm-up calls its p50 was measured mid-compilation (docs/performance.md).
+const warmup = Number(process.env['BENCH_WARMUP'] ?? 10_000)
 const throughputRequests = Number(process.env['BENCH_THROUGHPUT_REQUESTS'] ?? 20_000)
 // BENCH_NODES=3 runs the same systems on a local 3-node cluster (RF 3, min ISR 2): where replies
 // and requests live on different brokers, as in production.
@@ -114,7 +119,7 @@ try {
   await warmBroker(brokers)
   const everything = only === undefined || only === ''
   if (only === 'ratios') {
-    process.stdout.write(ratiosTable(await alternatedRatios(brokers, rounds, log)))
+    process.stdout.write(ratiosTable(await alternatedRatios(brokers, rounds, log, warmup)))
     process.exit(0)
   }
   const rows = [
@@ -133,7 +138,7 @@ try {
   const spring = everything ? await runSpring(brokers.join(',')) : 'not run (BENCH_ONLY)'
   if (typeof spring !== 'string') rows.push(...spring)
   // The ratios the throughput targets name, from rounds taken in turns: one row above each is one run.
-  const alternated = everything ? ratiosTable(await alternatedRatios(brokers, rounds, log)) : undefined
+  const alternated = everything ? ratiosTable(await alternatedRatios(brokers, rounds, log, warmup)) : undefined
   const resultOf = (system: string, scenario: string): ScenarioResult | undefined => rows.find((row) => row.system.startsWith(system) && row.result.scenario === scenario)?.result
   const p50Of = (system: string): number => resultOf(system, 'latency-c1')?.p50 ?? Number.NaN
   const rateOf = (system: string, concurrency: number): number => resultOf(system, `throughput-c${concurrency}`)?.perSecond ?? Number.NaN
@@ -161,7 +166,7 @@ try {
     ...(alternated === undefined
       ? []
       : [
-          `kafka-ipc, the tuned raw round trip, and the tuned raw round trip carrying kafka-ipc's envelope header — alone, and with JSON parsed and stringified on the responder (the floor) — again, all running, in ${rounds} rounds per scenario taken in turns (who goes first rotates; 1,000 requests per round at concurrency 1, 5,000 at 64, 10,000 at 256):`,
+          `kafka-ipc, the tuned raw round trip, and the tuned raw round trip carrying kafka-ipc's envelope header — alone, and with JSON parsed and stringified on the responder (the floor) — again, all running, in ${rounds} rounds per scenario taken in turns (who goes first rotates; 1,000 requests per round at concurrency 1, 5,000 at 64, 10,000 at 256), after ${whole(warmup)} warm-up calls each at concurrency 1:`,
           '',
           alternated,
         ]),

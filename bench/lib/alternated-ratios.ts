@@ -36,16 +36,17 @@ const systems: readonly Which[] = ['ipc', 'raw', 'header', 'floor']
 /**
  * Starts kafka-ipc, the tuned raw pair, and the tuned raw pair with kafka-ipc's envelope header —
  * alone, and with JSON on the responder (raw-tuned.ts: the least kafka-ipc's wire format asks of a
- * call) — on `brokers`, and measures every scenario in `rounds` rounds, the four taking turns and
- * who goes first rotating; stops them.
+ * call) — on `brokers`, warms each with `warmup` calls at concurrency 1 (what V8 compiles while a
+ * system is new is not what the rounds measure), and measures every scenario in `rounds` rounds,
+ * the four taking turns and who goes first rotating; stops them.
  *
  * @example
  * ```ts
- * const measured = await alternatedRatios(brokers, 4, log)
+ * const measured = await alternatedRatios(brokers, 4, log, 10_000)
  * process.stdout.write(ratiosTable(measured))
  * ```
  */
-export async function alternatedRatios(brokers: readonly string[], rounds: number, log: (line: string) => void): Promise<AlternatedScenario[]> {
+export async function alternatedRatios(brokers: readonly string[], rounds: number, log: (line: string) => void, warmup = 0): Promise<AlternatedScenario[]> {
   const started: Partial<Record<Which, System>> = {}
   try {
     started.ipc = await startKafkaIpc([...brokers])
@@ -53,6 +54,13 @@ export async function alternatedRatios(brokers: readonly string[], rounds: numbe
     started.header = await startRawTuned([...brokers], { envelope: 'header' })
     started.floor = await startRawTuned([...brokers], { envelope: 'header-and-json' })
     const running = started as Record<Which, System>
+    if (warmup > 0) {
+      log(`kafka-ipc, tuned raw, tuned raw with the envelope header and with it and JSON: ${warmup} warm-up calls each at concurrency 1…`)
+      for (const which of systems) {
+        const system = running[which]
+        for (let index = 0; index < warmup; index++) await system.call(index)
+      }
+    }
     const measured: AlternatedScenario[] = []
     for (const { scenario, concurrency, total } of scenarios) {
       const results: AlternatedRound[] = []
