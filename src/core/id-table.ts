@@ -23,14 +23,16 @@ const shrinkableFrom = 8_192
  * puts the table in use there — every table after it, and every value each one held, is kept
  * alive through young-generation collections by the one before, and promoted, until a full
  * collection: at concurrency 256 a caller's `Map` of waiting calls promoted about 1 KB per call
- * (each finished call, its promise and its answer), and the collector's helper threads spent more
- * per call than kafka-ipc's own code left to cut (docs/performance.md). Here an entry that is
+ * (each finished call, its promise and its answer), and the collections cost about 9% of the CPU
+ * per call (docs/performance.md, decision 0016). Here an entry that is
  * deleted leaves no reference behind: open addressing with linear probing over plain arrays,
  * backward-shift deletion (no tombstones), and new arrays only when the table doubles or, once
  * large and nearly empty, halves.
  *
- * Ids are hashed over every character (FNV-1a with a per-process seed), so ids a caller chooses
- * cannot be made to share probe runs without knowing the seed.
+ * Ids are hashed over every character (FNV-1a from a per-process seed), so which ids share a probe
+ * run differs from process to process. Ids from the wire (request ids, ordering keys) reach a
+ * table only for what is in flight — at most the policy's `maxInFlight` — so even ids made to
+ * collide cost probes over a few hundred entries, not a growing table.
  *
  * @example
  * ```ts
