@@ -71,6 +71,36 @@ describe('DeadlineLists', () => {
     assert.equal(timers(), before, 'an empty list clears its timer: a process with no call waiting may exit')
   })
 
+  it('arms no timer per call when one call at a time empties its list, and the kept timer holds no process', async () => {
+    const deadlines = new DeadlineLists()
+    const log: string[] = []
+    const before = timers()
+    const real = globalThis.setTimeout
+    let armed = 0
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      armed++
+      return real(...args)
+    }) as typeof setTimeout
+    try {
+      for (let call = 0; call < 1_000; call++) {
+        const waiting = new Waiting(`call ${String(call)}`, log)
+        deadlines.add(waiting, 60)
+        deadlines.remove(waiting)
+      }
+    } finally {
+      globalThis.setTimeout = real
+    }
+    assert.equal(armed, 1, 'one timer for the list, kept while it empties and fills again')
+    assert.equal(timers(), before, 'an empty list keeps its timer unreferenced: a process with no call waiting may exit')
+    // Still on time after the list emptied and filled again: the kept timer, armed for an older entry, fires first.
+    const last = new Waiting('last', log)
+    const started = performance.now()
+    deadlines.add(last, 60)
+    await sleep(200)
+    assert.deepEqual(log, ['last'])
+    assert.ok((last.expiredAt ?? 0) - started >= 59, `last expired ${String((last.expiredAt ?? 0) - started)} ms after it started`)
+  })
+
   it('expires an older entry on time when an entry expiring adds another of the same timeout', async () => {
     // The timeout is long beside a loaded machine's timer lag: what must not happen is `later`
     // waiting for the timer `added` armed, a whole timeout (less 20 ms) after its own deadline.
