@@ -1,3 +1,4 @@
+import { BoundedMemo } from '../bounded-memo.ts'
 import { checkServiceName } from '../contracts.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { checkQueryLength } from './query.ts'
@@ -19,23 +20,17 @@ export interface KafkaTarget {
  * ```
  */
 export function parseKafkaUrl(url: string): KafkaTarget {
-  const known = parsedTargets.get(url)
-  if (known !== undefined) return known
-  const target = Object.freeze(parse(url))
-  if (parsedTargets.size < maxParsedTargets && url.length <= maxParsedLength) parsedTargets.set(url, target)
-  return target
+  return parsedTargets.get(url)
 }
 
 /**
  * URLs read before, and what they name: an application fetches the same few URLs again and again,
  * and parsing one (a `URL`, its parts each read out of it, the service name checked) costs about
- * as much as the rest of reading a fetch's arguments. Only valid URLs of up to
- * {@link maxParsedLength} characters are kept, and at most {@link maxParsedTargets} of them — past
- * that (a query string per request, say) URLs are parsed each time.
+ * as much as the rest of reading a fetch's arguments. Only valid URLs of up to 512 characters are
+ * kept, and at most 1024 of them — past that (a query string per request, say) URLs are parsed
+ * each time.
  */
-const parsedTargets = new Map<string, KafkaTarget>()
-const maxParsedTargets = 1024
-const maxParsedLength = 512
+const parsedTargets = new BoundedMemo((url: string): KafkaTarget => Object.freeze(parse(url)), { limit: 1024, keeps: (url) => url.length <= 512 })
 
 function parse(url: string): KafkaTarget {
   let parsed: URL

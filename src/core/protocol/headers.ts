@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer'
+import { BoundedMemo } from '../bounded-memo.ts'
 import { KafkaIpcError } from '../kafka-ipc-error.ts'
 import { nullRecord } from '../null-record.ts'
 
@@ -63,7 +64,7 @@ export function checkOutgoingHeaders(headers: Readonly<Record<string, string>> |
   const names = Object.keys(headers)
   if (names.length > headerLimits.maxCount) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `At most ${headerLimits.maxCount} headers may be sent, got ${names.length}.`)
   for (const rawName of names) {
-    const name = checkedName(rawName)
+    const name = checkedNames.get(rawName)
     const value = headers[rawName]
     // A string's UTF-8 takes at most three bytes per UTF-16 unit: most values need no count.
     if (typeof value !== 'string' || (value.length * 3 > headerLimits.maxValueLength && Buffer.byteLength(value) > headerLimits.maxValueLength)) {
@@ -76,21 +77,17 @@ export function checkOutgoingHeaders(headers: Readonly<Record<string, string>> |
 
 /**
  * Header names checked before, as the application wrote them, and their lower-case form: the
- * same few names come with every call. Only valid names are kept, at most
- * {@link maxCheckedNames}; past that, names are checked each time.
+ * same few names come with every call. Only valid names are kept (an invalid one throws), at most
+ * 1024; past that, names are checked each time.
  */
-const checkedNames = new Map<string, string>()
-const maxCheckedNames = 1024
+const checkedNames = new BoundedMemo(checkName, { limit: 1024 })
 
 /** `rawName` lower-cased, once checked to be an HTTP token of bounded length and not the envelope's. */
-function checkedName(rawName: string): string {
-  const known = checkedNames.get(rawName)
-  if (known !== undefined) return known
+function checkName(rawName: string): string {
   const name = rawName.toLowerCase()
   if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || name.length > headerLimits.maxNameLength) {
     throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header name ${JSON.stringify(rawName.slice(0, 40))} is not a valid token.`)
   }
   if (isEnvelopeHeader(name)) throw new KafkaIpcError('KIPC_INVALID_ARGUMENT', `Header ${name} is reserved for the kafka-ipc envelope.`)
-  if (checkedNames.size < maxCheckedNames) checkedNames.set(rawName, name)
   return name
 }

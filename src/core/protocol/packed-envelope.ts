@@ -1,3 +1,4 @@
+import { BoundedMemo } from '../bounded-memo.ts'
 import type { EnvelopeFields } from './envelope.ts'
 
 /**
@@ -66,15 +67,15 @@ export function packFields(version: string, kind: string, id: string, fields: En
   // The fields whose values repeat from message to message — a route's method, path and service,
   // the caller's inbox, a status — come as `;name=value` pairs escaped once and kept: a request's
   // envelope is a handful of concatenations instead of a dozen, and no value is scanned twice.
-  let text = `${kindPrefix(version, kind)}${escaped(id)}`
+  let text = `${kindPrefixes.get(version).get(kind)}${escaped(id)}`
   if (fields.correlation !== undefined) text += `;correlation=${escaped(fields.correlation)}`
-  if (fields.replyTo !== undefined) text += repeatingPair(repeatingPairs.replyTo, 'reply-to', fields.replyTo)
+  if (fields.replyTo !== undefined) text += replyToPairs.get(fields.replyTo)
   if (fields.deadline !== undefined) text += `;deadline=${String(fields.deadline)}`
-  if (fields.method !== undefined) text += repeatingPair(repeatingPairs.method, 'method', fields.method)
-  if (fields.path !== undefined) text += repeatingPair(repeatingPairs.path, 'path', fields.path)
+  if (fields.method !== undefined) text += methodPairs.get(fields.method)
+  if (fields.path !== undefined) text += pathPairs.get(fields.path)
   if (fields.query !== undefined && fields.query !== '') text += `;query=${escaped(fields.query)}`
-  if (fields.status !== undefined) text += statusPair(fields.status)
-  if (fields.service !== undefined) text += repeatingPair(repeatingPairs.service, 'service', fields.service)
+  if (fields.status !== undefined) text += statusPairs.get(fields.status)
+  if (fields.service !== undefined) text += servicePairs.get(fields.service)
   if (fields.seq !== undefined) text += `;seq=${String(fields.seq)}`
   if (fields.stream !== undefined) text += `;stream=${fields.stream}`
   if (fields.window !== undefined) text += `;window=${String(fields.window)}`
@@ -89,50 +90,22 @@ export function packFields(version: string, kind: string, id: string, fields: En
 const maxRepeatingValues = 1024
 const maxRepeatingLength = 256
 
-/** The `;name=value` pairs made so far, by field and by value. */
-const repeatingPairs = {
-  replyTo: new Map<string, string>(),
-  method: new Map<string, string>(),
-  path: new Map<string, string>(),
-  service: new Map<string, string>(),
-}
-const statusPairs = new Map<number, string>()
-
-/** `;name=value`, its value escaped: made once for each value and kept in `made`. */
-function repeatingPair(made: Map<string, string>, name: string, value: string): string {
-  let pair = made.get(value)
-  if (pair === undefined) {
-    pair = `;${name}=${escaped(value)}`
-    if (made.size < maxRepeatingValues && value.length <= maxRepeatingLength) made.set(value, pair)
-  }
-  return pair
+/** A field's `;name=value` pairs, its value escaped, made once for each of its values. */
+function pairsOf(name: string): BoundedMemo<string, string> {
+  return new BoundedMemo((value: string) => `;${name}=${escaped(value)}`, { limit: maxRepeatingValues, keeps: (value) => value.length <= maxRepeatingLength })
 }
 
-function statusPair(status: number): string {
-  let pair = statusPairs.get(status)
-  if (pair === undefined) {
-    pair = `;status=${String(status)}`
-    if (statusPairs.size < maxRepeatingValues) statusPairs.set(status, pair)
-  }
-  return pair
-}
+const replyToPairs = pairsOf('reply-to')
+const methodPairs = pairsOf('method')
+const pathPairs = pairsOf('path')
+const servicePairs = pairsOf('service')
+const statusPairs = new BoundedMemo((status: number) => `;status=${String(status)}`, { limit: maxRepeatingValues })
 
 /** `v=<version>;kind=<kind>;id=`, the start of every packed envelope, made once per version and kind. */
-const kindPrefixes = new Map<string, Map<string, string>>()
-
-function kindPrefix(version: string, kind: string): string {
-  let ofVersion = kindPrefixes.get(version)
-  if (ofVersion === undefined) {
-    ofVersion = new Map()
-    if (kindPrefixes.size < maxRepeatingValues) kindPrefixes.set(version, ofVersion)
-  }
-  let prefix = ofVersion.get(kind)
-  if (prefix === undefined) {
-    prefix = `v=${version};kind=${kind};id=`
-    if (ofVersion.size < maxRepeatingValues) ofVersion.set(kind, prefix)
-  }
-  return prefix
-}
+const kindPrefixes = new BoundedMemo(
+  (version: string) => new BoundedMemo((kind: string) => `v=${version};kind=${kind};id=`, { limit: maxRepeatingValues }),
+  { limit: maxRepeatingValues },
+)
 
 /**
  * Adds the fields of a packed envelope to `into` as `kipc-*` headers — untrusted text: pairs

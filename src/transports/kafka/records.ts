@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer'
 import type { Message } from '@platformatic/kafka'
+import { BoundedMemo } from '../../core/bounded-memo.ts'
 import { IncomingMessage } from '../../core/transport.ts'
 import { wireHeader } from '../../core/protocol/envelope.ts'
 import type { WireHeaders } from '../../core/protocol/headers.ts'
@@ -18,7 +19,7 @@ export const producerSerializers = {
   // The codec's bodies are Buffers already: no second view of the same bytes per record.
   value: (value?: Uint8Array): Buffer | undefined => (value === undefined || Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
   // Names are encoded once and reused; values are encoded as the library copies them.
-  headerKey: (name?: string | Buffer): Buffer | undefined => (typeof name === 'string' ? cachedBytes(name) : name),
+  headerKey: (name?: string | Buffer): Buffer | undefined => (typeof name === 'string' ? encoded.get(name) : name),
   headerValue: (value?: string | Buffer): Buffer | undefined => (typeof value === 'string' ? Buffer.from(value) : value),
 }
 
@@ -53,18 +54,8 @@ export class ProducedRecord {
 /** Envelope headers whose values repeat across messages (versions, kinds, routes, services, inboxes). */
 const repeatingValues = new Set<string>([wireHeader.version, wireHeader.kind, wireHeader.contentType, wireHeader.method, wireHeader.path, wireHeader.service, wireHeader.status, wireHeader.replyTo])
 
-/** Most distinct strings kept encoded; past it, new strings are encoded each time. */
-const maxCached = 4096
-const encoded = new Map<string, Buffer>()
-
-function cachedBytes(text: string): Buffer {
-  let bytes = encoded.get(text)
-  if (bytes === undefined) {
-    bytes = Buffer.from(text)
-    if (encoded.size < maxCached) encoded.set(text, bytes)
-  }
-  return bytes
-}
+/** Strings encoded before, at most 4096 of them; past that, new strings are encoded each time. */
+const encoded = new BoundedMemo((text: string) => Buffer.from(text), { limit: 4096 })
 
 /**
  * Encodes outgoing headers for the producer: the envelope as one `kipc` header (policy
@@ -79,15 +70,15 @@ function cachedBytes(text: string): Buffer {
 export function encodeHeaders(headers: ReadonlyMap<string, string>, envelope: EnvelopeForm = 'packed'): Map<Buffer, Buffer> {
   const result = new Map<Buffer, Buffer>()
   const packed = packedText(headers)
-  if (packed !== undefined && envelope === 'packed') result.set(cachedBytes(packedEnvelopeHeader), Buffer.from(packed))
+  if (packed !== undefined && envelope === 'packed') result.set(encoded.get(packedEnvelopeHeader), Buffer.from(packed))
   if (packed !== undefined && envelope === 'headers') {
     const fields = new Map<string, string>()
     unpackEnvelope(packed, fields, Number.POSITIVE_INFINITY)
-    for (const [name, value] of fields) result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
+    for (const [name, value] of fields) result.set(encoded.get(name), repeatingValues.has(name) ? encoded.get(value) : Buffer.from(value))
   }
   for (const [name, value] of headers) {
     if (isEnvelopeHeader(name)) continue
-    result.set(cachedBytes(name), repeatingValues.has(name) ? cachedBytes(value) : Buffer.from(value))
+    result.set(encoded.get(name), repeatingValues.has(name) ? encoded.get(value) : Buffer.from(value))
   }
   return result
 }
