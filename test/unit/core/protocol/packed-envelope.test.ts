@@ -2,7 +2,7 @@
 // escaped so that no value ends its pair early, read back defensively from untrusted text.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { envelopeField, packedText, packFields, unpackedHeaders, unpackEnvelope } from '../../../../src/core/protocol/packed-envelope.ts'
+import { envelopeField, envelopeFieldNames, packedText, packFields, readPackedFields, unpackedHeaders, unpackEnvelope } from '../../../../src/core/protocol/packed-envelope.ts'
 
 function roundTrip(headers: Map<string, string>): { packed: string; back: Map<string, string> } {
   const packed = packedText(headers) ?? ''
@@ -93,5 +93,32 @@ describe('packed envelope', () => {
     assert.deepEqual([...unpackedHeaders(headers)], [['x-first', 'a'], ['kipc-v', '1'], ['kipc-kind', 'event'], ['kipc-id', 'e1'], ['kipc-path', '/p;q'], ['kipc-seq', '7']])
     assert.deepEqual([envelopeField(headers, 'kipc-path'), envelopeField(headers, 'kipc-seq'), envelopeField(headers, 'kipc-status'), envelopeField(new Map(), 'kipc-id')], ['/p;q', '7', undefined, undefined])
   })
-})
 
+  it('reads every envelope field of untrusted text as the header reader does, whatever the text, and the same text twice alike', () => {
+    // Two readers of one format: the pipeline's, by field index without a map, and the one that
+    // opens an envelope into headers. Random segments of names and values the format gives meaning
+    // to, known fields given twice among them.
+    const names = ['v', 'kind', 'id', 'reply-to', 'path', 'status', 'service', 'seq', 'window', 'x', 'KIND', '', 'a=b', ' id']
+    const values = ['1', 'request', 'a=b', '', '%3B', '50%25', '%2', '%zz', 'é', ' ', '=x', '%']
+    let state = 7
+    const next = (bound: number): number => {
+      state = (Math.imul(state, 1_103_515_245) + 12_345) & 0x7fffffff
+      return state % bound
+    }
+    const fields: (string | undefined)[] = []
+    for (let round = 0; round < 20_000; round++) {
+      const segments: string[] = []
+      const count = next(12)
+      for (let segment = 0; segment < count; segment++) segments.push(`${names[next(names.length)] ?? ''}${next(5) === 0 ? '' : `=${values[next(values.length)] ?? ''}`}`)
+      const text = segments.join(next(6) === 0 ? ';;' : ';')
+      const expected = new Map<string, string>()
+      unpackEnvelope(text, expected, Number.POSITIVE_INFINITY)
+      for (let pass = 0; pass < 2; pass++) {
+        readPackedFields(text, fields)
+        envelopeFieldNames.forEach((name, index) => {
+          assert.equal(fields[index], expected.get(`kipc-${name}`), `${JSON.stringify(text)}: ${name}`)
+        })
+      }
+    }
+  })
+})
