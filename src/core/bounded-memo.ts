@@ -3,7 +3,7 @@
  * and again (header names, routes, inbox addresses, statuses, URLs) and never more than `limit`
  * of them: keys an application or a remote sender makes up per message (a path with an id in it,
  * a query string) would otherwise grow it without end. Past the limit, or for a key `keeps`
- * refuses, the value is made each time — the same value, only not remembered.
+ * refuses, the value is made each time — made as it would have been, only not remembered.
  *
  * Nothing is ever removed, so the map behind it is only added to: a map whose entries come and go
  * is what ages into the old generation ([decision 0016](../../docs/decisions/0016-per-message-tables-without-maps.md)).
