@@ -43,22 +43,18 @@ const shrinkableFrom = 8_192
  * ```
  */
 export class IdTable<T> {
-  #keys: (string | undefined)[]
-  #values: (T | undefined)[]
+  #keys: (string | undefined)[] = []
+  #values: (T | undefined)[] = []
   /** The hash of the id in each slot, so probes and moves compare numbers, not strings. */
-  #hashes: Int32Array
+  #hashes = new Int32Array(0)
   /** When the id in each slot was added (a count of additions), for {@link values} in that order. */
-  #added: Float64Array
+  #added = new Float64Array(0)
   #additions = 0
-  #mask: number
+  #mask = 0
   #size = 0
 
   constructor() {
-    this.#keys = new Array<string | undefined>(smallest).fill(undefined)
-    this.#values = new Array<T | undefined>(smallest).fill(undefined)
-    this.#hashes = new Int32Array(smallest)
-    this.#added = new Float64Array(smallest)
-    this.#mask = smallest - 1
+    this.#allocate(smallest)
   }
 
   /** How many ids the table holds. */
@@ -118,11 +114,7 @@ export class IdTable<T> {
 
   /** Forgets every id. */
   clear(): void {
-    this.#keys = new Array<string | undefined>(smallest).fill(undefined)
-    this.#values = new Array<T | undefined>(smallest).fill(undefined)
-    this.#hashes = new Int32Array(smallest)
-    this.#added = new Float64Array(smallest)
-    this.#mask = smallest - 1
+    this.#allocate(smallest)
     this.#size = 0
   }
 
@@ -167,16 +159,21 @@ export class IdTable<T> {
     this.#values[hole] = undefined
   }
 
-  #resize(length: number): void {
-    const keys = this.#keys
-    const values = this.#values
-    const hashes = this.#hashes
-    const added = this.#added
+  /** Empty slots, `length` of them (a power of two). */
+  #allocate(length: number): void {
     this.#keys = new Array<string | undefined>(length).fill(undefined)
     this.#values = new Array<T | undefined>(length).fill(undefined)
     this.#hashes = new Int32Array(length)
     this.#added = new Float64Array(length)
     this.#mask = length - 1
+  }
+
+  #resize(length: number): void {
+    const keys = this.#keys
+    const values = this.#values
+    const hashes = this.#hashes
+    const added = this.#added
+    this.#allocate(length)
     for (let slot = 0; slot < keys.length; slot++) {
       const key = keys[slot]
       if (key !== undefined) this.#place(key, hashes[slot] ?? 0, values[slot] as T, added[slot] ?? 0)
