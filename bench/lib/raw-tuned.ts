@@ -64,15 +64,15 @@ export async function createRawTopics(brokers: readonly string[], name: string):
   }
 }
 
+/** Slots for waiting calls: far more than the bench ever has in flight (256), so a slot is free again long before its sequence comes round. */
+const pendingSlots = 65_536
+
 /**
  * The tuned raw caller: requests spread over the partitions with a correlation header, replies read
  * by {@link readReplies}. With `envelope`, each request carries a packed `kipc` envelope instead —
  * its id, the reply topic, a deadline, method, path and caller, as kafka-ipc writes one — and a
  * reply's correlation is read from the reply's envelope.
  */
-/** Slots for waiting calls: far more than the bench ever has in flight (256), so a slot is free again long before its sequence comes round. */
-const pendingSlots = 65_536
-
 export async function startRawCaller(brokers: readonly string[], requests: string, replies: string, options: { readonly envelope?: boolean } = {}): Promise<{ call(index: number): Promise<unknown>; stop(): Promise<void> }> {
   const producer = new Producer({ clientId: 'raw-tuned-caller', bootstrapBrokers: [...brokers], acks: -1, idempotent: true })
   const sendRequests = naturalBatches((messages: MessageToProduce[]) => producer.send({ messages }))
